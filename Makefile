@@ -1,0 +1,71 @@
+# asyncjob for C: one entry point. Each part of the tree has a fragment in
+# mk/ that adds its programs, libraries and tests to the lists below.
+#
+#   make                 build ajc, libasyncjob and the examples
+#   make run             generate, build and run the main example
+#   make test            every test (cmocka), from a clean tree
+#   make test-asan       the suite under AddressSanitizer + UBSan
+#   make test-tsan       the suite under ThreadSanitizer
+#   make bench           benchmarks, with figures printed
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# One build directory per configuration: B=build-asan SAN=address,undefined.
+
+B        ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+WERROR   ?= -Werror
+CFLAGS   ?= -O2 -g
+SAN      ?=
+SANFLAGS  = $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Iruntime
+ALL_CFLAGS = -std=c11 $(WARN) $(WERROR) $(CFLAGS) $(SANFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS) -pthread
+AR       ?= ar
+
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+INSTALL_HINT := apt-get install -y flex bison libcmocka-dev
+need = $(if $(shell command -v $(1) 2>/dev/null),,$(error $(1) not found; install the build tools with: $(INSTALL_HINT)))
+need_cmocka = $(if $(wildcard /usr/include/cmocka.h /usr/local/include/cmocka.h),,$(error cmocka not found; install it with: $(INSTALL_HINT)))
+
+# Filled in by the fragments.
+PROGRAMS :=        # built by `make`
+TEST_BINS :=       # cmocka binaries run by `make test`, from the top directory
+TEST_DEPS :=       # anything else the tests need built first
+ALL_OBJS :=        # for dependency files
+CLEAN_EXTRA :=
+
+include mk/runtime.mk
+-include mk/compiler.mk
+-include mk/examples.mk
+-include mk/bench.mk
+-include mk/fuzz.mk
+
+.PHONY: all test test-asan test-tsan clean install
+
+all: $(PROGRAMS)
+
+# Each test binary runs under a watchdog; a hang fails like an assertion.
+test: $(TEST_BINS) $(TEST_DEPS)
+	@B=$(B) scripts/run-tests $(TEST_BINS)
+
+test-asan:
+	$(MAKE) test B=build-asan SAN=address,undefined CFLAGS="-O1 -g"
+
+test-tsan:
+	$(MAKE) test B=build-tsan SAN=thread CFLAGS="-O1 -g"
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+clean:
+	rm -rf build build-asan build-tsan build-bench build-fuzz $(CLEAN_EXTRA)
+
+-include $(ALL_OBJS:.o=.d)

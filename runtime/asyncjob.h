@@ -1,0 +1,392 @@
+/*
+ * asyncjob.h: the libasyncjob runtime, the only header it installs.
+ *
+ * A job is a directed acyclic graph of steps, described in a .job file and
+ * compiled by ajc into static tables (an aj_job_def) plus one typed wrapper
+ * per step. This header is both the contract that generated code compiles
+ * against and the API a program uses to run, observe and draw jobs.
+ *
+ * Ownership, once for the whole API:
+ * - Option structs (aj_runtime_opts, aj_start_opts and what they point to)
+ *   are copied at the call; the caller may free or reuse them right after.
+ * - Strings returned by the library are lent: valid until the object they
+ *   come from is freed (the instance, the definition's static tables).
+ * - An instance owns every step output. Freeing the instance runs each
+ *   produced output's free function once, unless the output was taken.
+ * - Every *_free function accepts NULL.
+ *
+ * Errors: functions return int, AJ_OK (0) on success or a negative AJ_E*
+ * code from the range [-1999, -1000]. A step's own non-zero return code is
+ * never translated: it reaches aj_instance_wait() unchanged. The library
+ * never prints and never aborts on bad input.
+ *
+ * Threads: everything may be called from any thread unless a function says
+ * otherwise. Any number of instances of any jobs may run at once.
+ */
+#ifndef ASYNCJOB_H
+#define ASYNCJOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of the interface between ajc's output and this runtime. ajc emits
+ * a check against it; aj_instance_start() refuses a definition built for
+ * another version with AJ_EABI. */
+#define AJ_GEN_ABI 1
+
+#define AJ_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+
+/* One list generates the enum, aj_strerror() and aj_err_name(). */
+#define AJ_ERRORS(X)                                                           \
+    X(ECANCELED, -1001, "instance was cancelled")                              \
+    X(ETIMEDOUT, -1002, "wait timed out before the instance finished")         \
+    X(ENOMEM, -1003, "out of memory")                                          \
+    X(EINVAL, -1004, "invalid argument")                                       \
+    X(ESTEPTIMEOUT, -1005, "step returned after its deadline")                 \
+    X(ESKIPPED, -1006, "step skipped: a step it depends on did not complete")  \
+    X(ENORESULT, -1007, "no result: the result step did not complete")         \
+    X(ETAKEN, -1008, "the output was already taken")                           \
+    X(EBUSY, -1009, "instance has not finished")                               \
+    X(EABI, -1010, "job definition was generated for another runtime ABI")     \
+    X(EIO, -1011, "write failed")                                              \
+    X(EAGAIN, -1012, "could not create a thread")
+
+enum {
+    AJ_OK = 0,
+#define AJ_ENUM_(name, code, text) AJ_##name = code,
+    AJ_ERRORS(AJ_ENUM_)
+#undef AJ_ENUM_
+};
+
+#define AJ_ERR_MIN (-1999)  /* the runtime's own codes lie in [AJ_ERR_MIN, AJ_ERR_MAX] */
+#define AJ_ERR_MAX (-1000)
+
+/* A sentence for any code: the runtime's own, 0, or a step's code (which
+ * gets a generic text). Never NULL. */
+const char *aj_strerror(int code);
+
+/* The symbolic name ("AJ_ECANCELED"), or NULL for a code not in the list. */
+const char *aj_err_name(int code);
+
+/* ------------------------------------------------------------------------ */
+/* Types shared with generated code                                          */
+
+typedef struct aj_ctx aj_ctx;           /* a step's view of its run */
+typedef struct aj_runtime aj_runtime;   /* worker pool, shared by instances */
+typedef struct aj_instance aj_instance; /* one running job */
+
+typedef enum aj_backoff {
+    AJ_BACKOFF_NONE = 0,  /* retry at once */
+    AJ_BACKOFF_FIXED,     /* delay_ns before every retry */
+    AJ_BACKOFF_LINEAR,    /* delay_ns * (k + 1) before retry k */
+    AJ_BACKOFF_EXPONENTIAL /* delay_ns * factor^k before retry k, capped */
+} aj_backoff;
+
+/* A custom policy decides alone. It is called after a failed attempt that
+ * was not marked permanent; retry is 0 before the first retry. Return true
+ * to run again after *delay_ns (negative is taken as 0), false to give up. */
+typedef bool (*aj_retry_fn)(const aj_ctx *ctx, int err, uint32_t retry,
+                            int64_t *delay_ns);
+
+typedef struct aj_retry_policy {
+    uint32_t max_retries; /* retries after the first failure: max_retries+1 runs */
+    aj_backoff backoff;
+    int64_t delay_ns;     /* base delay, >= 0 */
+    double factor;        /* exponential only; >= 1 (ajc writes 2 by default) */
+    int64_t cap_ns;       /* upper bound of any delay; 0: no cap */
+    uint32_t jitter_pct;  /* 0..100: each delay spread by up to +-jitter_pct% */
+    aj_retry_fn custom;   /* non-NULL: decides alone, other fields ignored */
+} aj_retry_policy;
+
+/* The generated wrapper of a step: reads the job inputs and the outputs of
+ * the step's producers, calls the user's function, stores its output. */
+typedef int (*aj_step_run_fn)(aj_ctx *ctx, void *inputs, void *outputs);
+
+/* Frees the value in one step's output slot (generated from the free
+ * function of the output's type). */
+typedef void (*aj_output_free_fn)(void *slot);
+
+enum {
+    AJ_EDGE_DATA = 1u,  /* the target consumes the source's output */
+    AJ_EDGE_AFTER = 2u  /* the target runs after the source (ordering only) */
+};
+
+typedef struct aj_edge_def {
+    uint32_t from;  /* step index */
+    uint32_t to;    /* step index */
+    uint32_t kind;  /* AJ_EDGE_DATA, AJ_EDGE_AFTER or both */
+} aj_edge_def;
+
+typedef struct aj_step_def {
+    const char *name;              /* as written in the .job file */
+    const char *output_type;       /* C type text; NULL when it produces nothing */
+    size_t output_offset;          /* of its slot within the outputs block */
+    aj_step_run_fn run;
+    aj_output_free_fn free_output; /* NULL when the output needs no free */
+    const aj_retry_policy *retry;  /* NULL: a failure is final */
+    int64_t timeout_ns;            /* cooperative deadline per attempt; 0: none */
+    uint32_t n_preds;              /* distinct steps it waits for (data or after) */
+    uint32_t first_edge;           /* its out-edges: edges[first_edge..+n_succs) */
+    uint32_t n_succs;
+    uint32_t level;                /* longest path from a step with no preds */
+    uint32_t line;                 /* line of the step in the .job file */
+} aj_step_def;
+
+/* A job definition: static tables written by ajc, read-only at run time.
+ * Steps are in declaration order. order[] lists every step sorted by
+ * (level, declaration index), so it is topological and its first n_roots
+ * entries are the steps with no predecessors. edges[] is sorted by the
+ * position in order[] of the source, then of the target, so that each
+ * step's out-edges form one run (its successor list). */
+typedef struct aj_job_def {
+    uint32_t abi;              /* AJ_GEN_ABI of the generator */
+    const char *name;          /* job name */
+    const char *source;        /* .job file as given to ajc */
+    uint32_t n_steps;
+    const aj_step_def *steps;
+    const uint32_t *order;     /* n_steps step indexes, topological */
+    uint32_t n_roots;
+    uint32_t n_levels;
+    uint32_t n_edges;
+    const aj_edge_def *edges;  /* NULL when n_edges is 0 */
+    int32_t result;            /* index of the result step; -1: none */
+    size_t inputs_size;        /* job inputs, copied into each instance */
+    size_t inputs_align;
+    size_t outputs_size;       /* one slot per step that produces a value */
+    size_t outputs_align;
+} aj_job_def;
+
+/* Index of the step called name, or -1. */
+int32_t aj_job_def_find_step(const aj_job_def *def, const char *name);
+
+/* ------------------------------------------------------------------------ */
+/* Observers                                                                 */
+
+typedef enum aj_step_state {
+    AJ_STEP_PENDING = 0, /* not started yet */
+    AJ_STEP_RUNNING,     /* started; also while waiting out a retry delay */
+    AJ_STEP_COMPLETED,   /* final: returned 0 */
+    AJ_STEP_FAILED,      /* final: failed, retries exhausted or not allowed */
+    AJ_STEP_SKIPPED,     /* final: a step it depends on did not complete */
+    AJ_STEP_CANCELLED    /* final: the instance was cancelled before it ran */
+} aj_step_state;
+
+#define AJ_STEP_STATE_COUNT 6
+
+/* "pending", "running", ...; "unknown" outside the enum. */
+const char *aj_step_state_name(aj_step_state state);
+
+typedef enum aj_fail_kind {
+    AJ_FAIL_NONE = 0,
+    AJ_FAIL_ERROR,     /* the step returned a non-zero code */
+    AJ_FAIL_TIMEOUT,   /* the step returned after its deadline */
+    AJ_FAIL_CANCELLED  /* the instance was cancelled */
+} aj_fail_kind;
+
+typedef struct aj_step_event {
+    const aj_instance *instance;
+    const char *job;          /* job name */
+    const char *instance_id;
+    const char *step;         /* step name */
+    uint32_t step_index;
+    uint32_t attempt;         /* 1-based attempt the event is about; 0: never ran */
+    aj_step_state state;      /* finish: the final state */
+    int err;                  /* retry, finish: code of the last attempt */
+    int64_t delay_ns;         /* retry: delay before the next attempt */
+    int64_t duration_ns;      /* finish: first start to final state */
+    const char *message;      /* retry, finish: the step's message, or "" */
+    void *user;               /* aj_start_opts.user */
+} aj_step_event;
+
+/* Callbacks run on the thread that ran (or skipped, or cancelled) the step,
+ * with no runtime lock held. Any of them may be NULL. step_finish is called
+ * once for every step of every instance, whatever its final state. */
+typedef struct aj_observer {
+    void (*step_start)(void *arg, const aj_step_event *ev);
+    void (*step_retry)(void *arg, const aj_step_event *ev);
+    void (*step_finish)(void *arg, const aj_step_event *ev);
+    void *arg;
+} aj_observer;
+
+/* ------------------------------------------------------------------------ */
+/* Runtime                                                                   */
+
+typedef struct aj_runtime_opts {
+    unsigned n_workers;          /* 0: number of online CPUs */
+    const aj_observer *observer; /* copied; NULL: none */
+} aj_runtime_opts;
+
+/* A pool of worker threads. opts NULL means defaults. Returns NULL when
+ * memory or threads run out. */
+aj_runtime *aj_runtime_new(const aj_runtime_opts *opts);
+
+/* Waits until every instance started on rt has reached a final state (it
+ * does not cancel them), then joins the workers and frees the pool. Those
+ * instances stay valid and must still be freed by their owners. Must not be
+ * called from a step. */
+void aj_runtime_free(aj_runtime *rt);
+
+/* Number of worker threads of rt (NULL: the default runtime's, creating it). */
+unsigned aj_runtime_workers(aj_runtime *rt);
+
+/* ------------------------------------------------------------------------ */
+/* Instances                                                                 */
+
+#define AJ_ID_MAX 64 /* instance id bytes, including the terminating NUL */
+
+typedef struct aj_retry_override {
+    const char *step;        /* step name; an unknown name fails with AJ_EINVAL */
+    aj_retry_policy policy;  /* replaces the step's policy for this instance */
+} aj_retry_override;
+
+typedef struct aj_start_opts {
+    const char *instance_id;   /* copied; NULL: a random UUID v4. Longer than
+                                  AJ_ID_MAX - 1 bytes: AJ_EINVAL */
+    bool sequential;           /* run every step inside start, on the caller's
+                                  thread, in topological order */
+    bool fail_fast;            /* on the first failure cancel every step not
+                                  yet started (default: independent branches
+                                  run to the end) */
+    size_t n_retry_overrides;
+    const aj_retry_override *retry_overrides;  /* copied */
+    void *user;                /* returned by aj_ctx_user() */
+    const aj_observer *observer; /* copied; called besides the runtime's */
+} aj_start_opts;
+
+/* Starts an instance of def with a copy of def->inputs_size bytes at inputs.
+ * rt NULL means the process-wide default runtime. One allocation. On error
+ * *out is NULL and nothing runs. Generated JOB_start() calls this. */
+int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
+                      const aj_start_opts *opts, aj_instance **out);
+
+/* Waits until every step is final, running ready steps of this instance on
+ * the calling thread meanwhile. timeout_ns < 0 waits for ever; the timeout
+ * is on the monotonic clock and does not cancel the instance. Returns AJ_OK,
+ * AJ_ETIMEDOUT, the root cause's code, or AJ_ECANCELED when the instance was
+ * cancelled and no step failed. */
+int aj_instance_wait(aj_instance *inst, int64_t timeout_ns);
+
+/* Cancels: steps not started become cancelled and never run; running steps
+ * see aj_ctx_cancelled(); retry delays are cut short. Idempotent, also after
+ * the instance finished. */
+void aj_instance_cancel(aj_instance *inst);
+
+/* True once every step is final. */
+bool aj_instance_done(const aj_instance *inst);
+
+/* Points *slot at the output of step, lent (take false) or handed over
+ * (take true).
+ * AJ_EBUSY if the step is not final yet, AJ_ENORESULT if it did not
+ * complete or produces nothing, AJ_ETAKEN if already taken. A taken
+ * output is not freed by aj_instance_free(). */
+int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void **slot);
+
+/* Frees the instance and every produced output not taken. An instance that
+ * has not finished is cancelled and waited for first. Must not be called
+ * from one of its own steps. */
+void aj_instance_free(aj_instance *inst);
+
+const aj_job_def *aj_instance_def(const aj_instance *inst);
+const char *aj_instance_id(const aj_instance *inst);
+
+typedef struct aj_step_info {
+    aj_step_state state;
+    aj_fail_kind kind;       /* why it failed; AJ_FAIL_NONE otherwise */
+    int err;                 /* code of the last attempt; 0 if none */
+    uint32_t attempts;       /* runs started: 1 + retries used */
+    int64_t start_ns;        /* monotonic, first attempt; 0 if never started */
+    int64_t start_wall_ns;   /* the same instant on CLOCK_REALTIME */
+    int64_t duration_ns;     /* first start to final state; 0 until final */
+} aj_step_info;
+
+/* A consistent snapshot of one step, also while the instance runs. */
+int aj_instance_step_info(const aj_instance *inst, uint32_t step, aj_step_info *out);
+
+typedef struct aj_failure {
+    int32_t step;            /* root-cause step index; -1 when none */
+    const char *step_name;   /* NULL when step is -1 */
+    int code;                /* its code; AJ_ECANCELED if cancelled first */
+    aj_fail_kind kind;
+    uint32_t attempts;
+    const char *message;     /* its message, "" when it set none; lent */
+} aj_failure;
+
+/* Fills *out with the root cause (the first step to fail) and returns its
+ * code; returns 0 and sets out->step = -1 when nothing failed. */
+int aj_instance_failure(const aj_instance *inst, aj_failure *out);
+
+/* ------------------------------------------------------------------------ */
+/* Step context                                                              */
+
+#define AJ_MESSAGE_MAX 256 /* message bytes kept, including the NUL; a longer
+                              message ends in "..." */
+
+const char *aj_ctx_job_name(const aj_ctx *ctx);
+const char *aj_ctx_instance_id(const aj_ctx *ctx);
+const char *aj_ctx_step_name(const aj_ctx *ctx);
+uint32_t aj_ctx_step_index(const aj_ctx *ctx);
+uint32_t aj_ctx_attempt(const aj_ctx *ctx);     /* 1 for the first run */
+int64_t aj_ctx_deadline_ns(const aj_ctx *ctx);  /* monotonic; INT64_MAX: none */
+bool aj_ctx_expired(const aj_ctx *ctx);         /* deadline passed */
+bool aj_ctx_cancelled(const aj_ctx *ctx);
+void *aj_ctx_user(const aj_ctx *ctx);
+const aj_instance *aj_ctx_instance(const aj_ctx *ctx);
+
+/* Attaches a printf-formatted message to this attempt's failure. */
+void aj_ctx_set_message(aj_ctx *ctx, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Marks this attempt's failure permanent: it is not retried. */
+void aj_ctx_set_permanent(aj_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Clocks and retry arithmetic                                               */
+
+int64_t aj_now_ns(void);       /* CLOCK_MONOTONIC */
+int64_t aj_wall_now_ns(void);  /* CLOCK_REALTIME */
+
+/* The delay before retry k (0-based) of a non-custom policy, in
+ * [0, cap_ns] (or [0, INT64_MAX] without a cap): never negative, never
+ * wrapped. jitter_seed picks the jitter deterministically. */
+int64_t aj_retry_delay_ns(const aj_retry_policy *p, uint32_t k, uint64_t jitter_seed);
+
+/* ------------------------------------------------------------------------ */
+/* Pictures                                                                  */
+
+enum {
+    AJ_DOT_NO_TIMES = 1u  /* leave times out of tooltips: output to diff */
+};
+
+/* Graphviz DOT of a definition: gray boxes, bold data edges, dashed
+ * ordering edges, a triangle for the job. Byte-identical to `ajc --dot`.
+ * Returns AJ_OK or AJ_EIO. */
+int aj_job_def_dot(const aj_job_def *def, FILE *out);
+
+/* DOT of an instance, safe while it runs: hexagons filled by state, tooltips
+ * with state, start, duration and attempts, edges coloured by the state of
+ * the step they leave. */
+int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags);
+
+/* Timeline as Chrome trace-event JSON (Perfetto, chrome://tracing). */
+int aj_instance_trace_json(const aj_instance *inst, FILE *out);
+
+/* Timeline as a Mermaid gantt chart. */
+int aj_instance_mermaid(const aj_instance *inst, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ASYNCJOB_H */

@@ -1,0 +1,33 @@
+/* err.c: texts and names of the runtime's error codes, from AJ_ERRORS. */
+#include "asyncjob.h"
+
+const char *aj_strerror(int code)
+{
+    switch (code) {
+    case AJ_OK:
+        return "success";
+#define AJ_TEXT_(name, num, text) \
+    case num:                      \
+        return text;
+        AJ_ERRORS(AJ_TEXT_)
+#undef AJ_TEXT_
+    default:
+        return code >= AJ_ERR_MIN && code <= AJ_ERR_MAX ? "unknown asyncjob error"
+                                                         : "step failed";
+    }
+}
+
+const char *aj_err_name(int code)
+{
+    switch (code) {
+    case AJ_OK:
+        return "AJ_OK";
+#define AJ_NAME_(name, num, text) \
+    case num:                      \
+        return "AJ_" #name;
+        AJ_ERRORS(AJ_NAME_)
+#undef AJ_NAME_
+    default:
+        return NULL;
+    }
+}
