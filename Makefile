@@ -32,7 +32,8 @@ MAKEFLAGS += --no-builtin-rules
 
 INSTALL_HINT := apt-get install -y flex bison libcmocka-dev
 need = $(if $(shell command -v $(1) 2>/dev/null),,$(error $(1) not found; install the build tools with: $(INSTALL_HINT)))
-need_cmocka = $(if $(wildcard /usr/include/cmocka.h /usr/local/include/cmocka.h),,$(error cmocka not found; install it with: $(INSTALL_HINT)))
+CMOCKA_H ?= $(firstword $(wildcard /usr/include/cmocka.h /usr/local/include/cmocka.h))
+need_cmocka = $(if $(CMOCKA_H),,$(error cmocka not found; install it with: $(INSTALL_HINT)))
 
 # Filled in by the fragments.
 PROGRAMS :=        # built by `make`
@@ -46,14 +47,15 @@ include mk/runtime.mk
 -include mk/examples.mk
 -include mk/bench.mk
 -include mk/fuzz.mk
+-include mk/install.mk
 
-.PHONY: all test test-asan test-tsan clean install
+.PHONY: all test test-asan test-tsan clean clean-all
 
 all: $(PROGRAMS)
 
 # Each test binary runs under a watchdog; a hang fails like an assertion.
 test: $(TEST_BINS) $(TEST_DEPS)
-	@B=$(B) scripts/run-tests $(TEST_BINS)
+	@B=$(B) SAN=$(SAN) scripts/run-tests $(TEST_BINS)
 
 test-asan:
 	$(MAKE) test B=build-asan SAN=address,undefined CFLAGS="-O1 -g"
@@ -65,7 +67,11 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# clean removes one configuration's build directory; clean-all every one.
 clean:
-	rm -rf build build-asan build-tsan build-bench build-fuzz $(CLEAN_EXTRA)
+	rm -rf $(B) $(CLEAN_EXTRA)
+
+clean-all:
+	rm -rf build build-* $(CLEAN_EXTRA)
 
 -include $(ALL_OBJS:.o=.d)
