@@ -1,0 +1,93 @@
+/*
+ * ajc_time.c: figure G. Runs ajc as a child process on generated jobs of
+ * growing size, taking wall time from the parent's clock and peak memory
+ * from the child's resource usage.
+ */
+#define _DEFAULT_SOURCE /* wait4, mkdtemp */
+#include "ajc_time.h"
+
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Runs ajc once; returns wall ns, or -1 if it failed. *rss_kb gets the
+ * child's peak resident set. */
+static double run_ajc(const char *ajc, const char *out_dir, const char *job, long *rss_kb)
+{
+    int64_t t0 = bench_now_ns();
+    struct rusage ru;
+    int status;
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        execl(ajc, ajc, "-o", out_dir, job, (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0 || wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return -1;
+    *rss_kb = ru.ru_maxrss;
+    return (double)(bench_now_ns() - t0);
+}
+
+/* Median ms of BENCH_RUNS runs and the largest peak RSS, for N steps. */
+static bool time_size(const char *ajc, const char *gdir, const char *out_dir, int n,
+                      bench_stat *ms, long *rss_kb)
+{
+    char job[1024];
+    double v[BENCH_RUNS];
+
+    snprintf(job, sizeof job, "%s/mixed_%d.job", gdir, n);
+    *rss_kb = 0;
+    for (int r = 0; r < BENCH_RUNS; r++) {
+        long rss;
+        double ns = run_ajc(ajc, out_dir, job, &rss);
+        if (ns < 0) {
+            fprintf(stderr, "bench: %s -o %s %s failed\n", ajc, out_dir, job);
+            return false;
+        }
+        v[r] = ns / 1e6;
+        *rss_kb = rss > *rss_kb ? rss : *rss_kb;
+    }
+    *ms = bench_stat_of(v, BENCH_RUNS);
+    return true;
+}
+
+void bench_rows_ajc(const char *ajc, const char *gdir)
+{
+    static const int sizes[] = { 1000, 10000, 100000 };
+    static const char *names[] = { "ajc, 1,000 steps", "ajc, 10,000 steps", "ajc, 100,000 steps" };
+    char out_dir[] = "/tmp/bench-ajc-XXXXXX", cmd[64];
+    double per_step[3];
+
+    if (mkdtemp(out_dir) == NULL)
+        return;
+    for (int i = 0; i < 3; i++) {
+        bench_stat ms;
+        long rss_kb;
+        char figure[64];
+        if (!time_size(ajc, gdir, out_dir, sizes[i], &ms, &rss_kb))
+            break;
+        per_step[i] = ms.median / sizes[i];
+        snprintf(figure, sizeof figure, "%s: time", names[i]);
+        bench_row t = { "G", figure, "ms", ms, -1, i == 2 ? 1000 : -1, LOWER_IS_BETTER };
+        bench_print_row(&t);
+        snprintf(figure, sizeof figure, "%s: peak RSS", names[i]);
+        double mb = rss_kb / 1024.0;
+        bench_row m = { "G", figure, "MB", { mb, mb, mb }, -1, -1, LOWER_IS_BETTER };
+        bench_print_row(&m);
+        if (i == 2) {
+            double growth = per_step[2] / per_step[1];
+            bench_row g = { "G", "ajc: time per step, 100,000 over 10,000", "x",
+                            { growth, growth, growth }, -1, 1.5, LOWER_IS_BETTER };
+            bench_print_row(&g);
+        }
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", out_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench: could not remove %s\n", out_dir);
+}

@@ -1,0 +1,31 @@
+/*
+ * bench_steps.h: the step functions every benchmark job shares. They are
+ * compiled apart and never inlined, so that the job and the direct-call
+ * baseline pay for exactly the same calls, and their results are checked.
+ */
+#ifndef BENCH_STEPS_H
+#define BENCH_STEPS_H
+
+#include <asyncjob.h>
+
+typedef struct BenchIn {
+    long base;             /* bench_first's output */
+    unsigned char *mark;   /* bench_leaf(i) sets mark[i]; one byte per step */
+    long spin_iters;       /* bench_spin's loop count (about 1 ms) */
+    long *spin_out;        /* bench_spin(i) writes spin_out[i] */
+    long joined;           /* bench_join counts here */
+} BenchIn;
+
+int bench_first(aj_ctx *ctx, BenchIn *in, long *out);
+int bench_add1(aj_ctx *ctx, BenchIn *in, long x, long *out);
+int bench_add2(aj_ctx *ctx, BenchIn *in, long up, long left, long *out);
+int bench_leaf(aj_ctx *ctx, BenchIn *in);
+int bench_join(aj_ctx *ctx, BenchIn *in);
+int bench_spin(aj_ctx *ctx, BenchIn *in);
+
+/* The bodies of bench_leaf and bench_spin for the direct baseline, which
+ * has no context to ask for the step index. */
+void bench_leaf_at(BenchIn *in, uint32_t i);
+void bench_spin_at(BenchIn *in, uint32_t i);
+
+#endif

@@ -1,0 +1,51 @@
+#!/bin/sh
+# genjob.sh SHAPE N: writes a generated benchmark job on stdout.
+#   chain N      s0 -> s1 -> ... -> s(N-1), each adds 1 to its input
+#   fanin N      N independent steps, then one step after all of them
+#   cpu N        N independent steps of about 1 ms of CPU each, then a join
+#   wave N       an N x N wavefront: w_i_j consumes w_(i-1)_j and w_i_(j-1)
+#   mixed N      N steps, each consuming the previous one and ordered after
+#                the one 7 back: a long, narrow DAG for timing ajc itself
+set -eu
+shape=$1 n=$2
+case $shape in
+chain) awk -v n="$n" 'BEGIN {
+    print "include \"bench_steps.h\";\njob chain(BenchIn *in) {"
+    print "    step s0() -> long impl bench_first;"
+    for (i = 1; i < n; i++)
+        printf "    step s%d(long x = s%d) -> long impl bench_add1;\n", i, i - 1
+    printf "    result s%d;\n}\n", n - 1 }' ;;
+fanin|cpu) awk -v n="$n" -v job="$shape" 'BEGIN {
+    impl = job == "cpu" ? "bench_spin" : "bench_leaf"
+    printf "include \"bench_steps.h\";\njob %s(BenchIn *in) {\n", job
+    for (i = 0; i < n; i++)
+        printf "    step p%d() impl %s;\n", i, impl
+    printf "    step join() impl bench_join after p0"
+    for (i = 1; i < n; i++)
+        printf ", p%d", i
+    print ";\n}" }' ;;
+wave) awk -v n="$n" 'BEGIN {
+    print "include \"bench_steps.h\";\njob wave(BenchIn *in) {"
+    for (i = 0; i < n; i++) for (j = 0; j < n; j++) {
+        if (i == 0 && j == 0)
+            printf "    step w_0_0() -> long impl bench_first;\n"
+        else if (i == 0)
+            printf "    step w_0_%d(long x = w_0_%d) -> long impl bench_add1;\n", j, j - 1
+        else if (j == 0)
+            printf "    step w_%d_0(long x = w_%d_0) -> long impl bench_add1;\n", i, i - 1
+        else
+            printf "    step w_%d_%d(long up = w_%d_%d, long left = w_%d_%d) -> long impl bench_add2;\n", i, j, i - 1, j, i, j - 1
+    }
+    printf "    result w_%d_%d;\n}\n", n - 1, n - 1 }' ;;
+mixed) awk -v n="$n" 'BEGIN {
+    print "include \"bench_steps.h\";\nretry again = max 2, exponential 1ms cap 10ms;\njob mixed(BenchIn *in) {"
+    print "    step m0() -> long impl bench_first;"
+    for (i = 1; i < n; i++) {
+        printf "    step m%d(long x = m%d) -> long impl bench_add1", i, i - 1
+        if (i >= 7) printf " after m%d", i - 7
+        if (i % 100 == 0) printf " retry again"
+        print ";"
+    }
+    printf "    result m%d;\n}\n", n - 1 }' ;;
+*) echo "genjob.sh: unknown shape '$shape' (chain, fanin, cpu, wave, mixed)" >&2; exit 2 ;;
+esac

@@ -1,0 +1,49 @@
+/*
+ * harness.h: measuring and reporting for make bench. A figure is measured
+ * in several runs; the table shows the median, the spread, the same work
+ * done by direct calls in the same process, their ratio and the target.
+ */
+#ifndef BENCH_HARNESS_H
+#define BENCH_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BENCH_RUNS 7
+
+typedef struct bench_stat {
+    double median, min, max;
+} bench_stat;
+
+/* Median, min and max of n values (sorts them). */
+bench_stat bench_stat_of(double *v, size_t n);
+
+int64_t bench_now_ns(void);
+
+/* Heap calls made by this process so far (every thread), counted by the
+ * malloc family this program interposes. */
+typedef struct bench_heap {
+    uint64_t allocs;  /* malloc, calloc, realloc, aligned allocations */
+    uint64_t bytes;   /* bytes they asked for */
+} bench_heap;
+bench_heap bench_heap_now(void);
+
+typedef enum { LOWER_IS_BETTER, HIGHER_IS_BETTER } bench_goal;
+
+typedef struct bench_row {
+    const char *id;       /* "W1" */
+    const char *figure;   /* what is measured */
+    const char *unit;     /* "us", "ns/step", ... */
+    bench_stat stat;
+    double direct;        /* the same work by direct calls; < 0: none */
+    double target;
+    bench_goal goal;
+} bench_row;
+
+void bench_print_header(void);
+void bench_print_row(const bench_row *r);
+/* Rows whose target was missed so far. */
+int bench_missed(void);
+
+#endif

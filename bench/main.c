@@ -1,0 +1,145 @@
+/*
+ * main.c: make bench. Runs every workload as a generated job and as direct
+ * calls in one process, BENCH_RUNS times each, and prints one table.
+ *
+ *   bench AJC GDIR    AJC: the ajc to time; GDIR: its generated .job inputs
+ */
+#include "ajc_time.h"
+#include "harness.h"
+#include "jobs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ns per call of the job (or its direct twin), mean of n calls. */
+static double ns_per_run(const bench_job *j, aj_runtime *rt, BenchIn *in, int n, bool direct)
+{
+    int64_t t0 = bench_now_ns();
+
+    for (int i = 0; i < n; i++) {
+        if (direct)
+            j->direct(in);
+        else
+            j->run(rt, in);
+    }
+    return (double)(bench_now_ns() - t0) / n;
+}
+
+/* BENCH_RUNS measurements after a warm-up, each divided by scale. */
+static bench_stat measure(const bench_job *j, aj_runtime *rt, BenchIn *in, int n, bool direct,
+                          double scale)
+{
+    double v[BENCH_RUNS];
+
+    ns_per_run(j, rt, in, n, direct);
+    for (int r = 0; r < BENCH_RUNS; r++)
+        v[r] = ns_per_run(j, rt, in, n, direct) / scale;
+    return bench_stat_of(v, BENCH_RUNS);
+}
+
+/* One row comparing a job with its direct twin, per step or per run. */
+static void row_vs_direct(const char *id, const char *figure, const char *name, aj_runtime *rt,
+                          BenchIn *in, int n, bool per_step, double target)
+{
+    const bench_job *j = bench_job_named(name);
+    double scale = per_step ? j->n_steps : 1000.0; /* ns/step, or us per run */
+    bench_row r = { id, figure, per_step ? "ns" : "us", measure(j, rt, in, n, false, scale),
+                    measure(j, rt, in, n, true, scale).median, target, LOWER_IS_BETTER };
+    bench_print_row(&r);
+}
+
+static void rows_seed(aj_runtime *rt, BenchIn *in)
+{
+    double v[BENCH_RUNS];
+    const bench_job *j = bench_job_named("seed");
+
+    row_vs_direct("W1", "seed job: start+wait+free latency", "seed", rt, in, 20000, false, 1.0);
+    bench_job_named("seed")->run(rt, in);
+    for (int r = 0; r < BENCH_RUNS; r++)
+        v[r] = bench_seed_throughput(rt, in, 100000, 16);
+    bench_row t = { "W1", "seed job: throughput, 16 in flight", "M/s", bench_stat_of(v, BENCH_RUNS),
+                    1e3 / (measure(j, rt, in, 20000, true, 1).median), 2.0, HIGHER_IS_BETTER };
+    bench_print_row(&t);
+
+    bench_heap h0 = bench_heap_now();
+    for (int i = 0; i < 1000; i++)
+        j->run(rt, in);
+    bench_heap h1 = bench_heap_now();
+    double allocs = (double)(h1.allocs - h0.allocs) / 1000, bytes = (double)(h1.bytes - h0.bytes) / 1000;
+    bench_row a = { "W1", "seed job: heap allocations per instance", "", { allocs, allocs, allocs },
+                    -1, 1, LOWER_IS_BETTER };
+    bench_print_row(&a);
+    bench_row b = { "W1", "seed job: heap bytes per instance", "B", { bytes, bytes, bytes },
+                    -1, -1, LOWER_IS_BETTER };
+    bench_print_row(&b);
+}
+
+/* Loop count of bench_spin_at for about 1 ms on this machine. */
+static long calibrate_spin(BenchIn *in)
+{
+    in->spin_iters = 1000;
+    for (;;) {
+        int64_t t0 = bench_now_ns();
+        bench_spin_at(in, 0);
+        int64_t ns = bench_now_ns() - t0;
+        if (ns > 2000000)
+            return (long)((double)in->spin_iters * 1e6 / (double)ns);
+        in->spin_iters *= 2;
+    }
+}
+
+static void row_cpu(aj_runtime *rt, BenchIn *in)
+{
+    const bench_job *j = bench_job_named("cpu");
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned workers = aj_runtime_workers(rt);
+    double par = workers < cores ? workers : (double)cores;
+    double v[BENCH_RUNS];
+
+    in->spin_iters = calibrate_spin(in);
+    double direct = ns_per_run(j, rt, in, 3, true);
+    for (int r = 0; r < BENCH_RUNS; r++)
+        v[r] = direct / (par * ns_per_run(j, rt, in, 3, false));
+    bench_row e = { "W5", "64 x 1 ms CPU steps: parallel efficiency", "", bench_stat_of(v, BENCH_RUNS),
+                    -1, 0.99, HIGHER_IS_BETTER };
+    bench_print_row(&e);
+}
+
+static void print_machine(aj_runtime *rt)
+{
+    char load[64] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+
+    if (f != NULL) {
+        if (fgets(load, sizeof load, f) != NULL)
+            load[strcspn(load, "\n")] = '\0';
+        fclose(f);
+    }
+    printf("machine: %ld cores online, load average %s; runtime: %u workers; %d runs per figure\n",
+           sysconf(_SC_NPROCESSORS_ONLN), load, aj_runtime_workers(rt), BENCH_RUNS);
+}
+
+int main(int argc, char **argv)
+{
+    aj_runtime *rt = aj_runtime_new(NULL);
+    BenchIn *in = bench_in_new();
+
+    if (argc != 3 || rt == NULL) {
+        fprintf(stderr, "usage: bench AJC GDIR\n");
+        return 2;
+    }
+    print_machine(rt);
+    bench_print_header();
+    rows_seed(rt, in);
+    row_vs_direct("W2", "chain of 1,000 steps: per step", "chain", rt, in, 300, true, 15);
+    row_vs_direct("W3", "1,000 independent steps + join: per step", "fanin", rt, in, 300, true, 30);
+    row_vs_direct("W4", "100x100 wavefront: per step", "wave", rt, in, 30, true, 15);
+    row_cpu(rt, in);
+    bench_rows_ajc(argv[1], argv[2]);
+    aj_runtime_free(rt);
+    bench_in_free(in);
+    printf("%d target(s) missed\n", bench_missed());
+    return 0;
+}
