@@ -163,7 +163,7 @@ static void check_after(job_check *c, ast_step *st, const ast_ident *ref)
     uint32_t had;
     ast_pred *p = add_pred(c, st, from, AJ_EDGE_AFTER, ref->loc, &had);
     if (had & AJ_EDGE_AFTER) {
-        diag_error(d, ref->loc, "step '%s' is listed twice after '%s'", from->name.name,
+        diag_error(d, ref->loc, "'after %s' is given twice in step '%s'", from->name.name,
                    st->name.name);
         diag_note(d, p->loc, "'%s' is first listed here", from->name.name);
     } else if (had & AJ_EDGE_DATA) {
@@ -310,7 +310,11 @@ void sema_job(sema *s, ast_job *j)
     symtab_init(&c.params, s->arena);
     symtab_init(&c.retries, s->arena);
     symtab_init(&j->step_names, s->arena);
-    names_check_ident(s->diag, &j->name, USE_FILE_SCOPE, "job name");
+    if (names_check_ident(s->diag, &j->name, USE_FILE_SCOPE, "job name") &&
+        (strcmp(j->name.name, "aj") == 0 || strcmp(j->name.name, "AJ") == 0))
+        diag_error(s->diag, j->name.loc, "job name '%s' would put every generated name "
+                   "('%s_def', '%s_start', ...) in the runtime's namespace; choose another name",
+                   j->name.name, j->name.name, j->name.name);
     for (uint32_t i = 0; i < j->params.n; i++)
         check_param(&c, j->params.items[i], 0, "job input");
     check_job_retries(&c);

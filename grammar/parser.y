@@ -28,6 +28,8 @@ int ajc_yyparse(yyscan_t scanner, ast_builder *b);
 %code {
 #include "lexer.h"
 
+#include <string.h>
+
 #include "asyncjob.h"
 
 /* A node spans from its first symbol's begin to its last symbol's end. */
@@ -212,13 +214,14 @@ names
 %%
 
 /* "unexpected name 'foo', expected ';' or '->'": the token's own text where
- * it has one, and at most four expected tokens. */
+ * it has one, and the expected tokens when there are few; when there are
+ * many and ';' is one of them, a hint that it is missing. */
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ast_builder *b)
 {
     (void)scanner;
-    enum { N_EXPECTED = 5 };
-    yysymbol_kind_t expected[N_EXPECTED];
-    int n = yypcontext_expected_tokens(ctx, expected, N_EXPECTED);
+    enum { N_LISTED = 4 };
+    yysymbol_kind_t expected[YYNTOKENS];
+    int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
     yysymbol_kind_t got = yypcontext_token(ctx);
     const ajc_loc *loc = yypcontext_location(ctx);
     char msg[256];
@@ -230,7 +233,12 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ast_
                        b->src->text + loc->begin);
     else
         len = snprintf(msg, sizeof msg, "unexpected %s", yysymbol_name(got));
-    if (n > 0 && n < N_EXPECTED)
+    bool semicolon = false;
+    for (int i = 0; i < n; i++)
+        semicolon |= strcmp(yysymbol_name(expected[i]), "';'") == 0;
+    if (semicolon && n > N_LISTED && len > 0 && (size_t)len < sizeof msg)
+        snprintf(msg + len, sizeof msg - (size_t)len, "; is a ';' missing before it?");
+    else if (n > 0 && n <= N_LISTED)
         for (int i = 0; i < n && len > 0 && (size_t)len < sizeof msg; i++)
             len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s",
                             i == 0 ? ", expected " : i == n - 1 ? " or " : ", ",
