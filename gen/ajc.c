@@ -1,0 +1,136 @@
+/*
+ * ajc.c: one compilation, in memory: lex and parse, check, schedule, emit.
+ *
+ * Everything is allocated in one arena. Running out of memory, or reaching
+ * the error limit, longjmps back here (arena.c, diag.c): the arena is freed
+ * and nothing leaks, whatever stage was running. That is what lets a fuzzer
+ * call ajc_compile() on any bytes, and tests fail every allocation in turn.
+ */
+#include "ajc.h"
+
+#include "arena.h"
+#include "ast.h"
+#include "emit.h"
+#include "lexer_api.h"
+#include "parser.h"
+#include "sema.h"
+
+#include "lexer.h"
+
+#include <string.h>
+
+#define OOM_JUMP 1 /* the value arena.c passes to longjmp */
+
+const char *ajc_basename(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash != NULL ? slash + 1 : path;
+}
+
+static void parse(ast_builder *b)
+{
+    struct lexer_extra x = { b, 0, { 0, 0 }, false };
+    yyscan_t scanner;
+    ajc_yylex_init_extra(&x, &scanner);
+    ajc_yy_scan_bytes(b->src->text, (int)b->src->len, scanner);
+    if (ajc_yyparse(scanner, b) == 2) /* the stack cannot grow: see parser.y */
+        ast_syntax_error(b, (ajc_loc){ b->src->len, b->src->len }, "input nests too deeply");
+    /* The scanner's memory is the arena's: no ajc_yylex_destroy needed. */
+}
+
+static void emit(arena *a, src *s, const ast_file *f, const ajc_options *o, ajc_output *res)
+{
+    emit_ctx e = { a, s, f, ajc_basename(s->name), NULL };
+    e.h_base = arena_cat(a, e.source_base, ".h", NULL);
+    if (o->dot) {
+        out od;
+        out_init(&od, a, "", false);
+        if (!emit_dot(&e, &od))
+            return; /* res->dot stays NULL: the caller reports memory */
+        res->dot = od.buf != NULL ? od.buf : "";
+        res->dot_len = od.len;
+        return;
+    }
+    if (o->check)
+        return;
+    out oh, oc;
+    out_init(&oh, a, o->h_path != NULL ? o->h_path : arena_cat(a, s->name, ".h", NULL),
+             !o->no_line);
+    out_init(&oc, a, o->c_path != NULL ? o->c_path : arena_cat(a, s->name, ".c", NULL),
+             !o->no_line);
+    emit_header(&e, &oh);
+    emit_source(&e, &oc);
+    res->h = oh.buf;
+    res->h_len = oh.len;
+    res->c = oc.buf;
+    res->c_len = oc.len;
+}
+
+/* Returns 0 or 1; runs under the jump handler of ajc_compile(). */
+static int compile(arena *a, jmp_buf *jb, const ajc_input *in, const ajc_options *o,
+                   ajc_output *res)
+{
+    src *s = arena_alloc(a, sizeof *s);
+    diag *d = arena_alloc(a, sizeof *d);
+    ast_builder b;
+    src_init(s, a, in->name, in->text, (uint32_t)in->len);
+    diag_init(d, s, o->diag, o->max_errors, jb);
+    ast_builder_init(&b, a, s, d);
+    parse(&b);
+    if (b.n_syntax_errors == 0 && d->n_errors == 0 && b.file->jobs.n == 0)
+        diag_error(d, (ajc_loc){ 0, 0 }, "no job in this file: nothing to generate");
+    if (b.n_syntax_errors == 0 && d->n_errors == 0)
+        sema_check(a, s, d, b.file);
+    res->n_errors = d->n_errors;
+    res->n_warnings = d->n_warnings;
+    if (d->n_errors > 0)
+        return 1;
+    emit(a, s, b.file, o, res);
+    if (o->dot && res->dot == NULL)
+        longjmp(*jb, OOM_JUMP);
+    return 0;
+}
+
+int ajc_compile(const ajc_input *in, const ajc_options *o, ajc_output *res)
+{
+    memset(res, 0, sizeof *res);
+    if (in->len >= SRC_MAX_LEN) {
+        fprintf(o->diag, "ajc: %s: file too large (2 GiB or more)\n", in->name);
+        return 2;
+    }
+    arena *a = arena_new();
+    if (a == NULL) {
+        fprintf(o->diag, "ajc: out of memory\n");
+        return 2;
+    }
+    jmp_buf jb;
+    arena_set_oom(a, &jb);
+    int jumped = setjmp(jb);
+    if (jumped != 0) {
+        memset(res, 0, sizeof *res);
+        arena_free(a);
+        if (jumped == DIAG_STOP) {
+            res->n_errors = o->max_errors + 1;
+            return 1;
+        }
+        fprintf(o->diag, "ajc: out of memory\n");
+        return 2;
+    }
+    int rc = compile(a, &jb, in, o, res);
+    if (rc != 0) {
+        unsigned errors = res->n_errors, warnings = res->n_warnings;
+        arena_free(a);
+        memset(res, 0, sizeof *res);
+        res->n_errors = errors;
+        res->n_warnings = warnings;
+        return rc;
+    }
+    res->arena = a;
+    return 0;
+}
+
+void ajc_output_free(ajc_output *res)
+{
+    arena_free(res->arena);
+    memset(res, 0, sizeof *res);
+}

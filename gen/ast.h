@@ -1,0 +1,212 @@
+/* ast.h: the parsed .job file, and the facts sema and graph add to it. */
+#ifndef AJC_AST_H
+#define AJC_AST_H
+
+#include "diag.h"
+#include "table.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct ast_job ast_job;
+typedef struct ast_step ast_step;
+typedef struct ast_type ast_type;
+typedef struct sched sched;
+
+/* A name as written; name is NULL when the optional name is absent. */
+typedef struct ast_ident {
+    const char *name;
+    ajc_loc loc;
+} ast_ident;
+
+/* A C type, as the words the user wrote and as normalised text. */
+typedef struct ast_ctype {
+    const char *text;    /* "const char *": single spaces, "T *", "T **" */
+    ajc_loc loc;
+    vec words;           /* ajc_loc * of each word, for the checks */
+    ast_type *named;     /* sema: the `type` it is exactly, or NULL (raw C) */
+} ast_ctype;
+
+struct ast_type {
+    ast_ident name;
+    ast_ctype *ctype;
+    ast_ident free_fn;   /* name NULL: outputs of this type are not freed */
+    uint32_t index;      /* declaration order */
+};
+
+typedef struct ast_duration {
+    ajc_loc num;         /* digits */
+    ajc_loc unit;        /* the unit word after them */
+    bool present;
+} ast_duration;
+
+typedef struct ast_policy {
+    ajc_loc loc;
+    ast_ident custom;    /* custom FN; name NULL otherwise */
+    ajc_loc max;         /* the INT after max; empty for custom */
+    int backoff;         /* an aj_backoff */
+    ajc_loc backoff_loc;
+    ast_duration delay;
+    ajc_loc factor;      /* empty: not given */
+    ajc_loc factor_kw;
+    ast_duration cap;
+    ajc_loc cap_kw;
+    ajc_loc jitter;      /* the INT before %; empty: not given */
+    ajc_loc dup;         /* a setting given twice (the second), or empty */
+    ajc_loc misplaced;   /* a setting custom or the backoff does not take */
+    /* Checked values, set by sema. */
+    bool checked;
+    bool ok;
+    uint32_t max_retries;
+    int64_t delay_ns;
+    int64_t cap_ns;
+    const char *factor_text; /* C text of the factor, "2.0" by default */
+    uint32_t jitter_pct;
+} ast_policy;
+
+/* A named policy, `retry NAME = ...;`, in the file or in one job. */
+typedef struct ast_retry {
+    ast_ident name;
+    ast_policy *policy;
+    ast_job *job;        /* the job it is declared in; NULL at file level */
+    ast_job *emitted_for; /* emission: the job whose c_name this is */
+    const char *c_name;  /* JOB__retry_NAME for emitted_for */
+} ast_retry;
+
+/* A job input (producer name NULL) or a step input bound to a producer. */
+typedef struct ast_param {
+    ast_ctype *ctype;
+    ast_ident name;
+    ast_ident producer;
+    ast_step *from;      /* sema: the producing step */
+} ast_param;
+
+typedef enum ast_attr_kind {
+    ATTR_AFTER,
+    ATTR_RETRY,
+    ATTR_TIMEOUT,
+    ATTR_IMPL
+} ast_attr_kind;
+
+typedef struct ast_attr {
+    ast_attr_kind kind;
+    ajc_loc loc;         /* the keyword */
+    vec afters;          /* ast_ident *: after A, B */
+    ast_ident name;      /* retry NAME, impl NAME */
+    ast_policy *policy;  /* retry (inline policy) */
+    ast_duration timeout;
+} ast_attr;
+
+/* One edge into a step, after sema resolves names: the graph's input. */
+typedef struct ast_pred {
+    ast_step *from;
+    uint32_t kind;       /* AJ_EDGE_DATA | AJ_EDGE_AFTER */
+    ajc_loc loc;         /* the first reference (producer or after name) */
+} ast_pred;
+
+struct ast_step {
+    ast_ident name;
+    ajc_loc loc;         /* the `step` keyword */
+    vec inputs;          /* ast_param * */
+    ast_ctype *output;   /* NULL: produces nothing */
+    vec attrs;           /* ast_attr * */
+    /* Set by sema. */
+    ast_job *job;
+    uint32_t index;      /* declaration order in its job */
+    vec preds;           /* ast_pred *, distinct sources */
+    ast_policy *retry;   /* NULL: no retry */
+    ast_retry *retry_named; /* the named policy it uses; NULL when inline */
+    const char *retry_c_name;
+    int64_t timeout_ns;
+    ast_ident impl;
+    bool consumed;       /* some step takes its output */
+    /* Set by names. */
+    const char *c_fn;    /* the user's function */
+    const char *c_run;   /* JOB__run_STEP */
+    const char *c_free;  /* JOB__free_STEP, NULL when the output needs none */
+};
+
+struct ast_job {
+    ast_ident name;
+    vec params;          /* ast_param *, job inputs */
+    vec steps;           /* ast_step * */
+    vec retries;         /* ast_retry *, declared in the job */
+    vec results;         /* ast_ident * */
+    /* Set by sema and graph. */
+    symtab step_names;
+    ast_step *result;
+    vec policies;        /* ast_retry * used by its steps, first use first */
+    sched *sched;
+    /* Set by names: every file-scope C name of the job. */
+    const char *c_def, *c_start, *c_wait, *c_cancel, *c_result, *c_take;
+    const char *c_instance, *c_free, *c_in, *c_out, *c_order, *c_edges;
+    const char *c_steps, *c_result_helper;
+};
+
+typedef struct ast_include {
+    ajc_loc loc;
+    const char *text;    /* "x.h" or <x.h>, as written */
+} ast_include;
+
+typedef struct ast_file {
+    vec includes;        /* ast_include * */
+    vec types;           /* ast_type * */
+    vec retries;         /* ast_retry * */
+    vec jobs;            /* ast_job * */
+    /* Set by names: distinct custom retry functions, first use first. */
+    vec custom_fns;      /* ast_ident * */
+} ast_file;
+
+/* What parser actions build with. */
+typedef struct ast_builder {
+    arena *arena;
+    src *src;
+    diag *diag;
+    ast_file *file;
+    uint32_t lex_error_end;  /* syntax errors up to here follow a lexer error */
+    bool lex_error;
+    unsigned n_syntax_errors;
+} ast_builder;
+
+void ast_builder_init(ast_builder *b, arena *a, src *s, diag *d);
+
+/* Parser actions: one call each. */
+vec *ast_list_new(ast_builder *b);
+vec *ast_list_add(ast_builder *b, vec *list, void *item);
+vec *ast_words_add(ast_builder *b, vec *words, ajc_loc word);
+ast_ctype *ast_ctype_new(ast_builder *b, vec *words);
+ast_param *ast_param_new(ast_builder *b, vec *words, ajc_loc producer);
+ast_ident *ast_ident_new(ast_builder *b, ajc_loc loc);
+void ast_include_add(ast_builder *b, ajc_loc text);
+void ast_type_add(ast_builder *b, ajc_loc name, ast_ctype *ctype, ajc_loc free_fn);
+ast_retry *ast_retry_new(ast_builder *b, ajc_loc name, ast_policy *p);
+void ast_file_add_retry(ast_builder *b, ast_retry *r);
+ast_duration ast_duration_make(ajc_loc num, ajc_loc unit);
+ast_policy *ast_policy_max(ast_builder *b, ajc_loc kw, ajc_loc count);
+ast_policy *ast_policy_custom(ast_builder *b, ajc_loc kw, ajc_loc fn);
+ast_policy *ast_policy_backoff(ast_policy *p, int backoff, ajc_loc kw, ast_duration d);
+ast_policy *ast_policy_factor(ast_policy *p, ajc_loc kw, ajc_loc number);
+ast_policy *ast_policy_cap(ast_policy *p, ajc_loc kw, ast_duration d);
+ast_policy *ast_policy_jitter(ast_policy *p, ajc_loc kw, ajc_loc pct);
+ast_attr *ast_attr_after(ast_builder *b, ajc_loc kw, vec *names);
+ast_attr *ast_attr_retry(ast_builder *b, ajc_loc kw, ajc_loc name, ast_policy *inline_policy);
+ast_attr *ast_attr_timeout(ast_builder *b, ajc_loc kw, ast_duration d);
+ast_attr *ast_attr_impl(ast_builder *b, ajc_loc kw, ajc_loc name);
+ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, vec *inputs,
+                       ast_ctype *output, vec *attrs);
+ast_job *ast_job_new(ast_builder *b);
+ast_job *ast_job_add_step(ast_builder *b, ast_job *j, ast_step *s);
+ast_job *ast_job_add_retry(ast_builder *b, ast_job *j, ast_retry *r);
+ast_job *ast_job_add_result(ast_builder *b, ast_job *j, ajc_loc name);
+void ast_job_finish(ast_builder *b, ast_job *j, ajc_loc name, vec *params);
+
+/* A syntax error from the parser; dropped when it follows a lexer error. */
+void ast_syntax_error(ast_builder *b, ajc_loc loc, const char *fmt, ...) AJC_PRINTF(3, 4);
+
+#define AST_EMPTY_LOC ((ajc_loc){ 0, 0 })
+static inline bool ast_loc_empty(ajc_loc l)
+{
+    return l.begin == l.end;
+}
+
+#endif

@@ -1,0 +1,29 @@
+/* emit.h: C and DOT text from a checked, scheduled file. */
+#ifndef AJC_EMIT_H
+#define AJC_EMIT_H
+
+#include "ast.h"
+#include "out.h"
+
+typedef struct emit_ctx {
+    arena *arena;
+    src *src;               /* for line numbers; src->name is the #line path */
+    const ast_file *file;
+    const char *source_base; /* "sql_summary.job": the banner names it */
+    const char *h_base;      /* "sql_summary.job.h": the .c includes it */
+} emit_ctx;
+
+/* FILE.job.h; o->name is the header's path for #line. */
+void emit_header(const emit_ctx *e, out *o);
+
+/* FILE.job.c; o->name is its path for #line. */
+void emit_source(const emit_ctx *e, out *o);
+
+/* 1-based .job line of a step, as tables and #line write it. */
+uint32_t emit_step_line(const emit_ctx *e, const ast_step *s);
+
+/* The definition DOT of every job, in file order, exactly as the runtime's
+ * aj_job_def_dot() writes it. Returns false when memory ran out. */
+bool emit_dot(const emit_ctx *e, out *o);
+
+#endif

@@ -1,0 +1,339 @@
+/*
+ * emit_c.c: the generated source, FILE.job.c.
+ *
+ * Per job, in this order: the inputs and outputs structs, one wrapper per
+ * step (and a free wrapper for outputs whose type has `free`), the retry
+ * policies, the order, edge and step tables, the aj_job_def, and the
+ * contract functions. Tables are static const with one comment per row;
+ * an empty table is NULL with a count of 0. Each wrapper's call carries a
+ * #line pointing at its step in the .job file, and one back.
+ */
+#include "emit.h"
+
+#include "asyncjob.h"
+#include "graph.h"
+
+#include <string.h>
+
+static bool has_outputs(const ast_job *j)
+{
+    for (uint32_t i = 0; i < j->steps.n; i++)
+        if (((const ast_step *)j->steps.items[i])->output != NULL)
+            return true;
+    return false;
+}
+
+static void structs(out *o, const ast_job *j)
+{
+    if (j->params.n > 0) {
+        out_printf(o, "typedef struct %s {\n", j->c_in);
+        for (uint32_t i = 0; i < j->params.n; i++) {
+            const ast_param *p = j->params.items[i];
+            out_puts(o, "    ");
+            out_decl(o, p->ctype->text, p->name.name);
+            out_puts(o, ";\n");
+        }
+        out_printf(o, "} %s;\n\n", j->c_in);
+    }
+    if (!has_outputs(j))
+        return;
+    out_printf(o, "typedef struct %s {\n", j->c_out);
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *s = j->steps.items[i];
+        if (s->output == NULL)
+            continue;
+        out_puts(o, "    ");
+        out_decl(o, s->output->text, s->name.name);
+        out_puts(o, ";\n");
+    }
+    out_printf(o, "} %s;\n\n", j->c_out);
+}
+
+/* The call inside a wrapper: job inputs, step inputs, then the output. */
+static void call(out *o, const ast_job *j, const ast_step *s)
+{
+    out_printf(o, "    return %s(ctx", s->c_fn);
+    for (uint32_t i = 0; i < j->params.n; i++)
+        out_printf(o, ", i->%s", ((const ast_param *)j->params.items[i])->name.name);
+    for (uint32_t i = 0; i < s->inputs.n; i++)
+        out_printf(o, ", o->%s", ((const ast_param *)s->inputs.items[i])->from->name.name);
+    if (s->output != NULL)
+        out_printf(o, ", &o->%s", s->name.name);
+    out_puts(o, ");\n");
+}
+
+static void wrapper(const emit_ctx *e, out *o, const ast_job *j, const ast_step *s)
+{
+    out_printf(o, "static int %s(aj_ctx *ctx, void *in, void *out)\n{\n", s->c_run);
+    if (j->params.n > 0)
+        out_printf(o, "    %s *i = in;\n", j->c_in);
+    else
+        out_puts(o, "    (void)in;\n");
+    if (s->inputs.n > 0 || s->output != NULL)
+        out_printf(o, "    %s *o = out;\n", j->c_out);
+    else
+        out_puts(o, "    (void)out;\n");
+    out_line_to(o, emit_step_line(e, s), e->src->name);
+    call(o, j, s);
+    out_line_back(o);
+    out_puts(o, "}\n\n");
+    if (s->c_free == NULL)
+        return;
+    out_printf(o, "static void %s(void *slot)\n{\n    %s(*(%s *)slot);\n}\n\n", s->c_free,
+               s->output->named->free_fn.name, s->output->text);
+}
+
+static void policy(out *o, const char *c_name, const ast_policy *p)
+{
+    static const char *const backoffs[] = {
+        [AJ_BACKOFF_NONE] = "AJ_BACKOFF_NONE", [AJ_BACKOFF_FIXED] = "AJ_BACKOFF_FIXED",
+        [AJ_BACKOFF_LINEAR] = "AJ_BACKOFF_LINEAR",
+        [AJ_BACKOFF_EXPONENTIAL] = "AJ_BACKOFF_EXPONENTIAL",
+    };
+    out_printf(o, "static const aj_retry_policy %s = {\n", c_name);
+    out_printf(o, "    .max_retries = %u, .backoff = %s, .delay_ns = %lld,\n",
+               (unsigned)p->max_retries, backoffs[p->backoff], (long long)p->delay_ns);
+    out_printf(o, "    .factor = %s, .cap_ns = %lld, .jitter_pct = %u, .custom = %s,\n};\n\n",
+               p->factor_text, (long long)p->cap_ns, (unsigned)p->jitter_pct,
+               p->custom.name != NULL ? p->custom.name : "NULL");
+}
+
+static void policies(out *o, const ast_job *j)
+{
+    for (uint32_t i = 0; i < j->policies.n; i++) {
+        const ast_retry *r = j->policies.items[i];
+        policy(o, r->c_name, r->policy);
+    }
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *s = j->steps.items[i];
+        if (s->retry != NULL && s->retry_named == NULL)
+            policy(o, s->retry_c_name, s->retry);
+    }
+}
+
+#define ORDER_ROW 8  /* step indexes per row of the order table */
+
+static size_t digits(uint32_t v)
+{
+    size_t n = 1;
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
+}
+
+/* One row: up to ORDER_ROW indexes of one level, padded to width, and a
+ * comment with their names. */
+static void order_row(out *o, const ast_job *j, const sched *s, uint32_t from, uint32_t to,
+                      size_t width)
+{
+    size_t used = 4;
+    out_puts(o, "    ");
+    for (uint32_t k = from; k < to; k++) {
+        out_u32(o, s->order[k]);
+        out_puts(o, k + 1 < to ? ", " : ",");
+        used += digits(s->order[k]) + (k + 1 < to ? 2 : 1);
+    }
+    for (; used < width + 2; used++)
+        out_write(o, " ", 1);
+    out_printf(o, "/* level %u:", (unsigned)s->level[s->order[from]]);
+    for (uint32_t k = from; k < to; k++)
+        out_printf(o, " %s", ((const ast_step *)j->steps.items[s->order[k]])->name.name);
+    out_puts(o, " */\n");
+}
+
+/* Rows break at a level change and every ORDER_ROW entries. */
+static uint32_t row_end(const sched *s, uint32_t from)
+{
+    uint32_t to = from + 1;
+    while (to < s->n_steps && to - from < ORDER_ROW &&
+           s->level[s->order[to]] == s->level[s->order[from]])
+        to++;
+    return to;
+}
+
+static void order_table(out *o, const ast_job *j, const sched *s)
+{
+    size_t width = 0;
+    for (uint32_t k = 0; k < s->n_steps; k = row_end(s, k)) {
+        size_t w = 4;
+        for (uint32_t m = k, end = row_end(s, k); m < end; m++)
+            w += digits(s->order[m]) + (m + 1 < end ? 2 : 1);
+        width = w > width ? w : width;
+    }
+    out_printf(o, "/* Topological order: by level, then declaration. */\n"
+                  "static const uint32_t %s[] = {\n", j->c_order);
+    for (uint32_t k = 0; k < s->n_steps; k = row_end(s, k))
+        order_row(o, j, s, k, row_end(s, k), width);
+    out_puts(o, "};\n\n");
+}
+
+static const char *edge_kind(uint32_t kind)
+{
+    if (kind == (AJ_EDGE_DATA | AJ_EDGE_AFTER))
+        return "AJ_EDGE_DATA | AJ_EDGE_AFTER";
+    return kind == AJ_EDGE_DATA ? "AJ_EDGE_DATA" : "AJ_EDGE_AFTER";
+}
+
+static size_t edge_width(const sched_edge *e)
+{
+    return digits(e->from) + digits(e->to) + strlen(edge_kind(e->kind)) + 11;
+}
+
+static void edge_table(out *o, const ast_job *j, const sched *s)
+{
+    size_t width = 0;
+    for (uint32_t k = 0; k < s->n_edges; k++)
+        width = edge_width(&s->edges[k]) > width ? edge_width(&s->edges[k]) : width;
+    out_printf(o, "/* Edges grouped by source, in topological order of source then target. */\n"
+                  "static const aj_edge_def %s[] = {\n", j->c_edges);
+    for (uint32_t k = 0; k < s->n_edges; k++) {
+        const sched_edge *e = &s->edges[k];
+        out_printf(o, "    /* %u */ { %u, %u, %s },", (unsigned)k, (unsigned)e->from,
+                   (unsigned)e->to, edge_kind(e->kind));
+        for (size_t w = edge_width(e); w < width + 2; w++)
+            out_write(o, " ", 1);
+        out_printf(o, "/* %s -> %s */\n", ((const ast_step *)j->steps.items[e->from])->name.name,
+                   ((const ast_step *)j->steps.items[e->to])->name.name);
+    }
+    out_puts(o, "};\n\n");
+}
+
+static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st)
+{
+    const sched *s = j->sched;
+    uint32_t i = st->index;
+    int indent = 4 + (int)strlen("/*  */ { ") + (int)digits(i);
+    out_printf(o, "    /* %u */ { .name = \"%s\", ", (unsigned)i, st->name.name);
+    if (st->output != NULL)
+        out_printf(o, ".output_type = \"%s\", .output_offset = offsetof(%s, %s),\n",
+                   st->output->text, j->c_out, st->name.name);
+    else
+        out_puts(o, ".output_type = NULL, .output_offset = 0,\n");
+    out_printf(o, "%*s.run = %s, .free_output = %s,\n", indent, "", st->c_run,
+               st->c_free != NULL ? st->c_free : "NULL");
+    if (st->retry != NULL)
+        out_printf(o, "%*s.retry = &%s, ", indent, "", st->retry_c_name);
+    else
+        out_printf(o, "%*s.retry = NULL, ", indent, "");
+    out_printf(o, ".timeout_ns = %lld,\n", (long long)st->timeout_ns);
+    out_printf(o, "%*s.n_preds = %u, .first_edge = %u, .n_succs = %u, .level = %u, "
+                  ".line = %u },\n", indent, "", (unsigned)s->n_preds[i],
+               (unsigned)s->first_edge[i], (unsigned)s->n_succs[i], (unsigned)s->level[i],
+               (unsigned)emit_step_line(e, st));
+}
+
+static void tables(const emit_ctx *e, out *o, const ast_job *j)
+{
+    const sched *s = j->sched;
+    order_table(o, j, s);
+    if (s->n_edges > 0)
+        edge_table(o, j, s);
+    out_printf(o, "static const aj_step_def %s[] = {\n", j->c_steps);
+    for (uint32_t i = 0; i < j->steps.n; i++)
+        step_row(e, o, j, j->steps.items[i]);
+    out_puts(o, "};\n\n");
+}
+
+static void definition(const emit_ctx *e, out *o, const ast_job *j)
+{
+    const sched *s = j->sched;
+    out_printf(o, "const aj_job_def %s = {\n    .abi = AJ_GEN_ABI,\n    .name = \"%s\",\n"
+                  "    .source = \"", j->c_def, j->name.name);
+    out_cstring(o, e->src->name);
+    out_printf(o, "\",\n    .n_steps = %u,\n    .steps = %s,\n    .order = %s,\n"
+                  "    .n_roots = %u,\n    .n_levels = %u,\n    .n_edges = %u,\n",
+               (unsigned)s->n_steps, j->c_steps, j->c_order, (unsigned)s->n_roots,
+               (unsigned)s->n_levels, (unsigned)s->n_edges);
+    out_printf(o, "    .edges = %s,\n    .result = %d,\n", s->n_edges > 0 ? j->c_edges : "NULL",
+               j->result != NULL ? (int)j->result->index : -1);
+    if (j->params.n > 0)
+        out_printf(o, "    .inputs_size = sizeof(%s),\n    .inputs_align = _Alignof(%s),\n",
+                   j->c_in, j->c_in);
+    else
+        out_puts(o, "    .inputs_size = 0,\n    .inputs_align = 1,\n");
+    if (has_outputs(j))
+        out_printf(o, "    .outputs_size = sizeof(%s),\n    .outputs_align = _Alignof(%s),\n",
+                   j->c_out, j->c_out);
+    else
+        out_puts(o, "    .outputs_size = 0,\n    .outputs_align = 1,\n");
+    out_puts(o, "};\n\n");
+}
+
+static void start_fn(out *o, const ast_job *j)
+{
+    out_printf(o, "int %s(aj_runtime *rt", j->c_start);
+    for (uint32_t i = 0; i < j->params.n; i++) {
+        const ast_param *p = j->params.items[i];
+        out_puts(o, ", ");
+        out_decl(o, p->ctype->text, p->name.name);
+    }
+    out_printf(o, ", const aj_start_opts *opts, %s **out)\n{\n", j->name.name);
+    if (j->params.n > 0) {
+        out_printf(o, "    %s in = {", j->c_in);
+        for (uint32_t i = 0; i < j->params.n; i++)
+            out_printf(o, "%s %s", i > 0 ? "," : "",
+                       ((const ast_param *)j->params.items[i])->name.name);
+        out_puts(o, " };\n");
+    }
+    out_printf(o, "    aj_instance *inst = NULL;\n"
+                  "    int rc = aj_instance_start(rt, &%s, %s, opts, &inst);\n"
+                  "    *out = (%s *)inst;\n    return rc;\n}\n\n",
+               j->c_def, j->params.n > 0 ? "&in" : "NULL", j->name.name);
+}
+
+static void result_fns(out *o, const ast_job *j)
+{
+    const char *n = j->name.name, *t = j->result->output->text;
+    out_printf(o, "static int %s(%s *job, bool take, ", j->c_result_helper, n);
+    out_decl(o, t, "*out");
+    out_printf(o, ")\n{\n    void *slot = NULL;\n"
+                  "    int rc = aj_instance_output((aj_instance *)job, %u, take, &slot);\n"
+                  "    if (rc == AJ_OK)\n        *out = *(%s%s)slot;\n    return rc;\n}\n\n",
+               (unsigned)j->result->index, t, t[strlen(t) - 1] == '*' ? "*" : " *");
+    const char *fns[2] = { j->c_result, j->c_take };
+    for (int k = 0; k < 2; k++) {
+        out_printf(o, "int %s(%s *job, ", fns[k], n);
+        out_decl(o, t, "*out");
+        out_printf(o, ")\n{\n    return %s(job, %s, out);\n}\n\n", j->c_result_helper,
+                   k == 0 ? "false" : "true");
+    }
+}
+
+static void functions(out *o, const ast_job *j)
+{
+    const char *n = j->name.name;
+    start_fn(o, j);
+    out_printf(o, "int %s(%s *job, int64_t timeout_ns)\n{\n"
+                  "    return aj_instance_wait((aj_instance *)job, timeout_ns);\n}\n\n",
+               j->c_wait, n);
+    out_printf(o, "void %s(%s *job)\n{\n    aj_instance_cancel((aj_instance *)job);\n}\n\n",
+               j->c_cancel, n);
+    if (j->result != NULL)
+        result_fns(o, j);
+    out_printf(o, "aj_instance *%s(%s *job)\n{\n    return (aj_instance *)job;\n}\n\n",
+               j->c_instance, n);
+    out_printf(o, "void %s(%s *job)\n{\n    aj_instance_free((aj_instance *)job);\n}\n",
+               j->c_free, n);
+}
+
+void emit_source(const emit_ctx *e, out *o)
+{
+    out_puts(o, "/* Generated by ajc from ");
+    out_puts(o, e->source_base);
+    out_puts(o, ". DO NOT EDIT. */\n#include \"");
+    out_cstring(o, e->h_base);
+    out_puts(o, "\"\n\n#include <stddef.h>\n");
+    for (uint32_t i = 0; i < e->file->jobs.n; i++) {
+        const ast_job *j = e->file->jobs.items[i];
+        out_printf(o, "\n/* Job %s */\n\n", j->name.name);
+        structs(o, j);
+        for (uint32_t k = 0; k < j->steps.n; k++)
+            wrapper(e, o, j, j->steps.items[k]);
+        policies(o, j);
+        tables(e, o, j);
+        definition(e, o, j);
+        functions(o, j);
+    }
+}

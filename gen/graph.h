@@ -1,0 +1,34 @@
+/* graph.h: a job's schedule: topological order, levels, edges. */
+#ifndef AJC_GRAPH_H
+#define AJC_GRAPH_H
+
+#include "ast.h"
+
+typedef struct sched_edge {
+    uint32_t from;   /* step index */
+    uint32_t to;     /* step index */
+    uint32_t kind;   /* AJ_EDGE_DATA, AJ_EDGE_AFTER or both */
+} sched_edge;
+
+/* What aj_job_def needs, in the order its comments in asyncjob.h define:
+ * order[] by (level, declaration index), edges[] by (position of source in
+ * order, position of target). Arrays are indexed by step unless noted. */
+struct sched {
+    uint32_t n_steps;
+    uint32_t *order;       /* by position: step index */
+    uint32_t *level;       /* longest path from a root */
+    uint32_t *n_preds;     /* distinct predecessors */
+    uint32_t *first_edge;  /* its out-edges: edges[first_edge .. +n_succs) */
+    uint32_t *n_succs;
+    uint32_t n_roots;
+    uint32_t n_levels;
+    uint32_t n_edges;
+    sched_edge *edges;     /* NULL when n_edges is 0 */
+};
+
+/* Computes j->sched from the steps' resolved predecessors, or reports every
+ * cycle (naming its steps) and leaves j->sched NULL. Iterative, O(steps +
+ * edges). */
+void graph_schedule(arena *a, diag *d, ast_job *j);
+
+#endif

@@ -1,0 +1,221 @@
+/*
+ * main.c: the ajc command: options, reading the input, writing outputs.
+ *
+ *   ajc [-o DIR] [--dot] [--check] [--no-line] FILE.job
+ *
+ * Exit 0 when the input is accepted (warnings allowed), 1 when it is
+ * rejected, 2 on a usage, I/O or memory problem, which gets one line
+ * "ajc: <reason>". Outputs are written to NAME.tmp and renamed only when
+ * both are complete (fflush and fclose included); on any failure the
+ * temporary files are removed, so no half-written file is ever left.
+ */
+#include "ajc.h"
+
+#include "asyncjob.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define USAGE "usage: ajc [-o DIR] [--dot] [--check] [--no-line] FILE.job\n"
+
+static const char help[] =
+    USAGE
+    "\n"
+    "Checks a .job file and generates FILE.job.h and FILE.job.c.\n"
+    "\n"
+    "  -o DIR      write the outputs into DIR (default: beside FILE)\n"
+    "  --dot       print the definition graph of every job as DOT on stdout\n"
+    "  --check     check only, write nothing\n"
+    "  --no-line   no #line directives in the generated code\n"
+    "  --version   print the version\n"
+    "  --help      print this help\n"
+    "\n"
+    "Exit status: 0 accepted, 1 rejected, 2 usage or I/O error.\n";
+
+typedef struct cli {
+    const char *input;
+    const char *out_dir;
+    ajc_options opts;
+} cli;
+
+static int usage_error(const char *what, const char *arg)
+{
+    fprintf(stderr, "ajc: %s%s (see ajc --help)\n", what, arg);
+    return 2;
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, cli *c)
+{
+    bool options = true;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (options && strcmp(a, "--help") == 0) {
+            fputs(help, stdout);
+            return fflush(stdout) == 0 ? 0 : 2;
+        } else if (options && strcmp(a, "--version") == 0) {
+            puts("ajc " AJ_VERSION);
+            return fflush(stdout) == 0 ? 0 : 2;
+        } else if (options && strcmp(a, "-o") == 0) {
+            if (++i == argc)
+                return usage_error("option -o needs a directory", "");
+            c->out_dir = argv[i];
+        } else if (options && strcmp(a, "--dot") == 0) {
+            c->opts.dot = true;
+        } else if (options && strcmp(a, "--check") == 0) {
+            c->opts.check = true;
+        } else if (options && strcmp(a, "--no-line") == 0) {
+            c->opts.no_line = true;
+        } else if (options && strcmp(a, "--") == 0) {
+            options = false;
+        } else if (options && a[0] == '-' && a[1] != '\0') {
+            return usage_error("unknown option ", a);
+        } else if (c->input != NULL) {
+            return usage_error("one input file at a time; extra ", a);
+        } else {
+            c->input = a;
+        }
+    }
+    return c->input == NULL ? usage_error("no input file", "") : -1;
+}
+
+/* The whole file in a malloc'd buffer; NULL after reporting. */
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) {
+        fprintf(stderr, "ajc: cannot read %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, n = 0, got;
+    char *buf = malloc(cap);
+    while (buf != NULL && (got = fread(buf + n, 1, cap - n, fp)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *bigger = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            if (bigger == NULL)
+                free(buf);
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    int err = ferror(fp) ? errno : 0;
+    fclose(fp);
+    if (buf == NULL)
+        fprintf(stderr, "ajc: out of memory\n");
+    else if (err != 0)
+        fprintf(stderr, "ajc: cannot read %s: %s\n", path, strerror(err));
+    if (buf == NULL || err != 0) {
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+/* DIR/BASE.h and DIR/BASE.c: DIR is -o or the input's directory. */
+static char *output_path(const cli *c, const char *suffix)
+{
+    const char *base = ajc_basename(c->input);
+    const char *dir = c->out_dir;
+    size_t dir_len = dir != NULL ? strlen(dir) : (size_t)(base - c->input);
+    if (dir == NULL)
+        dir = c->input;
+    bool slash = dir_len > 0 && dir[dir_len - 1] != '/';
+    size_t len = dir_len + slash + strlen(base) + strlen(suffix) + 1;
+    char *p = malloc(len);
+    if (p != NULL)
+        snprintf(p, len, "%.*s%s%s%s", (int)dir_len, dir, slash ? "/" : "", base, suffix);
+    return p;
+}
+
+static bool write_file(const char *path, const char *data, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    if (fp == NULL) {
+        fprintf(stderr, "ajc: cannot write %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    bool ok = fwrite(data, 1, len, fp) == len && fflush(fp) == 0;
+    int err = errno;
+    if (fclose(fp) != 0 && ok) {
+        ok = false;
+        err = errno;
+    }
+    if (!ok)
+        fprintf(stderr, "ajc: cannot write %s: %s\n", path, strerror(err));
+    return ok;
+}
+
+static bool rename_to(const char *from, const char *to)
+{
+    if (rename(from, to) == 0)
+        return true;
+    fprintf(stderr, "ajc: cannot rename %s to %s: %s\n", from, to, strerror(errno));
+    return false;
+}
+
+/* Both temporaries complete, then both renames; else no temporary left. */
+static int write_outputs(const char *h_path, const char *c_path, const ajc_output *out)
+{
+    size_t hn = strlen(h_path) + 5, cn = strlen(c_path) + 5;
+    char *h_tmp = malloc(hn), *c_tmp = malloc(cn);
+    bool ok = h_tmp != NULL && c_tmp != NULL;
+    if (!ok) {
+        fprintf(stderr, "ajc: out of memory\n");
+    } else {
+        snprintf(h_tmp, hn, "%s.tmp", h_path);
+        snprintf(c_tmp, cn, "%s.tmp", c_path);
+        ok = write_file(h_tmp, out->h, out->h_len) && write_file(c_tmp, out->c, out->c_len) &&
+             rename_to(h_tmp, h_path) && rename_to(c_tmp, c_path);
+        if (!ok) {
+            remove(h_tmp);
+            remove(c_tmp);
+        }
+    }
+    free(h_tmp);
+    free(c_tmp);
+    return ok ? 0 : 2;
+}
+
+static int print_dot(const ajc_output *out)
+{
+    if (fwrite(out->dot, 1, out->dot_len, stdout) != out->dot_len || fflush(stdout) != 0) {
+        fprintf(stderr, "ajc: cannot write the DOT output: %s\n", strerror(errno));
+        return 2;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    cli c = { NULL, NULL, { false, false, false, NULL, NULL, stderr, AJC_MAX_ERRORS } };
+    int rc = parse_args(argc, argv, &c);
+    if (rc >= 0)
+        return rc;
+    char *h_path = output_path(&c, ".h"), *c_path = output_path(&c, ".c");
+    size_t len = 0;
+    char *text = h_path != NULL && c_path != NULL ? read_all(c.input, &len) : NULL;
+    if (text == NULL) {
+        if (h_path == NULL || c_path == NULL)
+            fprintf(stderr, "ajc: out of memory\n");
+        free(h_path);
+        free(c_path);
+        return 2;
+    }
+    ajc_input in = { c.input, text, len };
+    ajc_output out;
+    c.opts.h_path = h_path;
+    c.opts.c_path = c_path;
+    rc = ajc_compile(&in, &c.opts, &out);
+    free(text);
+    if (rc == 0 && c.opts.dot)
+        rc = print_dot(&out);
+    else if (rc == 0 && !c.opts.check)
+        rc = write_outputs(h_path, c_path, &out);
+    ajc_output_free(&out);
+    free(h_path);
+    free(c_path);
+    return rc;
+}

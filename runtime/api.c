@@ -1,0 +1,299 @@
+/*
+ * api.c: the public life of an instance: start (checks, the one
+ * allocation, id, overrides), wait, cancel, outputs, snapshots, the root
+ * cause, free. The work itself is in exec.c, sched.c and instance.c.
+ */
+#include "aj_internal.h"
+
+#include <string.h>
+
+/* Where each part of an instance lies in its one allocation. */
+typedef struct layout {
+    size_t steps, overrides, inputs, outputs, total, align;
+} layout;
+
+static bool pow2(size_t a)
+{
+    return a != 0 && (a & (a - 1)) == 0;
+}
+
+/* Appends size bytes aligned to align at *end; false on overflow. */
+static bool place(size_t *end, size_t size, size_t align, size_t *at)
+{
+    size_t start = (*end + align - 1) / align * align;
+
+    if (start < *end || size > SIZE_MAX - start)
+        return false;
+    *at = start;
+    *end = start + size;
+    return true;
+}
+
+static int plan(const aj_job_def *def, size_t n_overrides, layout *l)
+{
+    size_t in_align = def->inputs_align ? def->inputs_align : 1;
+    size_t out_align = def->outputs_align ? def->outputs_align : 1;
+    size_t end = sizeof(aj_instance);
+
+    if (!pow2(in_align) || !pow2(out_align))
+        return AJ_EINVAL;
+    if ((uint64_t)def->n_steps * sizeof(aj__step) > SIZE_MAX ||
+        n_overrides > SIZE_MAX / sizeof(aj_retry_policy))
+        return AJ_ENOMEM;
+    l->align = AJ__CACHE_LINE;
+    if (in_align > l->align)
+        l->align = in_align;
+    if (out_align > l->align)
+        l->align = out_align;
+    if (!place(&end, def->n_steps * sizeof(aj__step), AJ__CACHE_LINE, &l->steps) ||
+        !place(&end, n_overrides * sizeof(aj_retry_policy), _Alignof(aj_retry_policy),
+               &l->overrides) ||
+        !place(&end, def->inputs_size, in_align, &l->inputs) ||
+        !place(&end, def->outputs_size, out_align, &l->outputs))
+        return AJ_ENOMEM;
+    l->total = end;
+    return AJ_OK;
+}
+
+static int check_args(const aj_job_def *def, const void *inputs, const aj_start_opts *o)
+{
+    if (def == NULL)
+        return AJ_EINVAL;
+    if (def->abi != AJ_GEN_ABI)
+        return AJ_EABI;
+    if (def->name == NULL || (inputs == NULL && def->inputs_size > 0))
+        return AJ_EINVAL;
+    if (o == NULL)
+        return AJ_OK;
+    if (o->instance_id != NULL && strlen(o->instance_id) >= AJ_ID_MAX)
+        return AJ_EINVAL;
+    if (o->n_retry_overrides > 0 && o->retry_overrides == NULL)
+        return AJ_EINVAL;
+    for (size_t k = 0; k < o->n_retry_overrides; k++)
+        if (aj_job_def_find_step(def, o->retry_overrides[k].step) < 0)
+            return AJ_EINVAL;
+    return AJ_OK;
+}
+
+static void apply_opts(aj_instance *inst, const aj_start_opts *o, aj_retry_policy *copies)
+{
+    if (o != NULL && o->instance_id != NULL)
+        strcpy(inst->id, o->instance_id);
+    else
+        aj__uuid_v4(inst->id);
+    if (o == NULL)
+        return;
+    inst->sequential = o->sequential;
+    inst->fail_fast = o->fail_fast;
+    inst->user = o->user;
+    if (o->observer != NULL) {
+        inst->obs = *o->observer;
+        inst->has_obs = true;
+    }
+    for (size_t k = 0; k < o->n_retry_overrides; k++) {
+        int32_t i = aj_job_def_find_step(inst->def, o->retry_overrides[k].step);
+        copies[k] = o->retry_overrides[k].policy;
+        inst->steps[i].retry = &copies[k];
+    }
+}
+
+/* The one allocation, laid out and filled; NULL with *rc on failure. */
+static aj_instance *create(const aj_job_def *def, const void *inputs,
+                           const aj_start_opts *opts, int *rc)
+{
+    size_t n_over = opts != NULL ? opts->n_retry_overrides : 0;
+    layout l;
+    char *base;
+    aj_instance *inst;
+
+    if ((*rc = plan(def, n_over, &l)) != AJ_OK)
+        return NULL;
+    if ((base = aj__alloc(l.total, l.align)) == NULL) {
+        *rc = AJ_ENOMEM;
+        return NULL;
+    }
+    inst = (aj_instance *)base;
+    memset(inst, 0, sizeof *inst);
+    inst->def = def;
+    inst->steps = (aj__step *)(base + l.steps);
+    inst->inputs = base + l.inputs;
+    inst->outputs = base + l.outputs;
+    atomic_init(&inst->root, -1);
+    if (def->inputs_size > 0)
+        memcpy(inst->inputs, inputs, def->inputs_size);
+    memset(inst->outputs, 0, def->outputs_size);
+    if ((*rc = aj__inst_init_steps(inst)) != AJ_OK) {
+        aj__free(base);
+        return NULL;
+    }
+    apply_opts(inst, opts, (aj_retry_policy *)(base + l.overrides));
+    return inst;
+}
+
+int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
+                      const aj_start_opts *opts, aj_instance **out)
+{
+    aj_instance *inst;
+    int rc;
+
+    if (out == NULL)
+        return AJ_EINVAL;
+    *out = NULL;
+    if ((rc = check_args(def, inputs, opts)) != AJ_OK)
+        return rc;
+    /* Sequential mode needs no threads, so no default runtime either. */
+    if (rt == NULL && !(opts != NULL && opts->sequential) && (rt = aj__runtime_default()) == NULL)
+        return AJ_EAGAIN;
+    if ((inst = create(def, inputs, opts, &rc)) == NULL)
+        return rc;
+    inst->rt = rt;
+    inst->rt_obs = rt != NULL && rt->has_obs ? &rt->obs : NULL;
+    aj__mutex_init(&inst->mu);
+    aj__cond_init(&inst->cv);
+    inst->start_ns = aj_now_ns();
+    inst->start_wall_ns = aj_wall_now_ns();
+    if (inst->sequential)
+        aj__exec_sequential(inst);
+    else
+        aj__sched_start(inst);
+    *out = inst;
+    return AJ_OK;
+}
+
+/* What wait reports once the instance is final. */
+static int outcome(const aj_instance *inst)
+{
+    if (atomic_load_explicit(&((aj_instance *)inst)->failed, memory_order_acquire))
+        return inst->fail_code;
+    if (atomic_load(&((aj_instance *)inst)->cut))
+        return AJ_ECANCELED;
+    return AJ_OK;
+}
+
+int aj_instance_wait(aj_instance *inst, int64_t timeout_ns)
+{
+    int64_t deadline;
+
+    if (inst == NULL)
+        return AJ_EINVAL;
+    deadline = timeout_ns < 0 ? INT64_MAX : aj__add_sat(aj_now_ns(), timeout_ns);
+    if (!aj__inst_done(inst) && aj__sched_wait(inst, deadline) != AJ_OK)
+        return AJ_ETIMEDOUT;
+    return outcome(inst);
+}
+
+void aj_instance_cancel(aj_instance *inst)
+{
+    if (inst == NULL)
+        return;
+    atomic_fetch_add(&inst->holders, 1);
+    aj__sched_cancel(inst);
+    aj__sched_unhold(inst);
+}
+
+bool aj_instance_done(const aj_instance *inst)
+{
+    return inst != NULL && aj__inst_done(inst);
+}
+
+int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void **slot)
+{
+    const aj_step_def *sd;
+    aj__snap snap;
+
+    if (inst == NULL || slot == NULL || step >= inst->def->n_steps)
+        return AJ_EINVAL;
+    sd = &inst->def->steps[step];
+    aj__inst_snap(inst, step, &snap);
+    if (snap.state == AJ_STEP_PENDING || snap.state == AJ_STEP_RUNNING)
+        return AJ_EBUSY;
+    if (snap.state != AJ_STEP_COMPLETED || sd->output_type == NULL)
+        return AJ_ENORESULT;
+    if (take ? atomic_exchange(&inst->steps[step].taken, true)
+             : atomic_load(&inst->steps[step].taken))
+        return AJ_ETAKEN;
+    *slot = (char *)inst->outputs + sd->output_offset;
+    return AJ_OK;
+}
+
+void aj_instance_free(aj_instance *inst)
+{
+    if (inst == NULL)
+        return;
+    if (!aj__inst_done(inst)) {
+        aj_instance_cancel(inst);
+        aj__sched_wait(inst, INT64_MAX);
+    }
+    aj__sched_release(inst);
+    aj__inst_free_outputs(inst);
+    pthread_cond_destroy(&inst->cv);
+    pthread_mutex_destroy(&inst->mu);
+    aj__free(inst);
+}
+
+const aj_job_def *aj_instance_def(const aj_instance *inst)
+{
+    return inst != NULL ? inst->def : NULL;
+}
+
+const char *aj_instance_id(const aj_instance *inst)
+{
+    return inst != NULL ? inst->id : NULL;
+}
+
+int aj_instance_step_info(const aj_instance *inst, uint32_t step, aj_step_info *out)
+{
+    aj__snap s;
+
+    if (inst == NULL || out == NULL || step >= inst->def->n_steps)
+        return AJ_EINVAL;
+    aj__inst_snap(inst, step, &s);
+    *out = (aj_step_info){
+        .state = s.state,
+        .kind = s.kind,
+        .err = s.err,
+        .attempts = s.attempts,
+        .start_ns = s.start_ns,
+        .start_wall_ns = s.start_ns != 0 ? aj__inst_wall(inst, s.start_ns) : 0,
+        .duration_ns = s.start_ns != 0 && s.end_ns != 0 ? s.end_ns - s.start_ns : 0,
+    };
+    return AJ_OK;
+}
+
+int aj_instance_failure(const aj_instance *inst, aj_failure *out)
+{
+    if (inst == NULL || out == NULL)
+        return AJ_EINVAL;
+    *out = (aj_failure){ .step = -1, .message = "" };
+    if (atomic_load_explicit(&((aj_instance *)inst)->failed, memory_order_acquire)) {
+        out->step = atomic_load(&((aj_instance *)inst)->root);
+        out->step_name = inst->def->steps[out->step].name;
+        out->code = inst->fail_code;
+        out->kind = inst->fail_kind;
+        out->attempts = inst->fail_attempts;
+        out->message = inst->message;
+    } else if (atomic_load(&((aj_instance *)inst)->cut)) {
+        out->code = AJ_ECANCELED;
+        out->kind = AJ_FAIL_CANCELLED;
+    }
+    return out->code;
+}
+
+const char *aj_step_state_name(aj_step_state state)
+{
+    static const char *const names[AJ_STEP_STATE_COUNT] = {
+        "pending", "running", "completed", "failed", "skipped", "cancelled",
+    };
+
+    return (unsigned)state < AJ_STEP_STATE_COUNT ? names[state] : "unknown";
+}
+
+int32_t aj_job_def_find_step(const aj_job_def *def, const char *name)
+{
+    if (def == NULL || name == NULL || def->steps == NULL)
+        return -1;
+    for (uint32_t i = 0; i < def->n_steps; i++)
+        if (def->steps[i].name != NULL && strcmp(def->steps[i].name, name) == 0)
+            return (int32_t)i;
+    return -1;
+}

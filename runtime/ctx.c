@@ -1,0 +1,82 @@
+/*
+ * ctx.c: what a running step can read about its run (job, instance, step,
+ * attempt, deadline, cancellation, user pointer) and what it can say back
+ * (a message, a permanent failure). The context lives on the stack of the
+ * thread that runs the attempt; nothing here allocates.
+ */
+#include "aj_internal.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+const char *aj_ctx_job_name(const aj_ctx *ctx)
+{
+    return ctx != NULL ? ctx->inst->def->name : "";
+}
+
+const char *aj_ctx_instance_id(const aj_ctx *ctx)
+{
+    return ctx != NULL ? ctx->inst->id : "";
+}
+
+const char *aj_ctx_step_name(const aj_ctx *ctx)
+{
+    return ctx != NULL ? ctx->inst->def->steps[ctx->step->index].name : "";
+}
+
+uint32_t aj_ctx_step_index(const aj_ctx *ctx)
+{
+    return ctx != NULL ? ctx->step->index : 0;
+}
+
+uint32_t aj_ctx_attempt(const aj_ctx *ctx)
+{
+    return ctx != NULL ? ctx->attempt : 0;
+}
+
+int64_t aj_ctx_deadline_ns(const aj_ctx *ctx)
+{
+    return ctx != NULL ? ctx->deadline_ns : INT64_MAX;
+}
+
+bool aj_ctx_expired(const aj_ctx *ctx)
+{
+    return ctx != NULL && ctx->deadline_ns != INT64_MAX && aj_now_ns() > ctx->deadline_ns;
+}
+
+bool aj_ctx_cancelled(const aj_ctx *ctx)
+{
+    return ctx != NULL && atomic_load_explicit(&ctx->inst->cancelled, memory_order_relaxed);
+}
+
+void *aj_ctx_user(const aj_ctx *ctx)
+{
+    return ctx != NULL ? ctx->inst->user : NULL;
+}
+
+const aj_instance *aj_ctx_instance(const aj_ctx *ctx)
+{
+    return ctx != NULL ? ctx->inst : NULL;
+}
+
+void aj_ctx_set_message(aj_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (ctx == NULL || fmt == NULL)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(ctx->message, sizeof ctx->message, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        ctx->message[0] = '\0';
+    else if ((size_t)n >= sizeof ctx->message)
+        memcpy(ctx->message + sizeof ctx->message - 4, "...", 4);
+}
+
+void aj_ctx_set_permanent(aj_ctx *ctx)
+{
+    if (ctx != NULL)
+        ctx->permanent = true;
+}

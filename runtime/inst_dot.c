@@ -1,0 +1,128 @@
+/*
+ * inst_dot.c: Graphviz DOT of a live or finished instance, in the
+ * skeleton of the definition's picture (dot.c): the job as a triangle
+ * filled by the instance's state, steps as hexagons filled by theirs,
+ * edges coloured by the state of the step they leave. Every record is
+ * copied once, consistently, before anything is written, so a picture of a
+ * running instance agrees with itself.
+ */
+#include "aj_dot.h"
+#include "aj_internal.h"
+
+#include <string.h>
+
+static const char *const state_colour[AJ_STEP_STATE_COUNT] = {
+    "gray", "yellow", "green", "red", "orange", "lightblue",
+};
+
+/* The instance as a whole: running until every step is final, then failed
+ * (a root cause), cancelled (a step was cut) or completed. */
+static aj_step_state job_state(const aj_instance *inst)
+{
+    if (!aj__inst_done(inst))
+        return AJ_STEP_RUNNING;
+    if (atomic_load_explicit(&((aj_instance *)inst)->failed, memory_order_acquire))
+        return AJ_STEP_FAILED;
+    if (atomic_load(&((aj_instance *)inst)->cut))
+        return AJ_STEP_CANCELLED;
+    return AJ_STEP_COMPLETED;
+}
+
+static void tooltip_time(aj__dot *d, const aj_instance *inst, const char *label, int64_t mono)
+{
+    char buf[AJ__FMT_MAX];
+
+    aj__dot_printf(d, "\\n%s: %s", label, aj__fmt_wall(buf, aj__inst_wall(inst, mono)));
+}
+
+/* tooltip="State: ...\nStartAt: ...\nDuration: ...\nAttempts: N" */
+static void tooltip(aj__dot *d, const aj_instance *inst, aj_step_state st, int64_t start,
+                    int64_t end, const uint32_t *attempts, bool times)
+{
+    char buf[AJ__FMT_MAX];
+
+    aj__dot_printf(d, " tooltip=\"State: %s", aj_step_state_name(st));
+    if (times && start != 0) {
+        tooltip_time(d, inst, "StartAt", start);
+        if (end != 0)
+            aj__dot_printf(d, "\\nDuration: %s", aj__fmt_duration(buf, end - start));
+    }
+    if (attempts != NULL)
+        aj__dot_printf(d, "\\nAttempts: %" PRIu32, *attempts);
+    aj__dot_printf(d, "\"]\n");
+}
+
+static void job_node(aj__dot *d, const aj_instance *inst, const aj__snap *snaps, bool times)
+{
+    aj_step_state st = job_state(inst);
+    int64_t end = 0;
+
+    if (st != AJ_STEP_RUNNING)
+        for (uint32_t i = 0; i < inst->def->n_steps; i++)
+            if (snaps[i].end_ns > end)
+                end = snaps[i].end_ns;
+    aj__dot_printf(d, "\t\"job\" [label=\"");
+    aj__dot_escaped(d, inst->def->name);
+    aj__dot_printf(d, "\" shape=triangle style=filled fillcolor=%s", state_colour[st]);
+    tooltip(d, inst, st, inst->start_ns, end > inst->start_ns ? end : 0, NULL, times);
+}
+
+static void step_node(aj__dot *d, const aj_instance *inst, uint32_t i, const aj__snap *s,
+                      bool times)
+{
+    aj__dot_printf(d, "\t\"s%" PRIu32 "\" [label=\"", i);
+    aj__dot_escaped(d, inst->def->steps[i].name);
+    aj__dot_printf(d, "\" shape=hexagon style=filled fillcolor=%s", state_colour[s->state]);
+    tooltip(d, inst, s->state, s->start_ns, s->end_ns, &s->attempts, times);
+}
+
+/* The attributes after "style=... color=...": the target's start. */
+static void edge_end(aj__dot *d, const aj_instance *inst, const aj__snap *to, bool times)
+{
+    char buf[AJ__FMT_MAX];
+
+    if (times && to->start_ns != 0)
+        aj__dot_printf(d, " tooltip=\"Time: %s\"",
+                       aj__fmt_wall(buf, aj__inst_wall(inst, to->start_ns)));
+    aj__dot_printf(d, "]\n");
+}
+
+static void edges(aj__dot *d, const aj_instance *inst, const aj__snap *snaps, bool times)
+{
+    const aj_job_def *def = inst->def;
+    const char *root_colour = state_colour[job_state(inst)];
+
+    for (uint32_t k = 0; k < def->n_roots; k++) {
+        uint32_t to = def->order[k];
+        aj__dot_printf(d, "\t\"job\" -> \"s%" PRIu32 "\" [color=%s", to, root_colour);
+        edge_end(d, inst, &snaps[to], times);
+    }
+    for (uint32_t k = 0; k < def->n_edges; k++) {
+        const aj_edge_def *e = &def->edges[k];
+        aj__dot_printf(d, "\t\"s%" PRIu32 "\" -> \"s%" PRIu32 "\" [style=%s color=%s", e->from,
+                       e->to, e->kind & AJ_EDGE_DATA ? "bold" : "dashed",
+                       state_colour[snaps[e->from].state]);
+        edge_end(d, inst, &snaps[e->to], times);
+    }
+}
+
+int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags)
+{
+    aj__dot d = { out, false };
+    bool times = (flags & AJ_DOT_NO_TIMES) == 0;
+    aj__snap *snaps;
+
+    if (inst == NULL || out == NULL)
+        return AJ_EINVAL;
+    if ((snaps = aj__inst_snap_all(inst)) == NULL)
+        return AJ_ENOMEM;
+    aj__dot_open(&d, inst->def);
+    job_node(&d, inst, snaps, times);
+    for (uint32_t k = 0; k < inst->def->n_steps; k++) {
+        uint32_t i = inst->def->order[k];
+        step_node(&d, inst, i, &snaps[i], times);
+    }
+    edges(&d, inst, snaps, times);
+    aj__free(snaps);
+    return aj__dot_close(&d);
+}

@@ -1,0 +1,165 @@
+/*
+ * timeline.c: an instance's timeline, as Chrome trace-event JSON (one
+ * complete event per step that started, one thread row per step; loads in
+ * Perfetto and chrome://tracing) and as a Mermaid gantt chart (a section
+ * per step with its waiting and running bars, as in go-asyncjob's README).
+ * Times are relative to the instance's start. A step still running is
+ * drawn up to now.
+ */
+#include "aj_dot.h"
+#include "aj_internal.h"
+
+#include <ctype.h>
+
+/* Microseconds with three decimals, from nanoseconds >= 0. */
+static void print_us(aj__dot *w, int64_t ns)
+{
+    aj__dot_printf(w, "%" PRId64 ".%03" PRId64, ns / 1000, ns % 1000);
+}
+
+static void json_string(aj__dot *w, const char *s)
+{
+    aj__dot_printf(w, "\"");
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            aj__dot_printf(w, "\\%c", c);
+        else if (c < 0x20)
+            aj__dot_printf(w, "\\u%04x", c);
+        else
+            aj__dot_printf(w, "%c", c);
+    }
+    aj__dot_printf(w, "\"");
+}
+
+/* End of a started step's bar: its end, or now while it runs. */
+static int64_t bar_end(const aj__snap *s, int64_t now)
+{
+    return s->end_ns != 0 ? s->end_ns : now;
+}
+
+static void trace_step(aj__dot *w, const aj_instance *inst, uint32_t i, const aj__snap *s,
+                       int64_t now)
+{
+    const char *name = inst->def->steps[i].name;
+
+    aj__dot_printf(w, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%" PRIu32
+                      ",\"args\":{\"name\":", i + 1);
+    json_string(w, name);
+    aj__dot_printf(w, "}}");
+    if (s->start_ns == 0)
+        return;
+    aj__dot_printf(w, ",\n{\"name\":");
+    json_string(w, name);
+    aj__dot_printf(w, ",\"cat\":\"step\",\"ph\":\"X\",\"pid\":1,\"tid\":%" PRIu32 ",\"ts\":",
+                   i + 1);
+    print_us(w, s->start_ns - inst->start_ns);
+    aj__dot_printf(w, ",\"dur\":");
+    print_us(w, bar_end(s, now) - s->start_ns);
+    aj__dot_printf(w, ",\"args\":{\"state\":\"%s\",\"attempts\":%" PRIu32 "}}",
+                   aj_step_state_name(s->state), s->attempts);
+}
+
+int aj_instance_trace_json(const aj_instance *inst, FILE *out)
+{
+    aj__dot w = { out, false };
+    aj__snap *snaps;
+    int64_t now = aj_now_ns();
+
+    if (inst == NULL || out == NULL)
+        return AJ_EINVAL;
+    if ((snaps = aj__inst_snap_all(inst)) == NULL)
+        return AJ_ENOMEM;
+    aj__dot_printf(&w, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
+    aj__dot_printf(&w, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"args\":{\"name\":");
+    json_string(&w, inst->def->name);
+    aj__dot_printf(&w, "}}");
+    for (uint32_t k = 0; k < inst->def->n_steps; k++) {
+        uint32_t i = inst->def->order[k];
+        trace_step(&w, inst, i, &snaps[i], now);
+    }
+    aj__dot_printf(&w, "\n]}\n");
+    aj__free(snaps);
+    return aj__dot_close(&w);
+}
+
+/* Mermaid has no quoting for task and section names: anything but letters,
+ * digits, '_', '-', '.' and spaces becomes '_'. */
+static void mermaid_name(aj__dot *w, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        bool plain = isalnum(c) || c == '_' || c == '-' || c == '.' || c == ' ';
+        aj__dot_printf(w, "%c", plain ? c : '_');
+    }
+}
+
+/* When each step could have started: the latest end of its predecessors,
+ * or the instance's start for a root. One pass over the edges. */
+static int64_t *ready_times(const aj_instance *inst, const aj__snap *snaps)
+{
+    const aj_job_def *def = inst->def;
+    uint32_t n = def->n_steps;
+    int64_t *ready = aj__alloc((n > 0 ? n : 1) * sizeof *ready, _Alignof(int64_t));
+
+    if (ready == NULL)
+        return NULL;
+    for (uint32_t i = 0; i < n; i++)
+        ready[i] = inst->start_ns;
+    for (uint32_t e = 0; e < def->n_edges; e++) {
+        const aj_edge_def *ed = &def->edges[e];
+        if (snaps[ed->from].end_ns > ready[ed->to])
+            ready[ed->to] = snaps[ed->from].end_ns;
+    }
+    return ready;
+}
+
+static void mermaid_step(aj__dot *w, const aj_instance *inst, uint32_t i, const aj__snap *s,
+                         int64_t ready, int64_t now)
+{
+    static const char *const tag[AJ_STEP_STATE_COUNT] = {
+        "", "active, ", "done, ", "crit, ", "", "crit, ",
+    };
+    int64_t t0 = inst->start_ns;
+
+    if (s->start_ns == 0)
+        return;
+    aj__dot_printf(w, "    section ");
+    mermaid_name(w, inst->def->steps[i].name);
+    if (ready < s->start_ns)
+        aj__dot_printf(w, "\n    waiting :s%" PRIu32 "w, %" PRId64 ", %" PRId64, i,
+                       (ready - t0) / 1000, (s->start_ns - t0) / 1000);
+    aj__dot_printf(w, "\n    %s :%ss%" PRIu32 "r, %" PRId64 ", %" PRId64 "\n",
+                   aj_step_state_name(s->state), tag[s->state], i, (s->start_ns - t0) / 1000,
+                   (bar_end(s, now) - t0) / 1000);
+}
+
+int aj_instance_mermaid(const aj_instance *inst, FILE *out)
+{
+    aj__dot w = { out, false };
+    aj__snap *snaps;
+    int64_t *ready, now = aj_now_ns();
+
+    if (inst == NULL || out == NULL)
+        return AJ_EINVAL;
+    if ((snaps = aj__inst_snap_all(inst)) == NULL)
+        return AJ_ENOMEM;
+    if ((ready = ready_times(inst, snaps)) == NULL) {
+        aj__free(snaps);
+        return AJ_ENOMEM;
+    }
+    aj__dot_printf(&w, "gantt\n    title ");
+    mermaid_name(&w, inst->def->name);
+    aj__dot_printf(&w, " ");
+    mermaid_name(&w, inst->id);
+    /* Times are microseconds; read as milliseconds, the axis shows ms.us. */
+    aj__dot_printf(&w, "\n    %%%% times in microseconds since the instance started\n"
+                       "    dateFormat x\n    axisFormat %%s.%%L\n");
+    for (uint32_t k = 0; k < inst->def->n_steps; k++) {
+        uint32_t i = inst->def->order[k];
+        mermaid_step(&w, inst, i, &snaps[i], ready[i], now);
+    }
+    aj__free(ready);
+    aj__free(snaps);
+    return aj__dot_close(&w);
+}

@@ -1,0 +1,276 @@
+/*
+ * test_cli.c: the ajc command as a user runs it: options and exit codes,
+ * where outputs go, atomic writes (nothing left behind on a rejected input,
+ * a missing directory, a file size limit or a full stdout), DOT accepted by
+ * Graphviz, and #line directives that make a C compiler point at the .job.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char job_text[] =
+    "include \"lib.h\";\n"
+    "job j(int seed) {\n"
+    "    step A() -> int;\n"
+    "    step B(int a = A) -> long;\n"
+    "    result B;\n"
+    "}\n";
+
+typedef struct fixture {
+    char *dir;
+    char path[512];   /* DIR/j.job */
+    char out[512];    /* DIR/stdout */
+    char err[512];    /* DIR/stderr */
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->dir = make_tmpdir();
+    snprintf(f->path, sizeof f->path, "%s/j.job", f->dir);
+    snprintf(f->out, sizeof f->out, "%s/stdout", f->dir);
+    snprintf(f->err, sizeof f->err, "%s/stderr", f->dir);
+    write_file(f->path, job_text, strlen(job_text));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    remove_tree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static char *in_dir(const fixture *f, const char *name)
+{
+    static char path[4][512];
+    static int next;
+    char *p = path[next++ % 4];
+    snprintf(p, sizeof path[0], "%s/%s", f->dir, name);
+    return p;
+}
+
+/* ajc with up to four arguments; returns its exit status. */
+static int ajc(const fixture *f, const char *a, const char *b, const char *c, const char *d)
+{
+    char *const argv[] = { (char *)ajc_path(), (char *)a, (char *)b, (char *)c, (char *)d, NULL };
+    return run(argv, f->out, f->err);
+}
+
+/* stderr is exactly one line "ajc: ..." containing what. */
+static void one_line_reason(const fixture *f, const char *what)
+{
+    char *err = read_file(f->err, NULL);
+    assert_int_equal(strncmp(err, "ajc: ", 5), 0);
+    assert_int_equal(count_lines(err, ""), 1);
+    if (strstr(err, what) == NULL)
+        fail_msg("'%s' not in '%s'", what, err);
+    free(err);
+}
+
+static void test_cli_version_and_help(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ajc(f, "--version", NULL, NULL, NULL), 0);
+    char *out = read_file(f->out, NULL);
+    assert_string_equal(out, "ajc 0.1.0\n");
+    free(out);
+    assert_int_equal(ajc(f, "--help", NULL, NULL, NULL), 0);
+    out = read_file(f->out, NULL);
+    assert_non_null(strstr(out, "usage: ajc [-o DIR] [--dot] [--check] [--no-line] FILE.job"));
+    free(out);
+}
+
+static void test_cli_usage_errors(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ajc(f, NULL, NULL, NULL, NULL), 2);
+    one_line_reason(f, "no input file");
+    assert_int_equal(ajc(f, "--frobnicate", f->path, NULL, NULL), 2);
+    one_line_reason(f, "unknown option --frobnicate");
+    assert_int_equal(ajc(f, f->path, f->path, NULL, NULL), 2);
+    one_line_reason(f, "one input file at a time");
+    assert_int_equal(ajc(f, f->path, "-o", NULL, NULL), 2);
+    one_line_reason(f, "-o needs a directory");
+    assert_int_equal(ajc(f, in_dir(f, "missing.job"), NULL, NULL, NULL), 2);
+    one_line_reason(f, "cannot read");
+    assert_int_equal(ajc(f, f->dir, NULL, NULL, NULL), 2); /* a directory */
+    one_line_reason(f, "cannot read");
+}
+
+static void test_cli_writes_beside_the_input(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ajc(f, f->path, NULL, NULL, NULL), 0);
+    assert_true(file_exists(in_dir(f, "j.job.h")));
+    assert_true(file_exists(in_dir(f, "j.job.c")));
+    assert_false(file_exists(in_dir(f, "j.job.h.tmp")));
+    assert_false(file_exists(in_dir(f, "j.job.c.tmp")));
+    char *c = read_file(in_dir(f, "j.job.c"), NULL);
+    char want[600];
+    snprintf(want, sizeof want, "#line 3 \"%s\"\n", f->path);
+    assert_non_null(strstr(c, want));
+    snprintf(want, sizeof want, " \"%s/j.job.c\"\n", f->dir);
+    assert_non_null(strstr(c, want)); /* #line back names the file written */
+    free(c);
+}
+
+static void test_cli_output_dir_check_and_no_line(void **state)
+{
+    fixture *f = *state;
+    char *sub = in_dir(f, "sub");
+    assert_int_equal(mkdir(sub, 0755), 0);
+    assert_int_equal(ajc(f, "-o", sub, "--no-line", f->path), 0);
+    char *h = read_file(in_dir(f, "sub/j.job.h"), NULL);
+    char *c = read_file(in_dir(f, "sub/j.job.c"), NULL);
+    assert_null(strstr(h, "#line"));
+    assert_null(strstr(c, "#line"));
+    free(h);
+    free(c);
+    assert_int_equal(ajc(f, "--check", f->path, NULL, NULL), 0);
+    assert_false(file_exists(in_dir(f, "j.job.c")));
+}
+
+static void test_cli_same_bytes_every_run(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ajc(f, f->path, NULL, NULL, NULL), 0);
+    char *h1 = read_file(in_dir(f, "j.job.h"), NULL), *c1 = read_file(in_dir(f, "j.job.c"), NULL);
+    assert_int_equal(ajc(f, f->path, NULL, NULL, NULL), 0);
+    char *h2 = read_file(in_dir(f, "j.job.h"), NULL), *c2 = read_file(in_dir(f, "j.job.c"), NULL);
+    assert_string_equal(h1, h2);
+    assert_string_equal(c1, c2);
+    free(h1);
+    free(c1);
+    free(h2);
+    free(c2);
+}
+
+static void test_cli_rejected_input_leaves_old_outputs(void **state)
+{
+    fixture *f = *state;
+    write_file(in_dir(f, "j.job.h"), "old\n", 4);
+    write_file(f->path, "job j() { step A(int x = B); }\n", 31);
+    assert_int_equal(ajc(f, f->path, NULL, NULL, NULL), 1);
+    char *h = read_file(in_dir(f, "j.job.h"), NULL);
+    assert_string_equal(h, "old\n");
+    free(h);
+    assert_false(file_exists(in_dir(f, "j.job.c")));
+    assert_false(file_exists(in_dir(f, "j.job.h.tmp")));
+}
+
+static void test_cli_unwritable_directory(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(ajc(f, "-o", in_dir(f, "nowhere"), f->path, NULL), 2);
+    one_line_reason(f, "cannot write");
+    assert_false(file_exists(in_dir(f, "nowhere")));
+}
+
+/* A file size limit makes the second write fail half-way, as a full disk
+ * would: exit 2 and neither output nor temporary file left. */
+static void test_cli_file_size_limit(void **state)
+{
+    fixture *f = *state;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit lim = { 2000, 2000 };
+        signal(SIGXFSZ, SIG_IGN);
+        if (setrlimit(RLIMIT_FSIZE, &lim) != 0 || freopen(f->err, "w", stderr) == NULL)
+            _exit(127);
+        execl(ajc_path(), ajc_path(), f->path, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 2);
+    one_line_reason(f, "cannot write");
+    assert_false(file_exists(in_dir(f, "j.job.h")));
+    assert_false(file_exists(in_dir(f, "j.job.c")));
+    assert_false(file_exists(in_dir(f, "j.job.h.tmp")));
+    assert_false(file_exists(in_dir(f, "j.job.c.tmp")));
+}
+
+static void test_cli_dot_to_full_device(void **state)
+{
+    fixture *f = *state;
+    char *const argv[] = { (char *)ajc_path(), "--dot", f->path, NULL };
+    assert_int_equal(run(argv, "/dev/full", f->err), 2);
+    one_line_reason(f, "cannot write the DOT output");
+}
+
+/* Every DOT keyword, in any case, as a step name: Graphviz must accept it. */
+static void test_cli_dot_accepted_by_graphviz(void **state)
+{
+    fixture *f = *state;
+    static const char text[] =
+        "job graph() {\n    step node() -> int;\n    step edge(int n = node) -> int;\n"
+        "    step Graph(int e = edge) -> int after node;\n    step DIGRAPH() after Graph;\n"
+        "    step subgraph(int g = Graph);\n    step Strict() after subgraph, DIGRAPH;\n"
+        "    step Node();\n    step EDGE() after Node;\n}\njob strict() { step digraph(); }\n";
+    write_file(f->path, text, strlen(text));
+    assert_int_equal(ajc(f, "--dot", f->path, NULL, NULL), 0);
+    char *dot = read_file(f->out, NULL);
+    assert_non_null(strstr(dot, "digraph \"graph\" {\n"));
+    assert_non_null(strstr(dot, "digraph \"strict\" {\n"));
+    free(dot);
+    assert_false(file_exists(in_dir(f, "j.job.c"))); /* --dot writes no C */
+    char *const argv[] = { "/usr/bin/dot", "-Tsvg", f->out, NULL };
+    assert_int_equal(run(argv, in_dir(f, "out.svg"), NULL), 0);
+}
+
+/* A user header that declares a step function with another signature: the
+ * C compiler's error must name the .job file and the step's line. */
+static void test_cli_line_points_at_the_job(void **state)
+{
+    fixture *f = *state;
+    static const char lib[] = "int j_B(void *ctx, int seed, int a, long *out);\n";
+    write_file(in_dir(f, "lib.h"), lib, strlen(lib));
+    assert_int_equal(ajc(f, f->path, NULL, NULL, NULL), 0);
+    char inc[600];
+    snprintf(inc, sizeof inc, "-I%s", f->dir);
+    char *const argv[] = { "/usr/bin/gcc", "-std=c11", "-Iruntime", inc, "-c", "-o", "/dev/null",
+                           in_dir(f, "j.job.c"), NULL };
+    assert_int_not_equal(run(argv, NULL, f->err), 0);
+    char *err = read_file(f->err, NULL), want[600];
+    snprintf(want, sizeof want, "%s:4:", f->path); /* step B is on line 4 */
+    if (strstr(err, want) == NULL || strstr(err, "conflicting types for") == NULL)
+        fail_msg("want '%s' and 'conflicting types' in: %s", want, err);
+    free(err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_cli_version_and_help, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_usage_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_writes_beside_the_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_output_dir_check_and_no_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_same_bytes_every_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_rejected_input_leaves_old_outputs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_unwritable_directory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_file_size_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_dot_to_full_device, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_dot_accepted_by_graphviz, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_line_points_at_the_job, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

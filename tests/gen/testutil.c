@@ -1,0 +1,129 @@
+/* testutil.c: compiling in memory, files, temporary directories, running
+ * programs, for the compiler's tests. Failures here fail the calling test. */
+#include "testutil.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void compile_text(compiled *c, const char *name, const char *text, size_t len,
+                  const ajc_options *o)
+{
+    ajc_options defaults = { false, false, false, NULL, NULL, NULL, AJC_MAX_ERRORS };
+    ajc_options opts = o != NULL ? *o : defaults;
+    ajc_input in = { name, text, len };
+    c->diag = NULL;
+    c->diag_len = 0;
+    opts.diag = open_memstream(&c->diag, &c->diag_len);
+    assert_non_null(opts.diag);
+    c->rc = ajc_compile(&in, &opts, &c->out);
+    assert_int_equal(fclose(opts.diag), 0);
+}
+
+void compiled_free(compiled *c)
+{
+    ajc_output_free(&c->out);
+    free(c->diag);
+}
+
+unsigned count_lines(const char *text, const char *needle)
+{
+    unsigned n = 0;
+    while (*text != '\0') {
+        const char *end = strchr(text, '\n');
+        size_t len = end != NULL ? (size_t)(end - text) : strlen(text);
+        char *line = strndup(text, len);
+        n += strstr(line, needle) != NULL;
+        free(line);
+        text += len + (end != NULL);
+    }
+    return n;
+}
+
+char *read_file(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL)
+        fail_msg("cannot read %s", path);
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    long size = ftell(fp);
+    assert_true(size >= 0);
+    rewind(fp);
+    char *buf = malloc((size_t)size + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)size, fp), (size_t)size);
+    fclose(fp);
+    buf[size] = '\0';
+    if (len != NULL)
+        *len = (size_t)size;
+    return buf;
+}
+
+void write_file(const char *path, const char *text, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(text, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+}
+
+bool file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+char *make_tmpdir(void)
+{
+    char *dir = strdup("/tmp/ajc-test-XXXXXX");
+    assert_non_null(dir);
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+void remove_tree(const char *dir)
+{
+    char *const argv[] = { "/bin/rm", "-rf", (char *)dir, NULL };
+    assert_int_equal(run(argv, NULL, NULL), 0);
+}
+
+static void redirect(const char *path, int fd)
+{
+    int f = open(path != NULL ? path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (f < 0 || dup2(f, fd) < 0)
+        _exit(127);
+    close(f);
+}
+
+int run(char *const argv[], const char *out_path, const char *err_path)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        redirect(out_path, STDOUT_FILENO);
+        redirect(err_path, STDERR_FILENO);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+const char *ajc_path(void)
+{
+    static char path[4096];
+    const char *b = getenv("B");
+    snprintf(path, sizeof path, "%s/ajc", b != NULL && *b != '\0' ? b : "build");
+    return path;
+}

@@ -1,0 +1,94 @@
+/*
+ * check_def.c: recomputes what ajc's schedule must be from the edge list
+ * alone, by a different method (relaxing levels until nothing changes),
+ * and compares: order is a permutation sorted by (level, declaration),
+ * roots come first, levels are longest paths, edges are distinct and
+ * sorted by the order positions of source then target, each step's
+ * first_edge/n_succs is its run of out-edges, n_preds counts its in-edges.
+ */
+#include "check_def.h"
+
+#include <stdlib.h>
+
+static const char *check_edges(const aj_job_def *d, const uint32_t *pos)
+{
+    for (uint32_t k = 0; k < d->n_edges; k++) {
+        const aj_edge_def *e = &d->edges[k];
+        if (e->from >= d->n_steps || e->to >= d->n_steps || e->kind == 0 || e->kind > 3)
+            return "edge out of range";
+        if (k > 0) {
+            const aj_edge_def *p = &d->edges[k - 1];
+            if (pos[p->from] > pos[e->from] ||
+                (p->from == e->from && pos[p->to] >= pos[e->to]))
+                return "edges not sorted by (source position, target position) or repeated";
+        }
+        const aj_step_def *s = &d->steps[e->from];
+        if (k < s->first_edge || k >= s->first_edge + s->n_succs)
+            return "edge outside its source's first_edge/n_succs run";
+    }
+    return NULL;
+}
+
+static const char *check_levels(const aj_job_def *d, uint32_t *level, uint32_t *preds)
+{
+    /* Longest paths by relaxation: at most n_steps rounds in a DAG. */
+    for (uint32_t round = 0; round <= d->n_steps; round++) {
+        int changed = 0;
+        for (uint32_t k = 0; k < d->n_edges; k++) {
+            const aj_edge_def *e = &d->edges[k];
+            if (level[e->to] < level[e->from] + 1) {
+                level[e->to] = level[e->from] + 1;
+                changed = 1;
+            }
+        }
+        if (!changed)
+            break;
+    }
+    uint32_t n_levels = 0, roots = 0;
+    for (uint32_t k = 0; k < d->n_edges; k++)
+        preds[d->edges[k].to]++;
+    for (uint32_t i = 0; i < d->n_steps; i++) {
+        if (d->steps[i].level != level[i])
+            return "level is not the longest path from a root";
+        if (d->steps[i].n_preds != preds[i])
+            return "n_preds differs from the number of in-edges";
+        n_levels = level[i] + 1 > n_levels ? level[i] + 1 : n_levels;
+        roots += preds[i] == 0;
+    }
+    if (n_levels != d->n_levels || roots != d->n_roots)
+        return "n_levels or n_roots wrong";
+    return NULL;
+}
+
+const char *check_def(const aj_job_def *d)
+{
+    uint32_t n = d->n_steps;
+    uint32_t *pos = calloc(n + 1, sizeof *pos), *level = calloc(n + 1, sizeof *level);
+    uint32_t *preds = calloc(n + 1, sizeof *preds), *seen = calloc(n + 1, sizeof *seen);
+    const char *err = d->abi != AJ_GEN_ABI ? "abi" : NULL;
+    if ((d->n_edges == 0) != (d->edges == NULL))
+        err = "edges must be NULL exactly when n_edges is 0";
+    for (uint32_t k = 0; k < n && err == NULL; k++) {
+        uint32_t i = d->order[k];
+        if (i >= n || seen[i]++)
+            err = "order is not a permutation";
+        else
+            pos[i] = k;
+        if (err == NULL && k > 0) {
+            const aj_step_def *a = &d->steps[d->order[k - 1]], *b = &d->steps[i];
+            if (a->level > b->level || (a->level == b->level && d->order[k - 1] > i))
+                err = "order not sorted by (level, declaration)";
+        }
+        if (err == NULL && (k < d->n_roots) != (d->steps[i].n_preds == 0))
+            err = "roots are not the first entries of order";
+    }
+    if (err == NULL)
+        err = check_edges(d, pos);
+    if (err == NULL)
+        err = check_levels(d, level, preds);
+    free(pos);
+    free(level);
+    free(preds);
+    free(seen);
+    return err;
+}

@@ -1,0 +1,216 @@
+/*
+ * test_shapes.c: the jobs of tests/cases/good/shapes/shapes.job run on the
+ * runtime: a job with no inputs and no outputs, DOT-keyword step names, an
+ * edge that is data and `after` at once, impl, a custom retry function
+ * (declared by the generated header), a type's free function, twelve
+ * inputs into one step, and the tables' invariants for every job.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "check_def.h"
+#include "shapes.job.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+static atomic_int only_runs, bufs_freed, decisions, subgraph_runs;
+static atomic_int edge_before_node; /* node saw edge's value */
+static atomic_int foreign_bufs;     /* buf_free got a pointer it did not own */
+static struct buf the_buf = { 5 };
+
+void buf_free(struct buf *b)
+{
+    /* Any thread may free outputs: record, and assert on the main thread. */
+    atomic_fetch_add(b == &the_buf ? &bufs_freed : &foreign_bufs, 1);
+}
+
+int lone_only(aj_ctx *ctx)
+{
+    (void)ctx;
+    atomic_fetch_add(&only_runs, 1);
+    return 0;
+}
+
+bool shapes_decide(const aj_ctx *ctx, int err, uint32_t retry, int64_t *delay_ns)
+{
+    (void)ctx;
+    atomic_fetch_add(&decisions, 1);
+    *delay_ns = 0;
+    return err == 11 && retry == 0; /* one retry, for error 11 only */
+}
+
+int graphy_node(aj_ctx *ctx, int base, Text label, int v, Buf b, int *out)
+{
+    (void)ctx;
+    (void)label;
+    atomic_store(&edge_before_node, v == base + 1);
+    *out = v + b->value;
+    return 0;
+}
+
+int graphy_edge(aj_ctx *ctx, int base, Text label, int *out)
+{
+    (void)ctx;
+    (void)label;
+    *out = base + 1;
+    return 0;
+}
+
+int graphy_graph(aj_ctx *ctx, int base, Text label, Buf *out)
+{
+    (void)ctx;
+    (void)base;
+    (void)label;
+    *out = &the_buf;
+    return 0;
+}
+
+int graphy_subgraph(aj_ctx *ctx, int base, Text label, int v, Text *out)
+{
+    (void)ctx;
+    (void)base;
+    (void)v;
+    if (atomic_fetch_add(&subgraph_runs, 1) == 0)
+        return 11; /* the custom policy retries this once */
+    *out = label;
+    return 0;
+}
+
+int shapes_strict(aj_ctx *ctx, int base, Text label, Text t, uint64_t *out)
+{
+    (void)ctx;
+    (void)label;
+    *out = (uint64_t)strlen(t) * 1000 + (uint64_t)base;
+    return aj_ctx_deadline_ns(ctx) == INT64_MAX ? 1 : 0; /* `timeout 5s` gives a deadline */
+}
+
+int graphy_digraph(aj_ctx *ctx, int base, Text label)
+{
+    (void)ctx;
+    (void)base;
+    (void)label;
+    return 0;
+}
+
+int graphy_Node(aj_ctx *ctx, int base, Text label, uint64_t n, int *out)
+{
+    (void)ctx;
+    (void)base;
+    (void)label;
+    *out = (int)n;
+    return 0;
+}
+
+int graphy_EDGE(aj_ctx *ctx, int base, Text label, int a)
+{
+    (void)ctx;
+    (void)label;
+    return a == 4 * 1000 + base ? 0 : 3;
+}
+
+#define ROOT(k)                                   \
+    int wide_r##k(aj_ctx *ctx, int *calls, int *out) \
+    {                                             \
+        (void)ctx;                                \
+        (void)calls;                              \
+        *out = 1 << (k);                          \
+        return 0;                                 \
+    }
+ROOT(0) ROOT(1) ROOT(2) ROOT(3) ROOT(4) ROOT(5) ROOT(6) ROOT(7) ROOT(8) ROOT(9) ROOT(10) ROOT(11)
+
+int wide_sink(aj_ctx *ctx, int *calls, int a0, int a1, int a2, int a3, int a4, int a5, int a6,
+              int a7, int a8, int a9, int a10, int a11, int *out)
+{
+    (void)ctx;
+    (*calls)++;
+    *out = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
+    return 0;
+}
+
+static void test_shapes_lone_job(void **state)
+{
+    (void)state;
+    lone *job;
+    assert_int_equal(lone_start(NULL, NULL, &job), AJ_OK);
+    assert_int_equal(lone_wait(job, -1), AJ_OK);
+    lone_free(job);
+    assert_int_equal(atomic_load(&only_runs), 1);
+    assert_int_equal(lone_def.inputs_size, 0);
+    assert_int_equal(lone_def.outputs_size, 0);
+    assert_null(lone_def.edges);
+}
+
+static void test_shapes_graphy_job(void **state)
+{
+    (void)state;
+    graphy *job;
+    uint64_t r = 0;
+    assert_int_equal(graphy_start(NULL, 7, "four", NULL, &job), AJ_OK);
+    assert_int_equal(graphy_wait(job, -1), AJ_OK);
+    assert_int_equal(graphy_result(job, &r), AJ_OK);
+    assert_int_equal(r, 4 * 1000 + 7);
+    assert_int_equal(atomic_load(&edge_before_node), 1);
+    assert_int_equal(atomic_load(&subgraph_runs), 2);
+    assert_int_equal(atomic_load(&decisions), 1);
+    graphy_free(job);
+    assert_int_equal(atomic_load(&bufs_freed), 1); /* the Buf output, once */
+    assert_int_equal(atomic_load(&foreign_bufs), 0);
+}
+
+static void test_shapes_data_and_after_edge_is_one(void **state)
+{
+    (void)state;
+    int32_t node = aj_job_def_find_step(&graphy_def, "node");
+    int32_t edge = aj_job_def_find_step(&graphy_def, "edge");
+    unsigned found = 0;
+    for (uint32_t k = 0; k < graphy_def.n_edges; k++)
+        if (graphy_def.edges[k].from == (uint32_t)edge && graphy_def.edges[k].to == (uint32_t)node) {
+            assert_int_equal(graphy_def.edges[k].kind, AJ_EDGE_DATA | AJ_EDGE_AFTER);
+            found++;
+        }
+    assert_int_equal(found, 1);
+    assert_int_equal(graphy_def.steps[node].n_preds, 2); /* edge and graph */
+}
+
+static void test_shapes_wide_job(void **state)
+{
+    (void)state;
+    wide *job;
+    int calls = 0, sum = 0;
+    aj_start_opts seq = { .sequential = true };
+    assert_int_equal(wide_start(NULL, &calls, &seq, &job), AJ_OK);
+    assert_int_equal(wide_wait(job, -1), AJ_OK);
+    assert_int_equal(wide_take(job, &sum), AJ_OK);
+    assert_int_equal(sum, (1 << 12) - 1);
+    assert_int_equal(calls, 1);
+    wide_free(job);
+    assert_int_equal(wide_def.n_roots, 12);
+    assert_int_equal(wide_def.n_levels, 2);
+}
+
+static void test_shapes_tables_keep_the_rules(void **state)
+{
+    (void)state;
+    const aj_job_def *defs[] = { &lone_def, &graphy_def, &wide_def };
+    for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+        const char *err = check_def(defs[i]);
+        if (err != NULL)
+            fail_msg("%s_def: %s", defs[i]->name, err);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shapes_lone_job),
+        cmocka_unit_test(test_shapes_graphy_job),
+        cmocka_unit_test(test_shapes_data_and_after_edge_is_one),
+        cmocka_unit_test(test_shapes_wide_job),
+        cmocka_unit_test(test_shapes_tables_keep_the_rules),
+    };
+    return cmocka_run_group_tests_name("generated_shapes", tests, NULL, NULL);
+}
