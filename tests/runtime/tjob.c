@@ -244,7 +244,8 @@ tj_job *tj_new(const char *name, uint32_t n, const char *const *names,
     j->order = xcalloc(n, sizeof *j->order);
     j->edges = xcalloc(n_edges, sizeof *j->edges);
     j->preds = xcalloc(n, sizeof *j->preds);
-    memcpy(j->edges, edges, n_edges * sizeof *edges);
+    if (n_edges > 0)
+        memcpy(j->edges, edges, n_edges * sizeof *edges);
     fill_steps(j, n, names, types, level);
     for (uint32_t i = 0; i < n; i++)
         j->order[i] = i;
