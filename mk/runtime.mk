@@ -37,7 +37,7 @@ latency: $(RT_LATENCY)
 
 # A small configuration of the runtime suite under valgrind's memcheck.
 test-valgrind: $(B)/tests/runtime/test_instance $(B)/tests/runtime/test_stress
-	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
-	    $(B)/tests/runtime/test_instance
+	valgrind -q --error-exitcode=1 --leak-check=full --show-possibly-lost=no \
+	    --errors-for-leak-kinds=definite $(B)/tests/runtime/test_instance
 	AJ_STRESS_INSTANCES=20 valgrind -q --error-exitcode=1 --leak-check=full \
-	    --errors-for-leak-kinds=definite $(B)/tests/runtime/test_stress
+	    --show-possibly-lost=no --errors-for-leak-kinds=definite $(B)/tests/runtime/test_stress
