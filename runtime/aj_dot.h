@@ -1,4 +1,5 @@
-/* aj_dot.h: the DOT writer shared by definition and instance pictures. */
+/* aj_dot.h: the writer shared by every picture (DOT, trace JSON, Mermaid):
+ * it remembers the first failed write, so a picture ends in AJ_EIO. */
 #ifndef AJ_DOT_H
 #define AJ_DOT_H
 
@@ -18,6 +19,9 @@ int aj__dot_printf(aj__dot *d, const char *fmt, ...)
     ;
 void aj__dot_escaped(aj__dot *d, const char *s);
 void aj__dot_open(aj__dot *d, const aj_job_def *def);
+/* Flushes; AJ_EIO if any write failed. */
+int aj__dot_flush(aj__dot *d);
+/* Ends a DOT graph ("}") and flushes. */
 int aj__dot_close(aj__dot *d);
 
 #endif

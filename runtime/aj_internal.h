@@ -214,7 +214,7 @@ bool aj__sched_sleep(aj_instance *inst, int64_t due_ns);
 void aj__sched_cancel(aj_instance *inst);
 void aj__sched_done(aj_instance *inst);
 int aj__sched_wait(aj_instance *inst, int64_t deadline_ns);
-/* Before freeing: out of the runtime queue, no thread still touching it. */
+/* Before freeing: waits until no other thread may still touch it. */
 void aj__sched_release(aj_instance *inst);
 /* For the workers (pool.c), with rt->mu held. */
 aj_instance *aj__sched_rq_pop(aj_runtime *rt);

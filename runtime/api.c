@@ -141,11 +141,13 @@ int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
     *out = NULL;
     if ((rc = check_args(def, inputs, opts)) != AJ_OK)
         return rc;
-    /* Sequential mode needs no threads, so no default runtime either. */
-    if (rt == NULL && !(opts != NULL && opts->sequential) && (rt = aj__runtime_default()) == NULL)
-        return AJ_EAGAIN;
     if ((inst = create(def, inputs, opts, &rc)) == NULL)
         return rc;
+    /* Sequential mode needs no threads, so no default runtime either. */
+    if (rt == NULL && !inst->sequential && (rt = aj__runtime_default()) == NULL) {
+        aj__free(inst);
+        return AJ_EAGAIN;
+    }
     inst->rt = rt;
     inst->rt_obs = rt != NULL && rt->has_obs ? &rt->obs : NULL;
     aj__mutex_init(&inst->mu);

@@ -45,12 +45,17 @@ void aj__dot_open(aj__dot *d, const aj_job_def *def)
     aj__dot_printf(d, "\" {\n\tnewrank = \"true\"\n");
 }
 
-int aj__dot_close(aj__dot *d)
+int aj__dot_flush(aj__dot *d)
 {
-    aj__dot_printf(d, "}\n");
     if (fflush(d->out) != 0 || ferror(d->out))
         d->failed = true;
     return d->failed ? AJ_EIO : AJ_OK;
+}
+
+int aj__dot_close(aj__dot *d)
+{
+    aj__dot_printf(d, "}\n");
+    return aj__dot_flush(d);
 }
 
 static void def_node(aj__dot *d, uint32_t i, const aj_step_def *s)

@@ -29,8 +29,9 @@ static int64_t exp_sat(int64_t base, double factor, uint32_t k)
 {
     double d = (double)base;
 
-    if (!(factor >= 1.0))
-        factor = 1.0;
+    /* The double would round base: keep it exact where nothing grows. */
+    if (!(factor > 1.0) || k == 0)
+        return base;
     for (uint32_t i = 0; i < k && d > 0; i++) {
         d *= factor;
         if (d >= AJ__DOUBLE_SAT)

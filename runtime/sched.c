@@ -298,6 +298,9 @@ void aj__sched_done(aj_instance *inst)
     }
     if (rt != NULL) {
         pthread_mutex_lock(&rt->mu);
+        /* Nothing enqueues a final instance again, and it may outlive rt. */
+        if (inst->in_rq)
+            rq_unlink_locked(rt, inst);
         if (--rt->n_live == 0 && rt->freeing)
             pthread_cond_broadcast(&rt->idle_cv);
         pthread_mutex_unlock(&rt->mu);
@@ -369,15 +372,8 @@ int aj__sched_wait(aj_instance *inst, int64_t deadline_ns)
 
 void aj__sched_release(aj_instance *inst)
 {
-    aj_runtime *rt = inst->rt;
-
-    if (rt != NULL && !inst->sequential) {
-        pthread_mutex_lock(&rt->mu);
-        if (inst->in_rq)
-            rq_unlink_locked(rt, inst);
-        pthread_mutex_unlock(&rt->mu);
-    }
-    /* Holders leave within a few instructions of the end. */
+    /* aj__sched_done took it out of the runtime queue; holders leave
+     * within a few instructions of the end. */
     while (atomic_load_explicit(&inst->holders, memory_order_acquire) != 0)
         sched_yield();
 }

@@ -80,7 +80,7 @@ int aj_instance_trace_json(const aj_instance *inst, FILE *out)
     }
     aj__dot_printf(&w, "\n]}\n");
     aj__free(snaps);
-    return aj__dot_close(&w);
+    return aj__dot_flush(&w);
 }
 
 /* Mermaid has no quoting for task and section names: anything but letters,
@@ -120,17 +120,18 @@ static void mermaid_step(aj__dot *w, const aj_instance *inst, uint32_t i, const 
     static const char *const tag[AJ_STEP_STATE_COUNT] = {
         "", "active, ", "done, ", "crit, ", "", "crit, ",
     };
-    int64_t t0 = inst->start_ns;
+    int64_t t0 = inst->start_ns, ready_us = (ready - t0) / 1000;
+    int64_t start_us = (s->start_ns - t0) / 1000;
 
     if (s->start_ns == 0)
         return;
     aj__dot_printf(w, "    section ");
     mermaid_name(w, inst->def->steps[i].name);
-    if (ready < s->start_ns)
-        aj__dot_printf(w, "\n    waiting :s%" PRIu32 "w, %" PRId64 ", %" PRId64, i,
-                       (ready - t0) / 1000, (s->start_ns - t0) / 1000);
+    if (ready_us < start_us)
+        aj__dot_printf(w, "\n    waiting :s%" PRIu32 "w, %" PRId64 ", %" PRId64, i, ready_us,
+                       start_us);
     aj__dot_printf(w, "\n    %s :%ss%" PRIu32 "r, %" PRId64 ", %" PRId64 "\n",
-                   aj_step_state_name(s->state), tag[s->state], i, (s->start_ns - t0) / 1000,
+                   aj_step_state_name(s->state), tag[s->state], i, start_us,
                    (bar_end(s, now) - t0) / 1000);
 }
 
@@ -161,5 +162,5 @@ int aj_instance_mermaid(const aj_instance *inst, FILE *out)
     }
     aj__free(ready);
     aj__free(snaps);
-    return aj__dot_close(&w);
+    return aj__dot_flush(&w);
 }

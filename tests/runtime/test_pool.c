@@ -1,0 +1,372 @@
+/*
+ * test_pool.c: instances on worker threads. The waiting thread runs ready
+ * steps itself, a step in its retry delay holds no worker, timers fire
+ * without a waiter, aj_runtime_free waits for instances, thread creation
+ * failures leak nothing, observers see every step. Steps wait on gates
+ * that the test opens; the main thread alone asserts.
+ */
+#include "aj_internal.h"
+#include "tjob.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static aj_runtime *new_runtime(unsigned n)
+{
+    aj_runtime_opts o = { .n_workers = n };
+    aj_runtime *rt = aj_runtime_new(&o);
+
+    assert_non_null(rt);
+    return rt;
+}
+
+static aj_instance *start(aj_runtime *rt, tj_job *j, tj_run *r, const aj_start_opts *o)
+{
+    tj_inputs in = { r };
+    aj_instance *inst = NULL;
+
+    assert_int_equal(aj_instance_start(rt, &j->def, &in, o, &inst), AJ_OK);
+    assert_non_null(inst);
+    return inst;
+}
+
+static aj_step_state state_of(aj_instance *inst, uint32_t step)
+{
+    aj_step_info info;
+
+    assert_int_equal(aj_instance_step_info(inst, step, &info), AJ_OK);
+    return info.state;
+}
+
+static void test_pool_runtime_sizes(void **state)
+{
+    aj_runtime *rt = new_runtime(3);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+    (void)state;
+    assert_int_equal(aj_runtime_workers(rt), 3);
+    aj_runtime_free(rt);
+    rt = aj_runtime_new(NULL);
+    assert_non_null(rt);
+    assert_int_equal(aj_runtime_workers(rt), cpus);
+    aj_runtime_free(rt);
+    aj_runtime_free(NULL);
+    /* The default runtime: created on first use, one worker per CPU. */
+    assert_int_equal(aj_runtime_workers(NULL), cpus);
+}
+
+static void test_pool_seed_many_times(void **state)
+{
+    tj_job *j = tj_seed();
+    aj_runtime *rt = new_runtime(2);
+
+    (void)state;
+    for (int k = 0; k < 200; k++) {
+        tj_run *r = tj_run_new(j);
+        aj_instance *inst = start(k % 2 ? rt : NULL, j, r, NULL);
+        assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+        assert_int_equal(tj_output(inst, SEED_SUMMARIZE), 7);
+        assert_int_equal(atomic_load(&r->violations), 0);
+        aj_instance_free(inst);
+        tj_run_free(r);
+    }
+    aj_runtime_free(rt);
+    tj_free(j);
+}
+
+static void test_pool_many_in_flight_one_allocation_each(void **state)
+{
+    enum { N = 16 };
+    tj_job *j = tj_seed();
+    aj_runtime *rt = new_runtime(2);
+    tj_run *r[N];
+    aj_instance *inst[N];
+    long before;
+
+    (void)state;
+    for (int k = 0; k < N; k++)
+        r[k] = tj_run_new(j);
+    before = aj__test_alloc_count();
+    for (int k = 0; k < N; k++)
+        inst[k] = start(rt, j, r[k], NULL);
+    for (int k = 0; k < N; k++)
+        assert_int_equal(aj_instance_wait(inst[k], -1), AJ_OK);
+    assert_int_equal(aj__test_alloc_count() - before, N);
+    for (int k = 0; k < N; k++) {
+        assert_int_equal(tj_output(inst[k], SEED_SUMMARIZE), 7);
+        assert_int_equal(atomic_load(&r[k]->violations), 0);
+        aj_instance_free(inst[k]);
+        tj_run_free(r[k]);
+    }
+    aj_runtime_free(rt);
+    tj_free(j);
+}
+
+/* Two roots; the only worker is stuck in the first, so the waiter runs the
+ * second. */
+static void test_pool_waiter_runs_ready_steps(void **state)
+{
+    static const aj_edge_def edges[] = { { 0, 2, AJ_EDGE_DATA }, { 1, 2, AJ_EDGE_DATA } };
+    tj_job *j = tj_new("two_roots", 3, NULL, NULL, edges, 2);
+    tj_run *r = tj_run_new(j);
+    aj_runtime *rt = new_runtime(1);
+    tj_gate gate;
+    sem_t started;
+    aj_instance *inst;
+
+    (void)state;
+    tj_gate_init(&gate);
+    sem_init(&started, 0, 0);
+    r->behave[0].gate = &gate;
+    r->behave[0].started = &started;
+    inst = start(rt, j, r, NULL);
+    sem_wait(&started);
+    assert_int_equal(aj_instance_wait(inst, 0), AJ_ETIMEDOUT);
+    assert_int_equal(state_of(inst, 1), AJ_STEP_COMPLETED);
+    assert_true(pthread_equal(r->thread[1], pthread_self()));
+    assert_int_equal(state_of(inst, 0), AJ_STEP_RUNNING);
+    assert_int_equal(state_of(inst, 2), AJ_STEP_PENDING);
+    /* Not final yet: outputs are busy. */
+    void *slot;
+    assert_int_equal(aj_instance_output(inst, 0, false, &slot), AJ_EBUSY);
+    assert_false(aj_instance_done(inst));
+    tj_gate_open(&gate);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+    assert_int_equal(tj_output(inst, 2), 3);
+    assert_false(pthread_equal(r->thread[0], pthread_self()));
+    aj_instance_free(inst);
+    aj_runtime_free(rt);
+    sem_destroy(&started);
+    tj_gate_destroy(&gate);
+    tj_run_free(r);
+    tj_free(j);
+}
+
+/* One worker: A fails and waits an hour to retry; B still gets the worker.
+ * Cancelling cuts A's delay short. */
+static void test_pool_delay_holds_no_worker(void **state)
+{
+    static const aj_retry_policy hour = { .max_retries = 1, .backoff = AJ_BACKOFF_FIXED,
+                                          .delay_ns = 3600000000000 };
+    tj_job *j = tj_new("delay", 2, NULL, NULL, NULL, 0);
+    tj_run *r = tj_run_new(j);
+    aj_runtime *rt = new_runtime(1);
+    tj_gate gate;
+    sem_t started;
+    aj_instance *inst;
+    aj_step_info info;
+    aj_failure f;
+
+    (void)state;
+    tj_gate_init(&gate);
+    sem_init(&started, 0, 0);
+    j->steps[0].retry = &hour;
+    r->behave[0].fails = 1;
+    r->behave[1].gate = &gate;
+    r->behave[1].started = &started;
+    inst = start(rt, j, r, NULL);
+    sem_wait(&started); /* B runs on the only worker */
+    assert_int_equal(state_of(inst, 0), AJ_STEP_RUNNING);
+    aj_instance_cancel(inst);
+    tj_gate_open(&gate);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
+    assert_int_equal(aj_instance_step_info(inst, 0, &info), AJ_OK);
+    assert_int_equal(info.state, AJ_STEP_CANCELLED);
+    assert_int_equal(info.attempts, 1);
+    assert_int_equal(info.err, -7);
+    assert_int_equal(state_of(inst, 1), AJ_STEP_COMPLETED);
+    assert_int_equal(aj_instance_failure(inst, &f), AJ_ECANCELED);
+    assert_int_equal(f.step, -1);
+    assert_int_equal(f.kind, AJ_FAIL_CANCELLED);
+    aj_instance_free(inst);
+    aj_runtime_free(rt);
+    sem_destroy(&started);
+    tj_gate_destroy(&gate);
+    tj_run_free(r);
+    tj_free(j);
+}
+
+/* Nobody waits: a worker fires the timer and runs the second attempt. */
+static void test_pool_timer_fires_without_waiter(void **state)
+{
+    static const aj_retry_policy ms = { .max_retries = 2, .backoff = AJ_BACKOFF_FIXED,
+                                        .delay_ns = 1000000 };
+    tj_job *j = tj_new("timer", 1, NULL, NULL, NULL, 0);
+    tj_run *r = tj_run_new(j);
+    aj_runtime *rt = new_runtime(2);
+    sem_t started;
+    aj_instance *inst;
+    aj_step_info info;
+
+    (void)state;
+    sem_init(&started, 0, 0);
+    j->steps[0].retry = &ms;
+    r->behave[0].fails = 2;
+    r->behave[0].started = &started;
+    inst = start(rt, j, r, NULL);
+    for (int k = 0; k < 3; k++)
+        sem_wait(&started);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+    aj_instance_step_info(inst, 0, &info);
+    assert_int_equal(info.attempts, 3);
+    assert_false(pthread_equal(r->thread[0], pthread_self()));
+    aj_instance_free(inst);
+    aj_runtime_free(rt);
+    sem_destroy(&started);
+    tj_run_free(r);
+    tj_free(j);
+}
+
+/* The waiter fires its own instance's timer while the only worker is
+ * stuck in another step. */
+static void test_pool_waiter_fires_own_timer(void **state)
+{
+    static const aj_retry_policy ms = { .max_retries = 1, .backoff = AJ_BACKOFF_FIXED,
+                                        .delay_ns = 1000000 };
+    tj_job *j = tj_new("own_timer", 2, NULL, NULL, NULL, 0);
+    tj_run *r = tj_run_new(j);
+    aj_runtime *rt = new_runtime(1);
+    tj_gate gate;
+    sem_t started;
+    aj_instance *inst;
+    aj_step_info info;
+
+    (void)state;
+    tj_gate_init(&gate);
+    sem_init(&started, 0, 0);
+    j->steps[1].retry = &ms;
+    r->behave[0].gate = &gate;
+    r->behave[0].started = &started;
+    r->behave[1].fails = 1;
+    inst = start(rt, j, r, NULL);
+    sem_wait(&started);
+    /* The worker is stuck in step 0 (first in the ready list); only this
+     * thread can run step 1 and fire its timer. */
+    while (state_of(inst, 1) != AJ_STEP_COMPLETED)
+        assert_int_equal(aj_instance_wait(inst, 1000000), AJ_ETIMEDOUT);
+    aj_instance_step_info(inst, 1, &info);
+    assert_int_equal(info.attempts, 2);
+    assert_true(pthread_equal(r->thread[1], pthread_self()));
+    tj_gate_open(&gate);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+    aj_instance_free(inst);
+    aj_runtime_free(rt);
+    sem_destroy(&started);
+    tj_gate_destroy(&gate);
+    tj_run_free(r);
+    tj_free(j);
+}
+
+typedef struct freer {
+    aj_runtime *rt;
+    aj_instance *inst;
+    bool done_at_return;
+} freer;
+
+static void *free_runtime(void *arg)
+{
+    freer *f = arg;
+
+    aj_runtime_free(f->rt);
+    f->done_at_return = aj_instance_done(f->inst);
+    return NULL;
+}
+
+static void test_pool_runtime_free_waits_for_instances(void **state)
+{
+    tj_job *j = tj_seed();
+    tj_run *r = tj_run_new(j);
+    tj_gate gate;
+    sem_t started;
+    freer f = { .rt = new_runtime(2) };
+    pthread_t t;
+
+    (void)state;
+    tj_gate_init(&gate);
+    sem_init(&started, 0, 0);
+    r->behave[SEED_SUMMARIZE].gate = &gate;
+    r->behave[SEED_SUMMARIZE].started = &started;
+    f.inst = start(f.rt, j, r, NULL);
+    sem_wait(&started);
+    pthread_create(&t, NULL, free_runtime, &f);
+    tj_gate_open(&gate);
+    pthread_join(t, NULL);
+    assert_true(f.done_at_return);
+    /* The instance outlives its runtime and is still freed by its owner. */
+    assert_int_equal(aj_instance_wait(f.inst, -1), AJ_OK);
+    aj_instance_free(f.inst);
+    sem_destroy(&started);
+    tj_gate_destroy(&gate);
+    tj_run_free(r);
+    tj_free(j);
+}
+
+static void test_pool_create_failures_leak_nothing(void **state)
+{
+    aj_runtime_opts o = { .n_workers = 3 };
+
+    (void)state;
+    aj__test_fail_thread(3);
+    assert_null(aj_runtime_new(&o));
+    aj__test_fail_thread(1);
+    assert_null(aj_runtime_new(&o));
+    aj__test_fail_alloc(1);
+    assert_null(aj_runtime_new(&o));
+    aj__test_fail_thread(0);
+    aj__test_fail_alloc(0);
+    aj_runtime_free(new_runtime(3));
+}
+
+static void test_pool_observers_runtime_and_instance(void **state)
+{
+    tj_job *j = tj_seed();
+    tj_run *r = tj_run_new(j);
+    static tj_rec rt_rec, inst_rec;
+    aj_observer rt_obs = tj_rec_init(&rt_rec), inst_obs = tj_rec_init(&inst_rec);
+    aj_runtime_opts ro = { .n_workers = 2, .observer = &rt_obs };
+    aj_start_opts so = { .observer = &inst_obs };
+    aj_runtime *rt = aj_runtime_new(&ro);
+    aj_instance *inst;
+
+    (void)state;
+    r->behave[SEED_QUERY2].fails = 1;
+    j->steps[SEED_QUERY2].retry = &(aj_retry_policy){ .max_retries = 1 };
+    inst = start(rt, j, r, &so);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+    for (tj_rec *rec = &rt_rec; rec != NULL; rec = rec == &rt_rec ? &inst_rec : NULL) {
+        assert_int_equal(tj_rec_count(rec, 0, UINT32_MAX), 9);
+        assert_int_equal(tj_rec_count(rec, 1, SEED_QUERY2), 1);
+        assert_int_equal(tj_rec_count(rec, 2, UINT32_MAX), 8);
+        for (uint32_t k = 0; k < rec->n; k++)
+            if (rec->ev[k].which == 2)
+                assert_int_equal(rec->ev[k].state, AJ_STEP_COMPLETED);
+    }
+    aj_instance_free(inst);
+    aj_runtime_free(rt);
+    tj_run_free(r);
+    tj_free(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pool_runtime_sizes),
+        cmocka_unit_test(test_pool_seed_many_times),
+        cmocka_unit_test(test_pool_many_in_flight_one_allocation_each),
+        cmocka_unit_test(test_pool_waiter_runs_ready_steps),
+        cmocka_unit_test(test_pool_delay_holds_no_worker),
+        cmocka_unit_test(test_pool_timer_fires_without_waiter),
+        cmocka_unit_test(test_pool_waiter_fires_own_timer),
+        cmocka_unit_test(test_pool_runtime_free_waits_for_instances),
+        cmocka_unit_test(test_pool_create_failures_leak_nothing),
+        cmocka_unit_test(test_pool_observers_runtime_and_instance),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

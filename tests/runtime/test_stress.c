@@ -1,0 +1,266 @@
+/*
+ * test_stress.c: many instances of random DAGs (hundreds of steps) with
+ * random failures, retries (immediate and delayed), fail-fast and
+ * cancellations at random moments, several in flight at once, on 1, 2
+ * and 4 workers. After each wait the main thread checks the ledger the
+ * steps wrote: no step started before all its predecessors completed, no
+ * step succeeded twice, attempts = 1 + retries used, no dependent of a
+ * step that did not complete ever ran, every step is final, outputs carry
+ * the right values, the root cause is a failed step and wait returned its
+ * code. Boxed outputs check that nothing leaks (and ASan checks the rest).
+ *
+ * AJ_STRESS_INSTANCES (default 200 per worker count) makes it longer,
+ * AJ_STRESS_SEED replays a run.
+ */
+#include "tjob.h"
+
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#define IN_FLIGHT 4
+
+static uint64_t rng;
+
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng % n);
+}
+
+static const aj_retry_policy retry_now = { .max_retries = 2 };
+static const aj_retry_policy retry_later = { .max_retries = 2, .backoff = AJ_BACKOFF_FIXED,
+                                             .delay_ns = 50000, .jitter_pct = 50 };
+
+/* n steps under a random permutation of their indexes, each with up to 3
+ * predecessors among those generated before it. */
+static tj_job *random_job(uint32_t n)
+{
+    uint32_t *perm = calloc(n, sizeof *perm);
+    aj_edge_def *edges = calloc((size_t)n * 3, sizeof *edges);
+    uint32_t n_edges = 0;
+    tj_job *j;
+
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k = rnd(i + 1);
+        perm[i] = perm[k];
+        perm[k] = i;
+    }
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t want = rnd(4), first = n_edges;
+        for (uint32_t p = 0; p < want; p++) {
+            uint32_t from = perm[i - 1 - rnd(i < 20 ? i : 20)];
+            bool dup = false;
+            for (uint32_t e = first; e < n_edges; e++)
+                dup |= edges[e].from == from;
+            if (!dup)
+                edges[n_edges++] = (aj_edge_def){ from, perm[i], 1 + rnd(3) };
+        }
+    }
+    j = tj_new("stress", n, NULL, NULL, edges, n_edges);
+    free(perm);
+    free(edges);
+    return j;
+}
+
+static void script(tj_job *j, tj_run *r)
+{
+    for (uint32_t i = 0; i < j->def.n_steps; i++) {
+        tj_behave *b = &r->behave[i];
+        uint32_t dice = rnd(100);
+        b->code = -(int)(100 + i);
+        j->steps[i].retry = rnd(2) ? &retry_now : &retry_later;
+        if (dice < 2)
+            b->fails = -1;             /* fails for good after 3 attempts */
+        else if (dice < 4)
+            b->permanent = true, b->fails = 1;
+        else if (dice < 10)
+            b->fails = 1 + (int)rnd(2); /* recovers on a retry */
+        if (rnd(8) == 0)
+            tj_box(j, r, i);
+    }
+}
+
+typedef struct slot {
+    tj_job *job;
+    tj_run *run;
+    aj_instance *inst;
+    bool cancel;
+} slot;
+
+static void launch(slot *s, aj_runtime *rt)
+{
+    tj_inputs in;
+    aj_start_opts o = { .fail_fast = rnd(5) == 0, .sequential = rnd(10) == 0 };
+
+    s->job = random_job(100 + rnd(300));
+    assert_non_null(s->job);
+    s->run = tj_run_new(s->job);
+    script(s->job, s->run);
+    in.run = s->run;
+    s->cancel = rnd(5) == 0;
+    assert_int_equal(aj_instance_start(rt, &s->job->def, &in, &o, &s->inst), AJ_OK);
+}
+
+static int64_t expected_value(const tj_job *j, aj_instance *inst, uint32_t i)
+{
+    int64_t v = 1;
+
+    for (uint32_t e = 0; e < j->def.n_edges; e++) {
+        const aj_edge_def *ed = &j->edges[e];
+        void *p;
+        if (ed->to != i || !(ed->kind & AJ_EDGE_DATA))
+            continue;
+        assert_int_equal(aj_instance_output(inst, ed->from, false, &p), AJ_OK);
+        v += j->steps[ed->from].free_output != NULL ? **(int64_t **)p : *(int64_t *)p;
+    }
+    return v;
+}
+
+static uint32_t allowed_attempts(const tj_behave *b)
+{
+    if (b->permanent)
+        return 1;
+    if (b->fails < 0 || b->fails > 2)
+        return 3;
+    return (uint32_t)b->fails + 1;
+}
+
+/* One step's entry in the ledger against its final state. */
+static void check_step(slot *s, uint32_t i, bool *any_failed, bool *any_cancelled)
+{
+    const tj_job *j = s->job;
+    aj_step_info info;
+    bool preds_ok = true;
+
+    assert_int_equal(aj_instance_step_info(s->inst, i, &info), AJ_OK);
+    assert_int_equal(info.attempts, atomic_load(&s->run->attempts[i]));
+    assert_true(info.attempts <= allowed_attempts(&s->run->behave[i]));
+    for (uint32_t k = 0; k < j->steps[i].n_preds; k++) {
+        aj_step_info p;
+        aj_instance_step_info(s->inst, j->preds[i][k], &p);
+        preds_ok &= p.state == AJ_STEP_COMPLETED;
+    }
+    if (!preds_ok)
+        assert_int_equal(info.attempts, 0);
+    switch (info.state) {
+    case AJ_STEP_COMPLETED:
+        assert_int_equal(atomic_load(&s->run->successes[i]), 1);
+        assert_int_equal(info.attempts, allowed_attempts(&s->run->behave[i]));
+        if (j->steps[i].free_output == NULL)
+            assert_int_equal(tj_output(s->inst, i), expected_value(j, s->inst, i));
+        break;
+    case AJ_STEP_FAILED:
+        *any_failed = true;
+        assert_int_equal(atomic_load(&s->run->successes[i]), 0);
+        assert_int_equal(info.err, s->run->behave[i].code);
+        break;
+    case AJ_STEP_SKIPPED:
+        assert_false(preds_ok);
+        break;
+    case AJ_STEP_CANCELLED:
+        *any_cancelled = true;
+        assert_int_equal(atomic_load(&s->run->successes[i]), 0);
+        break;
+    default:
+        fail_msg("step %u not final after wait", (unsigned)i);
+    }
+}
+
+static void finish(slot *s)
+{
+    int rc = aj_instance_wait(s->inst, -1);
+    bool any_failed = false, any_cancelled = false;
+    aj_failure f;
+
+    assert_true(aj_instance_done(s->inst));
+    assert_int_equal(atomic_load(&s->run->violations), 0);
+    for (uint32_t i = 0; i < s->job->def.n_steps; i++)
+        check_step(s, i, &any_failed, &any_cancelled);
+    aj_instance_failure(s->inst, &f);
+    if (any_failed) {
+        aj_step_info root;
+        assert_true(f.step >= 0);
+        aj_instance_step_info(s->inst, (uint32_t)f.step, &root);
+        assert_int_equal(root.state, AJ_STEP_FAILED);
+        assert_int_equal(rc, s->run->behave[f.step].code);
+    } else {
+        assert_int_equal(f.step, -1);
+        assert_int_equal(rc, any_cancelled ? AJ_ECANCELED : AJ_OK);
+    }
+    aj_instance_free(s->inst);
+    tj_run_free(s->run);
+    tj_free(s->job);
+}
+
+static void stress(unsigned workers)
+{
+    const char *env = getenv("AJ_STRESS_INSTANCES");
+    int total = env != NULL ? atoi(env) : 200;
+    aj_runtime_opts ro = { .n_workers = workers };
+    aj_runtime *rt = aj_runtime_new(&ro);
+    long made = atomic_load(&tj_boxes_made), freed = atomic_load(&tj_boxes_freed);
+    slot slots[IN_FLIGHT];
+
+    assert_non_null(rt);
+    for (int done = 0; done < total; done += IN_FLIGHT) {
+        for (int k = 0; k < IN_FLIGHT; k++)
+            launch(&slots[k], rt);
+        for (int k = 0; k < IN_FLIGHT; k++) {
+            if (!slots[k].cancel)
+                continue;
+            /* A random moment: anything from before the first step to
+             * after the last. */
+            for (uint32_t y = rnd(200); y > 0; y--)
+                sched_yield();
+            aj_instance_cancel(slots[k].inst);
+        }
+        for (int k = 0; k < IN_FLIGHT; k++)
+            finish(&slots[k]);
+    }
+    aj_runtime_free(rt);
+    assert_int_equal(atomic_load(&tj_boxes_made) - made, atomic_load(&tj_boxes_freed) - freed);
+}
+
+static void test_stress_one_worker(void **state)
+{
+    (void)state;
+    stress(1);
+}
+
+static void test_stress_two_workers(void **state)
+{
+    (void)state;
+    stress(2);
+}
+
+static void test_stress_four_workers(void **state)
+{
+    (void)state;
+    stress(4);
+}
+
+int main(void)
+{
+    const char *seed = getenv("AJ_STRESS_SEED");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stress_one_worker),
+        cmocka_unit_test(test_stress_two_workers),
+        cmocka_unit_test(test_stress_four_workers),
+    };
+
+    rng = seed != NULL ? strtoull(seed, NULL, 10) : (uint64_t)time(NULL) * 2654435761u;
+    if (rng == 0)
+        rng = 1;
+    printf("stress seed: AJ_STRESS_SEED=%llu\n", (unsigned long long)rng);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

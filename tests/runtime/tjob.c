@@ -1,0 +1,415 @@
+/*
+ * tjob.c: test jobs built at run time in ajc's table shape, one generic
+ * step function with scripted behaviour, gates and the ledger. Runs on the
+ * runtime's threads: it records, never asserts (cmocka is not
+ * thread-safe); the tests assert on the ledger after wait.
+ */
+#include "tjob.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Atomic long tj_boxes_freed;
+_Atomic long tj_boxes_made;
+
+void tj_gate_init(tj_gate *g)
+{
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv, NULL);
+    g->open = false;
+}
+
+void tj_gate_destroy(tj_gate *g)
+{
+    pthread_cond_destroy(&g->cv);
+    pthread_mutex_destroy(&g->mu);
+}
+
+void tj_gate_open(tj_gate *g)
+{
+    pthread_mutex_lock(&g->mu);
+    g->open = true;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+}
+
+void tj_gate_wait(tj_gate *g)
+{
+    pthread_mutex_lock(&g->mu);
+    while (!g->open)
+        pthread_cond_wait(&g->cv, &g->mu);
+    pthread_mutex_unlock(&g->mu);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+
+    if (p == NULL)
+        abort();
+    return p;
+}
+
+static void box_free(void *slot)
+{
+    free(*(int64_t **)slot);
+    atomic_fetch_add(&tj_boxes_freed, 1);
+}
+
+/* Waits as the behaviour says. */
+static void hold(aj_ctx *ctx, const tj_behave *b, tj_run *r, uint32_t i)
+{
+    if (b->started != NULL)
+        sem_post(b->started);
+    if (b->gate != NULL)
+        tj_gate_wait(b->gate);
+    if (b->until_cancelled) {
+        while (!aj_ctx_cancelled(ctx))
+            sched_yield();
+        atomic_fetch_add(&r->cancel_seen[i], 1);
+    }
+    while (b->until_expired && !aj_ctx_expired(ctx))
+        sched_yield();
+}
+
+/* Every predecessor must have completed before a step starts. */
+static void check_preds(tj_run *r, uint32_t i)
+{
+    const aj_step_def *sd = &r->job->steps[i];
+
+    for (uint32_t k = 0; k < sd->n_preds; k++)
+        if (atomic_load(&r->successes[r->job->preds[i][k]]) == 0)
+            atomic_fetch_add(&r->violations, 1);
+}
+
+/* 1 + the sum of the data inputs: each output proves where it came from. */
+static int64_t value_of(const tj_run *r, uint32_t i, const void *outputs)
+{
+    const int64_t *slots = outputs;
+    int64_t v = 1;
+
+    for (uint32_t e = 0; e < r->job->def.n_edges; e++) {
+        const aj_edge_def *ed = &r->job->edges[e];
+        if (ed->to != i || !(ed->kind & AJ_EDGE_DATA))
+            continue;
+        if (r->behave[ed->from].box) {
+            int64_t *b;
+            memcpy(&b, &slots[ed->from], sizeof b);
+            v += *b;
+        } else {
+            v += slots[ed->from];
+        }
+    }
+    return v;
+}
+
+static void produce(const tj_run *r, uint32_t i, void *outputs)
+{
+    int64_t v = value_of(r, i, outputs);
+    int64_t *slot = (int64_t *)outputs + i;
+
+    if (r->job->steps[i].output_type == NULL)
+        return;
+    if (r->behave[i].box) {
+        int64_t *b = malloc(sizeof *b);
+        if (b == NULL)
+            abort();
+        *b = v;
+        memcpy(slot, &b, sizeof b);
+        atomic_fetch_add(&tj_boxes_made, 1);
+    } else {
+        *slot = v;
+    }
+}
+
+static int tj_step(aj_ctx *ctx, void *inputs, void *outputs)
+{
+    tj_run *r = ((tj_inputs *)inputs)->run;
+    uint32_t i = aj_ctx_step_index(ctx);
+    const tj_behave *b = &r->behave[i];
+    uint32_t attempt = atomic_fetch_add(&r->attempts[i], 1) + 1;
+
+    r->thread[i] = pthread_self();
+    check_preds(r, i);
+    hold(ctx, b, r, i);
+    if (b->until_expired)
+        return b->after_expired;
+    if (b->fails < 0 || attempt <= (uint32_t)b->fails) {
+        if (b->message != NULL)
+            aj_ctx_set_message(ctx, "%s", b->message);
+        if (b->permanent)
+            aj_ctx_set_permanent(ctx);
+        return b->code != 0 ? b->code : -7;
+    }
+    if (atomic_fetch_add(&r->successes[i], 1) != 0)
+        atomic_fetch_add(&r->violations, 1);
+    produce(r, i, outputs);
+    return 0;
+}
+
+/* Levels by Kahn's algorithm; false on a cycle. */
+static bool levels(uint32_t n, const aj_edge_def *edges, uint32_t n_edges, uint32_t *level)
+{
+    uint32_t *indeg = xcalloc(n, sizeof *indeg), *queue = xcalloc(n, sizeof *queue);
+    uint32_t head = 0, tail = 0;
+
+    for (uint32_t e = 0; e < n_edges; e++)
+        indeg[edges[e].to]++;
+    for (uint32_t i = 0; i < n; i++)
+        if (indeg[i] == 0)
+            queue[tail++] = i;
+    while (head < tail) {
+        uint32_t u = queue[head++];
+        for (uint32_t e = 0; e < n_edges; e++) {
+            if (edges[e].from != u)
+                continue;
+            if (level[u] + 1 > level[edges[e].to])
+                level[edges[e].to] = level[u] + 1;
+            if (--indeg[edges[e].to] == 0)
+                queue[tail++] = edges[e].to;
+        }
+    }
+    free(indeg);
+    free(queue);
+    return tail == n;
+}
+
+static const uint32_t *sort_key;  /* the comparators' view of pos[] or level[] */
+
+static int by_level(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+    if (sort_key[x] != sort_key[y])
+        return sort_key[x] < sort_key[y] ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+static int by_pos(const void *a, const void *b)
+{
+    const aj_edge_def *x = a, *y = b;
+
+    if (sort_key[x->from] != sort_key[y->from])
+        return sort_key[x->from] < sort_key[y->from] ? -1 : 1;
+    return sort_key[x->to] < sort_key[y->to] ? -1 : sort_key[x->to] > sort_key[y->to];
+}
+
+static void fill_steps(tj_job *j, uint32_t n, const char *const *names,
+                       const char *const *types, const uint32_t *level)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        aj_step_def *sd = &j->steps[i];
+        char buf[32];
+        snprintf(buf, sizeof buf, "s%u", (unsigned)i);
+        sd->name = strdup(names != NULL && names[i] != NULL ? names[i] : buf);
+        sd->output_type = types != NULL ? types[i] : "int64_t";
+        sd->output_offset = sd->output_type != NULL ? i * sizeof(int64_t) : 0;
+        sd->run = tj_step;
+        sd->level = level[i];
+        sd->line = i + 1;
+        j->preds[i] = xcalloc(n, sizeof(uint32_t));
+    }
+}
+
+/* Sorted edges, each step's run of out-edges and its predecessors. */
+static void fill_edges(tj_job *j, uint32_t n, const uint32_t *pos)
+{
+    sort_key = pos;
+    qsort(j->edges, j->def.n_edges, sizeof *j->edges, by_pos);
+    for (uint32_t i = 0; i < n; i++)
+        j->steps[i].first_edge = j->def.n_edges;
+    for (uint32_t e = j->def.n_edges; e-- > 0;) {
+        aj_edge_def *ed = &j->edges[e];
+        j->steps[ed->from].first_edge = e;
+        j->steps[ed->from].n_succs++;
+        j->preds[ed->to][j->steps[ed->to].n_preds++] = ed->from;
+    }
+}
+
+tj_job *tj_new(const char *name, uint32_t n, const char *const *names,
+               const char *const *types, const aj_edge_def *edges, uint32_t n_edges)
+{
+    tj_job *j = xcalloc(1, sizeof *j);
+    uint32_t *level = xcalloc(n, sizeof *level), *pos = xcalloc(n, sizeof *pos);
+
+    if (!levels(n, edges, n_edges, level)) {
+        free(level);
+        free(pos);
+        free(j);
+        return NULL;
+    }
+    j->steps = xcalloc(n, sizeof *j->steps);
+    j->order = xcalloc(n, sizeof *j->order);
+    j->edges = xcalloc(n_edges, sizeof *j->edges);
+    j->preds = xcalloc(n, sizeof *j->preds);
+    if (n_edges > 0)
+        memcpy(j->edges, edges, n_edges * sizeof *edges);
+    fill_steps(j, n, names, types, level);
+    for (uint32_t i = 0; i < n; i++)
+        j->order[i] = i;
+    sort_key = level;
+    qsort(j->order, n, sizeof *j->order, by_level);
+    j->def = (aj_job_def){
+        .abi = AJ_GEN_ABI, .name = strdup(name), .source = "tjob.job", .n_steps = n,
+        .steps = j->steps, .order = j->order, .n_edges = n_edges,
+        .edges = n_edges > 0 ? j->edges : NULL, .result = n > 0 ? (int32_t)j->order[n - 1] : -1,
+        .inputs_size = sizeof(tj_inputs), .inputs_align = _Alignof(tj_inputs),
+        .outputs_size = n * sizeof(int64_t), .outputs_align = _Alignof(int64_t),
+    };
+    for (uint32_t k = 0; k < n; k++) {
+        pos[j->order[k]] = k;
+        j->def.n_roots += level[j->order[k]] == 0;
+        if (level[j->order[k]] + 1 > j->def.n_levels)
+            j->def.n_levels = level[j->order[k]] + 1;
+    }
+    fill_edges(j, n, pos);
+    free(level);
+    free(pos);
+    return j;
+}
+
+void tj_free(tj_job *j)
+{
+    if (j == NULL)
+        return;
+    for (uint32_t i = 0; i < j->def.n_steps; i++) {
+        free((char *)j->steps[i].name);
+        free(j->preds[i]);
+    }
+    free((char *)j->def.name);
+    free(j->steps);
+    free(j->order);
+    free(j->edges);
+    free(j->preds);
+    free(j);
+}
+
+static const aj_retry_policy seed_quick = {
+    .max_retries = 3, .backoff = AJ_BACKOFF_FIXED, .delay_ns = 3000000, .factor = 2.0,
+};
+static const aj_retry_policy seed_summarize = {
+    .max_retries = 3, .backoff = AJ_BACKOFF_EXPONENTIAL, .delay_ns = 1000000, .factor = 2.0,
+    .cap_ns = 50000000, .jitter_pct = 20,
+};
+
+tj_job *tj_seed(void)
+{
+    static const char *const names[] = {
+        "GetConnection", "CheckAuth", "GetTableClient1", "GetTableClient2",
+        "QueryTable1", "QueryTable2", "Summarize", "EmailNotification",
+    };
+    static const char *const types[] = {
+        "Conn", NULL, "SqlTableClient *", "SqlTableClient *",
+        "SqlQueryResult *", "SqlQueryResult *", "SummarizedResult *", NULL,
+    };
+    static const aj_edge_def edges[] = {
+        { 0, 2, AJ_EDGE_DATA }, { 0, 3, AJ_EDGE_DATA }, { 1, 4, AJ_EDGE_AFTER },
+        { 1, 5, AJ_EDGE_AFTER }, { 2, 4, AJ_EDGE_DATA }, { 3, 5, AJ_EDGE_DATA },
+        { 4, 6, AJ_EDGE_DATA }, { 5, 6, AJ_EDGE_DATA }, { 6, 7, AJ_EDGE_AFTER },
+    };
+    tj_job *j = tj_new("sql_summary", 8, names, types, edges, 9);
+
+    j->def.source = "sql_summary.job";
+    j->def.result = SEED_SUMMARIZE;
+    j->steps[SEED_GETCONNECTION].retry = &seed_quick;
+    j->steps[SEED_QUERY1].retry = &seed_quick;
+    j->steps[SEED_SUMMARIZE].retry = &seed_summarize;
+    j->steps[SEED_EMAIL].timeout_ns = 2000000000;
+    return j;
+}
+
+tj_run *tj_run_new(const tj_job *job)
+{
+    tj_run *r = xcalloc(1, sizeof *r);
+    uint32_t n = job->def.n_steps;
+
+    r->job = job;
+    r->behave = xcalloc(n, sizeof *r->behave);
+    r->attempts = xcalloc(n, sizeof *r->attempts);
+    r->successes = xcalloc(n, sizeof *r->successes);
+    r->cancel_seen = xcalloc(n, sizeof *r->cancel_seen);
+    r->thread = xcalloc(n, sizeof *r->thread);
+    return r;
+}
+
+void tj_run_free(tj_run *r)
+{
+    if (r == NULL)
+        return;
+    free(r->behave);
+    free((void *)r->attempts);
+    free((void *)r->successes);
+    free((void *)r->cancel_seen);
+    free(r->thread);
+    free(r);
+}
+
+void tj_box(tj_job *j, tj_run *r, uint32_t i)
+{
+    r->behave[i].box = true;
+    j->steps[i].free_output = box_free;
+}
+
+int64_t tj_output(aj_instance *inst, uint32_t step)
+{
+    void *slot = NULL;
+
+    if (aj_instance_output(inst, step, false, &slot) != AJ_OK)
+        return -1;
+    return *(int64_t *)slot;
+}
+
+static void record(void *arg, int which, const aj_step_event *ev)
+{
+    tj_rec *rec = arg;
+
+    pthread_mutex_lock(&rec->mu);
+    if (rec->n < TJ_REC_MAX) {
+        tj_event *e = &rec->ev[rec->n++];
+        e->which = which;
+        e->step = ev->step_index;
+        e->attempt = ev->attempt;
+        e->state = ev->state;
+        e->err = ev->err;
+        e->delay_ns = ev->delay_ns;
+        snprintf(e->message, sizeof e->message, "%s", ev->message);
+        e->on_main = pthread_equal(pthread_self(), rec->main);
+    }
+    pthread_mutex_unlock(&rec->mu);
+}
+
+static void on_start(void *arg, const aj_step_event *ev)
+{
+    record(arg, 0, ev);
+}
+
+static void on_retry(void *arg, const aj_step_event *ev)
+{
+    record(arg, 1, ev);
+}
+
+static void on_finish(void *arg, const aj_step_event *ev)
+{
+    record(arg, 2, ev);
+}
+
+aj_observer tj_rec_init(tj_rec *rec)
+{
+    pthread_mutex_init(&rec->mu, NULL);
+    rec->main = pthread_self();
+    rec->n = 0;
+    return (aj_observer){ on_start, on_retry, on_finish, rec };
+}
+
+uint32_t tj_rec_count(tj_rec *rec, int which, uint32_t step)
+{
+    uint32_t n = 0;
+
+    pthread_mutex_lock(&rec->mu);
+    for (uint32_t k = 0; k < rec->n; k++)
+        n += rec->ev[k].which == which && (step == UINT32_MAX || rec->ev[k].step == step);
+    pthread_mutex_unlock(&rec->mu);
+    return n;
+}

@@ -1,0 +1,117 @@
+/*
+ * tjob.h: jobs for the runtime's tests, built at run time in exactly the
+ * shape ajc generates (steps in declaration order, order[] by level then
+ * index, edges grouped by source in that order), all run by one generic
+ * step whose behaviour each test scripts per step: fail so many times,
+ * wait on a gate, wait for cancellation or the deadline, box its output.
+ * Every run is written to a ledger that the main thread checks after wait.
+ */
+#ifndef TJOB_H
+#define TJOB_H
+
+#include "asyncjob.h"
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+
+/* A gate stays open once opened. */
+typedef struct tj_gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool open;
+} tj_gate;
+
+void tj_gate_init(tj_gate *g);
+void tj_gate_destroy(tj_gate *g);
+void tj_gate_open(tj_gate *g);
+void tj_gate_wait(tj_gate *g);
+
+typedef struct tj_job {
+    aj_job_def def;
+    aj_step_def *steps;
+    uint32_t *order;
+    aj_edge_def *edges;
+    uint32_t **preds;     /* preds[i]: n_preds step indexes */
+} tj_job;
+
+/* n steps called names[i] (NULL: "s<i>"); types[i] NULL gives no output
+ * (types NULL: every step outputs "int64_t"). The edges may come in any
+ * order; NULL on a cycle. */
+tj_job *tj_new(const char *name, uint32_t n, const char *const *names,
+               const char *const *types, const aj_edge_def *edges, uint32_t n_edges);
+void tj_free(tj_job *j);
+
+/* The examples/sql_summary job: its tables as ajc writes them. */
+tj_job *tj_seed(void);
+enum { SEED_GETCONNECTION, SEED_CHECKAUTH, SEED_CLIENT1, SEED_CLIENT2, SEED_QUERY1,
+       SEED_QUERY2, SEED_SUMMARIZE, SEED_EMAIL };
+
+typedef struct tj_behave {
+    int fails;              /* attempts that fail before one succeeds; -1: all */
+    int code;               /* what a failing attempt returns (default -7) */
+    bool permanent;         /* failing attempts are marked permanent */
+    const char *message;    /* set on failing attempts */
+    tj_gate *gate;          /* every attempt waits for it */
+    sem_t *started;         /* posted when an attempt starts */
+    bool until_cancelled;   /* each attempt waits until cancelled */
+    bool until_expired;     /* each attempt waits until past its deadline */
+    int after_expired;      /* ... then returns this */
+    bool box;               /* output is a malloc'd int64_t * (free_output) */
+} tj_behave;
+
+/* One instance's script and ledger. */
+typedef struct tj_run {
+    const tj_job *job;
+    tj_behave *behave;            /* n_steps, zeroed: succeed at once */
+    _Atomic uint32_t *attempts;   /* attempts seen by the step */
+    _Atomic uint32_t *successes;
+    _Atomic uint32_t *cancel_seen;
+    pthread_t *thread;            /* thread of the last attempt */
+    _Atomic uint32_t violations;  /* started before a predecessor completed,
+                                     or succeeded twice */
+} tj_run;
+
+tj_run *tj_run_new(const tj_job *job);
+void tj_run_free(tj_run *r);
+/* The job input block: what aj_instance_start copies. */
+typedef struct tj_inputs {
+    tj_run *run;
+} tj_inputs;
+
+/* Calls of the boxed outputs' free function, over the whole process. */
+extern _Atomic long tj_boxes_freed;
+extern _Atomic long tj_boxes_made;
+
+/* Observer events, recorded under a lock from any thread. */
+#define TJ_REC_MAX 4096
+typedef struct tj_event {
+    int which;            /* 0 start, 1 retry, 2 finish */
+    uint32_t step;
+    uint32_t attempt;
+    aj_step_state state;
+    int err;
+    int64_t delay_ns;
+    char message[AJ_MESSAGE_MAX];
+    bool on_main;         /* ran on the thread that called tj_rec_init */
+} tj_event;
+
+typedef struct tj_rec {
+    pthread_mutex_t mu;
+    pthread_t main;
+    uint32_t n;
+    tj_event ev[TJ_REC_MAX];
+} tj_rec;
+
+/* Initialises rec and returns an observer that fills it. */
+aj_observer tj_rec_init(tj_rec *rec);
+/* Events of one kind (and one step, or UINT32_MAX for any). */
+uint32_t tj_rec_count(tj_rec *rec, int which, uint32_t step);
+
+/* Step i of r's job outputs a box, freed by the instance. */
+void tj_box(tj_job *j, tj_run *r, uint32_t i);
+
+/* A step's int64 output slot (not boxed). */
+int64_t tj_output(aj_instance *inst, uint32_t step);
+
+#endif
