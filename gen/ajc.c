@@ -94,6 +94,12 @@ static int compile(arena *a, jmp_buf *jb, const ajc_input *in, const ajc_options
 int ajc_compile(const ajc_input *in, const ajc_options *o, ajc_output *res)
 {
     memset(res, 0, sizeof *res);
+    if (strpbrk(ajc_basename(in->name), "\"\n") != NULL) {
+        fprintf(o->diag, "ajc: %s: the generated code includes its header by this file "
+                "name, and #include \"...\" cannot hold '\"' or a line break; rename the "
+                "file\n", in->name);
+        return 2;
+    }
     if (in->len >= SRC_MAX_LEN) {
         fprintf(o->diag, "ajc: %s: file too large (2 GiB or more)\n", in->name);
         return 2;

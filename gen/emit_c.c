@@ -52,25 +52,25 @@ static void structs(out *o, const ast_job *j)
 /* The call inside a wrapper: job inputs, step inputs, then the output. */
 static void call(out *o, const ast_job *j, const ast_step *s)
 {
-    out_printf(o, "    return %s(ctx", s->c_fn);
+    out_strs(o, "    return ", s->c_fn, "(ctx", NULL);
     for (uint32_t i = 0; i < j->params.n; i++)
-        out_printf(o, ", i->%s", ((const ast_param *)j->params.items[i])->name.name);
+        out_strs(o, ", i->", ((const ast_param *)j->params.items[i])->name.name, NULL);
     for (uint32_t i = 0; i < s->inputs.n; i++)
-        out_printf(o, ", o->%s", ((const ast_param *)s->inputs.items[i])->from->name.name);
+        out_strs(o, ", o->", ((const ast_param *)s->inputs.items[i])->from->name.name, NULL);
     if (s->output != NULL)
-        out_printf(o, ", &o->%s", s->name.name);
+        out_strs(o, ", &o->", s->name.name, NULL);
     out_puts(o, ");\n");
 }
 
 static void wrapper(const emit_ctx *e, out *o, const ast_job *j, const ast_step *s)
 {
-    out_printf(o, "static int %s(aj_ctx *ctx, void *in, void *out)\n{\n", s->c_run);
+    out_strs(o, "static int ", s->c_run, "(aj_ctx *ctx, void *in, void *out)\n{\n", NULL);
     if (j->params.n > 0)
-        out_printf(o, "    %s *i = in;\n", j->c_in);
+        out_strs(o, "    ", j->c_in, " *i = in;\n", NULL);
     else
         out_puts(o, "    (void)in;\n");
     if (s->inputs.n > 0 || s->output != NULL)
-        out_printf(o, "    %s *o = out;\n", j->c_out);
+        out_strs(o, "    ", j->c_out, " *o = out;\n", NULL);
     else
         out_puts(o, "    (void)out;\n");
     out_line_to(o, emit_step_line(e, s), e->src->name);
@@ -79,8 +79,8 @@ static void wrapper(const emit_ctx *e, out *o, const ast_job *j, const ast_step 
     out_puts(o, "}\n\n");
     if (s->c_free == NULL)
         return;
-    out_printf(o, "static void %s(void *slot)\n{\n    %s(*(%s *)slot);\n}\n\n", s->c_free,
-               s->output->named->free_fn.name, s->output->text);
+    out_strs(o, "static void ", s->c_free, "(void *slot)\n{\n    ",
+             s->output->named->free_fn.name, "(*(", s->output->text, " *)slot);\n}\n\n", NULL);
 }
 
 static void policy(out *o, const char *c_name, const ast_policy *p)
@@ -137,9 +137,11 @@ static void order_row(out *o, const ast_job *j, const sched *s, uint32_t from, u
     }
     for (; used < width + 2; used++)
         out_write(o, " ", 1);
-    out_printf(o, "/* level %u:", (unsigned)s->level[s->order[from]]);
+    out_puts(o, "/* level ");
+    out_u32(o, s->level[s->order[from]]);
+    out_puts(o, ":");
     for (uint32_t k = from; k < to; k++)
-        out_printf(o, " %s", ((const ast_step *)j->steps.items[s->order[k]])->name.name);
+        out_strs(o, " ", ((const ast_step *)j->steps.items[s->order[k]])->name.name, NULL);
     out_puts(o, " */\n");
 }
 
@@ -190,12 +192,17 @@ static void edge_table(out *o, const ast_job *j, const sched *s)
                   "static const aj_edge_def %s[] = {\n", j->c_edges);
     for (uint32_t k = 0; k < s->n_edges; k++) {
         const sched_edge *e = &s->edges[k];
-        out_printf(o, "    /* %u */ { %u, %u, %s },", (unsigned)k, (unsigned)e->from,
-                   (unsigned)e->to, edge_kind(e->kind));
+        out_puts(o, "    /* ");
+        out_u32(o, k);
+        out_puts(o, " */ { ");
+        out_u32(o, e->from);
+        out_puts(o, ", ");
+        out_u32(o, e->to);
+        out_strs(o, ", ", edge_kind(e->kind), " },", NULL);
         for (size_t w = edge_width(e); w < width + 2; w++)
             out_write(o, " ", 1);
-        out_printf(o, "/* %s -> %s */\n", ((const ast_step *)j->steps.items[e->from])->name.name,
-                   ((const ast_step *)j->steps.items[e->to])->name.name);
+        out_strs(o, "/* ", ((const ast_step *)j->steps.items[e->from])->name.name, " -> ",
+                 ((const ast_step *)j->steps.items[e->to])->name.name, " */\n", NULL);
     }
     out_puts(o, "};\n\n");
 }
@@ -204,24 +211,35 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
 {
     const sched *s = j->sched;
     uint32_t i = st->index;
-    int indent = 4 + (int)strlen("/*  */ { ") + (int)digits(i);
-    out_printf(o, "    /* %u */ { .name = \"%s\", ", (unsigned)i, st->name.name);
+    char indent[24];
+    /* Continuation lines line up under ".name". */
+    size_t width = 4 + strlen("/*  */ { ") + digits(i);
+    memset(indent, ' ', width);
+    indent[width] = '\0';
+    out_puts(o, "    /* ");
+    out_u32(o, i);
+    out_strs(o, " */ { .name = \"", st->name.name, "\", ", NULL);
     if (st->output != NULL)
-        out_printf(o, ".output_type = \"%s\", .output_offset = offsetof(%s, %s),\n",
-                   st->output->text, j->c_out, st->name.name);
+        out_strs(o, ".output_type = \"", st->output->text, "\", .output_offset = offsetof(",
+                 j->c_out, ", ", st->name.name, "),\n", NULL);
     else
         out_puts(o, ".output_type = NULL, .output_offset = 0,\n");
-    out_printf(o, "%*s.run = %s, .free_output = %s,\n", indent, "", st->c_run,
-               st->c_free != NULL ? st->c_free : "NULL");
-    if (st->retry != NULL)
-        out_printf(o, "%*s.retry = &%s, ", indent, "", st->retry_c_name);
-    else
-        out_printf(o, "%*s.retry = NULL, ", indent, "");
-    out_printf(o, ".timeout_ns = %lld,\n", (long long)st->timeout_ns);
-    out_printf(o, "%*s.n_preds = %u, .first_edge = %u, .n_succs = %u, .level = %u, "
-                  ".line = %u },\n", indent, "", (unsigned)s->n_preds[i],
-               (unsigned)s->first_edge[i], (unsigned)s->n_succs[i], (unsigned)s->level[i],
-               (unsigned)emit_step_line(e, st));
+    out_strs(o, indent, ".run = ", st->c_run, ", .free_output = ",
+             st->c_free != NULL ? st->c_free : "NULL", ",\n", indent, ".retry = ",
+             st->retry != NULL ? "&" : "", st->retry != NULL ? st->retry_c_name : "NULL",
+             ", .timeout_ns = ", NULL);
+    out_printf(o, "%lld,\n", (long long)st->timeout_ns);
+    out_strs(o, indent, ".n_preds = ", NULL);
+    out_u32(o, s->n_preds[i]);
+    out_puts(o, ", .first_edge = ");
+    out_u32(o, s->first_edge[i]);
+    out_puts(o, ", .n_succs = ");
+    out_u32(o, s->n_succs[i]);
+    out_puts(o, ", .level = ");
+    out_u32(o, s->level[i]);
+    out_puts(o, ", .line = ");
+    out_u32(o, emit_step_line(e, st));
+    out_puts(o, " },\n");
 }
 
 static void tables(const emit_ctx *e, out *o, const ast_job *j)
@@ -318,13 +336,20 @@ static void functions(out *o, const ast_job *j)
                j->c_free, n);
 }
 
+/* About what one step costs in the source: wrapper, table rows, edges. */
+#define SOURCE_BYTES_PER_STEP 1024
+
 void emit_source(const emit_ctx *e, out *o)
 {
+    size_t steps = 0;
+    for (uint32_t i = 0; i < e->file->jobs.n; i++)
+        steps += ((const ast_job *)e->file->jobs.items[i])->steps.n;
+    out_reserve(o, 4096 + steps * SOURCE_BYTES_PER_STEP);
     out_puts(o, "/* Generated by ajc from ");
     out_puts(o, e->source_base);
-    out_puts(o, ". DO NOT EDIT. */\n#include \"");
-    out_cstring(o, e->h_base);
-    out_puts(o, "\"\n\n#include <stddef.h>\n");
+    /* A header name is not a string literal: no escapes (ajc_compile()
+     * refuses names that cannot be written here). */
+    out_strs(o, ". DO NOT EDIT. */\n#include \"", e->h_base, "\"\n\n#include <stddef.h>\n", NULL);
     for (uint32_t i = 0; i < e->file->jobs.n; i++) {
         const ast_job *j = e->file->jobs.items[i];
         out_printf(o, "\n/* Job %s */\n\n", j->name.name);

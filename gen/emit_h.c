@@ -83,7 +83,7 @@ static void job_params(out *o, const ast_job *j)
 
 static void step_prototype(out *o, const ast_job *j, const ast_step *s)
 {
-    out_printf(o, "int %s(aj_ctx *ctx", s->c_fn);
+    out_strs(o, "int ", s->c_fn, "(aj_ctx *ctx", NULL);
     job_params(o, j);
     for (uint32_t i = 0; i < s->inputs.n; i++) {
         const ast_param *p = s->inputs.items[i];
@@ -127,8 +127,15 @@ static void job_decls(const emit_ctx *e, out *o, const ast_job *j)
     out_printf(o, "void %s(%s *job);\n\n", j->c_free, n);
 }
 
+/* About what one step costs in the header: its prototype. */
+#define HEADER_BYTES_PER_STEP 128
+
 void emit_header(const emit_ctx *e, out *o)
 {
+    size_t steps = 0;
+    for (uint32_t i = 0; i < e->file->jobs.n; i++)
+        steps += ((const ast_job *)e->file->jobs.items[i])->steps.n;
+    out_reserve(o, 4096 + steps * HEADER_BYTES_PER_STEP);
     prologue(e, o);
     file_decls(e, o);
     for (uint32_t i = 0; i < e->file->jobs.n; i++)

@@ -22,7 +22,7 @@ void out_init(out *o, arena *a, const char *name, bool sync)
     o->sync = sync;
 }
 
-static void reserve(out *o, size_t n)
+void out_reserve(out *o, size_t n)
 {
     if (o->cap - o->len > n)
         return;
@@ -40,7 +40,7 @@ static void reserve(out *o, size_t n)
 
 void out_write(out *o, const char *s, size_t n)
 {
-    reserve(o, n);
+    out_reserve(o, n);
     memcpy(o->buf + o->len, s, n);
     for (const char *p = s; (p = memchr(p, '\n', (size_t)(s + n - p))) != NULL; p++)
         o->line++;
@@ -72,6 +72,16 @@ void out_printf(out *o, const char *fmt, ...)
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
     out_write(o, big, (size_t)n);
+}
+
+void out_strs(out *o, const char *first, ...)
+{
+    va_list ap;
+
+    va_start(ap, first);
+    for (const char *s = first; s != NULL; s = va_arg(ap, const char *))
+        out_puts(o, s);
+    va_end(ap);
 }
 
 void out_u32(out *o, uint32_t v)

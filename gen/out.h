@@ -20,9 +20,17 @@ typedef struct out {
 
 void out_init(out *o, arena *a, const char *name, bool sync);
 void out_write(out *o, const char *s, size_t n);
+
+/* Makes room for n more bytes at once: an estimate of the whole output
+ * saves the copies of a buffer that doubles its way up. */
+void out_reserve(out *o, size_t n);
 void out_puts(out *o, const char *s);
 void out_printf(out *o, const char *fmt, ...) AJC_PRINTF(2, 3);
 void out_u32(out *o, uint32_t v);
+
+/* Writes each string argument in turn, up to a NULL: the hot paths use it
+ * instead of out_printf, which parses a format every call. */
+void out_strs(out *o, const char *first, ...);
 
 /* s as the inside of a C string literal: \ " and control bytes escaped. */
 void out_cstring(out *o, const char *s);

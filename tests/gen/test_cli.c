@@ -257,6 +257,34 @@ static void test_cli_line_points_at_the_job(void **state)
     free(err);
 }
 
+/* A path with '"' and '\\' in it is escaped in #line and .source, and the
+ * generated C still compiles; a file name that #include "..." cannot spell
+ * is refused. */
+static void test_cli_odd_path_is_escaped(void **state)
+{
+    fixture *f = *state;
+    char *dir = in_dir(f, "q\"d\\ir");
+    assert_int_equal(mkdir(dir, 0755), 0);
+    char odd[600], src[700], inc[700];
+    snprintf(odd, sizeof odd, "%s/x\\y.job", dir);
+    static const char text[] = "job j() { step A() -> int; result A; }\n";
+    write_file(odd, text, strlen(text));
+    assert_int_equal(ajc(f, odd, NULL, NULL, NULL), 0);
+    snprintf(src, sizeof src, "%s.c", odd);
+    snprintf(inc, sizeof inc, "-I%s", dir);
+    char *c = read_file(src, NULL);
+    assert_non_null(strstr(c, "q\\\"d\\\\ir/x\\\\y.job\"\n")); /* #line, .source */
+    assert_non_null(strstr(c, "#include \"x\\y.job.h\"\n"));
+    free(c);
+    char *const argv[] = { "/usr/bin/gcc", "-std=c11", "-Wall", "-Werror", "-Iruntime", inc,
+                           "-c", "-o", "/dev/null", src, NULL };
+    assert_int_equal(run(argv, NULL, f->err), 0);
+    char *quoted = in_dir(f, "a\"b.job");
+    write_file(quoted, text, strlen(text));
+    assert_int_equal(ajc(f, quoted, NULL, NULL, NULL), 2);
+    one_line_reason(f, "rename the file");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +299,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cli_dot_to_full_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_dot_accepted_by_graphviz, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_line_points_at_the_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_odd_path_is_escaped, setup, teardown),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

@@ -218,6 +218,28 @@ static void test_special_several_errors_one_run(void **state)
     compiled_free(&c);
 }
 
+/* Every cycle is reported, each once, from its first declared step, in
+ * every job; a step that only leads into a cycle is not named. */
+static void test_special_every_cycle_named(void **state)
+{
+    (void)state;
+    compiled c;
+    compile_str(&c, "job j() {\n    step D(int c = C) -> int;\n    step A(int c = C) -> int;\n"
+                    "    step B(int a = A) -> int;\n    step C(int b = B) -> int;\n"
+                    "    step E() after F;\n    step F() after E;\n}\n"
+                    "job k() {\n    step X() after X;\n}\n");
+    assert_int_equal(c.rc, 1);
+    assert_int_equal(count_lines(c.diag, ": error: "), 3);
+    assert_int_equal(count_lines(c.diag, "t.job:3:20: error: steps of job 'j' form a cycle: "
+                                         "A -> B -> C -> A"), 1);
+    assert_int_equal(count_lines(c.diag, "t.job:6:20: error: steps of job 'j' form a cycle: "
+                                         "E -> F -> E"), 1);
+    assert_int_equal(count_lines(c.diag, "t.job:10:20: error: steps of job 'k' form a cycle: "
+                                         "X -> X"), 1);
+    assert_null(strstr(c.diag, "D ->"));
+    compiled_free(&c);
+}
+
 /* Fails allocation 0, 1, 2, ... until the compilation no longer needs the
  * failing one: each run must report "out of memory", exit 2, produce
  * nothing and leak nothing (the ASan build checks the last part). */
@@ -277,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_special_ten_thousand_step_cycle),
         cmocka_unit_test(test_special_error_on_every_line),
         cmocka_unit_test(test_special_several_errors_one_run),
+        cmocka_unit_test(test_special_every_cycle_named),
         cmocka_unit_test(test_special_out_of_memory_everywhere),
     };
     return cmocka_run_group_tests_name("special", tests, NULL, NULL);
