@@ -122,6 +122,7 @@ struct ast_step {
     bool consumed;       /* some step takes its output */
     /* Set by names. */
     const char *c_fn;    /* the user's function */
+    bool proto_shared;   /* an earlier step with the same impl declares it */
     const char *c_run;   /* JOB__run_STEP */
     const char *c_free;  /* JOB__free_STEP, NULL when the output needs none */
 };

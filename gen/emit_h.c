@@ -106,6 +106,8 @@ static void job_decls(const emit_ctx *e, out *o, const ast_job *j)
                n, n, n, j->c_def);
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = j->steps.items[i];
+        if (s->proto_shared)
+            continue;
         out_line_to(o, emit_step_line(e, s), e->src->name);
         step_prototype(o, j, s);
     }

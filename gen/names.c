@@ -6,7 +6,8 @@
  * a_b step c and job a step b_c both give a_b_c. Each name goes through
  * reserve(), which keeps a hash table from C name to origin and reports a
  * clash with both origins. Names of user functions that ajc only refers to
- * (free and custom functions) may be reserved many times by the same kind.
+ * (free and custom functions) may be reserved many times by the same kind,
+ * and several steps may name one `impl` when their prototypes are the same.
  */
 #include "names.h"
 
@@ -60,22 +61,64 @@ static const char *describe(names *n, const origin *o)
     return "";
 }
 
-static void reserve(names *n, const char *cname, const origin *o)
+/* "(Files -> Tally)": the types of a step function's parameters after the
+ * context, and of its output, which is what makes two prototypes equal. */
+static const char *signature(names *n, const ast_step *s)
+{
+    const char *sig = "(";
+    const vec *lists[] = { &s->job->params, &s->inputs };
+
+    for (size_t l = 0; l < 2; l++)
+        for (uint32_t i = 0; i < lists[l]->n; i++) {
+            const ast_param *p = lists[l]->items[i];
+            sig = arena_cat(n->arena, sig, sig[1] != '\0' ? ", " : "", p->ctype->text, NULL);
+        }
+    return arena_cat(n->arena, sig, " -> ", s->output ? s->output->text : "void", ")", NULL);
+}
+
+/* A second step naming the same impl shares the first one's prototype when
+ * it would declare exactly the same function; true when that settles it
+ * (shared, or reported as different). */
+static bool share_impl(names *n, const origin *old, const origin *o)
+{
+    const ast_step *s = o->step;
+    const char *mine, *theirs;
+
+    if (old->kind != O_STEP_FN || o->kind != O_STEP_FN || old->step->impl.name == NULL ||
+        s->impl.name == NULL)
+        return false;
+    mine = signature(n, s);
+    theirs = signature(n, old->step);
+    if (strcmp(mine, theirs) == 0)
+        return true;
+    diag_error(n->diag, o->loc, "step '%s' shares impl '%s' with step '%s' but their "
+               "prototypes differ: %s here, %s there; give each its own impl",
+               s->name.name, s->impl.name, old->step->name.name, mine, theirs);
+    diag_note(n->diag, old->loc, "'%s' first comes from here", s->impl.name);
+    return true;
+}
+
+/* Returns false when cname was taken already (a shared impl, or a clash it
+ * reported). */
+static bool reserve(names *n, const char *cname, const origin *o)
 {
     if (strncmp(cname, "aj_", 3) == 0 || strncmp(cname, "AJ_", 3) == 0) {
         diag_error(n->diag, o->loc, "generated name '%s' (%s) is in the runtime's "
                    "namespace (aj_ and AJ_ belong to libasyncjob); rename it",
                    cname, describe(n, o));
-        return;
+        return true;
     }
     origin *copy = arena_alloc(n->arena, sizeof *copy);
     *copy = *o;
     const origin *old = symtab_put(&n->table, cname, copy);
-    if (old == NULL || (old->kind == O_USER_FN && o->kind == O_USER_FN))
-        return;
+    if (old == NULL)
+        return true;
+    if ((old->kind == O_USER_FN && o->kind == O_USER_FN) || share_impl(n, old, o))
+        return false;
     diag_error(n->diag, o->loc, "generated name '%s' of %s collides with the same name "
                "of %s; rename one of them", cname, describe(n, o), describe(n, old));
     diag_note(n->diag, old->loc, "'%s' first comes from here", cname);
+    return false;
 }
 
 static const char *job_name(names *n, const ast_job *j, const char *what, const char *sep,
@@ -126,7 +169,7 @@ static void assign_step(names *n, ast_step *s)
     if (s->impl.name != NULL) {
         origin o = { O_STEP_FN, "the function (impl)", s->job, s, NULL, s->impl.loc };
         s->c_fn = s->impl.name;
-        reserve(n, s->c_fn, &o);
+        s->proto_shared = !reserve(n, s->c_fn, &o);
     } else {
         s->c_fn = step_name(n, s, O_STEP_FN, "the step function", "_");
     }

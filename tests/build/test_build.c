@@ -114,6 +114,7 @@ static const char hello_makefile[] =
     "LDLIBS += $(shell pkg-config --libs asyncjob)\n"
     "%.job.c %.job.h: %.job\n"
     "\tajc $<\n"
+    "%.job: ;\n"
     "hello: main.o hello.job.o\n"
     "\t$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)\n"
     "main.o: hello.job.h\n";
@@ -159,7 +160,7 @@ static void test_build_install_and_build_a_user_project(void **state)
 /* A PATH holding every command of /usr/bin and /bin but flex and bison. */
 static void make_path_without_grammar_tools(char *dir, size_t size)
 {
-    char cmd[512];
+    char cmd[1024];
     snprintf(dir, size, "%s/bin", tmp);
     snprintf(cmd, sizeof cmd,
              "mkdir -p %s && for f in /usr/bin/* /bin/*; do "
@@ -170,7 +171,7 @@ static void make_path_without_grammar_tools(char *dir, size_t size)
 
 static void test_build_missing_tool_names_the_install_command(void **state)
 {
-    char dir[128], cmd[512], *out;
+    char dir[128], cmd[1024], *out;
     (void)state;
 
     make_path_without_grammar_tools(dir, sizeof dir);
@@ -190,7 +191,7 @@ static void test_build_missing_tool_names_the_install_command(void **state)
 
 static void test_build_clean_needs_no_tools(void **state)
 {
-    char dir[128], cmd[512];
+    char dir[128], cmd[1024];
     (void)state;
 
     make_path_without_grammar_tools(dir, sizeof dir);

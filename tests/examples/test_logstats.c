@@ -24,7 +24,7 @@ enum { STEP_Scan, STEP_Count0, STEP_Count1, STEP_Count2, STEP_Count3, STEP_Merge
 typedef struct fixture {
     char dir[64];          /* generated logs */
     char report[96];
-    char lock[96];
+    char lock[112];
     LogTally *expect;
     aj_runtime *rt;
 } fixture;
