@@ -61,11 +61,24 @@ static void test_instance_failure_skips_downstream_only(void **state)
 {
     aj_instance *inst;
     aj_failure f;
+    static tj_rec rec;
+    aj_observer obs = tj_rec_init(&rec);
 
     (void)state;
     seed_run->behave[SEED_CLIENT1].fails = -1;
     seed_run->behave[SEED_CLIENT1].code = 1234;
-    inst = start_seq(NULL);
+    inst = start_seq(&obs);
+    /* Every step is told finished, skipped ones too, never started. */
+    assert_int_equal(tj_rec_count(&rec, 2, UINT32_MAX), 8);
+    assert_int_equal(tj_rec_count(&rec, 0, UINT32_MAX), 5);
+    for (uint32_t e = 0; e < rec.n; e++)
+        if (rec.ev[e].which == 2 && rec.ev[e].step == SEED_SUMMARIZE) {
+            assert_int_equal(rec.ev[e].state, AJ_STEP_SKIPPED);
+            assert_int_equal(rec.ev[e].attempt, 0);
+        } else if (rec.ev[e].which == 2 && rec.ev[e].step == SEED_CLIENT1) {
+            assert_int_equal(rec.ev[e].state, AJ_STEP_FAILED);
+            assert_int_equal(rec.ev[e].err, 1234);
+        }
     assert_int_equal(aj_instance_wait(inst, -1), 1234);
     assert_int_equal(tj_state(inst, SEED_CLIENT1), AJ_STEP_FAILED);
     assert_int_equal(tj_state(inst, SEED_QUERY1), AJ_STEP_SKIPPED);
