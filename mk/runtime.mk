@@ -26,7 +26,7 @@ $(RT_TEST_BINS): %: %.o $(RT_SUPPORT) $(LIBAJ)
 	$(call need_cmocka)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
 
-$(RT_LATENCY): %: %.o $(RT_SUPPORT) $(LIBAJ)
+$(RT_LATENCY): %: %.o $(LIBAJ)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS)
 
 .PHONY: latency test-valgrind

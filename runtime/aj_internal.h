@@ -54,7 +54,10 @@ typedef struct aj__step aj__step;
  * of seq, so every record field is an atomic read and written relaxed.
  */
 struct aj__step {
-    _Atomic uint32_t pending;      /* predecessors not final; by their finishers */
+    /* Aligned, so that threads working on neighbouring steps of one
+     * instance never share a cache line. */
+    _Alignas(AJ__CACHE_LINE) _Atomic uint32_t pending; /* predecessors not final;
+                                                          by their finishers */
     _Atomic uint32_t doomed;       /* non-zero: a predecessor failed or was skipped */
     _Atomic uint32_t seq;          /* odd while the owner writes the record */
     _Atomic uint32_t state;        /* aj_step_state */

@@ -177,7 +177,8 @@ typedef enum aj_step_state {
     AJ_STEP_COMPLETED,   /* final: returned 0 */
     AJ_STEP_FAILED,      /* final: failed, retries exhausted or not allowed */
     AJ_STEP_SKIPPED,     /* final: a step it depends on did not complete */
-    AJ_STEP_CANCELLED    /* final: the instance was cancelled before it ran */
+    AJ_STEP_CANCELLED    /* final: the instance was cancelled before it ran,
+                            or while it waited to retry */
 } aj_step_state;
 
 #define AJ_STEP_STATE_COUNT 6
@@ -225,8 +226,10 @@ typedef struct aj_runtime_opts {
     const aj_observer *observer; /* copied; NULL: none */
 } aj_runtime_opts;
 
-/* A pool of worker threads. opts NULL means defaults. Returns NULL when
- * memory or threads run out. */
+/* A pool of worker threads (at most 1024). opts NULL means defaults.
+ * Returns NULL, having released everything, when memory or threads run
+ * out. Idle workers spin for a few tens of microseconds before they sleep,
+ * so that work arriving soon after needs no wake-up. */
 aj_runtime *aj_runtime_new(const aj_runtime_opts *opts);
 
 /* Waits until every instance started on rt has reached a final state (it
@@ -253,9 +256,10 @@ typedef struct aj_start_opts {
                                   AJ_ID_MAX - 1 bytes: AJ_EINVAL */
     bool sequential;           /* run every step inside start, on the caller's
                                   thread, in topological order */
-    bool fail_fast;            /* on the first failure cancel every step not
-                                  yet started (default: independent branches
-                                  run to the end) */
+    bool fail_fast;            /* on the first failure cancel the instance:
+                                  steps not yet started are cancelled, running
+                                  ones see aj_ctx_cancelled() (default:
+                                  independent branches run to the end) */
     size_t n_retry_overrides;
     const aj_retry_override *retry_overrides;  /* copied */
     void *user;                /* returned by aj_ctx_user() */
@@ -263,21 +267,29 @@ typedef struct aj_start_opts {
 } aj_start_opts;
 
 /* Starts an instance of def with a copy of def->inputs_size bytes at inputs.
- * rt NULL means the process-wide default runtime. One allocation. On error
- * *out is NULL and nothing runs. Generated JOB_start() calls this. */
+ * rt NULL means the process-wide default runtime, created on first use (not
+ * in sequential mode, which needs no threads). One allocation. Returns
+ * AJ_OK; AJ_EINVAL for a bad argument or tables that contradict themselves
+ * (edges, order, counts); AJ_EABI; AJ_ENOMEM; AJ_EAGAIN when the default
+ * runtime cannot start its threads. On error *out is NULL and nothing runs.
+ * In sequential mode every step has run when it returns AJ_OK, whatever
+ * their outcome: wait returns it. Generated JOB_start() calls this. */
 int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
                       const aj_start_opts *opts, aj_instance **out);
 
 /* Waits until every step is final, running ready steps of this instance on
- * the calling thread meanwhile. timeout_ns < 0 waits for ever; the timeout
- * is on the monotonic clock and does not cancel the instance. Returns AJ_OK,
- * AJ_ETIMEDOUT, the root cause's code, or AJ_ECANCELED when the instance was
- * cancelled and no step failed. */
+ * the calling thread meanwhile (also those whose retry delay ends). timeout_ns
+ * < 0 waits for ever; the timeout is on the monotonic clock and does not
+ * cancel the instance. Returns AJ_OK, AJ_ETIMEDOUT, the root cause's code,
+ * or AJ_ECANCELED when a step was cancelled and none failed. Must not be
+ * called from one of the instance's own steps. */
 int aj_instance_wait(aj_instance *inst, int64_t timeout_ns);
 
 /* Cancels: steps not started become cancelled and never run; running steps
- * see aj_ctx_cancelled(); retry delays are cut short. Idempotent, also after
- * the instance finished. */
+ * see aj_ctx_cancelled(); a step waiting out a retry delay becomes cancelled
+ * at once (its step_info keeps the code of its last attempt). A running step
+ * that then returns 0 completes; one that fails is not retried. Idempotent;
+ * after the instance finished it changes nothing. */
 void aj_instance_cancel(aj_instance *inst);
 
 /* True once every step is final. */
@@ -300,7 +312,7 @@ const char *aj_instance_id(const aj_instance *inst);
 
 typedef struct aj_step_info {
     aj_step_state state;
-    aj_fail_kind kind;       /* why it failed; AJ_FAIL_NONE otherwise */
+    aj_fail_kind kind;       /* why it failed or was cancelled; else AJ_FAIL_NONE */
     int err;                 /* code of the last attempt; 0 if none */
     uint32_t attempts;       /* runs started: 1 + retries used */
     int64_t start_ns;        /* monotonic, first attempt; 0 if never started */
@@ -321,7 +333,8 @@ typedef struct aj_failure {
 } aj_failure;
 
 /* Fills *out with the root cause (the first step to fail) and returns its
- * code; returns 0 and sets out->step = -1 when nothing failed. */
+ * code; returns 0 and sets out->step = -1 when nothing failed. When nothing
+ * failed but a step was cancelled: step -1, AJ_ECANCELED, AJ_FAIL_CANCELLED. */
 int aj_instance_failure(const aj_instance *inst, aj_failure *out);
 
 /* ------------------------------------------------------------------------ */
@@ -340,6 +353,9 @@ bool aj_ctx_expired(const aj_ctx *ctx);         /* deadline passed */
 bool aj_ctx_cancelled(const aj_ctx *ctx);
 void *aj_ctx_user(const aj_ctx *ctx);
 const aj_instance *aj_ctx_instance(const aj_ctx *ctx);
+
+/* A context is valid during the step function's call only.
+ * aj_ctx_expired: the monotonic clock is past the deadline. */
 
 /* Attaches a printf-formatted message to this attempt's failure. */
 void aj_ctx_set_message(aj_ctx *ctx, const char *fmt, ...)
@@ -374,15 +390,21 @@ enum {
  * Returns AJ_OK or AJ_EIO. */
 int aj_job_def_dot(const aj_job_def *def, FILE *out);
 
-/* DOT of an instance, safe while it runs: hexagons filled by state, tooltips
- * with state, start, duration and attempts, edges coloured by the state of
- * the step they leave. */
+/* DOT of an instance, safe while it runs: hexagons filled by state (gray
+ * pending, yellow running, green completed, red failed, orange skipped,
+ * lightblue cancelled), tooltips with state, start (UTC), duration and
+ * attempts, edges coloured by the state of the step they leave, the job's
+ * triangle by the instance's state. The instance pictures below copy every
+ * step record first: AJ_OK, AJ_EIO, AJ_ENOMEM or AJ_EINVAL. */
 int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags);
 
-/* Timeline as Chrome trace-event JSON (Perfetto, chrome://tracing). */
+/* Timeline as Chrome trace-event JSON (Perfetto, chrome://tracing): one
+ * complete event per step that started, one thread row per step, times in
+ * microseconds from the instance's start. */
 int aj_instance_trace_json(const aj_instance *inst, FILE *out);
 
-/* Timeline as a Mermaid gantt chart. */
+/* Timeline as a Mermaid gantt chart: a section per step that started, with
+ * its waiting and running bars, in microseconds from the instance's start. */
 int aj_instance_mermaid(const aj_instance *inst, FILE *out);
 
 #ifdef __cplusplus

@@ -258,7 +258,8 @@ aj__step *aj__inst_finish(aj__step *s, aj_step_state state, aj_fail_kind kind,
     }
     /* The last touch of the steps above: once n_final reaches n_steps the
      * owner may free the instance. */
-    if (atomic_fetch_add_explicit(&inst->n_final, n_done, memory_order_acq_rel) + n_done ==
+    /* seq_cst: pairs with a waiter's n_waiting (sched.c) without a lock. */
+    if (atomic_fetch_add_explicit(&inst->n_final, n_done, memory_order_seq_cst) + n_done ==
         n_steps)
         aj__sched_done(inst);
     return ready;
@@ -266,7 +267,7 @@ aj__step *aj__inst_finish(aj__step *s, aj_step_state state, aj_fail_kind kind,
 
 bool aj__inst_done(const aj_instance *inst)
 {
-    return atomic_load_explicit(&((aj_instance *)inst)->n_final, memory_order_acquire) ==
+    return atomic_load_explicit(&((aj_instance *)inst)->n_final, memory_order_seq_cst) ==
            inst->def->n_steps;
 }
 

@@ -1,5 +1,5 @@
 /*
- * test_cancel.c: cancellation (before steps start, while they run, during
+ * test_cancel.c: cancellation (before steps start, while they seed_run, during
  * a retry delay, twice, after the end, by freeing), fail-fast, step
  * deadlines and wait timeouts. Ordered by gates and semaphores only.
  */
@@ -13,16 +13,12 @@
 
 #include <cmocka.h>
 
-static tj_job *job;
-static tj_run *run;
 static tj_gate gate;
 static sem_t started;
 
 static int setup(void **state)
 {
-    (void)state;
-    job = tj_seed();
-    run = tj_run_new(job);
+    seed_setup(state);
     tj_gate_init(&gate);
     sem_init(&started, 0, 0);
     return 0;
@@ -30,12 +26,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    (void)state;
     sem_destroy(&started);
     tj_gate_destroy(&gate);
-    tj_run_free(run);
-    tj_free(job);
-    return 0;
+    return seed_teardown(state);
 }
 
 static aj_runtime *new_runtime(unsigned n)
@@ -49,10 +42,10 @@ static aj_runtime *new_runtime(unsigned n)
 
 static aj_instance *start(aj_runtime *rt, const aj_start_opts *o)
 {
-    tj_inputs in = { run };
+    tj_inputs in = { seed_run };
     aj_instance *inst = NULL;
 
-    assert_int_equal(aj_instance_start(rt, &job->def, &in, o, &inst), AJ_OK);
+    assert_int_equal(aj_instance_start(rt, &seed_job->def, &in, o, &inst), AJ_OK);
     return inst;
 }
 
@@ -72,8 +65,8 @@ static void test_cancel_steps_not_started_never_run(void **state)
     aj_instance *inst;
 
     (void)state;
-    run->behave[SEED_GETCONNECTION].gate = &gate;
-    run->behave[SEED_GETCONNECTION].started = &started;
+    seed_run->behave[SEED_GETCONNECTION].gate = &gate;
+    seed_run->behave[SEED_GETCONNECTION].started = &started;
     inst = start(rt, NULL);
     sem_wait(&started);
     aj_instance_cancel(inst);
@@ -84,7 +77,7 @@ static void test_cancel_steps_not_started_never_run(void **state)
     for (uint32_t i = 1; i < 8; i++) {
         assert_int_equal(info_of(inst, i).state, AJ_STEP_CANCELLED);
         assert_int_equal(info_of(inst, i).attempts, 0);
-        assert_int_equal(atomic_load(&run->attempts[i]), 0);
+        assert_int_equal(atomic_load(&seed_run->attempts[i]), 0);
     }
     aj_instance_free(inst);
     aj_runtime_free(rt);
@@ -97,14 +90,14 @@ static void test_cancel_running_step_sees_flag(void **state)
     aj_failure f;
 
     (void)state;
-    run->behave[SEED_SUMMARIZE].until_cancelled = true;
-    run->behave[SEED_SUMMARIZE].started = &started;
+    seed_run->behave[SEED_SUMMARIZE].until_cancelled = true;
+    seed_run->behave[SEED_SUMMARIZE].started = &started;
     inst = start(rt, NULL);
     sem_wait(&started);
     aj_instance_cancel(inst);
     aj_instance_cancel(inst); /* twice: no change */
     assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
-    assert_int_equal(atomic_load(&run->cancel_seen[SEED_SUMMARIZE]), 1);
+    assert_int_equal(atomic_load(&seed_run->cancel_seen[SEED_SUMMARIZE]), 1);
     /* It saw the flag and still returned 0: it completed. */
     assert_int_equal(info_of(inst, SEED_SUMMARIZE).state, AJ_STEP_COMPLETED);
     assert_int_equal(info_of(inst, SEED_EMAIL).state, AJ_STEP_CANCELLED);
@@ -178,8 +171,8 @@ static void test_cancel_cuts_sequential_retry_delay(void **state)
 
     (void)state;
     sem_init(&retried, 0, 0);
-    job->steps[SEED_CHECKAUTH].retry = &hour;
-    run->behave[SEED_CHECKAUTH].fails = 1;
+    seed_job->steps[SEED_CHECKAUTH].retry = &hour;
+    seed_run->behave[SEED_CHECKAUTH].fails = 1;
     pthread_create(&t, NULL, cancel_after_retry, (void *)&seq_inst);
     inst = start(NULL, &o);
     pthread_join(t, NULL);
@@ -200,15 +193,15 @@ static void test_cancel_sequential_running_step(void **state)
     pthread_t t;
 
     (void)state;
-    run->behave[SEED_CLIENT1].until_cancelled = true;
-    run->behave[SEED_CLIENT1].started = &started;
+    seed_run->behave[SEED_CLIENT1].until_cancelled = true;
+    seed_run->behave[SEED_CLIENT1].started = &started;
     pthread_create(&t, NULL, cancel_after_start, (void *)&seq_inst);
     inst = start(NULL, &o);
     pthread_join(t, NULL);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
-    assert_int_equal(atomic_load(&run->cancel_seen[SEED_CLIENT1]), 1);
+    assert_int_equal(atomic_load(&seed_run->cancel_seen[SEED_CLIENT1]), 1);
     assert_int_equal(info_of(inst, SEED_CLIENT2).state, AJ_STEP_CANCELLED);
-    assert_int_equal(atomic_load(&run->attempts[SEED_CLIENT2]), 0);
+    assert_int_equal(atomic_load(&seed_run->attempts[SEED_CLIENT2]), 0);
     aj_instance_free(inst);
 }
 
@@ -218,8 +211,8 @@ static void test_cancel_fail_fast_sequential(void **state)
     aj_instance *inst;
 
     (void)state;
-    run->behave[SEED_CHECKAUTH].fails = -1;
-    run->behave[SEED_CHECKAUTH].code = 31;
+    seed_run->behave[SEED_CHECKAUTH].fails = -1;
+    seed_run->behave[SEED_CHECKAUTH].code = 31;
     inst = start(NULL, &o);
     assert_int_equal(aj_instance_wait(inst, -1), 31);
     assert_int_equal(info_of(inst, SEED_GETCONNECTION).state, AJ_STEP_COMPLETED);
@@ -248,15 +241,15 @@ static void test_cancel_fail_fast_running_step_sees_flag(void **state)
     aj_instance *inst;
 
     (void)state;
-    run->behave[SEED_GETCONNECTION].until_cancelled = true;
-    run->behave[SEED_GETCONNECTION].started = &started;
-    run->behave[SEED_CHECKAUTH].gate = &gate;
-    run->behave[SEED_CHECKAUTH].fails = -1;
+    seed_run->behave[SEED_GETCONNECTION].until_cancelled = true;
+    seed_run->behave[SEED_GETCONNECTION].started = &started;
+    seed_run->behave[SEED_CHECKAUTH].gate = &gate;
+    seed_run->behave[SEED_CHECKAUTH].fails = -1;
     inst = start(rt, &o);
     sem_wait(&started);
     tj_gate_open(&gate);
     assert_int_equal(aj_instance_wait(inst, -1), -7);
-    assert_int_equal(atomic_load(&run->cancel_seen[SEED_GETCONNECTION]), 1);
+    assert_int_equal(atomic_load(&seed_run->cancel_seen[SEED_GETCONNECTION]), 1);
     assert_int_equal(info_of(inst, SEED_CLIENT1).state, AJ_STEP_CANCELLED);
     aj_instance_free(inst);
     aj_runtime_free(rt);
@@ -269,17 +262,17 @@ static void test_cancel_free_of_running_instance(void **state)
     aj_instance *inst;
 
     (void)state;
-    tj_box(job, run, SEED_GETCONNECTION);
-    run->behave[SEED_CLIENT2].until_cancelled = true;
-    run->behave[SEED_CLIENT2].started = &started;
+    tj_box(seed_job, seed_run, SEED_GETCONNECTION);
+    seed_run->behave[SEED_CLIENT2].until_cancelled = true;
+    seed_run->behave[SEED_CLIENT2].started = &started;
     made = atomic_load(&tj_boxes_made);
     inst = start(rt, NULL);
     sem_wait(&started);
     aj_instance_free(inst); /* cancels, waits, frees GetConnection's box */
-    assert_int_equal(atomic_load(&run->cancel_seen[SEED_CLIENT2]), 1);
+    assert_int_equal(atomic_load(&seed_run->cancel_seen[SEED_CLIENT2]), 1);
     assert_int_equal(atomic_load(&tj_boxes_made) - made, 1);
     assert_int_equal(atomic_load(&tj_boxes_freed) - freed, 1);
-    assert_int_equal(atomic_load(&run->attempts[SEED_EMAIL]), 0);
+    assert_int_equal(atomic_load(&seed_run->attempts[SEED_EMAIL]), 0);
     aj_runtime_free(rt);
 }
 
@@ -291,9 +284,9 @@ static void test_timeout_zero_after_deadline_fails_and_retries(void **state)
     aj_failure f;
 
     (void)state;
-    job->steps[SEED_CLIENT1].timeout_ns = 1000;
-    job->steps[SEED_CLIENT1].retry = &once;
-    run->behave[SEED_CLIENT1].until_expired = true;
+    seed_job->steps[SEED_CLIENT1].timeout_ns = 1000;
+    seed_job->steps[SEED_CLIENT1].retry = &once;
+    seed_run->behave[SEED_CLIENT1].until_expired = true;
     inst = start(NULL, &o);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_ESTEPTIMEOUT);
     assert_int_equal(aj_instance_failure(inst, &f), AJ_ESTEPTIMEOUT);
@@ -311,9 +304,9 @@ static void test_timeout_own_code_after_deadline(void **state)
     aj_failure f;
 
     (void)state;
-    job->steps[SEED_CLIENT2].timeout_ns = 1000;
-    run->behave[SEED_CLIENT2].until_expired = true;
-    run->behave[SEED_CLIENT2].after_expired = 55;
+    seed_job->steps[SEED_CLIENT2].timeout_ns = 1000;
+    seed_run->behave[SEED_CLIENT2].until_expired = true;
+    seed_run->behave[SEED_CLIENT2].after_expired = 55;
     inst = start(NULL, &o);
     assert_int_equal(aj_instance_wait(inst, -1), 55);
     aj_instance_failure(inst, &f);
@@ -341,8 +334,8 @@ static void test_wait_timeout_does_not_cancel(void **state)
     aj_instance *inst;
 
     (void)state;
-    run->behave[SEED_QUERY2].gate = &gate;
-    run->behave[SEED_QUERY2].started = &started;
+    seed_run->behave[SEED_QUERY2].gate = &gate;
+    seed_run->behave[SEED_QUERY2].started = &started;
     inst = start(rt, NULL);
     sem_wait(&started);
     assert_int_equal(aj_instance_wait(inst, 1000000), AJ_ETIMEDOUT);

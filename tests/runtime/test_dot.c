@@ -20,24 +20,6 @@
 
 #define GOLDEN "tests/runtime/golden/"
 
-static tj_job *job;
-static tj_run *run;
-
-static int setup(void **state)
-{
-    (void)state;
-    job = tj_seed();
-    run = tj_run_new(job);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tj_run_free(run);
-    tj_free(job);
-    return 0;
-}
 
 /* What a writer produced, as a NUL-terminated string (free it). */
 typedef int (*draw_fn)(const void *what, FILE *out, unsigned flags);
@@ -127,17 +109,17 @@ static void check_dot_accepts(const char *text)
 
 static aj_instance *run_seq(void)
 {
-    tj_inputs in = { run };
+    tj_inputs in = { seed_run };
     aj_start_opts o = { .sequential = true, .instance_id = "golden" };
     aj_instance *inst = NULL;
 
-    assert_int_equal(aj_instance_start(NULL, &job->def, &in, &o, &inst), AJ_OK);
+    assert_int_equal(aj_instance_start(NULL, &seed_job->def, &in, &o, &inst), AJ_OK);
     return inst;
 }
 
 static void test_dot_definition_golden(void **state)
 {
-    char *text = capture(draw_def, &job->def, 0);
+    char *text = capture(draw_def, &seed_job->def, 0);
 
     (void)state;
     check_golden(text, "sql_summary.def.dot");
@@ -150,7 +132,7 @@ static void test_dot_instance_completed_failed_cancelled(void **state)
     aj_instance *inst;
     char *text;
     aj_start_opts o = { .sequential = true, .fail_fast = true, .instance_id = "x" };
-    tj_inputs in = { run };
+    tj_inputs in = { seed_run };
 
     (void)state;
     inst = run_seq();
@@ -160,7 +142,7 @@ static void test_dot_instance_completed_failed_cancelled(void **state)
     free(text);
     aj_instance_free(inst);
 
-    run->behave[SEED_CLIENT1].fails = -1;
+    seed_run->behave[SEED_CLIENT1].fails = -1;
     inst = run_seq();
     text = capture(draw_inst, inst, AJ_DOT_NO_TIMES);
     check_golden(text, "sql_summary.failed.dot");
@@ -168,9 +150,9 @@ static void test_dot_instance_completed_failed_cancelled(void **state)
     aj_instance_free(inst);
 
     /* Fail-fast on CheckAuth: cancelled and skipped steps both drawn. */
-    run->behave[SEED_CLIENT1].fails = 0;
-    run->behave[SEED_CHECKAUTH].fails = -1;
-    assert_int_equal(aj_instance_start(NULL, &job->def, &in, &o, &inst), AJ_OK);
+    seed_run->behave[SEED_CLIENT1].fails = 0;
+    seed_run->behave[SEED_CHECKAUTH].fails = -1;
+    assert_int_equal(aj_instance_start(NULL, &seed_job->def, &in, &o, &inst), AJ_OK);
     text = capture(draw_inst, inst, AJ_DOT_NO_TIMES);
     check_golden(text, "sql_summary.failfast.dot");
     free(text);
@@ -182,7 +164,7 @@ static void test_dot_instance_cancelled_and_running(void **state)
     aj_runtime_opts ro = { .n_workers = 2 };
     aj_runtime *rt = aj_runtime_new(&ro);
     aj_start_opts o = { .instance_id = "live" };
-    tj_inputs in = { run };
+    tj_inputs in = { seed_run };
     tj_gate gate;
     sem_t started;
     aj_instance *inst = NULL;
@@ -191,9 +173,9 @@ static void test_dot_instance_cancelled_and_running(void **state)
     (void)state;
     tj_gate_init(&gate);
     sem_init(&started, 0, 0);
-    run->behave[SEED_SUMMARIZE].gate = &gate;
-    run->behave[SEED_SUMMARIZE].started = &started;
-    assert_int_equal(aj_instance_start(rt, &job->def, &in, &o, &inst), AJ_OK);
+    seed_run->behave[SEED_SUMMARIZE].gate = &gate;
+    seed_run->behave[SEED_SUMMARIZE].started = &started;
+    assert_int_equal(aj_instance_start(rt, &seed_job->def, &in, &o, &inst), AJ_OK);
     sem_wait(&started);
     text = capture(draw_inst, inst, AJ_DOT_NO_TIMES);
     check_golden(text, "sql_summary.running.dot");
@@ -303,7 +285,7 @@ static void test_dot_trace_json_and_mermaid(void **state)
     char *text;
 
     (void)state;
-    run->behave[SEED_CLIENT2].fails = -1;
+    seed_run->behave[SEED_CLIENT2].fails = -1;
     inst = run_seq();
     text = capture(draw_json, inst, 0);
     assert_true(strncmp(text, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n", 40) == 0);
@@ -335,7 +317,7 @@ static void test_dot_write_failures_are_eio(void **state)
 
     (void)state;
     assert_non_null(full);
-    assert_int_equal(aj_job_def_dot(&job->def, full), AJ_EIO);
+    assert_int_equal(aj_job_def_dot(&seed_job->def, full), AJ_EIO);
     assert_int_equal(aj_instance_dot(inst, full, 0), AJ_EIO);
     assert_int_equal(aj_instance_trace_json(inst, full), AJ_EIO);
     assert_int_equal(aj_instance_mermaid(inst, full), AJ_EIO);
@@ -343,7 +325,7 @@ static void test_dot_write_failures_are_eio(void **state)
     for (int k = 0; k < 4; k++) {
         small = fmemopen(tiny, sizeof tiny, "w");
         assert_non_null(small);
-        int rc = k == 0   ? aj_job_def_dot(&job->def, small)
+        int rc = k == 0   ? aj_job_def_dot(&seed_job->def, small)
                  : k == 1 ? aj_instance_dot(inst, small, AJ_DOT_NO_TIMES)
                  : k == 2 ? aj_instance_trace_json(inst, small)
                           : aj_instance_mermaid(inst, small);
@@ -397,7 +379,7 @@ static void test_dot_drawing_while_running(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, seed_setup, seed_teardown)
     const struct CMUnitTest tests[] = {
         T(test_dot_definition_golden),
         T(test_dot_instance_completed_failed_cancelled),

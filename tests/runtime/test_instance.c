@@ -15,41 +15,15 @@
 
 #include <cmocka.h>
 
-static tj_job *job;
-static tj_run *run;
-
-static int setup(void **state)
-{
-    (void)state;
-    job = tj_seed();
-    run = tj_run_new(job);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tj_run_free(run);
-    tj_free(job);
-    return 0;
-}
 
 static aj_instance *start_seq(const aj_observer *obs)
 {
-    tj_inputs in = { run };
+    tj_inputs in = { seed_run };
     aj_start_opts o = { .sequential = true, .observer = obs };
     aj_instance *inst = NULL;
 
-    assert_int_equal(aj_instance_start(NULL, &job->def, &in, &o, &inst), AJ_OK);
+    assert_int_equal(aj_instance_start(NULL, &seed_job->def, &in, &o, &inst), AJ_OK);
     return inst;
-}
-
-static aj_step_state state_of(aj_instance *inst, uint32_t step)
-{
-    aj_step_info info;
-
-    assert_int_equal(aj_instance_step_info(inst, step, &info), AJ_OK);
-    return info.state;
 }
 
 static void test_instance_seed_runs_in_order_with_data(void **state)
@@ -65,18 +39,18 @@ static void test_instance_seed_runs_in_order_with_data(void **state)
     assert_true(aj_instance_done(inst));
     assert_int_equal(aj_instance_wait(inst, 0), AJ_OK);
     for (uint32_t i = 0; i < 8; i++)
-        assert_int_equal(state_of(inst, i), AJ_STEP_COMPLETED);
+        assert_int_equal(tj_state(inst, i), AJ_STEP_COMPLETED);
     /* Each output is 1 + its data inputs: the values prove the wiring. */
     assert_int_equal(tj_output(inst, SEED_GETCONNECTION), 1);
     assert_int_equal(tj_output(inst, SEED_CLIENT1), 2);
     assert_int_equal(tj_output(inst, SEED_QUERY2), 3);
     assert_int_equal(tj_output(inst, SEED_SUMMARIZE), 7);
-    assert_int_equal(atomic_load(&run->violations), 0);
+    assert_int_equal(atomic_load(&seed_run->violations), 0);
     /* Starts follow def->order, all on this thread; one finish per step. */
     for (uint32_t e = 0; e < rec.n; e++) {
         assert_true(rec.ev[e].on_main);
         if (rec.ev[e].which == 0)
-            assert_int_equal(rec.ev[e].step, job->order[k++]);
+            assert_int_equal(rec.ev[e].step, seed_job->order[k++]);
     }
     assert_int_equal(k, 8);
     assert_int_equal(tj_rec_count(&rec, 2, UINT32_MAX), 8);
@@ -87,21 +61,34 @@ static void test_instance_failure_skips_downstream_only(void **state)
 {
     aj_instance *inst;
     aj_failure f;
+    static tj_rec rec;
+    aj_observer obs = tj_rec_init(&rec);
 
     (void)state;
-    run->behave[SEED_CLIENT1].fails = -1;
-    run->behave[SEED_CLIENT1].code = 1234;
-    inst = start_seq(NULL);
+    seed_run->behave[SEED_CLIENT1].fails = -1;
+    seed_run->behave[SEED_CLIENT1].code = 1234;
+    inst = start_seq(&obs);
+    /* Every step is told finished, skipped ones too, never started. */
+    assert_int_equal(tj_rec_count(&rec, 2, UINT32_MAX), 8);
+    assert_int_equal(tj_rec_count(&rec, 0, UINT32_MAX), 5);
+    for (uint32_t e = 0; e < rec.n; e++)
+        if (rec.ev[e].which == 2 && rec.ev[e].step == SEED_SUMMARIZE) {
+            assert_int_equal(rec.ev[e].state, AJ_STEP_SKIPPED);
+            assert_int_equal(rec.ev[e].attempt, 0);
+        } else if (rec.ev[e].which == 2 && rec.ev[e].step == SEED_CLIENT1) {
+            assert_int_equal(rec.ev[e].state, AJ_STEP_FAILED);
+            assert_int_equal(rec.ev[e].err, 1234);
+        }
     assert_int_equal(aj_instance_wait(inst, -1), 1234);
-    assert_int_equal(state_of(inst, SEED_CLIENT1), AJ_STEP_FAILED);
-    assert_int_equal(state_of(inst, SEED_QUERY1), AJ_STEP_SKIPPED);
-    assert_int_equal(state_of(inst, SEED_SUMMARIZE), AJ_STEP_SKIPPED);
-    assert_int_equal(state_of(inst, SEED_EMAIL), AJ_STEP_SKIPPED);
+    assert_int_equal(tj_state(inst, SEED_CLIENT1), AJ_STEP_FAILED);
+    assert_int_equal(tj_state(inst, SEED_QUERY1), AJ_STEP_SKIPPED);
+    assert_int_equal(tj_state(inst, SEED_SUMMARIZE), AJ_STEP_SKIPPED);
+    assert_int_equal(tj_state(inst, SEED_EMAIL), AJ_STEP_SKIPPED);
     /* The independent branch runs to the end. */
-    assert_int_equal(state_of(inst, SEED_CLIENT2), AJ_STEP_COMPLETED);
-    assert_int_equal(state_of(inst, SEED_QUERY2), AJ_STEP_COMPLETED);
-    assert_int_equal(atomic_load(&run->attempts[SEED_QUERY1]), 0);
-    assert_int_equal(atomic_load(&run->attempts[SEED_SUMMARIZE]), 0);
+    assert_int_equal(tj_state(inst, SEED_CLIENT2), AJ_STEP_COMPLETED);
+    assert_int_equal(tj_state(inst, SEED_QUERY2), AJ_STEP_COMPLETED);
+    assert_int_equal(atomic_load(&seed_run->attempts[SEED_QUERY1]), 0);
+    assert_int_equal(atomic_load(&seed_run->attempts[SEED_SUMMARIZE]), 0);
     assert_int_equal(aj_instance_failure(inst, &f), 1234);
     assert_int_equal(f.step, SEED_CLIENT1);
     assert_string_equal(f.step_name, "GetTableClient1");
@@ -116,15 +103,15 @@ static void test_instance_root_cause_is_first_failure(void **state)
     aj_failure f;
 
     (void)state;
-    run->behave[SEED_CLIENT2].fails = -1;
-    run->behave[SEED_CLIENT2].code = 2;
-    run->behave[SEED_QUERY1].fails = -1;
-    run->behave[SEED_QUERY1].permanent = true;
-    run->behave[SEED_QUERY1].code = 3;
+    seed_run->behave[SEED_CLIENT2].fails = -1;
+    seed_run->behave[SEED_CLIENT2].code = 2;
+    seed_run->behave[SEED_QUERY1].fails = -1;
+    seed_run->behave[SEED_QUERY1].permanent = true;
+    seed_run->behave[SEED_QUERY1].code = 3;
     inst = start_seq(NULL);
     /* order[]: Client2 (level 1) fails before QueryTable1 (level 2). */
     assert_int_equal(aj_instance_wait(inst, -1), 2);
-    assert_int_equal(state_of(inst, SEED_QUERY1), AJ_STEP_FAILED);
+    assert_int_equal(tj_state(inst, SEED_QUERY1), AJ_STEP_FAILED);
     assert_int_equal(aj_instance_failure(inst, &f), 2);
     assert_int_equal(f.step, SEED_CLIENT2);
     aj_instance_free(inst);
@@ -136,7 +123,7 @@ static void test_instance_output_lend_take(void **state)
     void *slot = NULL, *again = NULL;
 
     (void)state;
-    run->behave[SEED_QUERY2].fails = -1;
+    seed_run->behave[SEED_QUERY2].fails = -1;
     inst = start_seq(NULL);
     assert_int_equal(aj_instance_output(inst, SEED_CLIENT1, false, &slot), AJ_OK);
     assert_int_equal(*(int64_t *)slot, 2);
@@ -161,11 +148,11 @@ static void test_instance_free_frees_outputs_once(void **state)
     long made = atomic_load(&tj_boxes_made), freed = atomic_load(&tj_boxes_freed);
 
     (void)state;
-    tj_box(job, run, SEED_GETCONNECTION);
-    tj_box(job, run, SEED_CLIENT1);
-    tj_box(job, run, SEED_SUMMARIZE);
-    tj_box(job, run, SEED_QUERY2);
-    run->behave[SEED_QUERY2].fails = -1; /* produces nothing: nothing to free */
+    tj_box(seed_job, seed_run, SEED_GETCONNECTION);
+    tj_box(seed_job, seed_run, SEED_CLIENT1);
+    tj_box(seed_job, seed_run, SEED_SUMMARIZE);
+    tj_box(seed_job, seed_run, SEED_QUERY2);
+    seed_run->behave[SEED_QUERY2].fails = -1; /* produces nothing: nothing to free */
     inst = start_seq(NULL);
     /* Summarize is skipped; the values still flow through the boxes. */
     assert_int_equal(atomic_load(&tj_boxes_made) - made, 2);
@@ -180,7 +167,7 @@ static void test_instance_free_frees_outputs_once(void **state)
 
 static void test_instance_ids(void **state)
 {
-    tj_inputs in = { run };
+    tj_inputs in = { seed_run };
     aj_start_opts o = { .sequential = true };
     aj_instance *a = NULL, *b = NULL;
     char id[AJ_ID_MAX + 1];
@@ -190,22 +177,22 @@ static void test_instance_ids(void **state)
     memset(id, 'x', sizeof id);
     id[AJ_ID_MAX] = '\0';
     o.instance_id = id; /* AJ_ID_MAX bytes: one too many */
-    assert_int_equal(aj_instance_start(NULL, &job->def, &in, &o, &a), AJ_EINVAL);
+    assert_int_equal(aj_instance_start(NULL, &seed_job->def, &in, &o, &a), AJ_EINVAL);
     assert_null(a);
     id[AJ_ID_MAX - 1] = '\0';
-    assert_int_equal(aj_instance_start(NULL, &job->def, &in, &o, &a), AJ_OK);
+    assert_int_equal(aj_instance_start(NULL, &seed_job->def, &in, &o, &a), AJ_OK);
     assert_string_equal(aj_instance_id(a), id);
     aj_instance_free(a);
     o.instance_id = NULL;
-    assert_int_equal(aj_instance_start(NULL, &job->def, &in, &o, &a), AJ_OK);
-    assert_int_equal(aj_instance_start(NULL, &job->def, &in, &o, &b), AJ_OK);
+    assert_int_equal(aj_instance_start(NULL, &seed_job->def, &in, &o, &a), AJ_OK);
+    assert_int_equal(aj_instance_start(NULL, &seed_job->def, &in, &o, &b), AJ_OK);
     u = aj_instance_id(a);
     assert_int_equal(strlen(u), 36);
     assert_int_equal(u[8], '-');
     assert_int_equal(u[14], '4');
     assert_non_null(strchr("89ab", u[19]));
     assert_string_not_equal(u, aj_instance_id(b));
-    assert_ptr_equal(aj_instance_def(a), &job->def);
+    assert_ptr_equal(aj_instance_def(a), &seed_job->def);
     aj_instance_free(a);
     aj_instance_free(b);
 }
@@ -240,15 +227,15 @@ static int inspect_step(aj_ctx *ctx, void *in, void *out)
 
 static void test_instance_ctx_tells_the_step(void **state)
 {
-    tj_inputs in = { run };
+    tj_inputs in = { seed_run };
     int user;
     aj_start_opts o = { .sequential = true, .instance_id = "run-1", .user = &user };
     aj_instance *inst = NULL;
     aj_failure f;
 
     (void)state;
-    job->steps[SEED_CLIENT2].run = inspect_step;
-    assert_int_equal(aj_instance_start(NULL, &job->def, &in, &o, &inst), AJ_OK);
+    seed_job->steps[SEED_CLIENT2].run = inspect_step;
+    assert_int_equal(aj_instance_start(NULL, &seed_job->def, &in, &o, &inst), AJ_OK);
     assert_string_equal(seen.job, "sql_summary");
     assert_string_equal(seen.id, "run-1");
     assert_string_equal(seen.step, "GetTableClient2");
@@ -279,7 +266,7 @@ static void test_instance_step_info_times(void **state)
     int64_t before = aj_wall_now_ns();
 
     (void)state;
-    run->behave[SEED_CLIENT1].fails = -1;
+    seed_run->behave[SEED_CLIENT1].fails = -1;
     inst = start_seq(NULL);
     assert_int_equal(aj_instance_step_info(inst, SEED_GETCONNECTION, &info), AJ_OK);
     assert_true(info.start_ns > 0);
@@ -301,9 +288,9 @@ static void test_instance_step_info_times(void **state)
 
 static void test_instance_bad_arguments(void **state)
 {
-    tj_inputs in = { run };
+    tj_inputs in = { seed_run };
     aj_instance *inst = (aj_instance *)&in;
-    aj_job_def def = job->def;
+    aj_job_def def = seed_job->def;
     aj_failure f;
 
     (void)state;
@@ -312,7 +299,7 @@ static void test_instance_bad_arguments(void **state)
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, NULL), AJ_EINVAL);
     def.abi = AJ_GEN_ABI + 1;
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EABI);
-    def = job->def;
+    def = seed_job->def;
     assert_int_equal(aj_instance_start(NULL, &def, NULL, NULL, &inst), AJ_EINVAL);
     def.inputs_align = 3;
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
@@ -323,8 +310,8 @@ static void test_instance_bad_arguments(void **state)
     assert_null(aj_instance_def(NULL));
     aj_instance_cancel(NULL);
     aj_instance_free(NULL);
-    assert_int_equal(aj_job_def_find_step(&job->def, "Summarize"), SEED_SUMMARIZE);
-    assert_int_equal(aj_job_def_find_step(&job->def, "summarize"), -1);
+    assert_int_equal(aj_job_def_find_step(&seed_job->def, "Summarize"), SEED_SUMMARIZE);
+    assert_int_equal(aj_job_def_find_step(&seed_job->def, "summarize"), -1);
     assert_int_equal(aj_job_def_find_step(NULL, "Summarize"), -1);
     assert_string_equal(aj_step_state_name(AJ_STEP_SKIPPED), "skipped");
     assert_string_equal(aj_step_state_name((aj_step_state)77), "unknown");
@@ -335,20 +322,20 @@ static void test_instance_bad_arguments(void **state)
     assert_string_equal(aj_strerror(-1500), "unknown asyncjob error");
 }
 
-/* Tables that contradict themselves are refused, never run. */
+/* Tables that contradict themselves are refused, never seed_run. */
 static void test_instance_inconsistent_tables_refused(void **state)
 {
-    tj_inputs in = { run };
+    tj_inputs in = { seed_run };
     aj_instance *inst = NULL;
     aj_edge_def edges[9];
     uint32_t order[8];
     aj_step_def steps[8];
-    aj_job_def def = job->def;
+    aj_job_def def = seed_job->def;
 
     (void)state;
-    memcpy(edges, job->edges, sizeof edges);
-    memcpy(order, job->order, sizeof order);
-    memcpy(steps, job->steps, sizeof steps);
+    memcpy(edges, seed_job->edges, sizeof edges);
+    memcpy(order, seed_job->order, sizeof order);
+    memcpy(steps, seed_job->steps, sizeof steps);
     def.edges = edges;
     def.order = order;
     def.steps = steps;
@@ -363,28 +350,28 @@ static void test_instance_inconsistent_tables_refused(void **state)
     steps[SEED_SUMMARIZE].n_preds = 2;
     steps[SEED_EMAIL].run = NULL;
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
-    steps[SEED_EMAIL].run = job->steps[SEED_EMAIL].run;
+    steps[SEED_EMAIL].run = seed_job->steps[SEED_EMAIL].run;
     def.n_roots = 1;
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
     def.n_roots = 2;
-    steps[0].first_edge = 8; /* its run holds another step's edges */
+    steps[0].first_edge = 8; /* its seed_run holds another step's edges */
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
     assert_null(inst);
     for (uint32_t i = 0; i < 8; i++)
-        assert_int_equal(atomic_load(&run->attempts[i]), 0);
+        assert_int_equal(atomic_load(&seed_run->attempts[i]), 0);
 }
 
 static void test_instance_one_allocation_and_enomem(void **state)
 {
     long before;
     aj_instance *inst = NULL;
-    tj_inputs in = { run };
+    tj_inputs in = { seed_run };
     aj_start_opts o = { .sequential = true };
     FILE *devnull = fopen("/dev/null", "w");
 
     (void)state;
     before = aj__test_alloc_count();
-    assert_int_equal(aj_instance_start(NULL, &job->def, &in, &o, &inst), AJ_OK);
+    assert_int_equal(aj_instance_start(NULL, &seed_job->def, &in, &o, &inst), AJ_OK);
     assert_int_equal(aj__test_alloc_count() - before, 1);
     /* The pictures need a copy of the records: their failure is ENOMEM. */
     aj__test_fail_alloc(1);
@@ -396,9 +383,9 @@ static void test_instance_one_allocation_and_enomem(void **state)
     aj_instance_free(inst);
     aj__test_fail_alloc(1);
     inst = (aj_instance *)&in;
-    assert_int_equal(aj_instance_start(NULL, &job->def, &in, &o, &inst), AJ_ENOMEM);
+    assert_int_equal(aj_instance_start(NULL, &seed_job->def, &in, &o, &inst), AJ_ENOMEM);
     assert_null(inst);
-    assert_int_equal(atomic_load(&run->attempts[0]), 1); /* the first run's only */
+    assert_int_equal(atomic_load(&seed_run->attempts[0]), 1); /* the first seed_run's only */
     aj__test_fail_alloc(0);
     fclose(devnull);
 }
@@ -406,7 +393,7 @@ static void test_instance_one_allocation_and_enomem(void **state)
 static void test_instance_no_steps(void **state)
 {
     tj_job *empty = tj_new("empty", 0, NULL, NULL, NULL, 0);
-    tj_inputs in = { run };
+    tj_inputs in = { seed_run };
     aj_start_opts o = { .sequential = true };
     aj_instance *inst = NULL;
     aj_failure f;
@@ -423,7 +410,7 @@ static void test_instance_no_steps(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, seed_setup, seed_teardown)
     const struct CMUnitTest tests[] = {
         T(test_instance_seed_runs_in_order_with_data),
         T(test_instance_failure_skips_downstream_only),

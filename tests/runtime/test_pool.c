@@ -36,14 +36,6 @@ static aj_instance *start(aj_runtime *rt, tj_job *j, tj_run *r, const aj_start_o
     return inst;
 }
 
-static aj_step_state state_of(aj_instance *inst, uint32_t step)
-{
-    aj_step_info info;
-
-    assert_int_equal(aj_instance_step_info(inst, step, &info), AJ_OK);
-    return info.state;
-}
-
 static void test_pool_runtime_sizes(void **state)
 {
     aj_runtime *rt = new_runtime(3);
@@ -108,44 +100,62 @@ static void test_pool_many_in_flight_one_allocation_each(void **state)
     tj_free(j);
 }
 
+/* A job, its script, a runtime, and the test's gate and semaphore. */
+typedef struct world {
+    tj_job *j;
+    tj_run *r;
+    aj_runtime *rt;
+    tj_gate gate;
+    sem_t started;
+} world;
+
+static void world_open(world *w, tj_job *j, unsigned workers)
+{
+    w->j = j;
+    w->r = tj_run_new(j);
+    w->rt = new_runtime(workers);
+    tj_gate_init(&w->gate);
+    sem_init(&w->started, 0, 0);
+}
+
+static void world_close(world *w, aj_instance *inst)
+{
+    aj_instance_free(inst);
+    aj_runtime_free(w->rt);
+    sem_destroy(&w->started);
+    tj_gate_destroy(&w->gate);
+    tj_run_free(w->r);
+    tj_free(w->j);
+}
+
 /* Two roots; the only worker is stuck in the first, so the waiter runs the
  * second. */
 static void test_pool_waiter_runs_ready_steps(void **state)
 {
     static const aj_edge_def edges[] = { { 0, 2, AJ_EDGE_DATA }, { 1, 2, AJ_EDGE_DATA } };
-    tj_job *j = tj_new("two_roots", 3, NULL, NULL, edges, 2);
-    tj_run *r = tj_run_new(j);
-    aj_runtime *rt = new_runtime(1);
-    tj_gate gate;
-    sem_t started;
+    world w;
     aj_instance *inst;
 
     (void)state;
-    tj_gate_init(&gate);
-    sem_init(&started, 0, 0);
-    r->behave[0].gate = &gate;
-    r->behave[0].started = &started;
-    inst = start(rt, j, r, NULL);
-    sem_wait(&started);
+    world_open(&w, tj_new("two_roots", 3, NULL, NULL, edges, 2), 1);
+    w.r->behave[0].gate = &w.gate;
+    w.r->behave[0].started = &w.started;
+    inst = start(w.rt, w.j, w.r, NULL);
+    sem_wait(&w.started);
     assert_int_equal(aj_instance_wait(inst, 0), AJ_ETIMEDOUT);
-    assert_int_equal(state_of(inst, 1), AJ_STEP_COMPLETED);
-    assert_true(pthread_equal(r->thread[1], pthread_self()));
-    assert_int_equal(state_of(inst, 0), AJ_STEP_RUNNING);
-    assert_int_equal(state_of(inst, 2), AJ_STEP_PENDING);
+    assert_int_equal(tj_state(inst, 1), AJ_STEP_COMPLETED);
+    assert_true(pthread_equal(w.r->thread[1], pthread_self()));
+    assert_int_equal(tj_state(inst, 0), AJ_STEP_RUNNING);
+    assert_int_equal(tj_state(inst, 2), AJ_STEP_PENDING);
     /* Not final yet: outputs are busy. */
     void *slot;
     assert_int_equal(aj_instance_output(inst, 0, false, &slot), AJ_EBUSY);
     assert_false(aj_instance_done(inst));
-    tj_gate_open(&gate);
+    tj_gate_open(&w.gate);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
     assert_int_equal(tj_output(inst, 2), 3);
-    assert_false(pthread_equal(r->thread[0], pthread_self()));
-    aj_instance_free(inst);
-    aj_runtime_free(rt);
-    sem_destroy(&started);
-    tj_gate_destroy(&gate);
-    tj_run_free(r);
-    tj_free(j);
+    assert_false(pthread_equal(w.r->thread[0], pthread_self()));
+    world_close(&w, inst);
 }
 
 /* One worker: A fails and waits an hour to retry; B still gets the worker.
@@ -154,42 +164,32 @@ static void test_pool_delay_holds_no_worker(void **state)
 {
     static const aj_retry_policy hour = { .max_retries = 1, .backoff = AJ_BACKOFF_FIXED,
                                           .delay_ns = 3600000000000 };
-    tj_job *j = tj_new("delay", 2, NULL, NULL, NULL, 0);
-    tj_run *r = tj_run_new(j);
-    aj_runtime *rt = new_runtime(1);
-    tj_gate gate;
-    sem_t started;
+    world w;
     aj_instance *inst;
     aj_step_info info;
     aj_failure f;
 
     (void)state;
-    tj_gate_init(&gate);
-    sem_init(&started, 0, 0);
-    j->steps[0].retry = &hour;
-    r->behave[0].fails = 1;
-    r->behave[1].gate = &gate;
-    r->behave[1].started = &started;
-    inst = start(rt, j, r, NULL);
-    sem_wait(&started); /* B runs on the only worker */
-    assert_int_equal(state_of(inst, 0), AJ_STEP_RUNNING);
+    world_open(&w, tj_new("delay", 2, NULL, NULL, NULL, 0), 1);
+    w.j->steps[0].retry = &hour;
+    w.r->behave[0].fails = 1;
+    w.r->behave[1].gate = &w.gate;
+    w.r->behave[1].started = &w.started;
+    inst = start(w.rt, w.j, w.r, NULL);
+    sem_wait(&w.started); /* B runs on the only worker */
+    assert_int_equal(tj_state(inst, 0), AJ_STEP_RUNNING);
     aj_instance_cancel(inst);
-    tj_gate_open(&gate);
+    tj_gate_open(&w.gate);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
     assert_int_equal(aj_instance_step_info(inst, 0, &info), AJ_OK);
     assert_int_equal(info.state, AJ_STEP_CANCELLED);
     assert_int_equal(info.attempts, 1);
     assert_int_equal(info.err, -7);
-    assert_int_equal(state_of(inst, 1), AJ_STEP_COMPLETED);
+    assert_int_equal(tj_state(inst, 1), AJ_STEP_COMPLETED);
     assert_int_equal(aj_instance_failure(inst, &f), AJ_ECANCELED);
     assert_int_equal(f.step, -1);
     assert_int_equal(f.kind, AJ_FAIL_CANCELLED);
-    aj_instance_free(inst);
-    aj_runtime_free(rt);
-    sem_destroy(&started);
-    tj_gate_destroy(&gate);
-    tj_run_free(r);
-    tj_free(j);
+    world_close(&w, inst);
 }
 
 /* Nobody waits: a worker fires the timer and runs the second attempt. */
@@ -197,30 +197,23 @@ static void test_pool_timer_fires_without_waiter(void **state)
 {
     static const aj_retry_policy ms = { .max_retries = 2, .backoff = AJ_BACKOFF_FIXED,
                                         .delay_ns = 1000000 };
-    tj_job *j = tj_new("timer", 1, NULL, NULL, NULL, 0);
-    tj_run *r = tj_run_new(j);
-    aj_runtime *rt = new_runtime(2);
-    sem_t started;
+    world w;
     aj_instance *inst;
     aj_step_info info;
 
     (void)state;
-    sem_init(&started, 0, 0);
-    j->steps[0].retry = &ms;
-    r->behave[0].fails = 2;
-    r->behave[0].started = &started;
-    inst = start(rt, j, r, NULL);
+    world_open(&w, tj_new("timer", 1, NULL, NULL, NULL, 0), 2);
+    w.j->steps[0].retry = &ms;
+    w.r->behave[0].fails = 2;
+    w.r->behave[0].started = &w.started;
+    inst = start(w.rt, w.j, w.r, NULL);
     for (int k = 0; k < 3; k++)
-        sem_wait(&started);
+        sem_wait(&w.started);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
     aj_instance_step_info(inst, 0, &info);
     assert_int_equal(info.attempts, 3);
-    assert_false(pthread_equal(r->thread[0], pthread_self()));
-    aj_instance_free(inst);
-    aj_runtime_free(rt);
-    sem_destroy(&started);
-    tj_run_free(r);
-    tj_free(j);
+    assert_false(pthread_equal(w.r->thread[0], pthread_self()));
+    world_close(&w, inst);
 }
 
 /* The waiter fires its own instance's timer while the only worker is
@@ -229,38 +222,28 @@ static void test_pool_waiter_fires_own_timer(void **state)
 {
     static const aj_retry_policy ms = { .max_retries = 1, .backoff = AJ_BACKOFF_FIXED,
                                         .delay_ns = 1000000 };
-    tj_job *j = tj_new("own_timer", 2, NULL, NULL, NULL, 0);
-    tj_run *r = tj_run_new(j);
-    aj_runtime *rt = new_runtime(1);
-    tj_gate gate;
-    sem_t started;
+    world w;
     aj_instance *inst;
     aj_step_info info;
 
     (void)state;
-    tj_gate_init(&gate);
-    sem_init(&started, 0, 0);
-    j->steps[1].retry = &ms;
-    r->behave[0].gate = &gate;
-    r->behave[0].started = &started;
-    r->behave[1].fails = 1;
-    inst = start(rt, j, r, NULL);
-    sem_wait(&started);
+    world_open(&w, tj_new("own_timer", 2, NULL, NULL, NULL, 0), 1);
+    w.j->steps[1].retry = &ms;
+    w.r->behave[0].gate = &w.gate;
+    w.r->behave[0].started = &w.started;
+    w.r->behave[1].fails = 1;
+    inst = start(w.rt, w.j, w.r, NULL);
+    sem_wait(&w.started);
     /* The worker is stuck in step 0 (first in the ready list); only this
      * thread can run step 1 and fire its timer. */
-    while (state_of(inst, 1) != AJ_STEP_COMPLETED)
+    while (tj_state(inst, 1) != AJ_STEP_COMPLETED)
         assert_int_equal(aj_instance_wait(inst, 1000000), AJ_ETIMEDOUT);
     aj_instance_step_info(inst, 1, &info);
     assert_int_equal(info.attempts, 2);
-    assert_true(pthread_equal(r->thread[1], pthread_self()));
-    tj_gate_open(&gate);
+    assert_true(pthread_equal(w.r->thread[1], pthread_self()));
+    tj_gate_open(&w.gate);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
-    aj_instance_free(inst);
-    aj_runtime_free(rt);
-    sem_destroy(&started);
-    tj_gate_destroy(&gate);
-    tj_run_free(r);
-    tj_free(j);
+    world_close(&w, inst);
 }
 
 typedef struct freer {

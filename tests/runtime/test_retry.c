@@ -4,6 +4,7 @@
  * them: attempts, permanent failures, custom policies, per-instance
  * overrides, retry events. Instances run in sequential mode: no threads.
  */
+#include "aj_internal.h"
 #include "tjob.h"
 
 #include <math.h>
@@ -170,6 +171,13 @@ static void test_retry_exhausted_fails_with_attempts(void **state)
     assert_int_equal(f.kind, AJ_FAIL_ERROR);
     assert_string_equal(f.message, "table1 is gone");
     assert_int_equal(atomic_load(&c.run->attempts[SEED_QUERY1]), 4);
+    /* The step's message reaches the retry and finish events. */
+    assert_int_equal(tj_rec_count(&c.rec, 1, SEED_QUERY1), 3);
+    for (uint32_t k = 0; k < c.rec.n; k++)
+        if (c.rec.ev[k].step == SEED_QUERY1 && c.rec.ev[k].which != 0) {
+            assert_string_equal(c.rec.ev[k].message, "table1 is gone");
+            assert_int_equal(c.rec.ev[k].err, 42);
+        }
     seq_teardown(&c);
 }
 
@@ -221,6 +229,7 @@ static void test_retry_override_and_custom(void **state)
 {
     seq_case c;
     aj_step_info info;
+    long before;
     aj_retry_override ov[2] = {
         { .step = "CheckAuth", .policy = { .custom = custom_policy } },
         { .step = "GetConnection", .policy = { .max_retries = 0 } },
@@ -231,7 +240,10 @@ static void test_retry_override_and_custom(void **state)
     seq_setup(&c);
     c.run->behave[SEED_CHECKAUTH].fails = -1;
     c.run->behave[SEED_CHECKAUTH].code = 5;
+    before = aj__test_alloc_count();
     assert_int_equal(seq_start(&c, ov, 2), AJ_OK);
+    /* The overrides live in the instance's one allocation. */
+    assert_int_equal(aj__test_alloc_count() - before, 1);
     assert_int_equal(aj_instance_wait(c.inst, -1), 5);
     aj_instance_step_info(c.inst, SEED_CHECKAUTH, &info);
     assert_int_equal(info.attempts, 3);

@@ -352,6 +352,32 @@ void tj_box(tj_job *j, tj_run *r, uint32_t i)
     j->steps[i].free_output = box_free;
 }
 
+tj_job *seed_job;
+tj_run *seed_run;
+
+int seed_setup(void **state)
+{
+    (void)state;
+    seed_job = tj_seed();
+    seed_run = tj_run_new(seed_job);
+    return 0;
+}
+
+int seed_teardown(void **state)
+{
+    (void)state;
+    tj_run_free(seed_run);
+    tj_free(seed_job);
+    return 0;
+}
+
+int tj_state(const aj_instance *inst, uint32_t step)
+{
+    aj_step_info info;
+
+    return aj_instance_step_info(inst, step, &info) == AJ_OK ? (int)info.state : -1;
+}
+
 int64_t tj_output(aj_instance *inst, uint32_t step)
 {
     void *slot = NULL;

@@ -111,6 +111,15 @@ uint32_t tj_rec_count(tj_rec *rec, int which, uint32_t step);
 /* Step i of r's job outputs a box, freed by the instance. */
 void tj_box(tj_job *j, tj_run *r, uint32_t i);
 
+/* A cmocka fixture: a fresh seed job and its script for every test. */
+extern tj_job *seed_job;
+extern tj_run *seed_run;
+int seed_setup(void **state);
+int seed_teardown(void **state);
+
+/* The state of one step; -1 when it cannot be read. */
+int tj_state(const aj_instance *inst, uint32_t step);
+
 /* A step's int64 output slot (not boxed). */
 int64_t tj_output(aj_instance *inst, uint32_t step);
 
