@@ -10,14 +10,14 @@ set -eu
 shape=$1 n=$2
 case $shape in
 chain) awk -v n="$n" 'BEGIN {
-    print "include \"bench_steps.h\";\njob chain(BenchIn *in) {"
+    print "include \"bench_steps.h\";\njob chain(BenchIn *bench) {"
     print "    step s0() -> long impl bench_first;"
     for (i = 1; i < n; i++)
         printf "    step s%d(long x = s%d) -> long impl bench_add1;\n", i, i - 1
     printf "    result s%d;\n}\n", n - 1 }' ;;
 fanin|cpu) awk -v n="$n" -v job="$shape" 'BEGIN {
     impl = job == "cpu" ? "bench_spin" : "bench_leaf"
-    printf "include \"bench_steps.h\";\njob %s(BenchIn *in) {\n", job
+    printf "include \"bench_steps.h\";\njob %s(BenchIn *bench) {\n", job
     for (i = 0; i < n; i++)
         printf "    step p%d() impl %s;\n", i, impl
     printf "    step join() impl bench_join after p0"
@@ -25,7 +25,7 @@ fanin|cpu) awk -v n="$n" -v job="$shape" 'BEGIN {
         printf ", p%d", i
     print ";\n}" }' ;;
 wave) awk -v n="$n" 'BEGIN {
-    print "include \"bench_steps.h\";\njob wave(BenchIn *in) {"
+    print "include \"bench_steps.h\";\njob wave(BenchIn *bench) {"
     for (i = 0; i < n; i++) for (j = 0; j < n; j++) {
         if (i == 0 && j == 0)
             printf "    step w_0_0() -> long impl bench_first;\n"
@@ -38,7 +38,7 @@ wave) awk -v n="$n" 'BEGIN {
     }
     printf "    result w_%d_%d;\n}\n", n - 1, n - 1 }' ;;
 mixed) awk -v n="$n" 'BEGIN {
-    print "include \"bench_steps.h\";\nretry again = max 2, exponential 1ms cap 10ms;\njob mixed(BenchIn *in) {"
+    print "include \"bench_steps.h\";\nretry again = max 2, exponential 1ms cap 10ms;\njob mixed(BenchIn *bench) {"
     print "    step m0() -> long impl bench_first;"
     for (i = 1; i < n; i++) {
         printf "    step m%d(long x = m%d) -> long impl bench_add1", i, i - 1

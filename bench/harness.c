@@ -123,7 +123,10 @@ void bench_print_row(const bench_row *r)
     snprintf(spread, sizeof spread, "%.3g-%.3g", r->stat.min, r->stat.max);
     if (r->direct > 0) {
         snprintf(direct, sizeof direct, "%.3g", r->direct);
-        snprintf(ratio, sizeof ratio, "%.1fx", r->stat.median / r->direct);
+        /* How many times the direct calls' figure this is, worse side up. */
+        double x = r->goal == LOWER_IS_BETTER ? r->stat.median / r->direct
+                                              : r->direct / r->stat.median;
+        snprintf(ratio, sizeof ratio, "%.1fx", x);
     }
     if (r->target < 0)
         strcpy(target, "-");

@@ -36,7 +36,9 @@ typedef struct bench_row {
     const char *figure;   /* what is measured */
     const char *unit;     /* "us", "ns/step", ... */
     bench_stat stat;
-    double direct;        /* the same work by direct calls; < 0: none */
+    double direct;        /* the same work by direct calls; < 0: none. The
+                             ratio column is job/direct for times and
+                             direct/job for rates: how many times worse */
     double target;
     bench_goal goal;
 } bench_row;
