@@ -54,7 +54,7 @@ include mk/runtime.mk
 all: $(PROGRAMS)
 
 # Each test binary runs under a watchdog; a hang fails like an assertion.
-test: $(TEST_BINS) $(TEST_DEPS)
+test: $(PROGRAMS) $(TEST_BINS) $(TEST_DEPS)
 	@B=$(B) SAN=$(SAN) scripts/run-tests $(TEST_BINS)
 
 test-asan:
