@@ -42,6 +42,10 @@ TEST_DEPS :=       # anything else the tests need built first
 ALL_OBJS :=        # for dependency files
 CLEAN_EXTRA :=
 
+# Helpers for tests that run the tools as a user does (tests/support).
+TEST_SUPPORT := $(B)/tests/support/shell.o
+ALL_OBJS += $(TEST_SUPPORT)
+
 include mk/runtime.mk
 -include mk/compiler.mk
 -include mk/examples.mk

@@ -22,13 +22,13 @@ $(1)_BIN  := $$($(1)_B)/$(1)
 $(1)_TEST := $(B)/tests/examples/test_$(1)
 
 $$($(1)_OBJS) $$($(1)_B)/main.o $(B)/tests/examples/test_$(1).o: \
-    CPPFLAGS += -Iexamples/$(1) -I$$($(1)_B)
+    CPPFLAGS += -Iexamples/$(1) -I$$($(1)_B) -Itests/support
 $$($(1)_OBJS) $$($(1)_B)/main.o $(B)/tests/examples/test_$(1).o: | $$($(1)_GEN)
 
 $$($(1)_BIN): $$($(1)_OBJS) $$($(1)_B)/main.o $(LIBAJ)
 	$$(CC) -o $$@ $$^ $$(ALL_LDFLAGS)
 
-$$($(1)_TEST): $(B)/tests/examples/test_$(1).o $$($(1)_OBJS) $(LIBAJ)
+$$($(1)_TEST): $(B)/tests/examples/test_$(1).o $$($(1)_OBJS) $(TEST_SUPPORT) $(LIBAJ)
 	$$(call need_cmocka)
 	$$(CC) -o $$@ $$^ $$(ALL_LDFLAGS) -lcmocka
 
@@ -43,7 +43,8 @@ $(eval $(call example,logstats,tally.c logio.c generate.c steps.c))
 # go-asyncjob's definition-time errors, as ajc diagnostics; the test runs
 # ajc and the C compiler on the generated header.
 DEFS_TEST := $(B)/tests/examples/test_sql_summary_defs
-$(DEFS_TEST): $(B)/tests/examples/test_sql_summary_defs.o
+$(B)/tests/examples/test_sql_summary_defs.o: CPPFLAGS += -Itests/support
+$(DEFS_TEST): $(B)/tests/examples/test_sql_summary_defs.o $(TEST_SUPPORT)
 	$(call need_cmocka)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
 TEST_BINS += $(DEFS_TEST)

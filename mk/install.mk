@@ -16,7 +16,8 @@ install: $(AJC) $(LIBAJ)
 # The install test drives make itself: it installs from $(B) into a
 # temporary prefix and builds a user project with what was installed.
 BUILD_TEST := $(B)/tests/build/test_build
-$(BUILD_TEST): $(B)/tests/build/test_build.o
+$(B)/tests/build/test_build.o: CPPFLAGS += -Itests/support
+$(BUILD_TEST): $(B)/tests/build/test_build.o $(TEST_SUPPORT)
 	$(call need_cmocka)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
 TEST_BINS += $(BUILD_TEST)

@@ -12,10 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "shell.h"
 
 #define HINT "apt-get install -y flex bison libcmocka-dev"
 
@@ -41,42 +42,13 @@ static int teardown(void **state)
     return system(cmd) != 0;
 }
 
-/* Runs cmd with sh; returns its exit status, its output in *out. */
-static int run(const char *cmd, char **out)
-{
-    char buf[4096];
-    size_t len = 0, n;
-    FILE *p = popen(cmd, "r");
-    char *text = malloc(1);
-    int status;
-
-    assert_non_null(p);
-    assert_non_null(text);
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) {
-        text = realloc(text, len + n + 1);
-        assert_non_null(text);
-        memcpy(text + len, buf, n);
-        len += n;
-    }
-    text[len] = '\0';
-    status = pclose(p);
-    *out = text;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static void run_ok(const char *cmd)
 {
     char *out;
-    int rc = run(cmd, &out);
+    int rc = shell_run(cmd, &out);
     if (rc != 0)
         fail_msg("'%s' exited with %d:\n%s", cmd, rc, out);
     free(out);
-}
-
-static const char *build_dir(void)
-{
-    const char *b = getenv("B");
-    return b != NULL ? b : "build";
 }
 
 static void write_file(const char *path, const char *text)
@@ -134,7 +106,7 @@ static void test_build_install_and_build_a_user_project(void **state)
     if (san != NULL && *san != '\0')
         snprintf(sanflags, sizeof sanflags, "-fsanitize=%s", san);
     snprintf(cmd, sizeof cmd, "make -s install B=%s DESTDIR=%s/stage PREFIX=/opt/aj 2>&1",
-             build_dir(), tmp);
+             shell_build_dir(), tmp);
     run_ok(cmd);
     const char *installed[] = { "bin/ajc", "include/asyncjob.h", "lib/libasyncjob.a",
                                 "lib/pkgconfig/asyncjob.pc" };
@@ -153,12 +125,12 @@ static void test_build_install_and_build_a_user_project(void **state)
              "PKG_CONFIG_PATH=%s/stage/opt/aj/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=%s/stage "
              "make -s hello CC='cc %s' 2>&1 && ./hello",
              tmp, tmp, tmp, tmp, sanflags);
-    if (run(cmd, &out) != 0)
+    if (shell_run(cmd, &out) != 0)
         fail_msg("building the user project failed:\n%s", out);
     assert_string_equal(out, "HELLO, INSTALLED WORLD\n");
     free(out);
     snprintf(cmd, sizeof cmd, "grep -c -- -pthread %s/stage/opt/aj/lib/pkgconfig/asyncjob.pc", tmp);
-    assert_int_equal(run(cmd, &out), 0);
+    assert_int_equal(shell_run(cmd, &out), 0);
     assert_string_equal(out, "2\n");
     free(out);
 }
@@ -182,14 +154,14 @@ static void test_build_missing_tool_names_the_install_command(void **state)
 
     make_path_without_grammar_tools(dir, sizeof dir);
     snprintf(cmd, sizeof cmd, "PATH=%s make B=%s/b %s/b/ajc 2>&1", dir, tmp, tmp);
-    assert_int_not_equal(run(cmd, &out), 0);
+    assert_int_not_equal(shell_run(cmd, &out), 0);
     assert_non_null(strstr(out, "not found"));
     assert_non_null(strstr(out, HINT));
     free(out);
 
     snprintf(cmd, sizeof cmd, "make B=%s/b CMOCKA_H= %s/b/tests/examples/test_sql_summary_defs 2>&1",
              tmp, tmp);
-    assert_int_not_equal(run(cmd, &out), 0);
+    assert_int_not_equal(shell_run(cmd, &out), 0);
     assert_non_null(strstr(out, "cmocka not found"));
     assert_non_null(strstr(out, HINT));
     free(out);

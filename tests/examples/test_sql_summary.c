@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "shell.h"
+
 enum { STEP_GetConnection, STEP_CheckAuth, STEP_GetTableClient1, STEP_GetTableClient2,
        STEP_QueryTable1, STEP_QueryTable2, STEP_Summarize, STEP_EmailNotification };
 
@@ -306,29 +308,10 @@ static void test_sql_summary_take_hands_over_result(void **state)
     sql_lib_destroy(&lib);
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* Writes with fn into memory and compares with the golden file. */
 static void assert_golden(const char *golden, int (*fn)(const void *, FILE *), const void *arg)
 {
-    char *text = NULL, *want = read_file(golden);
+    char *text = NULL, *want = shell_slurp(golden);
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
 

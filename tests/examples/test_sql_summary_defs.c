@@ -9,42 +9,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <cmocka.h>
 
+#include "shell.h"
+
 #define DEFS "tests/examples/defs/"
-
-/* Runs a shell command; returns its exit status and its output (stdout and
- * stderr together) in a malloc'd string. */
-static int run(const char *cmd, char **output)
-{
-    char buf[4096];
-    size_t len = 0, n;
-    FILE *p = popen(cmd, "r");
-    char *text = malloc(1);
-    int status;
-
-    assert_non_null(p);
-    assert_non_null(text);
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) {
-        text = realloc(text, len + n + 1);
-        assert_non_null(text);
-        memcpy(text + len, buf, n);
-        len += n;
-    }
-    text[len] = '\0';
-    status = pclose(p);
-    assert_true(WIFEXITED(status));
-    *output = text;
-    return WEXITSTATUS(status);
-}
 
 static const char *ajc(void)
 {
     static char path[512];
-    const char *b = getenv("B");
-    snprintf(path, sizeof path, "%s/ajc", b != NULL ? b : "build");
+    snprintf(path, sizeof path, "%s/ajc", shell_build_dir());
     return path;
 }
 
@@ -55,7 +30,7 @@ static void assert_rejected(const char *file, const char *want1, const char *wan
     char cmd[1024], *out;
 
     snprintf(cmd, sizeof cmd, "%s --check " DEFS "%s 2>&1", ajc(), file);
-    assert_int_equal(run(cmd, &out), 1);
+    assert_int_equal(shell_run(cmd, &out), 1);
     if (strstr(out, want1) == NULL || (want2 != NULL && strstr(out, want2) == NULL))
         fail_msg("ajc output for %s lacks '%s'%s%s:\n%s", file, want1,
                  want2 ? " or " : "", want2 ? want2 : "", out);
@@ -95,7 +70,7 @@ static void test_defs_same_parent_twice(void **state)
 static void test_defs_sealed_definition_cannot_change(void **state)
 {
     char cmd[1024], *out;
-    const char *b = getenv("B") != NULL ? getenv("B") : "build";
+    const char *b = shell_build_dir();
     (void)state;
 
     snprintf(cmd, sizeof cmd,
@@ -103,7 +78,7 @@ static void test_defs_sealed_definition_cannot_change(void **state)
              "void f(void) { sql_summary_def.n_steps = 9; }\\n' | "
              "cc -std=c11 -fsyntax-only -Iruntime -Iexamples/sql_summary "
              "-I%s/examples/sql_summary -x c - 2>&1", b);
-    assert_int_not_equal(run(cmd, &out), 0);
+    assert_int_not_equal(shell_run(cmd, &out), 0);
     assert_non_null(strstr(out, "read-only"));
     free(out);
 }
