@@ -10,6 +10,8 @@
  */
 #include "emit.h"
 
+#include "table.h"
+
 #include <ctype.h>
 #include <string.h>
 
@@ -51,9 +53,59 @@ static void prologue(const emit_ctx *e, out *o)
     out_puts(o, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
 }
 
+/* Declares "struct TAG;" once for each struct or union tag in t, so that a
+ * tag the user's headers leave undeclared names one type in every
+ * prototype instead of a new one per parameter list. */
+static void declare_tags(const emit_ctx *e, out *o, symtab *seen, const ast_ctype *t)
+{
+    const char *p = t != NULL ? t->text : "";
+
+    while ((p = strpbrk(p, "su")) != NULL) {
+        bool at_word = p == t->text || p[-1] == ' ';
+        size_t kw = strncmp(p, "struct ", 7) == 0 ? 6 : strncmp(p, "union ", 6) == 0 ? 5 : 0;
+        if (!at_word || kw == 0) {
+            p++;
+            continue;
+        }
+        const char *tag = p + kw + 1;
+        size_t n = strcspn(tag, " *");
+        char *decl = arena_strndup(e->arena, p, kw + 1 + n);
+        if (symtab_put(seen, decl, decl) == NULL)
+            out_strs(o, decl, ";\n", NULL);
+        p = tag + n;
+    }
+}
+
+/* Tags of every type the header spells: `type` definitions, job inputs,
+ * step inputs and outputs. */
+static void forward_tags(const emit_ctx *e, out *o)
+{
+    const ast_file *f = e->file;
+    symtab seen;
+
+    symtab_init(&seen, e->arena);
+    for (uint32_t i = 0; i < f->types.n; i++)
+        declare_tags(e, o, &seen, ((const ast_type *)f->types.items[i])->ctype);
+    for (uint32_t i = 0; i < f->jobs.n; i++) {
+        const ast_job *j = f->jobs.items[i];
+        for (uint32_t k = 0; k < j->params.n; k++)
+            declare_tags(e, o, &seen, ((const ast_param *)j->params.items[k])->ctype);
+        for (uint32_t k = 0; k < j->steps.n; k++) {
+            const ast_step *s = j->steps.items[k];
+            for (uint32_t m = 0; m < s->inputs.n; m++)
+                declare_tags(e, o, &seen, ((const ast_param *)s->inputs.items[m])->ctype);
+            declare_tags(e, o, &seen, s->output);
+        }
+    }
+    if (seen.n > 0)
+        out_puts(o, "\n");
+}
+
 static void file_decls(const emit_ctx *e, out *o)
 {
     const ast_file *f = e->file;
+
+    forward_tags(e, o);
     for (uint32_t i = 0; i < f->types.n; i++) {
         const ast_type *t = f->types.items[i];
         out_puts(o, "typedef ");

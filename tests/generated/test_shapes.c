@@ -131,6 +131,36 @@ int wide_sink(aj_ctx *ctx, int *calls, int a0, int a1, int a2, int a3, int a4, i
     return 0;
 }
 
+int tagged_pass(aj_ctx *ctx, struct tag_in *in_ptr, struct tag_in **out)
+{
+    (void)ctx;
+    *out = in_ptr;
+    return 0;
+}
+
+/* The tags are never completed: the job only moves the pointers along. */
+int tagged_wrap(aj_ctx *ctx, struct tag_in *in_ptr, struct tag_in *p, union tag_box **out)
+{
+    (void)ctx;
+    *out = (union tag_box *)(void *)(p == in_ptr ? p : NULL);
+    return 0;
+}
+
+static void test_shapes_tagged_job(void **state)
+{
+    static char storage;
+    struct tag_in *in = (struct tag_in *)(void *)&storage;
+    union tag_box *box = NULL;
+    tagged *job;
+    (void)state;
+
+    assert_int_equal(tagged_start(NULL, in, NULL, &job), AJ_OK);
+    assert_int_equal(tagged_wait(job, -1), AJ_OK);
+    assert_int_equal(tagged_result(job, &box), AJ_OK);
+    assert_ptr_equal(box, (void *)in);
+    tagged_free(job);
+}
+
 static void test_shapes_lone_job(void **state)
 {
     (void)state;
@@ -195,7 +225,7 @@ static void test_shapes_wide_job(void **state)
 static void test_shapes_tables_keep_the_rules(void **state)
 {
     (void)state;
-    const aj_job_def *defs[] = { &lone_def, &graphy_def, &wide_def };
+    const aj_job_def *defs[] = { &lone_def, &graphy_def, &wide_def, &tagged_def };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
         const char *err = check_def(defs[i]);
         if (err != NULL)
@@ -210,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_shapes_graphy_job),
         cmocka_unit_test(test_shapes_data_and_after_edge_is_one),
         cmocka_unit_test(test_shapes_wide_job),
+        cmocka_unit_test(test_shapes_tagged_job),
         cmocka_unit_test(test_shapes_tables_keep_the_rules),
     };
     return cmocka_run_group_tests_name("generated_shapes", tests, NULL, NULL);

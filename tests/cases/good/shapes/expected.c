@@ -595,3 +595,120 @@ void wide_free(wide *job)
 {
     aj_instance_free((aj_instance *)job);
 }
+
+/* Job tagged */
+
+typedef struct tagged__in {
+    struct tag_in *in_ptr;
+} tagged__in;
+
+typedef struct tagged__out {
+    struct tag_in *pass;
+    union tag_box *wrap;
+} tagged__out;
+
+static int tagged__run_pass(aj_ctx *ctx, void *in, void *out)
+{
+    tagged__in *i = in;
+    tagged__out *o = out;
+#line 53 "shapes.job"
+    return tagged_pass(ctx, i->in_ptr, &o->pass);
+#line 617 "shapes.job.c"
+}
+
+static int tagged__run_wrap(aj_ctx *ctx, void *in, void *out)
+{
+    tagged__in *i = in;
+    tagged__out *o = out;
+#line 54 "shapes.job"
+    return tagged_wrap(ctx, i->in_ptr, o->pass, &o->wrap);
+#line 626 "shapes.job.c"
+}
+
+/* Topological order: by level, then declaration. */
+static const uint32_t tagged__order[] = {
+    0,  /* level 0: pass */
+    1,  /* level 1: wrap */
+};
+
+/* Edges grouped by source, in topological order of source then target. */
+static const aj_edge_def tagged__edges[] = {
+    /* 0 */ { 0, 1, AJ_EDGE_DATA },  /* pass -> wrap */
+};
+
+static const aj_step_def tagged__steps[] = {
+    /* 0 */ { .name = "pass", .output_type = "struct tag_in *", .output_offset = offsetof(tagged__out, pass),
+              .run = tagged__run_pass, .free_output = NULL,
+              .retry = NULL, .timeout_ns = 0,
+              .n_preds = 0, .first_edge = 0, .n_succs = 1, .level = 0, .line = 53 },
+    /* 1 */ { .name = "wrap", .output_type = "union tag_box *", .output_offset = offsetof(tagged__out, wrap),
+              .run = tagged__run_wrap, .free_output = NULL,
+              .retry = NULL, .timeout_ns = 0,
+              .n_preds = 1, .first_edge = 1, .n_succs = 0, .level = 1, .line = 54 },
+};
+
+const aj_job_def tagged_def = {
+    .abi = AJ_GEN_ABI,
+    .name = "tagged",
+    .source = "shapes.job",
+    .n_steps = 2,
+    .steps = tagged__steps,
+    .order = tagged__order,
+    .n_roots = 1,
+    .n_levels = 2,
+    .n_edges = 1,
+    .edges = tagged__edges,
+    .result = 1,
+    .inputs_size = sizeof(tagged__in),
+    .inputs_align = _Alignof(tagged__in),
+    .outputs_size = sizeof(tagged__out),
+    .outputs_align = _Alignof(tagged__out),
+};
+
+int tagged_start(aj_runtime *rt, struct tag_in *in_ptr, const aj_start_opts *opts, tagged **out)
+{
+    tagged__in in = { in_ptr };
+    aj_instance *inst = NULL;
+    int rc = aj_instance_start(rt, &tagged_def, &in, opts, &inst);
+    *out = (tagged *)inst;
+    return rc;
+}
+
+int tagged_wait(tagged *job, int64_t timeout_ns)
+{
+    return aj_instance_wait((aj_instance *)job, timeout_ns);
+}
+
+void tagged_cancel(tagged *job)
+{
+    aj_instance_cancel((aj_instance *)job);
+}
+
+static int tagged__result(tagged *job, bool take, union tag_box **out)
+{
+    void *slot = NULL;
+    int rc = aj_instance_output((aj_instance *)job, 1, take, &slot);
+    if (rc == AJ_OK)
+        *out = *(union tag_box **)slot;
+    return rc;
+}
+
+int tagged_result(tagged *job, union tag_box **out)
+{
+    return tagged__result(job, false, out);
+}
+
+int tagged_take(tagged *job, union tag_box **out)
+{
+    return tagged__result(job, true, out);
+}
+
+aj_instance *tagged_instance(tagged *job)
+{
+    return (aj_instance *)job;
+}
+
+void tagged_free(tagged *job)
+{
+    aj_instance_free((aj_instance *)job);
+}

@@ -14,6 +14,10 @@
 extern "C" {
 #endif
 
+struct buf;
+struct tag_in;
+union tag_box;
+
 typedef const char *Text;
 typedef struct buf *Buf;
 
@@ -27,7 +31,7 @@ extern const aj_job_def lone_def;
 /* Steps: implemented by the user, return 0 on success. */
 #line 13 "shapes.job"
 int lone_only(aj_ctx *ctx);
-#line 31 "shapes.job.h"
+#line 35 "shapes.job.h"
 
 int lone_start(aj_runtime *rt, const aj_start_opts *opts, lone **out);
 int lone_wait(lone *job, int64_t timeout_ns);
@@ -57,7 +61,7 @@ int graphy_digraph(aj_ctx *ctx, int base, Text label);
 int graphy_Node(aj_ctx *ctx, int base, Text label, uint64_t n, int *out);
 #line 28 "shapes.job"
 int graphy_EDGE(aj_ctx *ctx, int base, Text label, int a);
-#line 61 "shapes.job.h"
+#line 65 "shapes.job.h"
 
 int graphy_start(aj_runtime *rt, int base, Text label, const aj_start_opts *opts, graphy **out);
 int graphy_wait(graphy *job, int64_t timeout_ns);
@@ -99,7 +103,7 @@ int wide_r10(aj_ctx *ctx, int *calls, int *out);
 int wide_r11(aj_ctx *ctx, int *calls, int *out);
 #line 46 "shapes.job"
 int wide_sink(aj_ctx *ctx, int *calls, int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7, int a8, int a9, int a10, int a11, int *out);
-#line 103 "shapes.job.h"
+#line 107 "shapes.job.h"
 
 int wide_start(aj_runtime *rt, int *calls, const aj_start_opts *opts, wide **out);
 int wide_wait(wide *job, int64_t timeout_ns);
@@ -108,6 +112,26 @@ int wide_result(wide *job, int *out);  /* lends */
 int wide_take(wide *job, int *out);    /* hands over */
 aj_instance *wide_instance(wide *job);
 void wide_free(wide *job);
+
+/* Job tagged */
+
+typedef struct tagged tagged;  /* one instance */
+extern const aj_job_def tagged_def;
+
+/* Steps: implemented by the user, return 0 on success. */
+#line 53 "shapes.job"
+int tagged_pass(aj_ctx *ctx, struct tag_in *in_ptr, struct tag_in **out);
+#line 54 "shapes.job"
+int tagged_wrap(aj_ctx *ctx, struct tag_in *in_ptr, struct tag_in *p, union tag_box **out);
+#line 127 "shapes.job.h"
+
+int tagged_start(aj_runtime *rt, struct tag_in *in_ptr, const aj_start_opts *opts, tagged **out);
+int tagged_wait(tagged *job, int64_t timeout_ns);
+void tagged_cancel(tagged *job);
+int tagged_result(tagged *job, union tag_box **out);  /* lends */
+int tagged_take(tagged *job, union tag_box **out);    /* hands over */
+aj_instance *tagged_instance(tagged *job);
+void tagged_free(tagged *job);
 
 #ifdef __cplusplus
 }
