@@ -30,10 +30,16 @@ MAKEFLAGS += --no-builtin-rules
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
 
-INSTALL_HINT := apt-get install -y flex bison libcmocka-dev
+# Building needs flex and bison; the tests also need cmocka, and they check
+# the generated code with clang and g++, draw with graphviz and build a
+# user project with pkg-config. A missing tool stops make with one line.
+INSTALL_HINT := apt-get install -y flex bison libcmocka-dev clang g++ graphviz pkg-config
 need = $(if $(shell command -v $(1) 2>/dev/null),,$(error $(1) not found; install the build tools with: $(INSTALL_HINT)))
 CMOCKA_H ?= $(firstword $(wildcard /usr/include/cmocka.h /usr/local/include/cmocka.h))
 need_cmocka = $(if $(CMOCKA_H),,$(error cmocka not found; install it with: $(INSTALL_HINT)))
+ifneq ($(filter test test-asan test-tsan,$(MAKECMDGOALS)),)
+$(foreach t,clang g++ dot pkg-config,$(call need,$(t)))
+endif
 
 # Filled in by the fragments.
 PROGRAMS :=        # built by `make`

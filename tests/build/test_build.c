@@ -18,7 +18,7 @@
 
 #include "shell.h"
 
-#define HINT "apt-get install -y flex bison libcmocka-dev"
+#define HINT "apt-get install -y flex bison libcmocka-dev clang g++ graphviz pkg-config"
 
 static char tmp[64];
 
@@ -135,16 +135,22 @@ static void test_build_install_and_build_a_user_project(void **state)
     free(out);
 }
 
-/* A PATH holding every command of /usr/bin and /bin but flex and bison. */
-static void make_path_without_grammar_tools(char *dir, size_t size)
+/* A directory for PATH holding every command of /usr/bin and /bin except
+ * those matching the shell pattern `without`. */
+static void make_path_without(char *dir, size_t size, const char *without)
 {
     char cmd[1024];
-    snprintf(dir, size, "%s/bin", tmp);
+    snprintf(dir, size, "%s/bin-%ld", tmp, (long)strlen(without));
     snprintf(cmd, sizeof cmd,
              "mkdir -p %s && for f in /usr/bin/* /bin/*; do "
-             "n=${f##*/}; case $n in flex|flex++|bison|yacc) continue;; esac; "
-             "[ -e %s/$n ] || ln -s $f %s/$n; done", dir, dir, dir);
+             "n=${f##*/}; case $n in %s) continue;; esac; "
+             "[ -e %s/$n ] || ln -s $f %s/$n; done", dir, without, dir, dir);
     run_ok(cmd);
+}
+
+static void make_path_without_grammar_tools(char *dir, size_t size)
+{
+    make_path_without(dir, size, "flex|flex++|bison|yacc");
 }
 
 static void test_build_missing_tool_names_the_install_command(void **state)
@@ -164,6 +170,16 @@ static void test_build_missing_tool_names_the_install_command(void **state)
     assert_int_not_equal(shell_run(cmd, &out), 0);
     assert_non_null(strstr(out, "cmocka not found"));
     assert_non_null(strstr(out, HINT));
+    free(out);
+
+    /* make test stops before building anything when a checking tool is
+     * missing, not halfway through the suite. */
+    make_path_without(dir, sizeof dir, "clang|clang-[0-9]*");
+    snprintf(cmd, sizeof cmd, "PATH=%s make B=%s/b test 2>&1", dir, tmp);
+    assert_int_not_equal(shell_run(cmd, &out), 0);
+    assert_non_null(strstr(out, "clang not found"));
+    assert_non_null(strstr(out, HINT));
+    assert_null(strstr(out, "cc "));
     free(out);
 }
 
