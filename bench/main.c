@@ -2,7 +2,8 @@
  * main.c: make bench. Runs every workload as a generated job and as direct
  * calls in one process, BENCH_RUNS times each, and prints one table.
  *
- *   bench AJC GDIR    AJC: the ajc to time; GDIR: its generated .job inputs
+ *   bench AJC GDIR [ID...]    AJC: the ajc to time; GDIR: its generated .job
+ *                             inputs; IDs (W1 .. W5, G): only those rows
  */
 #include "ajc_time.h"
 #include "harness.h"
@@ -121,23 +122,39 @@ static void print_machine(aj_runtime *rt)
            sysconf(_SC_NPROCESSORS_ONLN), load, aj_runtime_workers(rt), BENCH_RUNS);
 }
 
+/* True when the command line selects row id (no selection: every row). */
+static bool wanted(int argc, char **argv, const char *id)
+{
+    for (int i = 3; i < argc; i++)
+        if (strcmp(argv[i], id) == 0)
+            return true;
+    return argc <= 3;
+}
+
 int main(int argc, char **argv)
 {
     aj_runtime *rt = aj_runtime_new(NULL);
     BenchIn *in = bench_in_new();
 
-    if (argc != 3 || rt == NULL) {
-        fprintf(stderr, "usage: bench AJC GDIR\n");
+    if (argc < 3 || rt == NULL) {
+        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W3 W4 W5 G]\n");
         return 2;
     }
     print_machine(rt);
     bench_print_header();
-    rows_seed(rt, in);
-    row_vs_direct("W2", "chain of 1,000 steps: per step", "chain", rt, in, 300, true, 15);
-    row_vs_direct("W3", "1,000 independent steps + join: per step", "fanin", rt, in, 300, true, 30);
-    row_vs_direct("W4", "100x100 wavefront: per step", "wave", rt, in, 30, true, 15);
-    row_cpu(rt, in);
-    bench_rows_ajc(argv[1], argv[2]);
+    if (wanted(argc, argv, "W1"))
+        rows_seed(rt, in);
+    if (wanted(argc, argv, "W2"))
+        row_vs_direct("W2", "chain of 1,000 steps: per step", "chain", rt, in, 300, true, 15);
+    if (wanted(argc, argv, "W3"))
+        row_vs_direct("W3", "1,000 independent steps + join: per step", "fanin", rt, in, 300,
+                      true, 30);
+    if (wanted(argc, argv, "W4"))
+        row_vs_direct("W4", "100x100 wavefront: per step", "wave", rt, in, 30, true, 15);
+    if (wanted(argc, argv, "W5"))
+        row_cpu(rt, in);
+    if (wanted(argc, argv, "G"))
+        bench_rows_ajc(argv[1], argv[2]);
     aj_runtime_free(rt);
     bench_in_free(in);
     printf("%d target(s) missed\n", bench_missed());
