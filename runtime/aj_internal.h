@@ -17,6 +17,11 @@
 
 #define AJ__CACHE_LINE 64
 
+/* A runner hands part of its own runnable steps to other threads once they
+ * have waited this long (sched.c): long enough that short steps never pay
+ * for moving between cores, short against a step worth running apart. */
+#define AJ__SHARE_NS 20000
+
 /* ------------------------------------------------------------------------ */
 /* alloc.c: every byte the runtime allocates, with fault injection         */
 
@@ -45,38 +50,46 @@ int64_t aj__add_sat(int64_t a, int64_t b);
 /* Step records                                                              */
 
 typedef struct aj__step aj__step;
+typedef struct aj__timer aj__timer;
+typedef struct aj__runner aj__runner;
 
 /*
- * One step of one instance. Whoever owns the step writes its record: the
- * thread that made it runnable (and then runs, skips or cancels it), or the
- * thread that took it from a ready list or the timer heap. Readers (DOT,
- * step_info, the timeline) copy the record between two equal even values
- * of seq, so every record field is an atomic read and written relaxed.
+ * One step of one instance: one cache line, so that threads working on
+ * different steps never share a line. Whoever owns the step writes its
+ * record: the thread that made it runnable (and then runs, skips or
+ * cancels it), or the thread that took it from a shared list, the roots or
+ * the timer heap. Readers (DOT, step_info, the timeline) copy the record
+ * between two equal even values of seq, so every record field is an atomic
+ * read and written relaxed. A new record is all zeros but inst and index.
  */
 struct aj__step {
-    /* Aligned, so that threads working on neighbouring steps of one
-     * instance never share a cache line. */
-    _Alignas(AJ__CACHE_LINE) _Atomic uint32_t pending; /* predecessors not final;
+    _Alignas(AJ__CACHE_LINE) _Atomic uint32_t arrived; /* predecessors final so far;
                                                           by their finishers */
-    _Atomic uint32_t doomed;       /* non-zero: a predecessor failed or was skipped */
     _Atomic uint32_t seq;          /* odd while the owner writes the record */
     _Atomic uint32_t state;        /* aj_step_state */
     _Atomic uint32_t kind;         /* aj_fail_kind of the last attempt */
     _Atomic uint32_t attempts;     /* runs started */
     _Atomic int err;               /* code of the last attempt */
-    _Atomic int64_t start_ns;      /* monotonic, first attempt; 0: never started */
-    _Atomic int64_t end_ns;        /* monotonic, final state; 0 until then */
+    _Atomic int64_t start_ns;      /* aj_now_ns(), first attempt; 0: never started */
+    _Atomic int64_t end_ns;        /* aj_now_ns(), final state; 0 until then */
+    aj__step *next;                /* the owner's list, or a shared ready list */
+    aj_instance *inst;
+    uint32_t index;                /* in def->steps */
+    _Atomic bool doomed;           /* a predecessor failed or was skipped */
     _Atomic bool taken;            /* output handed over by aj_instance_output */
     bool in_timer;                 /* in the runtime's timer heap; under rt->mu */
-    uint32_t index;                /* in def->steps */
-    uint32_t pos;                  /* in def->order */
-    aj_instance *inst;
-    const aj_retry_policy *retry;  /* the definition's, or the instance's override */
-    aj__step *next;                /* ready list (under inst->mu) or the owner's list */
-    aj__step *t_child;             /* timer heap links, under rt->mu */
-    aj__step *t_sibling;
-    aj__step *t_prev;              /* parent if leftmost child, else left sibling */
-    int64_t due_ns;                /* monotonic end of the retry delay */
+};
+
+/* A step's place in the runtime's timer heap while it waits out a retry
+ * delay: an intrusive pairing heap ordered by due_ns, under rt->mu. Kept
+ * apart from the records, which the hot loop touches, and never touched
+ * for a step that is not delayed. */
+struct aj__timer {
+    int64_t due_ns;                /* aj_now_ns() at the end of the delay */
+    aj__timer *child;
+    aj__timer *sibling;
+    aj__timer *prev;               /* parent if leftmost child, else left sibling */
+    aj__step *step;
 };
 
 /* A consistent copy of a record. */
@@ -89,6 +102,33 @@ typedef struct aj__snap {
     int64_t end_ns;
 } aj__snap;
 
+/* A per-instance retry policy that replaces a step's. */
+typedef struct aj__override {
+    uint32_t index;
+    aj_retry_policy policy;
+} aj__override;
+
+/*
+ * What one thread holds while it runs steps of one instance, on its own
+ * stack: steps it made runnable and will run itself, roots it claimed,
+ * one successor whose arrivals it holds back, and the steps it settled but
+ * has not yet counted in n_final. None of it is shared; aj__runner_end
+ * hands back what is left.
+ */
+struct aj__runner {
+    aj_instance *inst;
+    aj__step *stack;           /* runnable steps it owns, last in first out */
+    uint32_t n_stack;
+    uint32_t n_final;          /* settled here, not yet added to inst->n_final */
+    aj__step *held;            /* a step with more than one predecessor ... */
+    uint32_t n_held;           /* ... and this many arrivals not yet added */
+    uint32_t root;             /* claimed roots: def->order[root..root_end) */
+    uint32_t root_end;
+    int64_t now_ns;            /* latest clock reading */
+    int64_t stack_since_ns;    /* when the stack last became non-empty */
+    int64_t step_ns;           /* how long the last step it ran took */
+};
+
 /* ------------------------------------------------------------------------ */
 /* Instances and runtimes                                                    */
 
@@ -97,15 +137,19 @@ struct aj_instance {
     const aj_job_def *def;
     aj_runtime *rt;                /* NULL: sequential without a runtime */
     aj__step *steps;               /* def->n_steps records, in this allocation */
+    aj__timer *timers;             /* def->n_steps heap nodes, in this allocation */
     void *inputs;                  /* def->inputs_size bytes, in this allocation */
     void *outputs;                 /* def->outputs_size bytes, in this allocation */
-    aj_observer obs;               /* the instance's observer (zero: none) */
-    const aj_observer *rt_obs;     /* the runtime's, or NULL */
+    const aj__override *overrides; /* n_overrides, in this allocation */
+    uint32_t n_overrides;
+    bool observed;                 /* rt_obs or obs is set */
     bool has_obs;
     bool sequential;
     bool fail_fast;
+    aj_observer obs;               /* the instance's observer (zero: none) */
+    const aj_observer *rt_obs;     /* the runtime's, or NULL */
     void *user;
-    int64_t start_ns;              /* monotonic, at start */
+    int64_t start_ns;              /* aj_now_ns() at start */
     int64_t start_wall_ns;         /* realtime, same instant */
     char id[AJ_ID_MAX];
 
@@ -118,45 +162,51 @@ struct aj_instance {
     uint32_t fail_attempts;
     char message[AJ_MESSAGE_MAX];
 
-    /* Waiting and the ready list. */
+    /* Waiting and the shared ready list. */
     _Alignas(AJ__CACHE_LINE) pthread_mutex_t mu;
     pthread_cond_t cv;             /* done, ready steps, cancel; monotonic clock */
-    aj__step *ready_head;          /* runnable steps; under mu */
+    aj__step *ready_head;          /* runnable steps anyone may take; under mu */
     aj__step *ready_tail;
     _Atomic uint32_t n_ready;      /* length of the ready list (peeked unlocked) */
     _Atomic uint32_t n_waiting;    /* threads blocked on cv */
 
-    /* Progress, written by every thread that finishes a step. */
+    /* Progress, written by every thread that runs steps. */
     _Alignas(AJ__CACHE_LINE) _Atomic uint32_t n_final;  /* done at def->n_steps */
+    _Atomic uint32_t next_root;    /* roots handed out: a position in order[] */
     _Atomic bool cancelled;
     _Atomic bool cut;              /* a step was settled as cancelled */
     _Atomic uint32_t n_delayed;    /* steps in the runtime's timer heap */
     _Atomic uint32_t holders;      /* threads that may touch it after done */
 
-    /* Runtime queue of instances with ready steps; under rt->mu. */
+    /* Runtime queue of instances with work to share; under rt->mu, but
+     * in_rq may be peeked by a thread that knows nothing sets it. */
     aj_instance *rq_next;
     aj_instance *rq_prev;
-    bool in_rq;
+    int64_t visible_ns;            /* workers may take it from then on */
+    _Atomic bool in_rq;
 };
 
 struct aj_runtime {
     pthread_mutex_t mu;
     pthread_cond_t work_cv;        /* parked workers; monotonic clock */
-    pthread_cond_t idle_cv;        /* aj_runtime_free waiting for n_live 0 */
-    aj_instance *rq_head;          /* instances with ready steps; under mu */
+    aj_instance *rq_head;          /* instances with work to share; under mu */
     aj_instance *rq_tail;
-    aj__step *timers;              /* pairing heap by due_ns; under mu */
+    aj__timer *timers;             /* pairing heap by due_ns; under mu */
     unsigned n_parked;             /* under mu */
-    unsigned long n_live;          /* instances started and not final; under mu */
-    bool freeing;                  /* under mu */
+    bool sentinel;                 /* a parked worker polls the queue; under mu */
     bool stopping;                 /* under mu */
+    int64_t last_start_ns;         /* latest instance start; under mu */
     aj_observer obs;
     bool has_obs;
     unsigned n_workers;
     unsigned n_started;            /* threads created */
-    _Atomic unsigned n_spinning;   /* workers looking for work before parking */
-    _Atomic uint32_t n_rq;         /* instances in the queue (peeked unlocked) */
+
+    /* Peeked by spinning workers without the lock. */
+    _Alignas(AJ__CACHE_LINE) _Atomic unsigned n_spinning;
+    _Atomic int64_t rq_visible_ns; /* when the queue's head may be taken;
+                                      INT64_MAX: empty */
     _Atomic int64_t next_due;      /* earliest timer, INT64_MAX: none */
+    _Atomic unsigned long n_live;  /* instances started and not final */
     pthread_t threads[];           /* n_workers */
 };
 
@@ -179,35 +229,50 @@ int aj__inst_init_steps(aj_instance *inst);
 void aj__inst_snap(const aj_instance *inst, uint32_t i, aj__snap *out);
 /* Every record, in one aj__alloc'd array (aj__free it); NULL: no memory. */
 aj__snap *aj__inst_snap_all(const aj_instance *inst);
-/* The caller owns s and starts attempt number s->attempts + 1. */
-uint32_t aj__inst_begin_attempt(aj__step *s, int64_t now_ns);
 /* Records a failed attempt that will be retried. */
 void aj__inst_note_retry(aj__step *s, int err, aj_fail_kind kind);
-/* Final transition of s (owned by the caller): records it, claims the root
- * cause, tells the observers, resolves the successors. Returns the steps
- * that became runnable (linked by next), which the caller now owns. */
-aj__step *aj__inst_finish(aj__step *s, aj_step_state state, aj_fail_kind kind,
-                          int err, const char *message, int64_t end_ns);
+/* Final transition of s (owned by r's thread): records it, claims the root
+ * cause, tells the observers, resolves the successors. Those that became
+ * runnable go on r's stack, which now owns them. */
+void aj__inst_finish(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind kind,
+                     int err, const char *message, int64_t end_ns);
+/* Counts the settled steps on work (linked by next) as final and releases
+ * their successors, which may settle more. */
+void aj__inst_settle_all(aj__runner *r, aj__step *work);
+/* Adds every arrival r holds back; what they make runnable goes on r's
+ * stack. */
+void aj__inst_flush_held(aj__runner *r);
+/* Whether s is a predecessor of t (through s's first few edges). */
+bool aj__inst_leads_to(const aj_instance *inst, const aj__step *s, const aj__step *t);
 bool aj__inst_done(const aj_instance *inst);
+/* The retry policy of step i in this instance. */
+const aj_retry_policy *aj__inst_retry(const aj_instance *inst, uint32_t i);
 /* Frees the outputs of completed steps that were not taken. */
 void aj__inst_free_outputs(aj_instance *inst);
 
 /* exec.c: running steps. */
-/* Runs s, owned and runnable, then the steps it makes runnable, keeping one
- * as its continuation and handing the others to the scheduler. */
-void aj__exec_run(aj_instance *inst, aj__step *s);
+void aj__runner_init(aj__runner *r, aj_instance *inst);
+/* Runs every step r owns or can get of its instance (its stack, claimed
+ * roots, the shared list, new roots), then counts what it settled. After
+ * it returns, r owns nothing, and the instance may be done: only a holder
+ * or the instance's owner may touch it then. */
+void aj__exec_drain(aj__runner *r);
 /* Sequential mode: every step on this thread, in def->order. */
 void aj__exec_sequential(aj_instance *inst);
 /* Observer events. */
 enum { AJ__EV_START, AJ__EV_RETRY, AJ__EV_FINISH };
 void aj__emit_finish(aj__step *s, aj_step_state state, int err,
                      const char *message, int64_t end_ns);
-/* Settles s (owned) as cancelled, keeping the code of its last attempt. */
-aj__step *aj__exec_cancel_step(aj__step *s, int64_t now_ns);
+/* Settles s (owned by r's thread) as cancelled, keeping the code of its
+ * last attempt. */
+void aj__exec_cancel_step(aj__runner *r, aj__step *s, int64_t now_ns);
 
-/* sched.c: ready lists, the runtime queue, timers, waiting, waking. */
+/* sched.c: shared work, the runtime queue, timers, waiting, waking. */
 void aj__sched_start(aj_instance *inst);
-void aj__sched_ready(aj_instance *inst, aj__step *list);
+/* Claims the next run of roots for r; false when none are left. */
+bool aj__sched_claim_roots(aj__runner *r);
+/* Hands part of r's stack to other threads if it has waited long. */
+void aj__sched_offer(aj__runner *r);
 aj__step *aj__sched_pop(aj_instance *inst);
 /* Puts s in the timer heap until due_ns. False when the instance was
  * cancelled: the caller still owns s. */
@@ -220,21 +285,34 @@ int aj__sched_wait(aj_instance *inst, int64_t deadline_ns);
 /* Before freeing: waits until no other thread may still touch it. */
 void aj__sched_release(aj_instance *inst);
 /* For the workers (pool.c), with rt->mu held. */
-aj_instance *aj__sched_rq_pop(aj_runtime *rt);
+aj_instance *aj__sched_rq_pop(aj_runtime *rt, int64_t now_ns);
 aj__step *aj__sched_timer_pop(aj_runtime *rt, int64_t now_ns);
 void aj__sched_wake_locked(aj_runtime *rt);
 void aj__sched_unhold(aj_instance *inst);
 
 /* timer.c: an intrusive pairing heap ordered by due_ns. */
-void aj__timer_insert(aj__step **root, aj__step *s);
-aj__step *aj__timer_pop(aj__step **root);
-void aj__timer_remove(aj__step **root, aj__step *s);
+void aj__timer_insert(aj__timer **root, aj__timer *t);
+aj__timer *aj__timer_pop(aj__timer **root);
+void aj__timer_remove(aj__timer **root, aj__timer *t);
+
+/* A pause inside a spin loop: lets the other hyperthread run, saves power. */
+static inline void aj__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 /* pool.c */
 aj_runtime *aj__runtime_default(void);
 /* pthread setup that cannot fail short of a broken system: aborts if it does. */
 void aj__mutex_init(pthread_mutex_t *mu);
 void aj__cond_init(pthread_cond_t *cv);  /* times out on CLOCK_MONOTONIC */
+
+/* clock.c: CLOCK_REALTIME - CLOCK_MONOTONIC, as of the latest anchor. */
+int64_t aj__wall_offset_ns(void);
 
 /* fmt.c: times and durations for the pictures. */
 #define AJ__FMT_MAX 48

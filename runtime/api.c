@@ -9,7 +9,7 @@
 
 /* Where each part of an instance lies in its one allocation. */
 typedef struct layout {
-    size_t steps, overrides, inputs, outputs, total, align;
+    size_t steps, timers, overrides, inputs, outputs, total, align;
 } layout;
 
 static bool pow2(size_t a)
@@ -37,8 +37,8 @@ static int plan(const aj_job_def *def, size_t n_overrides, layout *l)
 
     if (!pow2(in_align) || !pow2(out_align))
         return AJ_EINVAL;
-    if ((uint64_t)def->n_steps * sizeof(aj__step) > SIZE_MAX ||
-        n_overrides > SIZE_MAX / sizeof(aj_retry_policy))
+    if ((uint64_t)def->n_steps * (sizeof(aj__step) + sizeof(aj__timer)) > SIZE_MAX ||
+        n_overrides > SIZE_MAX / sizeof(aj__override))
         return AJ_ENOMEM;
     l->align = AJ__CACHE_LINE;
     if (in_align > l->align)
@@ -46,7 +46,8 @@ static int plan(const aj_job_def *def, size_t n_overrides, layout *l)
     if (out_align > l->align)
         l->align = out_align;
     if (!place(&end, def->n_steps * sizeof(aj__step), AJ__CACHE_LINE, &l->steps) ||
-        !place(&end, n_overrides * sizeof(aj_retry_policy), _Alignof(aj_retry_policy),
+        !place(&end, def->n_steps * sizeof(aj__timer), _Alignof(aj__timer), &l->timers) ||
+        !place(&end, n_overrides * sizeof(aj__override), _Alignof(aj__override),
                &l->overrides) ||
         !place(&end, def->inputs_size, in_align, &l->inputs) ||
         !place(&end, def->outputs_size, out_align, &l->outputs))
@@ -75,7 +76,7 @@ static int check_args(const aj_job_def *def, const void *inputs, const aj_start_
     return AJ_OK;
 }
 
-static void apply_opts(aj_instance *inst, const aj_start_opts *o, aj_retry_policy *copies)
+static void apply_opts(aj_instance *inst, const aj_start_opts *o, aj__override *copies)
 {
     if (o != NULL && o->instance_id != NULL)
         strcpy(inst->id, o->instance_id);
@@ -91,10 +92,11 @@ static void apply_opts(aj_instance *inst, const aj_start_opts *o, aj_retry_polic
         inst->has_obs = true;
     }
     for (size_t k = 0; k < o->n_retry_overrides; k++) {
-        int32_t i = aj_job_def_find_step(inst->def, o->retry_overrides[k].step);
-        copies[k] = o->retry_overrides[k].policy;
-        inst->steps[i].retry = &copies[k];
+        copies[k].index = (uint32_t)aj_job_def_find_step(inst->def, o->retry_overrides[k].step);
+        copies[k].policy = o->retry_overrides[k].policy;
     }
+    inst->overrides = copies;
+    inst->n_overrides = (uint32_t)o->n_retry_overrides;
 }
 
 /* The one allocation, laid out and filled; NULL with *rc on failure. */
@@ -116,6 +118,7 @@ static aj_instance *create(const aj_job_def *def, const void *inputs,
     memset(inst, 0, sizeof *inst);
     inst->def = def;
     inst->steps = (aj__step *)(base + l.steps);
+    inst->timers = (aj__timer *)(base + l.timers);
     inst->inputs = base + l.inputs;
     inst->outputs = base + l.outputs;
     atomic_init(&inst->root, -1);
@@ -126,7 +129,7 @@ static aj_instance *create(const aj_job_def *def, const void *inputs,
         aj__free(base);
         return NULL;
     }
-    apply_opts(inst, opts, (aj_retry_policy *)(base + l.overrides));
+    apply_opts(inst, opts, (aj__override *)(base + l.overrides));
     return inst;
 }
 
@@ -150,12 +153,16 @@ int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
     }
     inst->rt = rt;
     inst->rt_obs = rt != NULL && rt->has_obs ? &rt->obs : NULL;
+    inst->observed = inst->rt_obs != NULL || inst->has_obs;
     aj__mutex_init(&inst->mu);
     aj__cond_init(&inst->cv);
     inst->start_ns = aj_now_ns();
-    inst->start_wall_ns = aj_wall_now_ns();
-    if (inst->sequential)
+    inst->start_wall_ns = inst->start_ns + aj__wall_offset_ns();
+    if (inst->sequential) {
+        /* Steps run in order[], not from the roots' cursor. */
+        atomic_store_explicit(&inst->next_root, def->n_roots, memory_order_relaxed);
         aj__exec_sequential(inst);
+    }
     else
         aj__sched_start(inst);
     *out = inst;

@@ -1,18 +1,15 @@
 /*
- * exec.c: running steps. One attempt calls the step's generated wrapper
- * with an aj_ctx on this thread's stack, judges the result (deadline,
- * permanent mark, retry policy) and either settles the step through
- * instance.c, runs it again, or parks it in the timer queue. A thread that
- * finishes a step goes on with one of the steps that made runnable (its
- * continuation) and hands the others to the scheduler, so a chain runs on
- * one thread without touching any queue.
+ * exec.c: running steps. A runner is one thread working on one instance.
+ * It runs the step it made runnable last (so a chain runs on one thread
+ * without touching any queue), then the rest of what it owns, then a run
+ * of roots it claims, then a step from the instance's shared list. One
+ * attempt calls the step's generated wrapper with an aj_ctx on this
+ * thread's stack, judges the result (deadline, permanent mark, retry
+ * policy) and either settles the step through instance.c, runs it again,
+ * or parks it in the timer heap. The clock is read once per step: the end
+ * of one step is the start of the next.
  */
-#include "aj_internal.h"
-
-static bool observed(const aj_instance *inst)
-{
-    return inst->rt_obs != NULL || inst->has_obs;
-}
+#include "step.h"
 
 static void emit(const aj_instance *inst, int which, const aj_step_event *ev)
 {
@@ -53,8 +50,6 @@ void aj__emit_finish(aj__step *s, aj_step_state state, int err, const char *mess
     aj_step_event ev;
     int64_t start;
 
-    if (!observed(s->inst))
-        return;
     event_init(&ev, s, atomic_load_explicit(&s->attempts, memory_order_relaxed));
     start = atomic_load_explicit(&s->start_ns, memory_order_relaxed);
     ev.state = state;
@@ -68,8 +63,6 @@ static void emit_attempt(aj_ctx *ctx, int which, int err, int64_t delay_ns)
 {
     aj_step_event ev;
 
-    if (!observed(ctx->inst))
-        return;
     event_init(&ev, ctx->step, ctx->attempt);
     ev.err = err;
     ev.delay_ns = delay_ns;
@@ -87,8 +80,9 @@ static void ctx_open(aj_ctx *ctx, aj_instance *inst, aj__step *s, int64_t now_ns
     ctx->permanent = false;
     ctx->message[0] = '\0';
     ctx->deadline_ns = timeout > 0 ? aj__add_sat(now_ns, timeout) : INT64_MAX;
-    ctx->attempt = aj__inst_begin_attempt(s, now_ns);
-    emit_attempt(ctx, AJ__EV_START, 0, 0);
+    ctx->attempt = aj__rec_attempt(s, now_ns);
+    if (inst->observed)
+        emit_attempt(ctx, AJ__EV_START, 0, 0);
 }
 
 /* A step that returns after its deadline failed by timing out: with its own
@@ -103,79 +97,176 @@ static aj_fail_kind judge(const aj_ctx *ctx, int *rc, int64_t end_ns)
     return *rc != 0 ? AJ_FAIL_ERROR : AJ_FAIL_NONE;
 }
 
-aj__step *aj__exec_cancel_step(aj__step *s, int64_t now_ns)
+void aj__exec_cancel_step(aj__runner *r, aj__step *s, int64_t now_ns)
 {
     bool started = atomic_load_explicit(&s->attempts, memory_order_relaxed) > 0;
     int err = atomic_load_explicit(&s->err, memory_order_relaxed);
 
-    return aj__inst_finish(s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, err, NULL,
-                           started ? now_ns : 0);
+    aj__inst_finish(r, s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, err, NULL,
+                    started ? now_ns : 0);
 }
 
-/* Runs s until it is final or parked in the timer queue. Returns the steps
- * its end made runnable. *now_ns is the latest clock reading. */
-static aj__step *run_step(aj_instance *inst, aj__step *s, int64_t *now_ns)
+/* A step that returned 0 after its deadline failed, but it did store an
+ * output: free it now, or a retry overwrites it and a final failure never
+ * frees it. */
+static void discard_output(aj_instance *inst, const aj_step_def *sd)
 {
+    if (sd->free_output != NULL && sd->output_type != NULL)
+        sd->free_output((char *)inst->outputs + sd->output_offset);
+}
+
+/* After a failed attempt to be retried in delay ns: true to run it again
+ * on this thread now; false when it waits in the timer heap, or was
+ * settled as cancelled meanwhile. */
+static bool wait_out(aj__runner *r, aj__step *s, int64_t delay)
+{
+    aj_instance *inst = r->inst;
+
+    if (delay == 0)
+        return true;
+    if (inst->sequential) {
+        if (aj__sched_sleep(inst, aj__add_sat(r->now_ns, delay))) {
+            aj__exec_cancel_step(r, s, aj_now_ns());
+            return false;
+        }
+        r->now_ns = aj_now_ns();
+        return true;
+    }
+    if (aj__sched_delay(inst, s, aj__add_sat(r->now_ns, delay)))
+        return false;
+    aj__exec_cancel_step(r, s, r->now_ns);
+    return false;
+}
+
+/* s completed at end_ns: how most steps end, all inline. */
+static void complete(aj__runner *r, aj__step *s, int64_t end_ns)
+{
+    aj__step *work = NULL;
+
+    aj__rec_final(s, AJ_STEP_COMPLETED, AJ_FAIL_NONE, 0, end_ns);
+    if (r->inst->observed)
+        aj__emit_finish(s, AJ_STEP_COMPLETED, 0, NULL, end_ns);
+    r->n_final++;
+    aj__step_release(r, s, false, &work);
+    if (work != NULL)
+        aj__inst_settle_all(r, work);
+}
+
+/* Runs s until it is final or parked in the timer heap. */
+static void run_step(aj__runner *r, aj__step *s)
+{
+    aj_instance *inst = r->inst;
     const aj_step_def *sd = &inst->def->steps[s->index];
 
     for (;;) {
         aj_ctx ctx;
-        int64_t delay;
-        int rc;
+        int64_t delay, start = r->now_ns;
+        int rc, returned;
         aj_fail_kind kind;
 
-        ctx_open(&ctx, inst, s, *now_ns);
-        rc = sd->run(&ctx, inst->inputs, inst->outputs);
-        *now_ns = aj_now_ns();
-        kind = judge(&ctx, &rc, *now_ns);
-        if (rc == 0)
-            return aj__inst_finish(s, AJ_STEP_COMPLETED, AJ_FAIL_NONE, 0, NULL, *now_ns);
-        if (ctx.permanent || atomic_load(&inst->cancelled) ||
-            !aj__retry_next(s->retry, &ctx, rc, ctx.attempt - 1, &delay))
-            return aj__inst_finish(s, AJ_STEP_FAILED, kind, rc, ctx.message, *now_ns);
-        aj__inst_note_retry(s, rc, kind);
-        emit_attempt(&ctx, AJ__EV_RETRY, rc, delay);
-        if (delay == 0)
-            continue;
-        if (inst->sequential) {
-            if (aj__sched_sleep(inst, aj__add_sat(*now_ns, delay)))
-                return aj__exec_cancel_step(s, aj_now_ns());
-            *now_ns = aj_now_ns();
-            continue;
+        ctx_open(&ctx, inst, s, start);
+        returned = sd->run(&ctx, inst->inputs, inst->outputs);
+        r->now_ns = aj_now_ns();
+        r->step_ns = r->now_ns - start;
+        rc = returned;
+        kind = judge(&ctx, &rc, r->now_ns);
+        if (returned == 0 && rc != 0)
+            discard_output(inst, sd);
+        if (rc == 0) {
+            complete(r, s, r->now_ns);
+            return;
         }
-        if (aj__sched_delay(inst, s, aj__add_sat(*now_ns, delay)))
-            return NULL;
-        return aj__exec_cancel_step(s, *now_ns);
+        if (ctx.permanent || atomic_load(&inst->cancelled) ||
+            !aj__retry_next(aj__inst_retry(inst, s->index), &ctx, rc, ctx.attempt - 1, &delay)) {
+            aj__inst_finish(r, s, AJ_STEP_FAILED, kind, rc, ctx.message, r->now_ns);
+            return;
+        }
+        aj__inst_note_retry(s, rc, kind);
+        if (inst->observed)
+            emit_attempt(&ctx, AJ__EV_RETRY, rc, delay);
+        if (!wait_out(r, s, delay))
+            return;
     }
 }
 
-void aj__exec_run(aj_instance *inst, aj__step *s)
+void aj__runner_init(aj__runner *r, aj_instance *inst)
 {
-    int64_t now = aj_now_ns();
+    *r = (aj__runner){ .inst = inst, .now_ns = aj_now_ns(), .step_ns = -1 };
+}
 
-    while (s != NULL) {
-        aj__step *ready, *rest;
-        if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed))
-            ready = aj__exec_cancel_step(s, now);
-        else
-            ready = run_step(inst, s, &now);
-        /* Nothing may touch inst once it is done: only a non-empty ready
-         * list (steps not final) proves it is not. */
-        if (ready == NULL)
-            return;
-        rest = ready->next;
-        ready->next = NULL;
-        if (rest != NULL)
-            aj__sched_ready(inst, rest);
-        s = ready;
+/* The next step r owns: the one it made runnable last, then its roots. */
+static aj__step *owned(aj__runner *r)
+{
+    aj__step *s = r->stack;
+
+    if (s != NULL) {
+        r->stack = s->next;
+        r->n_stack--;
+        return s;
     }
+    if (r->root < r->root_end)
+        return &r->inst->steps[r->inst->def->order[r->root++]];
+    return NULL;
+}
+
+/* Something to run: owned, else shared, else new roots, else what the
+ * arrivals held back release. NULL: nothing this thread can get now. */
+static aj__step *next_step(aj__runner *r)
+{
+    aj__step *s;
+
+    for (;;) {
+        if ((s = owned(r)) != NULL || (s = aj__sched_pop(r->inst)) != NULL)
+            return s;
+        if (aj__sched_claim_roots(r))
+            continue;
+        if (r->held == NULL)
+            return NULL;
+        aj__inst_flush_held(r);
+    }
+}
+
+/* Adds what r settled to n_final: the last touch of the instance. */
+static void count_final(aj__runner *r)
+{
+    aj_instance *inst = r->inst;
+    uint32_t n = r->n_final;
+
+    if (n == 0)
+        return;
+    r->n_final = 0;
+    /* Once n_final reaches n_steps the owner may free the instance. seq_cst:
+     * pairs with a waiter's n_waiting (sched.c) without a lock. */
+    if (atomic_fetch_add_explicit(&inst->n_final, n, memory_order_seq_cst) + n ==
+        inst->def->n_steps)
+        aj__sched_done(inst);
+}
+
+void aj__exec_drain(aj__runner *r)
+{
+    aj_instance *inst = r->inst;
+    aj__step *s;
+
+    while ((s = next_step(r)) != NULL) {
+        /* Held arrivals wait only while the next step leads there too. */
+        if (r->held != NULL && !aj__inst_leads_to(inst, s, r->held))
+            aj__inst_flush_held(r);
+        if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed))
+            aj__exec_cancel_step(r, s, r->now_ns);
+        else
+            run_step(r, s);
+        if (r->n_stack > 1 && r->now_ns - r->stack_since_ns >= AJ__SHARE_NS)
+            aj__sched_offer(r);
+    }
+    count_final(r);
 }
 
 void aj__exec_sequential(aj_instance *inst)
 {
     const aj_job_def *def = inst->def;
-    int64_t now = aj_now_ns();
+    aj__runner r;
 
+    aj__runner_init(&r, inst);
     for (uint32_t k = 0; k < def->n_steps; k++) {
         aj__step *s = &inst->steps[def->order[k]];
         /* Steps already settled by propagation are final; the others are
@@ -183,8 +274,14 @@ void aj__exec_sequential(aj_instance *inst)
         if (atomic_load_explicit(&s->state, memory_order_relaxed) != AJ_STEP_PENDING)
             continue;
         if (atomic_load(&inst->cancelled))
-            aj__exec_cancel_step(s, now);
+            aj__exec_cancel_step(&r, s, r.now_ns);
         else
-            run_step(inst, s, &now);
+            run_step(&r, s);
+        /* What became runnable runs in its turn; what was skipped is
+         * settled before it. */
+        aj__inst_flush_held(&r);
+        r.stack = NULL;
+        r.n_stack = 0;
+        count_final(&r);
     }
 }

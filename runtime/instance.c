@@ -6,54 +6,37 @@
  *
  * DESIGN
  * A step is owned by one thread at a time, which alone writes its record:
- * the thread whose decrement of the step's pending counter reached zero,
- * then whoever takes it from a ready list or the timer heap. Counters are
- * decremented with acq_rel, so a step that becomes runnable sees every
- * output its predecessors wrote. A predecessor that did not complete first
- * sets the successor's doomed flag; the thread that reaches zero then skips
+ * the thread whose arrival completed the step's count of predecessors,
+ * then whoever takes it from a shared list, the roots or the timer heap.
+ * A step with one predecessor needs no count: its predecessor's finisher
+ * owns it at once. Other counts go up with acq_rel, so a step that becomes
+ * runnable sees every output its predecessors wrote. A thread may hold
+ * back its arrivals at one successor while the step it runs next also
+ * leads there (a join after many roots costs one add per run of roots,
+ * not one per root); the successor cannot become runnable before that
+ * step ends anyway. A predecessor that did not complete first sets the
+ * successor's doomed flag; the thread that completes the count then skips
  * it (or cancels it if the instance is cancelled) instead of running it,
  * and goes on through its successors with an explicit list, no recursion.
- * Each step counts itself in n_final once it is final; the count reaching
- * n_steps is the instance's end, and after adding to it a thread touches
- * the instance no more (sched.c's holders cover the last notifications).
- * The first step to fail claims the root cause by CAS on root, writes the
- * cause, then publishes it with a release store of failed.
+ * Final steps are counted by the runner that settled them and added to
+ * n_final in one go when it stops; the sum reaching n_steps is the
+ * instance's end, and after adding to it a thread touches the instance no
+ * more (sched.c's holders cover the last notifications). The first step to
+ * fail claims the root cause by CAS on root, writes the cause, then
+ * publishes it with a release store of failed.
  */
-#include "aj_internal.h"
+#include "step.h"
 
 #include <sched.h>
 #include <string.h>
 
-/* Seqlock writer: the owner brackets every change of a record. */
-static void rec_begin(aj__step *s)
-{
-    uint32_t q = atomic_load_explicit(&s->seq, memory_order_relaxed);
+#define SET(field, v) AJ__SET(s, field, v)
+#define GET(field) AJ__GET(s, field)
+#define TAKE(field) atomic_load_explicit(&s->field, memory_order_acquire)
+#define SETP(place, v) atomic_store_explicit(&(place), (v), memory_order_relaxed)
+#define GETP(place) atomic_load_explicit(&(place), memory_order_relaxed)
 
-    atomic_store_explicit(&s->seq, q + 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-}
-
-static void rec_end(aj__step *s)
-{
-    uint32_t q = atomic_load_explicit(&s->seq, memory_order_relaxed);
-
-    atomic_store_explicit(&s->seq, q + 1, memory_order_release);
-}
-
-#define SET(field, v) atomic_store_explicit(&s->field, (v), memory_order_relaxed)
-#define GET(field) atomic_load_explicit(&s->field, memory_order_relaxed)
-
-static void init_record(aj_instance *inst, uint32_t i)
-{
-    aj__step *s = &inst->steps[i];
-
-    memset(s, 0, sizeof *s);
-    atomic_init(&s->state, AJ_STEP_PENDING);
-    s->index = i;
-    s->pos = UINT32_MAX;
-    s->inst = inst;
-    s->retry = inst->def->steps[i].retry;
-}
+_Static_assert(sizeof(aj__step) == AJ__CACHE_LINE, "a step record is one cache line");
 
 /* Every step has a run function, a slot inside the outputs block and an
  * out-edge run inside the edge table that starts from it. */
@@ -76,46 +59,57 @@ static bool steps_valid(const aj_job_def *def)
 
 /* order[] is a permutation whose first n_roots entries are the steps with
  * no predecessors; every edge goes forward in it (so there is no cycle);
- * the counted predecessors match n_preds. */
-static bool graph_valid(aj_instance *inst)
+ * the counted predecessors match n_preds. The records serve as scratch
+ * (arrived: 1 + position in order[], seq: predecessors counted). */
+static bool graph_valid(const aj_job_def *def, aj__step *st)
 {
-    const aj_job_def *def = inst->def;
-    aj__step *st = inst->steps;
-
     for (uint32_t k = 0; k < def->n_steps; k++) {
         uint32_t o = def->order[k];
-        if (o >= def->n_steps || st[o].pos != UINT32_MAX)
+        if (o >= def->n_steps || GETP(st[o].arrived) != 0)
             return false;
-        st[o].pos = k;
+        SETP(st[o].arrived, k + 1);
     }
     for (uint32_t e = 0; e < def->n_edges; e++) {
         const aj_edge_def *ed = &def->edges[e];
         if (ed->from >= def->n_steps || ed->to >= def->n_steps || ed->kind == 0 ||
-            st[ed->from].pos >= st[ed->to].pos)
+            GETP(st[ed->from].arrived) >= GETP(st[ed->to].arrived))
             return false;
-        atomic_fetch_add_explicit(&st[ed->to].pending, 1, memory_order_relaxed);
+        SETP(st[ed->to].seq, GETP(st[ed->to].seq) + 1);
     }
     for (uint32_t k = 0; k < def->n_steps; k++) {
-        aj__step *s = &st[def->order[k]];
-        uint32_t n = GET(pending);
-        if (n != def->steps[s->index].n_preds || (k < def->n_roots) != (n == 0))
+        uint32_t i = def->order[k], n = GETP(st[i].seq);
+        if (n != def->steps[i].n_preds || (k < def->n_roots) != (n == 0))
             return false;
     }
     return def->n_roots <= def->n_steps;
 }
 
-int aj__inst_init_steps(aj_instance *inst)
+/* Checks the tables: the records serve as scratch. */
+static int check_tables(const aj_job_def *def, aj__step *st)
 {
-    const aj_job_def *def = inst->def;
-
-    for (uint32_t i = 0; i < def->n_steps; i++)
-        init_record(inst, i);
     if (def->n_steps > 0 && (def->steps == NULL || def->order == NULL))
         return AJ_EINVAL;
     if (def->n_edges > 0 && def->edges == NULL)
         return AJ_EINVAL;
-    if (!steps_valid(def) || !graph_valid(inst))
+    memset(st, 0, def->n_steps * sizeof *st);
+    if (!steps_valid(def) || !graph_valid(def, st))
         return AJ_EINVAL;
+    return AJ_OK;
+}
+
+int aj__inst_init_steps(aj_instance *inst)
+{
+    const aj_job_def *def = inst->def;
+    aj__step *st = inst->steps;
+    int rc = check_tables(def, st);
+
+    if (rc != AJ_OK)
+        return rc;
+    memset(st, 0, def->n_steps * sizeof *st);
+    for (uint32_t i = 0; i < def->n_steps; i++) {
+        st[i].inst = inst;
+        st[i].index = i;
+    }
     return AJ_OK;
 }
 
@@ -126,13 +120,14 @@ void aj__inst_snap(const aj_instance *inst, uint32_t i, aj__snap *out)
     for (unsigned spins = 0;; spins++) {
         uint32_t q = atomic_load_explicit(&s->seq, memory_order_acquire);
         if ((q & 1) == 0) {
-            out->state = (aj_step_state)GET(state);
-            out->kind = (aj_fail_kind)GET(kind);
-            out->err = GET(err);
-            out->attempts = GET(attempts);
-            out->start_ns = GET(start_ns);
-            out->end_ns = GET(end_ns);
-            atomic_thread_fence(memory_order_acquire);
+            /* Acquire loads: the second read of seq comes after them, and
+             * sees the writer's odd value if any of them saw its stores. */
+            out->state = (aj_step_state)TAKE(state);
+            out->kind = (aj_fail_kind)TAKE(kind);
+            out->err = TAKE(err);
+            out->attempts = TAKE(attempts);
+            out->start_ns = TAKE(start_ns);
+            out->end_ns = TAKE(end_ns);
             if (atomic_load_explicit(&s->seq, memory_order_relaxed) == q)
                 return;
         }
@@ -152,25 +147,13 @@ aj__snap *aj__inst_snap_all(const aj_instance *inst)
     return all;
 }
 
-uint32_t aj__inst_begin_attempt(aj__step *s, int64_t now_ns)
-{
-    uint32_t attempt = GET(attempts) + 1;
-
-    rec_begin(s);
-    SET(attempts, attempt);
-    SET(state, AJ_STEP_RUNNING);
-    if (attempt == 1)
-        SET(start_ns, now_ns);
-    rec_end(s);
-    return attempt;
-}
-
 void aj__inst_note_retry(aj__step *s, int err, aj_fail_kind kind)
 {
-    rec_begin(s);
-    SET(err, err);
-    SET(kind, kind);
-    rec_end(s);
+    uint32_t q = aj__rec_begin(s);
+
+    AJ__PUT(s, err, err);
+    AJ__PUT(s, kind, kind);
+    aj__rec_end(s, q);
 }
 
 static void claim_root(aj_instance *inst, aj__step *s, int err, aj_fail_kind kind,
@@ -193,76 +176,85 @@ static void claim_root(aj_instance *inst, aj__step *s, int err, aj_fail_kind kin
 static void settle(aj__step *s, aj_step_state state, aj_fail_kind kind, int err,
                    const char *message, int64_t end_ns)
 {
-    rec_begin(s);
-    SET(state, state);
-    SET(kind, kind);
-    SET(err, err);
-    SET(end_ns, end_ns);
-    rec_end(s);
+    aj__rec_final(s, state, kind, err, end_ns);
     if (state == AJ_STEP_FAILED)
         claim_root(s->inst, s, err, kind, message);
     else if (state == AJ_STEP_CANCELLED)
         atomic_store_explicit(&s->inst->cut, true, memory_order_relaxed);
-    aj__emit_finish(s, state, err, message, end_ns);
+    if (s->inst->observed)
+        aj__emit_finish(s, state, err, message, end_ns);
 }
 
-/* Releases s's successors. Those that can no longer run are settled here
- * and pushed on *work; those that can are appended to the ready list. */
-static void resolve_succs(aj__step *s, aj__step **work, aj__step **ready,
-                          aj__step **ready_tail)
+void aj__inst_settle_unrunnable(aj__step *s, aj__step **work)
 {
-    aj_instance *inst = s->inst;
-    const aj_job_def *def = inst->def;
-    const aj_step_def *sd = &def->steps[s->index];
-    uint32_t st = GET(state);
-    bool doom = st == AJ_STEP_FAILED || st == AJ_STEP_SKIPPED;
-
-    for (uint32_t j = 0; j < sd->n_succs; j++) {
-        aj__step *t = &inst->steps[def->edges[sd->first_edge + j].to];
-        if (doom)
-            atomic_store_explicit(&t->doomed, 1, memory_order_relaxed);
-        if (atomic_fetch_sub_explicit(&t->pending, 1, memory_order_acq_rel) != 1)
-            continue;
-        if (atomic_load_explicit(&t->doomed, memory_order_relaxed)) {
-            settle(t, AJ_STEP_SKIPPED, AJ_FAIL_NONE, 0, NULL, 0);
-        } else if (atomic_load(&inst->cancelled)) {
-            settle(t, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, 0, NULL, 0);
-        } else {
-            t->next = NULL;
-            if (*ready_tail != NULL)
-                (*ready_tail)->next = t;
-            else
-                *ready = t;
-            *ready_tail = t;
-            continue;
-        }
-        t->next = *work;
-        *work = t;
-    }
+    if (GET(doomed))
+        settle(s, AJ_STEP_SKIPPED, AJ_FAIL_NONE, 0, NULL, 0);
+    else
+        settle(s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, 0, NULL, 0);
+    s->next = *work;
+    *work = s;
 }
 
-aj__step *aj__inst_finish(aj__step *s, aj_step_state state, aj_fail_kind kind,
-                          int err, const char *message, int64_t end_ns)
+void aj__inst_flush_one(aj__runner *r, aj__step **work)
 {
-    aj_instance *inst = s->inst;
-    aj__step *work = s, *ready = NULL, *ready_tail = NULL;
-    uint32_t n_done = 0, n_steps = inst->def->n_steps;
+    aj__step *t = r->held;
+    uint32_t n = r->n_held;
 
-    settle(s, state, kind, err, message, end_ns);
-    s->next = NULL;
+    r->held = NULL;
+    r->n_held = 0;
+    if (atomic_fetch_add_explicit(&t->arrived, n, memory_order_acq_rel) + n ==
+        r->inst->def->steps[t->index].n_preds)
+        aj__step_runnable(r, t, work);
+}
+
+void aj__inst_settle_all(aj__runner *r, aj__step *work)
+{
     while (work != NULL) {
         aj__step *w = work;
+        uint32_t st = AJ__GET(w, state);
         work = w->next;
-        n_done++;
-        resolve_succs(w, &work, &ready, &ready_tail);
+        r->n_final++;
+        aj__step_release(r, w, st == AJ_STEP_FAILED || st == AJ_STEP_SKIPPED, &work);
     }
-    /* The last touch of the steps above: once n_final reaches n_steps the
-     * owner may free the instance. */
-    /* seq_cst: pairs with a waiter's n_waiting (sched.c) without a lock. */
-    if (atomic_fetch_add_explicit(&inst->n_final, n_done, memory_order_seq_cst) + n_done ==
-        n_steps)
-        aj__sched_done(inst);
-    return ready;
+}
+
+void aj__inst_finish(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind kind,
+                     int err, const char *message, int64_t end_ns)
+{
+    settle(s, state, kind, err, message, end_ns);
+    s->next = NULL;
+    aj__inst_settle_all(r, s);
+}
+
+void aj__inst_flush_held(aj__runner *r)
+{
+    /* Settling what the arrivals release may hold back new ones. */
+    while (r->held != NULL) {
+        aj__step *work = NULL;
+        aj__inst_flush_one(r, &work);
+        aj__inst_settle_all(r, work);
+    }
+}
+
+bool aj__inst_leads_to(const aj_instance *inst, const aj__step *s, const aj__step *t)
+{
+    const aj_job_def *def = inst->def;
+    const aj_step_def *sd = &def->steps[s->index];
+    uint32_t n = sd->n_succs < 8 ? sd->n_succs : 8;
+
+    for (uint32_t j = 0; j < n; j++)
+        if (def->edges[sd->first_edge + j].to == t->index)
+            return true;
+    return false;
+}
+
+const aj_retry_policy *aj__inst_retry(const aj_instance *inst, uint32_t i)
+{
+    /* The last override of a step wins, as the options list them. */
+    for (uint32_t k = inst->n_overrides; k-- > 0;)
+        if (inst->overrides[k].index == i)
+            return &inst->overrides[k].policy;
+    return inst->def->steps[i].retry;
 }
 
 bool aj__inst_done(const aj_instance *inst)

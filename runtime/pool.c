@@ -1,21 +1,25 @@
 /*
  * pool.c: the runtime's worker threads, and the process-wide default
  * runtime. A worker only moves between three things: a due timer (it runs
- * that step), an instance in the runtime queue (it runs that instance's
- * ready steps until there are none), and rest. What a step does and what
- * follows it is decided in exec.c and instance.c.
+ * that step), an instance in the runtime queue whose grace has passed (it
+ * runs what it can of that instance), and rest. What a step does and what
+ * follows it is decided in exec.c, instance.c and sched.c.
  *
  * DESIGN
- * Resting comes in two stages. A worker with nothing to do first spins for
- * a few tens of microseconds, reading two atomics (queue length, next
- * timer) without the lock and yielding now and then; a thread that pushes
- * work sees n_spinning > 0 and skips the wake-up, which costs tens of
- * microseconds on a VM. Only then does it park on work_cv, under rt->mu,
- * after looking at the queue once more: a pusher changes the queue and
- * reads n_parked/n_spinning under the same lock, so no wake-up is lost.
- * Parked workers sleep until the earliest timer when there is one. A
- * worker leaves only when stopping is set, which aj_runtime_free does once
- * every instance started on the runtime is final.
+ * Resting comes in stages. A worker with nothing to do first spins for
+ * SPIN_NS, reading two atomics (when the queue's head may be taken, the
+ * next timer) without the lock and yielding now and then; a thread that
+ * queues work sees n_spinning > 0 and skips the wake-up, which costs the
+ * waker several microseconds on a VM and the woken tens. Then it parks on
+ * work_cv, under rt->mu, after looking at the queue once more: a pusher
+ * changes the queue and reads n_parked/n_spinning/sentinel under the same
+ * lock, so no wake-up is lost. While instances keep starting (within
+ * WARM_NS of the last start), one parked worker is the sentinel: it wakes
+ * every POLL_NS to look at the queue, so that starting an instance never
+ * pays for a wake-up. Parked workers sleep until the earliest timer when
+ * there is one. A worker leaves only when stopping is set, which
+ * aj_runtime_free does once every instance started on the runtime is
+ * final.
  */
 #include "aj_internal.h"
 
@@ -23,17 +27,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define SPIN_ROUNDS 4096 /* pauses before parking, a yield every 64 */
+#define SPIN_NS 50000       /* a worker spins this long before parking */
+#define POLL_NS 250000      /* the sentinel looks at the queue this often */
+#define WARM_NS 50000000    /* there is a sentinel this long after a start */
 #define MAX_WORKERS 1024
-
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
 
 /* Failing to set up a mutex breaks the runtime's invariants: abort, as
  * libuv does. */
@@ -55,68 +52,88 @@ void aj__cond_init(pthread_cond_t *cv)
     pthread_condattr_destroy(&attr);
 }
 
-static void drain(aj_instance *inst)
+/* Runs what this thread can get of inst, starting with s if not NULL, then
+ * lets go of it. */
+static void drain(aj_instance *inst, aj__step *s)
 {
-    aj__step *s;
+    aj__runner r;
 
-    while ((s = aj__sched_pop(inst)) != NULL)
-        aj__exec_run(inst, s);
+    aj__runner_init(&r, inst);
+    if (s != NULL) {
+        s->next = NULL;
+        r.stack = s;
+        r.n_stack = 1;
+        r.stack_since_ns = r.now_ns;
+    }
+    aj__exec_drain(&r);
     aj__sched_unhold(inst);
 }
 
 /* Spins for work with rt->mu released. Returns with it held. */
 static void spin(aj_runtime *rt)
 {
+    int64_t now = aj_now_ns(), until = now + SPIN_NS;
+
     atomic_fetch_add(&rt->n_spinning, 1);
     pthread_mutex_unlock(&rt->mu);
-    for (unsigned i = 1; i <= SPIN_ROUNDS; i++) {
-        if (atomic_load_explicit(&rt->n_rq, memory_order_relaxed) > 0)
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(&rt->rq_visible_ns, memory_order_relaxed) <= now ||
+            atomic_load_explicit(&rt->next_due, memory_order_relaxed) <= now)
             break;
-        if (i % 64 == 0) {
-            if (atomic_load_explicit(&rt->next_due, memory_order_relaxed) <= aj_now_ns())
-                break;
+        if (i % 16 == 0 && (now = aj_now_ns()) >= until)
+            break;
+        if (i % 256 == 0)
             sched_yield();
-        }
-        cpu_relax();
+        aj__cpu_relax();
     }
     pthread_mutex_lock(&rt->mu);
     atomic_fetch_sub(&rt->n_spinning, 1);
 }
 
-static void park(aj_runtime *rt)
+/* Parks until woken, the next timer, or the sentinel's next look. Returns
+ * true when a wake-up ended it. */
+static bool park(aj_runtime *rt)
 {
     struct timespec ts;
-    int64_t due = rt->timers != NULL ? rt->timers->due_ns : INT64_MAX;
+    int64_t now = aj_now_ns(), due = rt->timers != NULL ? rt->timers->due_ns : INT64_MAX;
+    bool sentinel = !rt->sentinel && now - rt->last_start_ns < WARM_NS;
+    int rc;
 
+    if (sentinel) {
+        rt->sentinel = true;
+        due = due < now + POLL_NS ? due : now + POLL_NS;
+    }
     rt->n_parked++;
     if (due == INT64_MAX) {
-        pthread_cond_wait(&rt->work_cv, &rt->mu);
+        rc = pthread_cond_wait(&rt->work_cv, &rt->mu);
     } else {
         ts.tv_sec = (time_t)(due / 1000000000);
         ts.tv_nsec = (long)(due % 1000000000);
-        pthread_cond_timedwait(&rt->work_cv, &rt->mu, &ts);
+        rc = pthread_cond_timedwait(&rt->work_cv, &rt->mu, &ts);
     }
     rt->n_parked--;
+    if (sentinel)
+        rt->sentinel = false;
+    return rc == 0;
 }
 
 /* One step of the worker loop, with rt->mu held: false when there was
  * nothing to do. */
 static bool work_once(aj_runtime *rt)
 {
+    int64_t now = aj_now_ns();
     aj_instance *inst;
     aj__step *s;
 
-    if (rt->timers != NULL && (s = aj__sched_timer_pop(rt, aj_now_ns())) != NULL) {
-        inst = s->inst;
+    if (rt->timers != NULL && (s = aj__sched_timer_pop(rt, now)) != NULL) {
         pthread_mutex_unlock(&rt->mu);
-        aj__exec_run(inst, s);
-        aj__sched_unhold(inst);
+        drain(s->inst, s);
         pthread_mutex_lock(&rt->mu);
         return true;
     }
-    if ((inst = aj__sched_rq_pop(rt)) != NULL) {
+    if ((inst = aj__sched_rq_pop(rt, now)) != NULL) {
         pthread_mutex_unlock(&rt->mu);
-        drain(inst);
+        drain(inst, NULL);
         pthread_mutex_lock(&rt->mu);
         return true;
     }
@@ -126,22 +143,24 @@ static bool work_once(aj_runtime *rt)
 static void *worker_main(void *arg)
 {
     aj_runtime *rt = arg;
-    bool rested = false;
+    bool spin_next = true;
 
     pthread_mutex_lock(&rt->mu);
     for (;;) {
         if (work_once(rt)) {
-            rested = false;
+            spin_next = true;
             continue;
         }
         if (rt->stopping)
             break;
-        /* Spin once after work, then park; a wake-up starts over. */
-        if (!rested)
+        /* Spin after work or a wake-up; a sentinel's look finding nothing
+         * parks again at once. */
+        if (spin_next) {
             spin(rt);
-        else
-            park(rt);
-        rested = !rested;
+            spin_next = false;
+        } else {
+            spin_next = park(rt);
+        }
     }
     pthread_mutex_unlock(&rt->mu);
     return NULL;
@@ -163,7 +182,6 @@ static void stop_and_free(aj_runtime *rt)
     pthread_mutex_unlock(&rt->mu);
     for (unsigned i = 0; i < rt->n_started; i++)
         pthread_join(rt->threads[i], NULL);
-    pthread_cond_destroy(&rt->idle_cv);
     pthread_cond_destroy(&rt->work_cv);
     pthread_mutex_destroy(&rt->mu);
     aj__free(rt);
@@ -179,15 +197,15 @@ aj_runtime *aj_runtime_new(const aj_runtime_opts *opts)
     rt = aj__alloc(sizeof *rt + n * sizeof(pthread_t), AJ__CACHE_LINE);
     if (rt == NULL)
         return NULL;
-    *rt = (aj_runtime){ .n_workers = n };
+    *rt = (aj_runtime){ .n_workers = n, .last_start_ns = INT64_MIN / 2 };
     atomic_init(&rt->next_due, INT64_MAX);
+    atomic_init(&rt->rq_visible_ns, INT64_MAX);
     if (opts != NULL && opts->observer != NULL) {
         rt->obs = *opts->observer;
         rt->has_obs = true;
     }
     aj__mutex_init(&rt->mu);
     aj__cond_init(&rt->work_cv);
-    aj__cond_init(&rt->idle_cv);
     for (; rt->n_started < n; rt->n_started++) {
         if (aj__thread_create(&rt->threads[rt->n_started], worker_main, rt) != 0) {
             stop_and_free(rt);
@@ -201,11 +219,12 @@ void aj_runtime_free(aj_runtime *rt)
 {
     if (rt == NULL)
         return;
-    pthread_mutex_lock(&rt->mu);
-    rt->freeing = true;
-    while (rt->n_live > 0)
-        pthread_cond_wait(&rt->idle_cv, &rt->mu);
-    pthread_mutex_unlock(&rt->mu);
+    /* The last finisher's decrement of n_live is its last touch of rt, so
+     * nobody can signal the end: look every 100 microseconds. */
+    while (atomic_load_explicit(&rt->n_live, memory_order_acquire) > 0) {
+        struct timespec ts = { 0, 100000 };
+        nanosleep(&ts, NULL);
+    }
     stop_and_free(rt);
 }
 

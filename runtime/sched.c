@@ -1,26 +1,35 @@
 /*
- * sched.c: where runnable steps wait and who is told about them. Each
- * instance has a ready list; the runtime has a queue of instances whose
- * list is not empty, a timer heap of steps waiting out a retry delay, and
- * parked workers to wake.
+ * sched.c: where runnable steps wait and who is told about them. Steps a
+ * runner makes runnable stay with it (exec.c); what other threads may take
+ * is an instance's unclaimed roots and its shared ready list. The runtime
+ * has a queue of instances with such work, a timer heap of steps waiting
+ * out a retry delay, and parked workers to wake.
  *
  * DESIGN
  * Lock order: inst->mu, then rt->mu; never the other way round.
- * - inst->mu guards the ready list and the waiting on inst->cv.
+ * - inst->mu guards the shared ready list and the waiting on inst->cv.
  * - rt->mu guards the instance queue, the timer heap (and every step's
- *   in_timer), the parked count, n_live and the stop flags.
- * A thread that makes steps runnable keeps one and appends the others to
- * the instance's ready list; that instance then joins the runtime queue.
- * The thread waiting on the instance (aj_instance_wait) takes steps from
- * that list itself, so it is woken first; a parked worker is woken only
- * when no worker is already spinning for work and the new steps outnumber
- * the waiter. Waiters and finishers meet through n_waiting and n_final,
- * both seq_cst, so that neither a wake-up nor the end is missed without a
- * lock on the fast path.
+ *   in_timer), the parked count, the sentinel and the stop flag.
+ * Locality first. A new instance joins the queue with a grace period
+ * (GRACE_NS): its waiter, which runs the instance's steps itself, usually
+ * comes and takes everything before any worker may, so the instance never
+ * moves between cores. A spinning worker waits out the grace; a wake-up
+ * is never spent on a new instance while a worker spins or the sentinel
+ * (one parked worker that polls every POLL_NS while instances start)
+ * will see it anyway. Roots are claimed from a cursor in runs sized to
+ * about BATCH_NS of work, one at a time while steps are long, so that
+ * long steps spread over every thread. Steps a runner made runnable are
+ * offered to others (the shared list, at the head of the queue, with a
+ * wake-up) only once they have waited AJ__SHARE_NS.
+ * Waiters and finishers meet through n_waiting and n_final, both seq_cst,
+ * so that neither a wake-up nor the end is missed without a lock on the
+ * fast path.
  * Lifetime: once n_final reaches n_steps the owner may free the instance.
  * Any other thread that may touch an instance after that point holds it
  * (holders): workers while they drain it or run one of its timers, and
- * aj_instance_cancel. aj__sched_release waits until holders is 0.
+ * aj_instance_cancel. aj__sched_release waits until holders is 0. The
+ * runtime outlives an instance until its n_live decrement, the finisher's
+ * last touch of the runtime.
  */
 #include "aj_internal.h"
 
@@ -28,6 +37,11 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <time.h>
+
+#define GRACE_NS 20000      /* a new instance is the waiter's alone this long */
+#define BATCH_NS 2000       /* a run of roots is about this much work */
+#define MAX_BATCH 64        /* roots claimed at once, at most */
+#define WAIT_SPIN_NS 20000  /* a waiter with nothing to run spins, then blocks */
 
 static struct timespec abs_time(int64_t ns)
 {
@@ -37,30 +51,23 @@ static struct timespec abs_time(int64_t ns)
 }
 
 /* Waits on cv until woken or, when until_ns is finite, until that
- * monotonic time. */
-static void cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t until_ns)
+ * monotonic time. Returns ETIMEDOUT or 0. */
+static int cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t until_ns)
 {
-    if (until_ns == INT64_MAX) {
-        pthread_cond_wait(cv, mu);
-    } else {
-        struct timespec ts = abs_time(until_ns);
-        pthread_cond_timedwait(cv, mu, &ts);
-    }
+    struct timespec ts;
+
+    if (until_ns == INT64_MAX)
+        return pthread_cond_wait(cv, mu);
+    ts = abs_time(until_ns);
+    return pthread_cond_timedwait(cv, mu, &ts);
 }
 
-static void rq_push_locked(aj_runtime *rt, aj_instance *inst)
+/* ------------------------------------------------------------------------ */
+/* The runtime queue                                                         */
+
+static void rq_changed_locked(aj_runtime *rt)
 {
-    if (inst->in_rq)
-        return;
-    inst->in_rq = true;
-    inst->rq_next = NULL;
-    inst->rq_prev = rt->rq_tail;
-    if (rt->rq_tail != NULL)
-        rt->rq_tail->rq_next = inst;
-    else
-        rt->rq_head = inst;
-    rt->rq_tail = inst;
-    atomic_fetch_add_explicit(&rt->n_rq, 1, memory_order_relaxed);
+    atomic_store(&rt->rq_visible_ns, rt->rq_head != NULL ? rt->rq_head->visible_ns : INT64_MAX);
 }
 
 static void rq_unlink_locked(aj_runtime *rt, aj_instance *inst)
@@ -73,27 +80,60 @@ static void rq_unlink_locked(aj_runtime *rt, aj_instance *inst)
         inst->rq_next->rq_prev = inst->rq_prev;
     else
         rt->rq_tail = inst->rq_prev;
-    inst->in_rq = false;
-    atomic_fetch_sub_explicit(&rt->n_rq, 1, memory_order_relaxed);
+    atomic_store_explicit(&inst->in_rq, false, memory_order_relaxed);
+    rq_changed_locked(rt);
 }
 
+/* Queues inst for the workers. Work to take now goes first; a new
+ * instance goes last, so the queue stays ordered by visible_ns. */
+static void rq_push_locked(aj_runtime *rt, aj_instance *inst, bool now)
+{
+    if (atomic_load_explicit(&inst->in_rq, memory_order_relaxed)) {
+        if (!now || inst->visible_ns == 0)
+            return;
+        rq_unlink_locked(rt, inst);
+    }
+    inst->visible_ns = now ? 0 : aj__add_sat(inst->start_ns, GRACE_NS);
+    inst->rq_prev = now ? NULL : rt->rq_tail;
+    inst->rq_next = now ? rt->rq_head : NULL;
+    if (inst->rq_prev != NULL)
+        inst->rq_prev->rq_next = inst;
+    else
+        rt->rq_head = inst;
+    if (inst->rq_next != NULL)
+        inst->rq_next->rq_prev = inst;
+    else
+        rt->rq_tail = inst;
+    atomic_store_explicit(&inst->in_rq, true, memory_order_relaxed);
+    rq_changed_locked(rt);
+}
+
+/* Someone will look at the queue soon: a spinning worker, or the sentinel;
+ * else a parked worker is woken. */
 void aj__sched_wake_locked(aj_runtime *rt)
+{
+    if (rt->n_parked > 0 && !rt->sentinel && atomic_load(&rt->n_spinning) == 0)
+        pthread_cond_signal(&rt->work_cv);
+}
+
+/* Work waiting now: wake a parked worker unless one spins. */
+static void wake_now_locked(aj_runtime *rt)
 {
     if (rt->n_parked > 0 && atomic_load(&rt->n_spinning) == 0)
         pthread_cond_signal(&rt->work_cv);
 }
 
-aj_instance *aj__sched_rq_pop(aj_runtime *rt)
+aj_instance *aj__sched_rq_pop(aj_runtime *rt, int64_t now_ns)
 {
     aj_instance *inst = rt->rq_head;
 
-    if (inst == NULL)
+    if (inst == NULL || inst->visible_ns > now_ns)
         return NULL;
     rq_unlink_locked(rt, inst);
     atomic_fetch_add_explicit(&inst->holders, 1, memory_order_relaxed);
-    /* More instances wait: pass the wake-up on rather than serialise. */
-    if (rt->rq_head != NULL)
-        aj__sched_wake_locked(rt);
+    /* More work waits: pass the wake-up on rather than serialise. */
+    if (rt->rq_head != NULL && rt->rq_head->visible_ns <= now_ns)
+        wake_now_locked(rt);
     return inst;
 }
 
@@ -102,43 +142,66 @@ void aj__sched_unhold(aj_instance *inst)
     atomic_fetch_sub_explicit(&inst->holders, 1, memory_order_release);
 }
 
-static void timers_changed_locked(aj_runtime *rt)
-{
-    atomic_store(&rt->next_due, rt->timers != NULL ? rt->timers->due_ns : INT64_MAX);
-}
+/* ------------------------------------------------------------------------ */
+/* Starting, roots and the shared ready list                                 */
 
-static void timer_unlink_locked(aj_runtime *rt, aj__step *s)
-{
-    aj__timer_remove(&rt->timers, s);
-    s->in_timer = false;
-    atomic_fetch_sub(&s->inst->n_delayed, 1);
-    timers_changed_locked(rt);
-}
-
-aj__step *aj__sched_timer_pop(aj_runtime *rt, int64_t now_ns)
-{
-    aj__step *s = rt->timers;
-
-    if (s == NULL || s->due_ns > now_ns)
-        return NULL;
-    timer_unlink_locked(rt, s);
-    atomic_fetch_add_explicit(&s->inst->holders, 1, memory_order_relaxed);
-    return s;
-}
-
-/* Appends list (linked by next) to the ready list and tells who must know.
- * starting: the instance's first steps, counted live on the runtime. */
-static void push_ready(aj_instance *inst, aj__step *list, bool starting)
+void aj__sched_start(aj_instance *inst)
 {
     aj_runtime *rt = inst->rt;
-    aj__step *tail = list;
-    uint32_t n = 1;
-    bool waiter;
 
-    while (tail->next != NULL) {
-        tail = tail->next;
-        n++;
-    }
+    if (inst->def->n_steps == 0)
+        return;
+    atomic_fetch_add_explicit(&rt->n_live, 1, memory_order_relaxed);
+    pthread_mutex_lock(&rt->mu);
+    rt->last_start_ns = inst->start_ns;
+    rq_push_locked(rt, inst, false);
+    aj__sched_wake_locked(rt);
+    pthread_mutex_unlock(&rt->mu);
+}
+
+/* Every root is claimed: the queue needs the instance no more, unless it
+ * was queued again (visible at once) for steps shared since. */
+static void retire(aj_instance *inst)
+{
+    aj_runtime *rt = inst->rt;
+
+    if (rt == NULL || !atomic_load_explicit(&inst->in_rq, memory_order_relaxed))
+        return;
+    pthread_mutex_lock(&rt->mu);
+    if (atomic_load_explicit(&inst->in_rq, memory_order_relaxed) && inst->visible_ns != 0)
+        rq_unlink_locked(rt, inst);
+    pthread_mutex_unlock(&rt->mu);
+}
+
+bool aj__sched_claim_roots(aj__runner *r)
+{
+    aj_instance *inst = r->inst;
+    uint32_t n_roots = inst->def->n_roots, want = 1, first;
+
+    if (atomic_load_explicit(&inst->next_root, memory_order_relaxed) >= n_roots)
+        return false;
+    /* About BATCH_NS of work at the pace of the last step; one at a time
+     * until a step has been timed. */
+    if (r->step_ns >= 0)
+        want = r->step_ns * MAX_BATCH <= BATCH_NS ? MAX_BATCH
+                                                  : (uint32_t)(BATCH_NS / (r->step_ns + 1)) + 1;
+    first = atomic_fetch_add_explicit(&inst->next_root, want, memory_order_relaxed);
+    if (first >= n_roots)
+        return false;
+    r->root = first;
+    r->root_end = n_roots - first > want ? first + want : n_roots;
+    if (r->root_end == n_roots)
+        retire(inst);
+    return true;
+}
+
+/* Appends list .. tail (n steps, linked by next) to the shared list, then
+ * queues the instance for the workers at once. */
+static void share(aj_instance *inst, aj__step *list, aj__step *tail, uint32_t n)
+{
+    aj_runtime *rt = inst->rt;
+
+    tail->next = NULL;
     pthread_mutex_lock(&inst->mu);
     if (inst->ready_tail != NULL)
         inst->ready_tail->next = list;
@@ -146,38 +209,31 @@ static void push_ready(aj_instance *inst, aj__step *list, bool starting)
         inst->ready_head = list;
     inst->ready_tail = tail;
     atomic_fetch_add_explicit(&inst->n_ready, n, memory_order_relaxed);
-    waiter = atomic_load(&inst->n_waiting) > 0;
-    if (waiter)
+    if (atomic_load(&inst->n_waiting) > 0)
         pthread_cond_signal(&inst->cv);
     pthread_mutex_lock(&rt->mu);
-    if (starting)
-        rt->n_live++;
-    rq_push_locked(rt, inst);
-    if (n > (waiter ? 1u : 0u))
-        aj__sched_wake_locked(rt);
+    rq_push_locked(rt, inst, true);
+    wake_now_locked(rt);
     pthread_mutex_unlock(&rt->mu);
     pthread_mutex_unlock(&inst->mu);
 }
 
-void aj__sched_ready(aj_instance *inst, aj__step *list)
+void aj__sched_offer(aj__runner *r)
 {
-    push_ready(inst, list, false);
-}
+    uint32_t keep = r->n_stack - r->n_stack / 2;
+    aj__step *last_kept = r->stack, *tail;
 
-void aj__sched_start(aj_instance *inst)
-{
-    const aj_job_def *def = inst->def;
-    aj__step *head = NULL;
-
-    if (def->n_steps == 0)
+    if (r->inst->rt == NULL || r->inst->sequential)
         return;
-    /* Linked back to front so that the list keeps order[]. */
-    for (uint32_t k = def->n_roots; k-- > 0;) {
-        aj__step *s = &inst->steps[def->order[k]];
-        s->next = head;
-        head = s;
-    }
-    push_ready(inst, head, true);
+    /* Keep the newest half (the top), give away the older steps. */
+    for (uint32_t k = 1; k < keep; k++)
+        last_kept = last_kept->next;
+    for (tail = last_kept->next; tail->next != NULL;)
+        tail = tail->next;
+    share(r->inst, last_kept->next, tail, r->n_stack - keep);
+    last_kept->next = NULL;
+    r->n_stack = keep;
+    r->stack_since_ns = r->now_ns;
 }
 
 aj__step *aj__sched_pop(aj_instance *inst)
@@ -199,9 +255,38 @@ aj__step *aj__sched_pop(aj_instance *inst)
     return s;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Timers                                                                    */
+
+static void timers_changed_locked(aj_runtime *rt)
+{
+    atomic_store(&rt->next_due, rt->timers != NULL ? rt->timers->due_ns : INT64_MAX);
+}
+
+static void timer_unlink_locked(aj_runtime *rt, aj__step *s)
+{
+    aj__timer_remove(&rt->timers, &s->inst->timers[s->index]);
+    s->in_timer = false;
+    atomic_fetch_sub(&s->inst->n_delayed, 1);
+    timers_changed_locked(rt);
+}
+
+aj__step *aj__sched_timer_pop(aj_runtime *rt, int64_t now_ns)
+{
+    aj__step *s;
+
+    if (rt->timers == NULL || rt->timers->due_ns > now_ns)
+        return NULL;
+    s = rt->timers->step;
+    timer_unlink_locked(rt, s);
+    atomic_fetch_add_explicit(&s->inst->holders, 1, memory_order_relaxed);
+    return s;
+}
+
 bool aj__sched_delay(aj_instance *inst, aj__step *s, int64_t due_ns)
 {
     aj_runtime *rt = inst->rt;
+    aj__timer *t = &inst->timers[s->index];
 
     pthread_mutex_lock(&rt->mu);
     /* Checked under rt->mu: a cancel either sees this timer or is seen. */
@@ -209,11 +294,12 @@ bool aj__sched_delay(aj_instance *inst, aj__step *s, int64_t due_ns)
         pthread_mutex_unlock(&rt->mu);
         return false;
     }
-    s->due_ns = due_ns;
+    t->due_ns = due_ns;
+    t->step = s;
     s->in_timer = true;
-    aj__timer_insert(&rt->timers, s);
+    aj__timer_insert(&rt->timers, t);
     atomic_fetch_add(&inst->n_delayed, 1);
-    if (rt->timers == s) {
+    if (rt->timers == t) {
         timers_changed_locked(rt);
         if (rt->n_parked > 0)
             pthread_cond_signal(&rt->work_cv);
@@ -260,53 +346,6 @@ static aj__step *cut_timers(aj_instance *inst)
     return cut;
 }
 
-void aj__sched_cancel(aj_instance *inst)
-{
-    aj__step *cut, *drained;
-    int64_t now;
-
-    if (atomic_exchange(&inst->cancelled, true))
-        return;
-    cut = cut_timers(inst);
-    pthread_mutex_lock(&inst->mu);
-    drained = inst->ready_head;
-    inst->ready_head = inst->ready_tail = NULL;
-    atomic_store_explicit(&inst->n_ready, 0, memory_order_relaxed);
-    pthread_cond_broadcast(&inst->cv);
-    pthread_mutex_unlock(&inst->mu);
-    now = aj_now_ns();
-    /* These steps are ours now; what they release is cancelled too, so no
-     * step comes back runnable. */
-    for (aj__step *lists[2] = { cut, drained }, **l = lists; l < lists + 2; l++) {
-        while (*l != NULL) {
-            aj__step *s = *l;
-            *l = s->next;
-            s->next = NULL;
-            aj__exec_cancel_step(s, now);
-        }
-    }
-}
-
-void aj__sched_done(aj_instance *inst)
-{
-    aj_runtime *rt = inst->sequential ? NULL : inst->rt;
-
-    if (atomic_load(&inst->n_waiting) > 0) {
-        pthread_mutex_lock(&inst->mu);
-        pthread_cond_broadcast(&inst->cv);
-        pthread_mutex_unlock(&inst->mu);
-    }
-    if (rt != NULL) {
-        pthread_mutex_lock(&rt->mu);
-        /* Nothing enqueues a final instance again, and it may outlive rt. */
-        if (inst->in_rq)
-            rq_unlink_locked(rt, inst);
-        if (--rt->n_live == 0 && rt->freeing)
-            pthread_cond_broadcast(&rt->idle_cv);
-        pthread_mutex_unlock(&rt->mu);
-    }
-}
-
 /* A timer of this instance that is due, or NULL and *next_due_ns. */
 static aj__step *own_timer(aj_instance *inst, int64_t now_ns, int64_t *next_due_ns)
 {
@@ -319,17 +358,81 @@ static aj__step *own_timer(aj_instance *inst, int64_t now_ns, int64_t *next_due_
     pthread_mutex_lock(&rt->mu);
     for (uint32_t i = 0; i < inst->def->n_steps && due == NULL; i++) {
         aj__step *s = &inst->steps[i];
+        int64_t at = inst->timers[i].due_ns;
         if (!s->in_timer)
             continue;
-        if (s->due_ns <= now_ns) {
+        if (at <= now_ns) {
             timer_unlink_locked(rt, s);
             due = s;
-        } else if (s->due_ns < *next_due_ns) {
-            *next_due_ns = s->due_ns;
+        } else if (at < *next_due_ns) {
+            *next_due_ns = at;
         }
     }
     pthread_mutex_unlock(&rt->mu);
     return due;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Cancelling, ending, waiting                                               */
+
+/* Pushes list (linked by next) on r's stack. */
+static void adopt(aj__runner *r, aj__step *list)
+{
+    if (r->stack == NULL)
+        r->stack_since_ns = r->now_ns;
+    while (list != NULL) {
+        aj__step *s = list;
+        list = s->next;
+        s->next = r->stack;
+        r->stack = s;
+        r->n_stack++;
+    }
+}
+
+void aj__sched_cancel(aj_instance *inst)
+{
+    uint32_t n_roots = inst->def->n_roots, first;
+    aj__runner r;
+
+    if (atomic_exchange(&inst->cancelled, true))
+        return;
+    aj__runner_init(&r, inst);
+    adopt(&r, cut_timers(inst));
+    pthread_mutex_lock(&inst->mu);
+    adopt(&r, inst->ready_head);
+    inst->ready_head = inst->ready_tail = NULL;
+    atomic_store_explicit(&inst->n_ready, 0, memory_order_relaxed);
+    pthread_cond_broadcast(&inst->cv);
+    pthread_mutex_unlock(&inst->mu);
+    first = atomic_exchange_explicit(&inst->next_root, n_roots, memory_order_relaxed);
+    if (first < n_roots) {
+        r.root = first;
+        r.root_end = n_roots;
+    }
+    /* These steps are ours now, and the instance is cancelled: draining
+     * settles them and what they release as cancelled. */
+    aj__exec_drain(&r);
+}
+
+void aj__sched_done(aj_instance *inst)
+{
+    aj_runtime *rt = inst->sequential ? NULL : inst->rt;
+
+    /* Nothing queues a final instance again, and it may outlive rt. */
+    if (rt != NULL && atomic_load_explicit(&inst->in_rq, memory_order_relaxed)) {
+        pthread_mutex_lock(&rt->mu);
+        if (atomic_load_explicit(&inst->in_rq, memory_order_relaxed))
+            rq_unlink_locked(rt, inst);
+        pthread_mutex_unlock(&rt->mu);
+    }
+    if (atomic_load(&inst->n_waiting) > 0) {
+        pthread_mutex_lock(&inst->mu);
+        pthread_cond_broadcast(&inst->cv);
+        pthread_mutex_unlock(&inst->mu);
+    }
+    /* The last touch of rt: aj_runtime_free may free it once n_live is 0. */
+    if (rt != NULL)
+        atomic_fetch_sub_explicit(&rt->n_live, 1, memory_order_release);
 }
 
 /* Sleeps until something may have changed: a ready step, the end, a new
@@ -345,28 +448,53 @@ static void block(aj_instance *inst, uint32_t delayed_seen, int64_t until_ns)
     pthread_mutex_unlock(&inst->mu);
 }
 
+/* Spins until the instance ends or has work for this thread (true), or
+ * until until_ns (false): another thread is likely to finish soon, and a
+ * wake-up costs tens of microseconds. */
+static bool spin_for(aj_instance *inst, int64_t until_ns)
+{
+    for (unsigned i = 1;; i++) {
+        if (aj__inst_done(inst) || atomic_load_explicit(&inst->n_ready, memory_order_relaxed) > 0 ||
+            atomic_load_explicit(&inst->next_root, memory_order_relaxed) < inst->def->n_roots)
+            return true;
+        if (i % 32 == 0 && aj_now_ns() >= until_ns)
+            return false;
+        if (i % 512 == 0)
+            sched_yield();
+        aj__cpu_relax();
+    }
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
 int aj__sched_wait(aj_instance *inst, int64_t deadline_ns)
 {
+    aj__runner r;
+
+    aj__runner_init(&r, inst);
     for (;;) {
         aj__step *s;
-        int64_t now, next_due;
+        int64_t next_due;
         uint32_t delayed;
 
+        aj__exec_drain(&r);
         if (aj__inst_done(inst))
             return AJ_OK;
-        if ((s = aj__sched_pop(inst)) != NULL) {
-            aj__exec_run(inst, s);
-            continue;
-        }
-        now = aj_now_ns();
+        r.now_ns = aj_now_ns();
         delayed = atomic_load(&inst->n_delayed);
-        if ((s = own_timer(inst, now, &next_due)) != NULL) {
-            aj__exec_run(inst, s);
+        if ((s = own_timer(inst, r.now_ns, &next_due)) != NULL) {
+            s->next = NULL;
+            adopt(&r, s);
             continue;
         }
-        if (now >= deadline_ns)
+        if (r.now_ns >= deadline_ns)
             return AJ_ETIMEDOUT;
-        block(inst, delayed, next_due < deadline_ns ? next_due : deadline_ns);
+        if (spin_for(inst, min64(min64(next_due, deadline_ns), r.now_ns + WAIT_SPIN_NS)))
+            continue;
+        block(inst, delayed, min64(next_due, deadline_ns));
     }
 }
 

@@ -1,15 +1,15 @@
 /*
- * timer.c: the runtime's timer queue, an intrusive pairing heap of step
- * records ordered by due_ns. The links live in the records, so a retry
- * delay allocates nothing; any record can be removed (cancellation cuts
- * delays short). Callers hold the runtime's lock.
+ * timer.c: the runtime's timer queue, an intrusive pairing heap of timer
+ * nodes ordered by due_ns. Each step has its node in its instance's one
+ * allocation, so a retry delay allocates nothing; any node can be removed
+ * (cancellation cuts delays short). Callers hold the runtime's lock.
  */
 #include "aj_internal.h"
 
 /* Joins two heap roots; the later one becomes the first child. */
-static aj__step *meld(aj__step *a, aj__step *b)
+static aj__timer *meld(aj__timer *a, aj__timer *b)
 {
-    aj__step *t;
+    aj__timer *t;
 
     if (a == NULL)
         return b;
@@ -20,81 +20,81 @@ static aj__step *meld(aj__step *a, aj__step *b)
         a = b;
         b = t;
     }
-    b->t_prev = a;
-    b->t_sibling = a->t_child;
-    if (a->t_child != NULL)
-        a->t_child->t_prev = b;
-    a->t_child = b;
+    b->prev = a;
+    b->sibling = a->child;
+    if (a->child != NULL)
+        a->child->prev = b;
+    a->child = b;
     return a;
 }
 
-static void detach(aj__step *s)
+static void detach(aj__timer *s)
 {
-    s->t_prev = NULL;
-    s->t_sibling = NULL;
+    s->prev = NULL;
+    s->sibling = NULL;
 }
 
 /* The classic two passes: meld pairs left to right, then fold the pairs
- * right to left. The first pass stacks its results on t_sibling. */
-static aj__step *merge_pairs(aj__step *first)
+ * right to left. The first pass stacks its results on sibling. */
+static aj__timer *merge_pairs(aj__timer *first)
 {
-    aj__step *stack = NULL, *heap = NULL;
+    aj__timer *stack = NULL, *heap = NULL;
 
     while (first != NULL) {
-        aj__step *a = first, *b = first->t_sibling, *m;
-        first = b != NULL ? b->t_sibling : NULL;
+        aj__timer *a = first, *b = first->sibling, *m;
+        first = b != NULL ? b->sibling : NULL;
         detach(a);
         if (b != NULL)
             detach(b);
         m = meld(a, b);
-        m->t_sibling = stack;
+        m->sibling = stack;
         stack = m;
     }
     while (stack != NULL) {
-        aj__step *next = stack->t_sibling;
-        stack->t_sibling = NULL;
+        aj__timer *next = stack->sibling;
+        stack->sibling = NULL;
         heap = meld(heap, stack);
         stack = next;
     }
     return heap;
 }
 
-void aj__timer_insert(aj__step **root, aj__step *s)
+void aj__timer_insert(aj__timer **root, aj__timer *s)
 {
-    s->t_child = NULL;
+    s->child = NULL;
     detach(s);
     *root = meld(*root, s);
 }
 
-aj__step *aj__timer_pop(aj__step **root)
+aj__timer *aj__timer_pop(aj__timer **root)
 {
-    aj__step *top = *root;
+    aj__timer *top = *root;
 
     if (top == NULL)
         return NULL;
-    *root = merge_pairs(top->t_child);
+    *root = merge_pairs(top->child);
     if (*root != NULL)
-        (*root)->t_prev = NULL;
-    top->t_child = NULL;
+        (*root)->prev = NULL;
+    top->child = NULL;
     return top;
 }
 
-void aj__timer_remove(aj__step **root, aj__step *s)
+void aj__timer_remove(aj__timer **root, aj__timer *s)
 {
-    aj__step *sub;
+    aj__timer *sub;
 
     if (s == *root) {
         aj__timer_pop(root);
         return;
     }
-    if (s->t_prev->t_child == s)
-        s->t_prev->t_child = s->t_sibling;
+    if (s->prev->child == s)
+        s->prev->child = s->sibling;
     else
-        s->t_prev->t_sibling = s->t_sibling;
-    if (s->t_sibling != NULL)
-        s->t_sibling->t_prev = s->t_prev;
+        s->prev->sibling = s->sibling;
+    if (s->sibling != NULL)
+        s->sibling->prev = s->prev;
     detach(s);
-    sub = merge_pairs(s->t_child);
-    s->t_child = NULL;
+    sub = merge_pairs(s->child);
+    s->child = NULL;
     *root = meld(*root, sub);
 }

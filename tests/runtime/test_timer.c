@@ -10,7 +10,7 @@
 
 #define N 500
 
-static aj__step recs[N];
+static aj__timer recs[N];
 
 static uint64_t lcg(uint64_t *x)
 {
@@ -20,7 +20,7 @@ static uint64_t lcg(uint64_t *x)
 
 static void test_timer_pops_in_due_order(void **state)
 {
-    aj__step *heap = NULL;
+    aj__timer *heap = NULL;
     uint64_t seed = 42;
     int64_t last = INT64_MIN;
 
@@ -30,7 +30,7 @@ static void test_timer_pops_in_due_order(void **state)
         aj__timer_insert(&heap, &recs[i]);
     }
     for (int i = 0; i < N; i++) {
-        aj__step *s = aj__timer_pop(&heap);
+        aj__timer *s = aj__timer_pop(&heap);
         assert_non_null(s);
         assert_true(s->due_ns >= last);
         last = s->due_ns;
@@ -40,7 +40,7 @@ static void test_timer_pops_in_due_order(void **state)
 
 static void test_timer_removes_any_record(void **state)
 {
-    aj__step *heap = NULL;
+    aj__timer *heap = NULL;
     bool removed[N] = { false };
     uint64_t seed = 7;
     int64_t last = INT64_MIN;
@@ -53,7 +53,7 @@ static void test_timer_removes_any_record(void **state)
     }
     /* Pop a few first, so that removals hit inner nodes of a real tree. */
     for (int k = 0; k < 10; k++) {
-        aj__step *s = aj__timer_pop(&heap);
+        aj__timer *s = aj__timer_pop(&heap);
         removed[s - recs] = true;
         left--;
     }
@@ -65,7 +65,7 @@ static void test_timer_removes_any_record(void **state)
         left--;
     }
     while (heap != NULL) {
-        aj__step *s = aj__timer_pop(&heap);
+        aj__timer *s = aj__timer_pop(&heap);
         assert_false(removed[s - recs]);
         assert_true(s->due_ns >= last);
         last = s->due_ns;
@@ -77,7 +77,7 @@ static void test_timer_removes_any_record(void **state)
 
 static void test_timer_remove_root_and_only(void **state)
 {
-    aj__step *heap = NULL;
+    aj__timer *heap = NULL;
 
     (void)state;
     recs[0].due_ns = 5;
