@@ -257,6 +257,8 @@ static void tables(const emit_ctx *e, out *o, const ast_job *j)
 static void definition(const emit_ctx *e, out *o, const ast_job *j)
 {
     const sched *s = j->sched;
+    out_printf(o, "/* The runtime's: it remembers here that these tables were checked. */\n"
+                  "static aj_job_memo %s;\n\n", j->c_memo);
     out_printf(o, "const aj_job_def %s = {\n    .abi = AJ_GEN_ABI,\n    .name = \"%s\",\n"
                   "    .source = \"", j->c_def, j->name.name);
     out_cstring(o, e->src->name);
@@ -276,7 +278,7 @@ static void definition(const emit_ctx *e, out *o, const ast_job *j)
                    j->c_out, j->c_out);
     else
         out_puts(o, "    .outputs_size = 0,\n    .outputs_align = 1,\n");
-    out_puts(o, "};\n\n");
+    out_printf(o, "    .memo = &%s,\n};\n\n", j->c_memo);
 }
 
 static void start_fn(out *o, const ast_job *j)

@@ -153,6 +153,7 @@ static void assign_job(names *n, ast_job *j)
     j->c_order = job_name(n, j, "the order table", "__", "order");
     j->c_edges = job_name(n, j, "the edge table", "__", "edges");
     j->c_steps = job_name(n, j, "the step table", "__", "steps");
+    j->c_memo = job_name(n, j, "the runtime's memo", "__", "memo");
 }
 
 static const char *step_name(names *n, const ast_step *s, origin_kind kind, const char *what,

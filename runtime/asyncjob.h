@@ -38,7 +38,7 @@ extern "C" {
 /* Version of the interface between ajc's output and this runtime. ajc emits
  * a check against it; aj_instance_start() refuses a definition built for
  * another version with AJ_EABI. */
-#define AJ_GEN_ABI 1
+#define AJ_GEN_ABI 2
 
 #define AJ_VERSION "0.1.0"
 
@@ -141,6 +141,15 @@ typedef struct aj_step_def {
     uint32_t line;                 /* line of the step in the .job file */
 } aj_step_def;
 
+/* What the runtime remembers about a definition from one start to the
+ * next: that its tables were checked, so that later starts skip the check.
+ * ajc gives each definition its own, zero-initialised; generated code never
+ * touches it. A definition without one (memo NULL) is checked at every
+ * start, which suits tables built or changed at run time. */
+typedef struct aj_job_memo {
+    uint64_t checked;  /* the runtime's, read and written atomically */
+} aj_job_memo;
+
 /* A job definition: static tables written by ajc, read-only at run time.
  * Steps are in declaration order. order[] lists every step sorted by
  * (level, declaration index), so it is topological and its first n_roots
@@ -163,6 +172,7 @@ typedef struct aj_job_def {
     size_t inputs_align;
     size_t outputs_size;       /* one slot per step that produces a value */
     size_t outputs_align;
+    aj_job_memo *memo;         /* NULL: the tables are checked at every start */
 } aj_job_def;
 
 /* Index of the step called name, or -1. */

@@ -84,9 +84,20 @@ static bool graph_valid(const aj_job_def *def, aj__step *st)
     return def->n_roots <= def->n_steps;
 }
 
-/* Checks the tables: the records serve as scratch. */
+/* The memo's mark for def: a memo moved to another definition (or a
+ * definition copied elsewhere) does not pass for checked. */
+static uint64_t checked_mark(const aj_job_def *def)
+{
+    return (uint64_t)(uintptr_t)def ^ 0x616a2d636865636bu;
+}
+
+/* Checks the tables, unless an earlier start did: the records serve as
+ * scratch. */
 static int check_tables(const aj_job_def *def, aj__step *st)
 {
+    if (def->memo != NULL &&
+        __atomic_load_n(&def->memo->checked, __ATOMIC_ACQUIRE) == checked_mark(def))
+        return AJ_OK;
     if (def->n_steps > 0 && (def->steps == NULL || def->order == NULL))
         return AJ_EINVAL;
     if (def->n_edges > 0 && def->edges == NULL)
@@ -94,6 +105,8 @@ static int check_tables(const aj_job_def *def, aj__step *st)
     memset(st, 0, def->n_steps * sizeof *st);
     if (!steps_valid(def) || !graph_valid(def, st))
         return AJ_EINVAL;
+    if (def->memo != NULL)
+        __atomic_store_n(&def->memo->checked, checked_mark(def), __ATOMIC_RELEASE);
     return AJ_OK;
 }
 

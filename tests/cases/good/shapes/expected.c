@@ -26,6 +26,9 @@ static const aj_step_def lone__steps[] = {
               .n_preds = 0, .first_edge = 0, .n_succs = 0, .level = 0, .line = 13 },
 };
 
+/* The runtime's: it remembers here that these tables were checked. */
+static aj_job_memo lone__memo;
+
 const aj_job_def lone_def = {
     .abi = AJ_GEN_ABI,
     .name = "lone",
@@ -42,6 +45,7 @@ const aj_job_def lone_def = {
     .inputs_align = 1,
     .outputs_size = 0,
     .outputs_align = 1,
+    .memo = &lone__memo,
 };
 
 int lone_start(aj_runtime *rt, const aj_start_opts *opts, lone **out)
@@ -94,7 +98,7 @@ static int graphy__run_node(aj_ctx *ctx, void *in, void *out)
     graphy__out *o = out;
 #line 21 "shapes.job"
     return graphy_node(ctx, i->base, i->label, o->edge, o->graph, &o->node);
-#line 98 "shapes.job.c"
+#line 102 "shapes.job.c"
 }
 
 static int graphy__run_edge(aj_ctx *ctx, void *in, void *out)
@@ -103,7 +107,7 @@ static int graphy__run_edge(aj_ctx *ctx, void *in, void *out)
     graphy__out *o = out;
 #line 22 "shapes.job"
     return graphy_edge(ctx, i->base, i->label, &o->edge);
-#line 107 "shapes.job.c"
+#line 111 "shapes.job.c"
 }
 
 static int graphy__run_graph(aj_ctx *ctx, void *in, void *out)
@@ -112,7 +116,7 @@ static int graphy__run_graph(aj_ctx *ctx, void *in, void *out)
     graphy__out *o = out;
 #line 23 "shapes.job"
     return graphy_graph(ctx, i->base, i->label, &o->graph);
-#line 116 "shapes.job.c"
+#line 120 "shapes.job.c"
 }
 
 static void graphy__free_graph(void *slot)
@@ -126,7 +130,7 @@ static int graphy__run_subgraph(aj_ctx *ctx, void *in, void *out)
     graphy__out *o = out;
 #line 24 "shapes.job"
     return graphy_subgraph(ctx, i->base, i->label, o->node, &o->subgraph);
-#line 130 "shapes.job.c"
+#line 134 "shapes.job.c"
 }
 
 static int graphy__run_strict(aj_ctx *ctx, void *in, void *out)
@@ -135,7 +139,7 @@ static int graphy__run_strict(aj_ctx *ctx, void *in, void *out)
     graphy__out *o = out;
 #line 25 "shapes.job"
     return shapes_strict(ctx, i->base, i->label, o->subgraph, &o->strict);
-#line 139 "shapes.job.c"
+#line 143 "shapes.job.c"
 }
 
 static int graphy__run_digraph(aj_ctx *ctx, void *in, void *out)
@@ -144,7 +148,7 @@ static int graphy__run_digraph(aj_ctx *ctx, void *in, void *out)
     (void)out;
 #line 26 "shapes.job"
     return graphy_digraph(ctx, i->base, i->label);
-#line 148 "shapes.job.c"
+#line 152 "shapes.job.c"
 }
 
 static int graphy__run_Node(aj_ctx *ctx, void *in, void *out)
@@ -153,7 +157,7 @@ static int graphy__run_Node(aj_ctx *ctx, void *in, void *out)
     graphy__out *o = out;
 #line 27 "shapes.job"
     return graphy_Node(ctx, i->base, i->label, o->strict, &o->Node);
-#line 157 "shapes.job.c"
+#line 161 "shapes.job.c"
 }
 
 static int graphy__run_EDGE(aj_ctx *ctx, void *in, void *out)
@@ -162,7 +166,7 @@ static int graphy__run_EDGE(aj_ctx *ctx, void *in, void *out)
     graphy__out *o = out;
 #line 28 "shapes.job"
     return graphy_EDGE(ctx, i->base, i->label, o->Node);
-#line 166 "shapes.job.c"
+#line 170 "shapes.job.c"
 }
 
 static const aj_retry_policy graphy__retry_local = {
@@ -247,6 +251,9 @@ static const aj_step_def graphy__steps[] = {
               .n_preds = 2, .first_edge = 8, .n_succs = 0, .level = 5, .line = 28 },
 };
 
+/* The runtime's: it remembers here that these tables were checked. */
+static aj_job_memo graphy__memo;
+
 const aj_job_def graphy_def = {
     .abi = AJ_GEN_ABI,
     .name = "graphy",
@@ -263,6 +270,7 @@ const aj_job_def graphy_def = {
     .inputs_align = _Alignof(graphy__in),
     .outputs_size = sizeof(graphy__out),
     .outputs_align = _Alignof(graphy__out),
+    .memo = &graphy__memo,
 };
 
 int graphy_start(aj_runtime *rt, int base, Text label, const aj_start_opts *opts, graphy **out)
@@ -341,7 +349,7 @@ static int wide__run_r0(aj_ctx *ctx, void *in, void *out)
     wide__out *o = out;
 #line 34 "shapes.job"
     return wide_r0(ctx, i->calls, &o->r0);
-#line 345 "shapes.job.c"
+#line 353 "shapes.job.c"
 }
 
 static int wide__run_r1(aj_ctx *ctx, void *in, void *out)
@@ -350,7 +358,7 @@ static int wide__run_r1(aj_ctx *ctx, void *in, void *out)
     wide__out *o = out;
 #line 35 "shapes.job"
     return wide_r1(ctx, i->calls, &o->r1);
-#line 354 "shapes.job.c"
+#line 362 "shapes.job.c"
 }
 
 static int wide__run_r2(aj_ctx *ctx, void *in, void *out)
@@ -359,7 +367,7 @@ static int wide__run_r2(aj_ctx *ctx, void *in, void *out)
     wide__out *o = out;
 #line 36 "shapes.job"
     return wide_r2(ctx, i->calls, &o->r2);
-#line 363 "shapes.job.c"
+#line 371 "shapes.job.c"
 }
 
 static int wide__run_r3(aj_ctx *ctx, void *in, void *out)
@@ -368,7 +376,7 @@ static int wide__run_r3(aj_ctx *ctx, void *in, void *out)
     wide__out *o = out;
 #line 37 "shapes.job"
     return wide_r3(ctx, i->calls, &o->r3);
-#line 372 "shapes.job.c"
+#line 380 "shapes.job.c"
 }
 
 static int wide__run_r4(aj_ctx *ctx, void *in, void *out)
@@ -377,7 +385,7 @@ static int wide__run_r4(aj_ctx *ctx, void *in, void *out)
     wide__out *o = out;
 #line 38 "shapes.job"
     return wide_r4(ctx, i->calls, &o->r4);
-#line 381 "shapes.job.c"
+#line 389 "shapes.job.c"
 }
 
 static int wide__run_r5(aj_ctx *ctx, void *in, void *out)
@@ -386,7 +394,7 @@ static int wide__run_r5(aj_ctx *ctx, void *in, void *out)
     wide__out *o = out;
 #line 39 "shapes.job"
     return wide_r5(ctx, i->calls, &o->r5);
-#line 390 "shapes.job.c"
+#line 398 "shapes.job.c"
 }
 
 static int wide__run_r6(aj_ctx *ctx, void *in, void *out)
@@ -395,7 +403,7 @@ static int wide__run_r6(aj_ctx *ctx, void *in, void *out)
     wide__out *o = out;
 #line 40 "shapes.job"
     return wide_r6(ctx, i->calls, &o->r6);
-#line 399 "shapes.job.c"
+#line 407 "shapes.job.c"
 }
 
 static int wide__run_r7(aj_ctx *ctx, void *in, void *out)
@@ -404,7 +412,7 @@ static int wide__run_r7(aj_ctx *ctx, void *in, void *out)
     wide__out *o = out;
 #line 41 "shapes.job"
     return wide_r7(ctx, i->calls, &o->r7);
-#line 408 "shapes.job.c"
+#line 416 "shapes.job.c"
 }
 
 static int wide__run_r8(aj_ctx *ctx, void *in, void *out)
@@ -413,7 +421,7 @@ static int wide__run_r8(aj_ctx *ctx, void *in, void *out)
     wide__out *o = out;
 #line 42 "shapes.job"
     return wide_r8(ctx, i->calls, &o->r8);
-#line 417 "shapes.job.c"
+#line 425 "shapes.job.c"
 }
 
 static int wide__run_r9(aj_ctx *ctx, void *in, void *out)
@@ -422,7 +430,7 @@ static int wide__run_r9(aj_ctx *ctx, void *in, void *out)
     wide__out *o = out;
 #line 43 "shapes.job"
     return wide_r9(ctx, i->calls, &o->r9);
-#line 426 "shapes.job.c"
+#line 434 "shapes.job.c"
 }
 
 static int wide__run_r10(aj_ctx *ctx, void *in, void *out)
@@ -431,7 +439,7 @@ static int wide__run_r10(aj_ctx *ctx, void *in, void *out)
     wide__out *o = out;
 #line 44 "shapes.job"
     return wide_r10(ctx, i->calls, &o->r10);
-#line 435 "shapes.job.c"
+#line 443 "shapes.job.c"
 }
 
 static int wide__run_r11(aj_ctx *ctx, void *in, void *out)
@@ -440,7 +448,7 @@ static int wide__run_r11(aj_ctx *ctx, void *in, void *out)
     wide__out *o = out;
 #line 45 "shapes.job"
     return wide_r11(ctx, i->calls, &o->r11);
-#line 444 "shapes.job.c"
+#line 452 "shapes.job.c"
 }
 
 static int wide__run_sink(aj_ctx *ctx, void *in, void *out)
@@ -449,7 +457,7 @@ static int wide__run_sink(aj_ctx *ctx, void *in, void *out)
     wide__out *o = out;
 #line 46 "shapes.job"
     return wide_sink(ctx, i->calls, o->r0, o->r1, o->r2, o->r3, o->r4, o->r5, o->r6, o->r7, o->r8, o->r9, o->r10, o->r11, &o->sink);
-#line 453 "shapes.job.c"
+#line 461 "shapes.job.c"
 }
 
 /* Topological order: by level, then declaration. */
@@ -530,6 +538,9 @@ static const aj_step_def wide__steps[] = {
                .n_preds = 12, .first_edge = 12, .n_succs = 0, .level = 1, .line = 46 },
 };
 
+/* The runtime's: it remembers here that these tables were checked. */
+static aj_job_memo wide__memo;
+
 const aj_job_def wide_def = {
     .abi = AJ_GEN_ABI,
     .name = "wide",
@@ -546,6 +557,7 @@ const aj_job_def wide_def = {
     .inputs_align = _Alignof(wide__in),
     .outputs_size = sizeof(wide__out),
     .outputs_align = _Alignof(wide__out),
+    .memo = &wide__memo,
 };
 
 int wide_start(aj_runtime *rt, int *calls, const aj_start_opts *opts, wide **out)
@@ -613,7 +625,7 @@ static int tagged__run_pass(aj_ctx *ctx, void *in, void *out)
     tagged__out *o = out;
 #line 53 "shapes.job"
     return tagged_pass(ctx, i->in_ptr, &o->pass);
-#line 617 "shapes.job.c"
+#line 629 "shapes.job.c"
 }
 
 static int tagged__run_wrap(aj_ctx *ctx, void *in, void *out)
@@ -622,7 +634,7 @@ static int tagged__run_wrap(aj_ctx *ctx, void *in, void *out)
     tagged__out *o = out;
 #line 54 "shapes.job"
     return tagged_wrap(ctx, i->in_ptr, o->pass, &o->wrap);
-#line 626 "shapes.job.c"
+#line 638 "shapes.job.c"
 }
 
 /* Topological order: by level, then declaration. */
@@ -647,6 +659,9 @@ static const aj_step_def tagged__steps[] = {
               .n_preds = 1, .first_edge = 1, .n_succs = 0, .level = 1, .line = 54 },
 };
 
+/* The runtime's: it remembers here that these tables were checked. */
+static aj_job_memo tagged__memo;
+
 const aj_job_def tagged_def = {
     .abi = AJ_GEN_ABI,
     .name = "tagged",
@@ -663,6 +678,7 @@ const aj_job_def tagged_def = {
     .inputs_align = _Alignof(tagged__in),
     .outputs_size = sizeof(tagged__out),
     .outputs_align = _Alignof(tagged__out),
+    .memo = &tagged__memo,
 };
 
 int tagged_start(aj_runtime *rt, struct tag_in *in_ptr, const aj_start_opts *opts, tagged **out)
