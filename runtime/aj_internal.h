@@ -271,8 +271,8 @@ void aj__exec_cancel_step(aj__runner *r, aj__step *s, int64_t now_ns);
 void aj__sched_start(aj_instance *inst);
 /* Claims the next run of roots for r; false when none are left. */
 bool aj__sched_claim_roots(aj__runner *r);
-/* Hands part of r's stack to other threads if it has waited long. */
-void aj__sched_offer(aj__runner *r);
+/* Hands r's stack but its top keep steps to other threads. */
+void aj__sched_offer(aj__runner *r, uint32_t keep);
 aj__step *aj__sched_pop(aj_instance *inst);
 /* Puts s in the timer heap until due_ns. False when the instance was
  * cancelled: the caller still owns s. */
@@ -313,6 +313,9 @@ void aj__cond_init(pthread_cond_t *cv);  /* times out on CLOCK_MONOTONIC */
 
 /* clock.c: CLOCK_REALTIME - CLOCK_MONOTONIC, as of the latest anchor. */
 int64_t aj__wall_offset_ns(void);
+/* What aj_now_ns() reads now: "tsc", "calibrating" (its first 2 ms on a
+ * TSC) or "monotonic" (clock_gettime). */
+const char *aj__test_clock_source(void);
 
 /* fmt.c: times and durations for the pictures. */
 #define AJ__FMT_MAX 48

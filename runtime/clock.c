@@ -266,6 +266,19 @@ int64_t aj_wall_now_ns(void)
     return read_clock(CLOCK_REALTIME);
 }
 
+const char *aj__test_clock_source(void)
+{
+    aj_now_ns();
+    switch (atomic_load(&clk.mode)) {
+    case CLK_TSC:
+        return "tsc";
+    case CLK_CALIBRATING:
+        return "calibrating";
+    default:
+        return "monotonic";
+    }
+}
+
 int64_t aj__wall_offset_ns(void)
 {
     if (atomic_load_explicit(&clk.mode, memory_order_relaxed) != CLK_TSC)

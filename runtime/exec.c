@@ -251,12 +251,18 @@ void aj__exec_drain(aj__runner *r)
         /* Held arrivals wait only while the next step leads there too. */
         if (r->held != NULL && !aj__inst_leads_to(inst, s, r->held))
             aj__inst_flush_held(r);
-        if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed))
+        if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed)) {
             aj__exec_cancel_step(r, s, r->now_ns);
-        else
-            run_step(r, s);
+            continue;
+        }
+        /* The last step was long, so these may be: let others run them
+         * meanwhile. */
+        if (r->n_stack > 0 && r->step_ns >= AJ__SHARE_NS)
+            aj__sched_offer(r, 0);
+        run_step(r, s);
+        /* Short steps, but they have waited long: share the older half. */
         if (r->n_stack > 1 && r->now_ns - r->stack_since_ns >= AJ__SHARE_NS)
-            aj__sched_offer(r);
+            aj__sched_offer(r, r->n_stack - r->n_stack / 2);
     }
     count_final(r);
 }

@@ -20,7 +20,9 @@
  * about BATCH_NS of work, one at a time while steps are long, so that
  * long steps spread over every thread. Steps a runner made runnable are
  * offered to others (the shared list, at the head of the queue, with a
- * wake-up) only once they have waited AJ__SHARE_NS.
+ * wake-up) once they have waited AJ__SHARE_NS, and all of them before a
+ * step when the last one took that long: steps that wait (on I/O, say)
+ * then run side by side, while short steps never leave their core.
  * Waiters and finishers meet through n_waiting and n_final, both seq_cst,
  * so that neither a wake-up nor the end is missed without a lock on the
  * fast path.
@@ -218,20 +220,24 @@ static void share(aj_instance *inst, aj__step *list, aj__step *tail, uint32_t n)
     pthread_mutex_unlock(&inst->mu);
 }
 
-void aj__sched_offer(aj__runner *r)
+void aj__sched_offer(aj__runner *r, uint32_t keep)
 {
-    uint32_t keep = r->n_stack - r->n_stack / 2;
-    aj__step *last_kept = r->stack, *tail;
+    aj__step *first = r->stack, *last_kept = NULL, *tail;
 
-    if (r->inst->rt == NULL || r->inst->sequential)
+    if (r->inst->rt == NULL || r->inst->sequential || keep >= r->n_stack)
         return;
-    /* Keep the newest half (the top), give away the older steps. */
-    for (uint32_t k = 1; k < keep; k++)
-        last_kept = last_kept->next;
-    for (tail = last_kept->next; tail->next != NULL;)
+    /* Keep the newest steps (the top), give away the older ones. */
+    for (uint32_t k = 0; k < keep; k++) {
+        last_kept = first;
+        first = first->next;
+    }
+    for (tail = first; tail->next != NULL;)
         tail = tail->next;
-    share(r->inst, last_kept->next, tail, r->n_stack - keep);
-    last_kept->next = NULL;
+    share(r->inst, first, tail, r->n_stack - keep);
+    if (last_kept != NULL)
+        last_kept->next = NULL;
+    else
+        r->stack = NULL;
     r->n_stack = keep;
     r->stack_since_ns = r->now_ns;
 }

@@ -158,6 +158,40 @@ static void test_pool_waiter_runs_ready_steps(void **state)
     world_close(&w, inst);
 }
 
+/* After a long step, the steps it released run side by side: A waits for
+ * B, and R's thread, which takes A first, would never reach B. */
+static void test_pool_after_long_step_released_steps_spread(void **state)
+{
+    /* R -> B, R -> A: B's edge comes first, so A ends on top of R's
+     * thread's own steps. */
+    static const aj_edge_def edges[] = { { 0, 1, AJ_EDGE_DATA }, { 0, 2, AJ_EDGE_DATA } };
+    static const char *const names[] = { "R", "B", "A" };
+    world w;
+    tj_gate b_ran;
+    aj_instance *inst;
+    int64_t t0;
+
+    (void)state;
+    world_open(&w, tj_new("spread", 3, names, NULL, edges, 2), 1);
+    tj_gate_init(&b_ran);
+    w.r->behave[0].gate = &w.gate;
+    w.r->behave[0].started = &w.started;
+    w.r->behave[1].opens = &b_ran;
+    w.r->behave[2].gate = &b_ran;
+    inst = start(w.rt, w.j, w.r, NULL);
+    sem_wait(&w.started);
+    /* R lasts far longer than AJ__SHARE_NS, whatever the machine. */
+    t0 = aj_now_ns();
+    while (aj_now_ns() - t0 < 50 * AJ__SHARE_NS)
+        sched_yield();
+    tj_gate_open(&w.gate);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+    assert_false(pthread_equal(w.r->thread[1], w.r->thread[2]));
+    assert_int_equal(atomic_load(&w.r->violations), 0);
+    tj_gate_destroy(&b_ran);
+    world_close(&w, inst);
+}
+
 /* One worker: A fails and waits an hour to retry; B still gets the worker.
  * Cancelling cuts A's delay short. */
 static void test_pool_delay_holds_no_worker(void **state)
@@ -343,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_pool_seed_many_times),
         cmocka_unit_test(test_pool_many_in_flight_one_allocation_each),
         cmocka_unit_test(test_pool_waiter_runs_ready_steps),
+        cmocka_unit_test(test_pool_after_long_step_released_steps_spread),
         cmocka_unit_test(test_pool_delay_holds_no_worker),
         cmocka_unit_test(test_pool_timer_fires_without_waiter),
         cmocka_unit_test(test_pool_waiter_fires_own_timer),

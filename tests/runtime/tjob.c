@@ -61,6 +61,8 @@ static void box_free(void *slot)
 /* Waits as the behaviour says. */
 static void hold(aj_ctx *ctx, const tj_behave *b, tj_run *r, uint32_t i)
 {
+    if (b->opens != NULL)
+        tj_gate_open(b->opens);
     if (b->started != NULL)
         sem_post(b->started);
     if (b->gate != NULL)

@@ -52,6 +52,7 @@ typedef struct tj_behave {
     int code;               /* what a failing attempt returns (default -7) */
     bool permanent;         /* failing attempts are marked permanent */
     const char *message;    /* set on failing attempts */
+    tj_gate *opens;         /* every attempt opens it first */
     tj_gate *gate;          /* every attempt waits for it */
     sem_t *started;         /* posted when an attempt starts */
     bool until_cancelled;   /* each attempt waits until cancelled */

@@ -1,0 +1,159 @@
+/*
+ * test_clock.c: aj_now_ns(), read through the TSC where the kernel keeps
+ * time with it. It never goes back, on one thread or from one thread to
+ * another across its re-anchoring, it stays with CLOCK_MONOTONIC, and
+ * AJ_CLOCK=monotonic (checked in a child process, since the source is
+ * chosen once per process) makes it clock_gettime() itself.
+ */
+#include "aj_internal.h"
+
+#include <semaphore.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define MS 1000000
+
+static int64_t mono(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Reads for span_ns of CLOCK_MONOTONIC: *backwards counts readings below
+ * the one before; *outside those not between two real readings, give or
+ * take a millisecond. */
+static void read_for(int64_t span_ns, long *backwards, long *outside)
+{
+    int64_t end = mono() + span_ns, last = aj_now_ns();
+
+    for (int64_t before = mono(); before < end; before = mono()) {
+        int64_t t = aj_now_ns(), after = mono();
+        if (t < last)
+            (*backwards)++;
+        if (t < before - MS || t > after + MS)
+            (*outside)++;
+        last = t;
+    }
+}
+
+typedef struct reader {
+    pthread_t thread;
+    long backwards, outside;
+} reader;
+
+static void *reader_main(void *arg)
+{
+    reader *r = arg;
+
+    /* Several re-anchors (every 10 ms), raced by two threads. */
+    read_for(40 * MS, &r->backwards, &r->outside);
+    return NULL;
+}
+
+static void test_clock_monotonic_and_close_on_every_thread(void **state)
+{
+    reader rd[2] = { { 0 } };
+
+    (void)state;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&rd[i].thread, NULL, reader_main, &rd[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(rd[i].thread, NULL);
+        assert_int_equal(rd[i].backwards, 0);
+        assert_int_equal(rd[i].outside, 0);
+    }
+    assert_true(strcmp(aj__test_clock_source(), "calibrating") != 0);
+}
+
+/* A reading handed to another thread is never after that thread's own. */
+typedef struct relay {
+    sem_t go, back;
+    _Atomic int64_t seen;
+    long late;
+    int rounds;
+} relay;
+
+static void *relay_main(void *arg)
+{
+    relay *r = arg;
+
+    for (int k = 0; k < r->rounds; k++) {
+        sem_wait(&r->go);
+        if (aj_now_ns() < atomic_load(&r->seen))
+            r->late++;
+        atomic_store(&r->seen, aj_now_ns());
+        sem_post(&r->back);
+    }
+    return NULL;
+}
+
+static void test_clock_never_back_between_threads(void **state)
+{
+    relay r = { .rounds = 20000 };
+    pthread_t t;
+    long late = 0;
+
+    (void)state;
+    sem_init(&r.go, 0, 0);
+    sem_init(&r.back, 0, 0);
+    assert_int_equal(pthread_create(&t, NULL, relay_main, &r), 0);
+    for (int k = 0; k < r.rounds; k++) {
+        atomic_store(&r.seen, aj_now_ns());
+        sem_post(&r.go);
+        sem_wait(&r.back);
+        if (aj_now_ns() < atomic_load(&r.seen))
+            late++;
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(late, 0);
+    assert_int_equal(r.late, 0);
+    sem_destroy(&r.go);
+    sem_destroy(&r.back);
+}
+
+/* Exit status of a child that checks the source AJ_CLOCK asks for. */
+static int child_with(const char *value)
+{
+    pid_t pid = fork();
+    int status = 0;
+
+    if (pid == 0) {
+        long backwards = 0, outside = 0;
+        setenv("AJ_CLOCK", value, 1);
+        read_for(5 * MS, &backwards, &outside);
+        _exit(strcmp(aj__test_clock_source(), "monotonic") == 0 && backwards == 0 &&
+                      outside == 0
+                  ? 0
+                  : 1);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status);
+}
+
+static void test_clock_environment_chooses_clock_gettime(void **state)
+{
+    (void)state;
+    assert_int_equal(child_with("monotonic"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clock_environment_chooses_clock_gettime),
+        cmocka_unit_test(test_clock_monotonic_and_close_on_every_thread),
+        cmocka_unit_test(test_clock_never_back_between_threads),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
