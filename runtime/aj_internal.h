@@ -22,6 +22,9 @@
  * for moving between cores, short against a step worth running apart. */
 #define AJ__SHARE_NS 20000
 
+/* In an instance's runners word: counters need read-modify-writes. */
+#define AJ__SHARED 1u
+
 /* ------------------------------------------------------------------------ */
 /* alloc.c: every byte the runtime allocates, with fault injection         */
 
@@ -127,6 +130,8 @@ struct aj__runner {
     int64_t now_ns;            /* latest clock reading */
     int64_t stack_since_ns;    /* when the stack last became non-empty */
     int64_t step_ns;           /* how long the last step it ran took */
+    bool solo;                 /* no other thread runs the instance: counters
+                                  are plain loads and stores (step.h) */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -142,6 +147,10 @@ struct aj_instance {
     void *outputs;                 /* def->outputs_size bytes, in this allocation */
     const aj__override *overrides; /* n_overrides, in this allocation */
     uint32_t n_overrides;
+    _Atomic uint32_t runners;      /* 2 x threads running its steps (exec.c),
+                                      | AJ__SHARED while counters need
+                                      read-modify-writes (step.h) */
+    bool can_solo;                 /* a lone runner may use plain counters */
     bool observed;                 /* rt_obs or obs is set */
     bool has_obs;
     bool sequential;
@@ -177,6 +186,9 @@ struct aj_instance {
     _Atomic bool cut;              /* a step was settled as cancelled */
     _Atomic uint32_t n_delayed;    /* steps in the runtime's timer heap */
     _Atomic uint32_t holders;      /* threads that may touch it after done */
+
+    /* The solo runner's: set while it may touch counters (exec.c). */
+    _Alignas(AJ__CACHE_LINE) _Atomic bool solo_busy;
 
     /* Runtime queue of instances with work to share; under rt->mu, but
      * in_rq may be peeked by a thread that knows nothing sets it. */
@@ -252,6 +264,7 @@ void aj__inst_free_outputs(aj_instance *inst);
 
 /* exec.c: running steps. */
 void aj__runner_init(aj__runner *r, aj_instance *inst);
+
 /* Runs every step r owns or can get of its instance (its stack, claimed
  * roots, the shared list, new roots), then counts what it settled. After
  * it returns, r owns nothing, and the instance may be done: only a holder
@@ -295,6 +308,11 @@ void aj__timer_insert(aj__timer **root, aj__timer *t);
 aj__timer *aj__timer_pop(aj__timer **root);
 void aj__timer_remove(aj__timer **root, aj__timer *t);
 
+/* barrier.c: the heavy side of an asymmetric barrier. Ready: membarrier
+ * works here (else nothing may run alone). */
+bool aj__barrier_ready(void);
+void aj__barrier_heavy(void);
+
 /* A pause inside a spin loop: lets the other hyperthread run, saves power. */
 static inline void aj__cpu_relax(void)
 {
@@ -311,7 +329,10 @@ aj_runtime *aj__runtime_default(void);
 void aj__mutex_init(pthread_mutex_t *mu);
 void aj__cond_init(pthread_cond_t *cv);  /* times out on CLOCK_MONOTONIC */
 
-/* clock.c: CLOCK_REALTIME - CLOCK_MONOTONIC, as of the latest anchor. */
+/* clock.c: aj_now_ns() without waiting for the instructions before it:
+ * for the end of a step, on the thread that ran it. */
+int64_t aj__now_ns(void);
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, as of the latest anchor. */
 int64_t aj__wall_offset_ns(void);
 /* What aj_now_ns() reads now: "tsc", "calibrating" (its first 2 ms on a
  * TSC) or "monotonic" (clock_gettime). */

@@ -154,6 +154,10 @@ int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
     inst->rt = rt;
     inst->rt_obs = rt != NULL && rt->has_obs ? &rt->obs : NULL;
     inst->observed = inst->rt_obs != NULL || inst->has_obs;
+    /* A lone runner uses plain counters, if a joining thread can make its
+     * writes visible (step.h). */
+    inst->can_solo = aj__barrier_ready();
+    atomic_init(&inst->runners, inst->can_solo ? 0 : AJ__SHARED);
     aj__mutex_init(&inst->mu);
     aj__cond_init(&inst->cv);
     inst->start_ns = aj_now_ns();

@@ -11,6 +11,8 @@
  */
 #include "step.h"
 
+#include <sched.h>
+
 static void emit(const aj_instance *inst, int which, const aj_step_event *ev)
 {
     const aj_observer *obs[2] = { inst->rt_obs, inst->has_obs ? &inst->obs : NULL };
@@ -147,7 +149,9 @@ static void complete(aj__runner *r, aj__step *s, int64_t end_ns)
     if (r->inst->observed)
         aj__emit_finish(s, AJ_STEP_COMPLETED, 0, NULL, end_ns);
     r->n_final++;
+    aj__runner_busy(r);
     aj__step_release(r, s, false, &work);
+    aj__runner_idle(r);
     if (work != NULL)
         aj__inst_settle_all(r, work);
 }
@@ -160,13 +164,15 @@ static void run_step(aj__runner *r, aj__step *s)
 
     for (;;) {
         aj_ctx ctx;
-        int64_t delay, start = r->now_ns;
+        /* Alone, this thread's last reading is the start: it readied s.
+         * Else another thread may have readied it after that reading. */
+        int64_t delay, start = r->solo ? r->now_ns : aj_now_ns();
         int rc, returned;
         aj_fail_kind kind;
 
         ctx_open(&ctx, inst, s, start);
         returned = sd->run(&ctx, inst->inputs, inst->outputs);
-        r->now_ns = aj_now_ns();
+        r->now_ns = aj__now_ns();
         r->step_ns = r->now_ns - start;
         rc = returned;
         kind = judge(&ctx, &rc, r->now_ns);
@@ -194,6 +200,55 @@ void aj__runner_init(aj__runner *r, aj_instance *inst)
     *r = (aj__runner){ .inst = inst, .now_ns = aj_now_ns(), .step_ns = -1 };
 }
 
+bool aj__runner_try_solo(aj__runner *r)
+{
+    uint32_t alone = 2u | AJ__SHARED;
+
+    /* acq_rel: the read-modify-writes of the runners that left come first. */
+    r->solo = atomic_compare_exchange_strong_explicit(&r->inst->runners, &alone, 2u,
+                                                      memory_order_acq_rel,
+                                                      memory_order_relaxed);
+    /* What they ran may have ended after this thread's last reading: the
+     * steps it readies start now, not then. */
+    if (r->solo)
+        r->now_ns = aj_now_ns();
+    return r->solo;
+}
+
+/* Joins the threads running r's instance. Alone, it is solo; joining
+ * others, it makes the instance shared and waits until a solo runner, if
+ * busy, is done with plain counters (step.h). */
+static void enter(aj__runner *r)
+{
+    aj_instance *inst = r->inst;
+    uint32_t old = atomic_fetch_add_explicit(&inst->runners, 2, memory_order_acq_rel);
+
+    r->solo = false;
+    if (!inst->can_solo)
+        return;
+    if (old >> 1 == 0) {
+        if ((old & AJ__SHARED) == 0)
+            r->solo = true;
+        else
+            aj__runner_try_solo(r);
+        return;
+    }
+    /* Another joiner may be doing the same: each waits for itself. */
+    atomic_fetch_or_explicit(&inst->runners, AJ__SHARED, memory_order_seq_cst);
+    aj__barrier_heavy();
+    for (unsigned spins = 0; atomic_load_explicit(&inst->solo_busy, memory_order_acquire);
+         spins++) {
+        if (spins > 64)
+            sched_yield();
+        aj__cpu_relax();
+    }
+}
+
+static void leave(aj__runner *r)
+{
+    atomic_fetch_sub_explicit(&r->inst->runners, 2, memory_order_acq_rel);
+}
+
 /* The next step r owns: the one it made runnable last, then its roots. */
 static aj__step *owned(aj__runner *r)
 {
@@ -216,8 +271,13 @@ static aj__step *next_step(aj__runner *r)
     aj__step *s;
 
     for (;;) {
-        if ((s = owned(r)) != NULL || (s = aj__sched_pop(r->inst)) != NULL)
+        if ((s = owned(r)) != NULL)
             return s;
+        if ((s = aj__sched_pop(r->inst)) != NULL) {
+            /* Shared by another thread, maybe after this one's reading. */
+            r->now_ns = aj_now_ns();
+            return s;
+        }
         if (aj__sched_claim_roots(r))
             continue;
         if (r->held == NULL)
@@ -247,6 +307,9 @@ void aj__exec_drain(aj__runner *r)
     aj_instance *inst = r->inst;
     aj__step *s;
 
+    enter(r);
+    /* After enter: later than whatever the runners before did. */
+    r->now_ns = aj_now_ns();
     while ((s = next_step(r)) != NULL) {
         /* Held arrivals wait only while the next step leads there too. */
         if (r->held != NULL && !aj__inst_leads_to(inst, s, r->held))
@@ -264,6 +327,7 @@ void aj__exec_drain(aj__runner *r)
         if (r->n_stack > 1 && r->now_ns - r->stack_since_ns >= AJ__SHARE_NS)
             aj__sched_offer(r, r->n_stack - r->n_stack / 2);
     }
+    leave(r);
     count_final(r);
 }
 
@@ -273,6 +337,8 @@ void aj__exec_sequential(aj_instance *inst)
     aj__runner r;
 
     aj__runner_init(&r, inst);
+    enter(&r);
+    r.now_ns = aj_now_ns();
     for (uint32_t k = 0; k < def->n_steps; k++) {
         aj__step *s = &inst->steps[def->order[k]];
         /* Steps already settled by propagation are final; the others are
@@ -290,4 +356,5 @@ void aj__exec_sequential(aj_instance *inst)
         r.n_stack = 0;
         count_final(&r);
     }
+    leave(&r);
 }

@@ -169,9 +169,9 @@ void aj__inst_note_retry(aj__step *s, int err, aj_fail_kind kind)
     aj__rec_end(s, q);
 }
 
-static void claim_root(aj_instance *inst, aj__step *s, int err, aj_fail_kind kind,
-                       const char *message)
+static void claim_root(aj__step *s, int err, aj_fail_kind kind, const char *message)
 {
+    aj_instance *inst = s->inst;
     int32_t none = -1;
 
     if (!atomic_compare_exchange_strong(&inst->root, &none, (int32_t)s->index))
@@ -185,25 +185,30 @@ static void claim_root(aj_instance *inst, aj__step *s, int err, aj_fail_kind kin
         aj__sched_cancel(inst);
 }
 
-/* Records the final state, then tells the root cause and the observers. */
-static void settle(aj__step *s, aj_step_state state, aj_fail_kind kind, int err,
+/* Records the final state, then tells the root cause and the observers.
+ * r: the runner that owns s, busy or not. */
+static void settle(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind kind, int err,
                    const char *message, int64_t end_ns)
 {
     aj__rec_final(s, state, kind, err, end_ns);
     if (state == AJ_STEP_FAILED)
-        claim_root(s->inst, s, err, kind, message);
+        claim_root(s, err, kind, message);
     else if (state == AJ_STEP_CANCELLED)
         atomic_store_explicit(&s->inst->cut, true, memory_order_relaxed);
-    if (s->inst->observed)
+    if (s->inst->observed) {
+        /* The observer is the user's code: it may cancel this instance. */
+        aj__runner_idle(r);
         aj__emit_finish(s, state, err, message, end_ns);
+        aj__runner_busy(r);
+    }
 }
 
-void aj__inst_settle_unrunnable(aj__step *s, aj__step **work)
+void aj__inst_settle_unrunnable(aj__runner *r, aj__step *s, aj__step **work)
 {
     if (GET(doomed))
-        settle(s, AJ_STEP_SKIPPED, AJ_FAIL_NONE, 0, NULL, 0);
+        settle(r, s, AJ_STEP_SKIPPED, AJ_FAIL_NONE, 0, NULL, 0);
     else
-        settle(s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, 0, NULL, 0);
+        settle(r, s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, 0, NULL, 0);
     s->next = *work;
     *work = s;
 }
@@ -220,7 +225,8 @@ void aj__inst_flush_one(aj__runner *r, aj__step **work)
         aj__step_runnable(r, t, work);
 }
 
-void aj__inst_settle_all(aj__runner *r, aj__step *work)
+/* Between aj__runner_busy and aj__runner_idle. */
+static void settle_all(aj__runner *r, aj__step *work)
 {
     while (work != NULL) {
         aj__step *w = work;
@@ -231,22 +237,31 @@ void aj__inst_settle_all(aj__runner *r, aj__step *work)
     }
 }
 
+void aj__inst_settle_all(aj__runner *r, aj__step *work)
+{
+    aj__runner_busy(r);
+    settle_all(r, work);
+    aj__runner_idle(r);
+}
+
 void aj__inst_finish(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind kind,
                      int err, const char *message, int64_t end_ns)
 {
-    settle(s, state, kind, err, message, end_ns);
+    settle(r, s, state, kind, err, message, end_ns);
     s->next = NULL;
     aj__inst_settle_all(r, s);
 }
 
 void aj__inst_flush_held(aj__runner *r)
 {
+    aj__runner_busy(r);
     /* Settling what the arrivals release may hold back new ones. */
     while (r->held != NULL) {
         aj__step *work = NULL;
         aj__inst_flush_one(r, &work);
-        aj__inst_settle_all(r, work);
+        settle_all(r, work);
     }
+    aj__runner_idle(r);
 }
 
 bool aj__inst_leads_to(const aj_instance *inst, const aj__step *s, const aj__step *t)

@@ -73,7 +73,11 @@ static void drain(aj_instance *inst, aj__step *s)
 static void spin(aj_runtime *rt)
 {
     int64_t now = aj_now_ns(), until = now + SPIN_NS;
+    int64_t visible = atomic_load_explicit(&rt->rq_visible_ns, memory_order_relaxed);
 
+    /* An instance whose grace ends soon: wait for it rather than park. */
+    if (visible > until && visible - now <= 2 * SPIN_NS)
+        until = visible;
     atomic_fetch_add(&rt->n_spinning, 1);
     pthread_mutex_unlock(&rt->mu);
     for (unsigned i = 1;; i++) {

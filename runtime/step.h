@@ -56,9 +56,47 @@ static inline void aj__rec_final(aj__step *s, aj_step_state state, aj_fail_kind 
     aj__rec_end(s, q);
 }
 
+/*
+ * A solo runner (the only thread running the instance, r->solo) counts
+ * arrivals with plain loads and stores. It brackets every stretch that
+ * may touch counters with busy and idle; a thread that joins sets
+ * AJ__SHARED, makes every thread pass a full barrier (barrier.c), then
+ * waits until the solo runner is idle. Either that runner's busy store was
+ * before its barrier and the joiner sees it and waits, or its load of
+ * runners was after the barrier and sees AJ__SHARED: it then counts with
+ * read-modify-writes. The stores cost nothing on x86; the signal fence
+ * keeps the compiler from moving the load above the store. A runner left
+ * alone in a shared instance clears AJ__SHARED and is solo again.
+ */
+/* exec.c: true when r, alone in its shared instance, is solo now. */
+bool aj__runner_try_solo(aj__runner *r);
+
+static inline void aj__runner_busy(aj__runner *r)
+{
+    aj_instance *inst = r->inst;
+
+    if (!r->solo &&
+        (!inst->can_solo ||
+         atomic_load_explicit(&inst->runners, memory_order_relaxed) != (2u | AJ__SHARED) ||
+         !aj__runner_try_solo(r)))
+        return;
+    atomic_store_explicit(&inst->solo_busy, true, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&inst->runners, memory_order_relaxed) & AJ__SHARED) {
+        atomic_store_explicit(&inst->solo_busy, false, memory_order_release);
+        r->solo = false;
+    }
+}
+
+static inline void aj__runner_idle(aj__runner *r)
+{
+    if (r->solo)
+        atomic_store_explicit(&r->inst->solo_busy, false, memory_order_release);
+}
+
 /* instance.c: a runnable step that must not run (doomed, or the instance
  * is cancelled) is settled and goes on *work; adding held arrivals. */
-void aj__inst_settle_unrunnable(aj__step *s, aj__step **work);
+void aj__inst_settle_unrunnable(aj__runner *r, aj__step *s, aj__step **work);
 void aj__inst_flush_one(aj__runner *r, aj__step **work);
 
 /* s is runnable as far as its predecessors go, and the caller owns it: it
@@ -66,7 +104,7 @@ void aj__inst_flush_one(aj__runner *r, aj__step **work);
 static inline void aj__step_runnable(aj__runner *r, aj__step *s, aj__step **work)
 {
     if (AJ__GET(s, doomed) || atomic_load_explicit(&r->inst->cancelled, memory_order_relaxed)) {
-        aj__inst_settle_unrunnable(s, work);
+        aj__inst_settle_unrunnable(r, s, work);
         return;
     }
     if (r->stack == NULL)
@@ -77,10 +115,18 @@ static inline void aj__step_runnable(aj__runner *r, aj__step *s, aj__step **work
 }
 
 /* One more of t's n_preds predecessors is final: true when t is runnable.
- * Arrivals at the held step stay in r; another step's flush those first. */
+ * A solo runner just counts. Otherwise arrivals at the held step stay in
+ * r, and another step's flush those first. */
 static inline bool aj__step_arrive(aj__runner *r, aj__step *t, uint32_t n_preds,
                                    aj__step **work)
 {
+    if (r->solo) {
+        /* Alone: nobody else counts. Release: a thread that joins later
+         * reads the count with a read-modify-write. */
+        uint32_t a = AJ__GET(t, arrived) + 1;
+        atomic_store_explicit(&t->arrived, a, memory_order_release);
+        return a == n_preds;
+    }
     if (t == r->held) {
         if (++r->n_held < n_preds)
             return false;
@@ -97,7 +143,8 @@ static inline bool aj__step_arrive(aj__runner *r, aj__step *t, uint32_t n_preds,
 }
 
 /* s (owned by r's thread) is final: releases its successors. One with a
- * single predecessor is s's at once; the others count arrivals. */
+ * single predecessor is s's at once; the others count arrivals. Called
+ * between aj__runner_busy and aj__runner_idle. */
 static inline void aj__step_release(aj__runner *r, const aj__step *s, bool doom,
                                     aj__step **work)
 {

@@ -99,7 +99,7 @@ static void *relay_main(void *arg)
 
 static void test_clock_never_back_between_threads(void **state)
 {
-    relay r = { .rounds = 20000 };
+    relay r = { .rounds = 50000 };
     pthread_t t;
     long late = 0;
 

@@ -192,6 +192,54 @@ static void test_pool_after_long_step_released_steps_spread(void **state)
     world_close(&w, inst);
 }
 
+/* Between a step's end and the release of what follows it: lets another
+ * thread go ahead, so that the last predecessor to end is often not the
+ * last one to arrive. */
+static void let_others_run(void *arg, const aj_step_event *ev)
+{
+    (void)arg;
+    if (ev->step_index % 2 == 0)
+        for (int k = 0; k < 20; k++)
+            sched_yield();
+}
+
+/* Every step starts after each of its predecessors ended, whichever thread
+ * ran them: steps long enough to be spread over both workers and the
+ * waiter, checked edge by edge on many instances. */
+static void test_pool_times_follow_the_graph(void **state)
+{
+    enum { WIDE = 6, N = WIDE + 2, ROUNDS = 100 };
+    aj_edge_def edges[2 * WIDE];
+    aj_observer obs = { .step_finish = let_others_run };
+    aj_start_opts o = { .observer = &obs };
+    world w;
+
+    (void)state;
+    for (uint32_t k = 0; k < WIDE; k++) {
+        edges[2 * k] = (aj_edge_def){ 0, k + 1, AJ_EDGE_DATA };
+        edges[2 * k + 1] = (aj_edge_def){ k + 1, N - 1, AJ_EDGE_DATA };
+    }
+    world_open(&w, tj_new("fan", N, NULL, NULL, edges, 2 * WIDE), 2);
+    for (int round = 0; round < ROUNDS; round++) {
+        tj_run *r = tj_run_new(w.j);
+        aj_instance *inst;
+        for (uint32_t i = 0; i < N; i++)
+            r->behave[i].busy_ns = 2 * AJ__SHARE_NS;
+        inst = start(w.rt, w.j, r, &o);
+        assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+        assert_int_equal(atomic_load(&r->violations), 0);
+        for (uint32_t e = 0; e < 2 * WIDE; e++) {
+            aj_step_info from, to;
+            aj_instance_step_info(inst, edges[e].from, &from);
+            aj_instance_step_info(inst, edges[e].to, &to);
+            assert_true(to.start_ns >= from.start_ns + from.duration_ns);
+        }
+        aj_instance_free(inst);
+        tj_run_free(r);
+    }
+    world_close(&w, NULL);
+}
+
 /* One worker: A fails and waits an hour to retry; B still gets the worker.
  * Cancelling cuts A's delay short. */
 static void test_pool_delay_holds_no_worker(void **state)
@@ -378,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_pool_many_in_flight_one_allocation_each),
         cmocka_unit_test(test_pool_waiter_runs_ready_steps),
         cmocka_unit_test(test_pool_after_long_step_released_steps_spread),
+        cmocka_unit_test(test_pool_times_follow_the_graph),
         cmocka_unit_test(test_pool_delay_holds_no_worker),
         cmocka_unit_test(test_pool_timer_fires_without_waiter),
         cmocka_unit_test(test_pool_waiter_fires_own_timer),

@@ -63,6 +63,8 @@ static void hold(aj_ctx *ctx, const tj_behave *b, tj_run *r, uint32_t i)
 {
     if (b->opens != NULL)
         tj_gate_open(b->opens);
+    for (int64_t t0 = aj_now_ns(); aj_now_ns() - t0 < b->busy_ns;)
+        ;
     if (b->started != NULL)
         sem_post(b->started);
     if (b->gate != NULL)

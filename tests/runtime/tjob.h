@@ -53,6 +53,7 @@ typedef struct tj_behave {
     bool permanent;         /* failing attempts are marked permanent */
     const char *message;    /* set on failing attempts */
     tj_gate *opens;         /* every attempt opens it first */
+    int64_t busy_ns;        /* every attempt keeps its thread this long */
     tj_gate *gate;          /* every attempt waits for it */
     sem_t *started;         /* posted when an attempt starts */
     bool until_cancelled;   /* each attempt waits until cancelled */
