@@ -124,6 +124,8 @@ struct ast_step {
     const char *c_fn;    /* the user's function */
     bool proto_shared;   /* an earlier step with the same impl declares it */
     const char *c_run;   /* JOB__run_STEP */
+    const ast_step *runner; /* whose wrapper runs it: the job's first step
+                               calling the same function (itself, often) */
     const char *c_free;  /* JOB__free_STEP, NULL when the output needs none */
 };
 
@@ -141,7 +143,7 @@ struct ast_job {
     /* Set by names: every file-scope C name of the job. */
     const char *c_def, *c_start, *c_wait, *c_cancel, *c_result, *c_take;
     const char *c_instance, *c_free, *c_in, *c_out, *c_order, *c_edges;
-    const char *c_steps, *c_memo, *c_result_helper;
+    const char *c_steps, *c_slots, *c_memo, *c_result_helper;
 };
 
 typedef struct ast_include {

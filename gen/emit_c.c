@@ -2,11 +2,15 @@
  * emit_c.c: the generated source, FILE.job.c.
  *
  * Per job, in this order: the inputs and outputs structs, one wrapper per
- * step (and a free wrapper for outputs whose type has `free`), the retry
- * policies, the order, edge and step tables, the aj_job_def, and the
- * contract functions. Tables are static const with one comment per row;
- * an empty table is NULL with a count of 0. Each wrapper's call carries a
- * #line pointing at its step in the .job file, and one back.
+ * step function (steps with the same impl share it) and a free wrapper for
+ * outputs whose type has `free`, the retry policies, the slot, order, edge
+ * and step tables, the aj_job_def, and the contract functions. A wrapper
+ * finds its step's inputs and output through the step's run of the slot
+ * table, so a job of many steps calling few functions runs few, hot
+ * wrappers, and its source stays small. Tables are static const with one
+ * comment per row; an empty table is NULL with a count of 0. Each
+ * wrapper's call carries a #line pointing at its (first) step in the .job
+ * file, and one back.
  */
 #include "emit.h"
 
@@ -49,6 +53,15 @@ static void structs(out *o, const ast_job *j)
     out_printf(o, "} %s;\n\n", j->c_out);
 }
 
+/* `*(T *)(o + slots[k])`: the value in slot k, of type T. */
+static void slot_value(out *o, const char *type, uint32_t k, bool deref)
+{
+    out_puts(o, deref ? ", *(" : ", (");
+    out_strs(o, type, type[strlen(type) - 1] == '*' ? "*)(o + slots[" : " *)(o + slots[", NULL);
+    out_u32(o, k);
+    out_puts(o, "])");
+}
+
 /* The call inside a wrapper: job inputs, step inputs, then the output. */
 static void call(out *o, const ast_job *j, const ast_step *s)
 {
@@ -56,27 +69,30 @@ static void call(out *o, const ast_job *j, const ast_step *s)
     for (uint32_t i = 0; i < j->params.n; i++)
         out_strs(o, ", i->", ((const ast_param *)j->params.items[i])->name.name, NULL);
     for (uint32_t i = 0; i < s->inputs.n; i++)
-        out_strs(o, ", o->", ((const ast_param *)s->inputs.items[i])->from->name.name, NULL);
+        slot_value(o, ((const ast_param *)s->inputs.items[i])->ctype->text, i, true);
     if (s->output != NULL)
-        out_strs(o, ", &o->", s->name.name, NULL);
+        slot_value(o, s->output->text, s->inputs.n, false);
     out_puts(o, ");\n");
 }
 
 static void wrapper(const emit_ctx *e, out *o, const ast_job *j, const ast_step *s)
 {
-    out_strs(o, "static int ", s->c_run, "(aj_ctx *ctx, void *in, void *out)\n{\n", NULL);
-    if (j->params.n > 0)
-        out_strs(o, "    ", j->c_in, " *i = in;\n", NULL);
-    else
-        out_puts(o, "    (void)in;\n");
-    if (s->inputs.n > 0 || s->output != NULL)
-        out_strs(o, "    ", j->c_out, " *o = out;\n", NULL);
-    else
-        out_puts(o, "    (void)out;\n");
-    out_line_to(o, emit_step_line(e, s), e->src->name);
-    call(o, j, s);
-    out_line_back(o);
-    out_puts(o, "}\n\n");
+    if (s->runner == s) {
+        out_strs(o, "static int ", s->c_run,
+                 "(aj_ctx *ctx, void *in, void *out, const size_t *slots)\n{\n", NULL);
+        if (j->params.n > 0)
+            out_strs(o, "    ", j->c_in, " *i = in;\n", NULL);
+        else
+            out_puts(o, "    (void)in;\n");
+        if (s->inputs.n > 0 || s->output != NULL)
+            out_puts(o, "    char *o = out;\n");
+        else
+            out_puts(o, "    (void)out;\n    (void)slots;\n");
+        out_line_to(o, emit_step_line(e, s), e->src->name);
+        call(o, j, s);
+        out_line_back(o);
+        out_puts(o, "}\n\n");
+    }
     if (s->c_free == NULL)
         return;
     out_strs(o, "static void ", s->c_free, "(void *slot)\n{\n    ",
@@ -207,7 +223,34 @@ static void edge_table(out *o, const ast_job *j, const sched *s)
     out_puts(o, "};\n\n");
 }
 
-static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st)
+static uint32_t n_slots(const ast_step *s)
+{
+    return s->inputs.n + (s->output != NULL ? 1 : 0);
+}
+
+/* Per step, the slots its wrapper reads: its producers' outputs, in the
+ * order of its inputs, then its own output. */
+static void slot_table(out *o, const ast_job *j)
+{
+    out_printf(o, "/* Per step: the output slots of its inputs, then its own. */\n"
+                  "static const size_t %s[] = {\n", j->c_slots);
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *s = j->steps.items[i];
+        if (n_slots(s) == 0)
+            continue;
+        out_strs(o, "    /* ", s->name.name, " */", NULL);
+        for (uint32_t k = 0; k < s->inputs.n; k++)
+            out_strs(o, " offsetof(", j->c_out, ", ",
+                     ((const ast_param *)s->inputs.items[k])->from->name.name, "),", NULL);
+        if (s->output != NULL)
+            out_strs(o, " offsetof(", j->c_out, ", ", s->name.name, "),", NULL);
+        out_puts(o, "\n");
+    }
+    out_puts(o, "};\n\n");
+}
+
+static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st,
+                     uint32_t slot)
 {
     const sched *s = j->sched;
     uint32_t i = st->index;
@@ -224,8 +267,15 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
                  j->c_out, ", ", st->name.name, "),\n", NULL);
     else
         out_puts(o, ".output_type = NULL, .output_offset = 0,\n");
-    out_strs(o, indent, ".run = ", st->c_run, ", .free_output = ",
-             st->c_free != NULL ? st->c_free : "NULL", ",\n", indent, ".retry = ",
+    out_strs(o, indent, ".run = ", st->runner->c_run, ", .slots = ", NULL);
+    if (n_slots(st) > 0) {
+        out_strs(o, j->c_slots, " + ", NULL);
+        out_u32(o, slot);
+    } else {
+        out_puts(o, "NULL");
+    }
+    out_strs(o, ", .free_output = ", st->c_free != NULL ? st->c_free : "NULL", ",\n", indent,
+             ".retry = ",
              st->retry != NULL ? "&" : "", st->retry != NULL ? st->retry_c_name : "NULL",
              ", .timeout_ns = ", NULL);
     out_printf(o, "%lld,\n", (long long)st->timeout_ns);
@@ -245,12 +295,17 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
 static void tables(const emit_ctx *e, out *o, const ast_job *j)
 {
     const sched *s = j->sched;
+    uint32_t slot = 0;
+    if (has_outputs(j))
+        slot_table(o, j);
     order_table(o, j, s);
     if (s->n_edges > 0)
         edge_table(o, j, s);
     out_printf(o, "static const aj_step_def %s[] = {\n", j->c_steps);
-    for (uint32_t i = 0; i < j->steps.n; i++)
-        step_row(e, o, j, j->steps.items[i]);
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        step_row(e, o, j, j->steps.items[i], slot);
+        slot += n_slots(j->steps.items[i]);
+    }
     out_puts(o, "};\n\n");
 }
 

@@ -153,6 +153,7 @@ static void assign_job(names *n, ast_job *j)
     j->c_order = job_name(n, j, "the order table", "__", "order");
     j->c_edges = job_name(n, j, "the edge table", "__", "edges");
     j->c_steps = job_name(n, j, "the step table", "__", "steps");
+    j->c_slots = job_name(n, j, "the slot table", "__", "slots");
     j->c_memo = job_name(n, j, "the runtime's memo", "__", "memo");
 }
 
@@ -165,7 +166,8 @@ static const char *step_name(names *n, const ast_step *s, origin_kind kind, cons
     return c;
 }
 
-static void assign_step(names *n, ast_step *s)
+/* impls: the job's functions so far, each to its first step. */
+static void assign_step(names *n, symtab *impls, ast_step *s)
 {
     if (s->impl.name != NULL) {
         origin o = { O_STEP_FN, "the function (impl)", s->job, s, NULL, s->impl.loc };
@@ -175,6 +177,11 @@ static void assign_step(names *n, ast_step *s)
         s->c_fn = step_name(n, s, O_STEP_FN, "the step function", "_");
     }
     s->c_run = step_name(n, s, O_STEP_INTERNAL, "the wrapper", "__run_");
+    /* Steps calling one function share one wrapper, which finds their
+     * slots in a table: one hot function, far less code. */
+    s->runner = symtab_put(impls, s->c_fn, s);
+    if (s->runner == NULL)
+        s->runner = s;
     if (s->output != NULL && s->output->named != NULL && s->output->named->free_fn.name != NULL)
         s->c_free = step_name(n, s, O_STEP_INTERNAL, "the free wrapper", "__free_");
 }
@@ -254,9 +261,11 @@ void names_assign(arena *a, diag *d, ast_file *f)
     }
     for (uint32_t i = 0; i < f->jobs.n; i++) {
         ast_job *j = f->jobs.items[i];
+        symtab impls;
+        symtab_init(&impls, a);
         assign_job(&n, j);
         for (uint32_t k = 0; k < j->steps.n; k++)
-            assign_step(&n, j->steps.items[k]);
+            assign_step(&n, &impls, j->steps.items[k]);
         assign_policies(&n, f, j);
     }
     for (uint32_t i = 0; i < f->jobs.n; i++)

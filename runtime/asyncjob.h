@@ -107,9 +107,12 @@ typedef struct aj_retry_policy {
     aj_retry_fn custom;   /* non-NULL: decides alone, other fields ignored */
 } aj_retry_policy;
 
-/* The generated wrapper of a step: reads the job inputs and the outputs of
- * the step's producers, calls the user's function, stores its output. */
-typedef int (*aj_step_run_fn)(aj_ctx *ctx, void *inputs, void *outputs);
+/* The generated wrapper of a step's function: reads the job inputs and the
+ * outputs of the step's producers, calls the user's function, stores its
+ * output. Steps calling the same function share it; slots (the step's
+ * aj_step_def.slots) says where in the outputs block its inputs and its
+ * output are. */
+typedef int (*aj_step_run_fn)(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots);
 
 /* Frees the value in one step's output slot (generated from the free
  * function of the output's type). */
@@ -131,6 +134,9 @@ typedef struct aj_step_def {
     const char *output_type;       /* C type text; NULL when it produces nothing */
     size_t output_offset;          /* of its slot within the outputs block */
     aj_step_run_fn run;
+    const size_t *slots;           /* for run: offsets in the outputs block of
+                                      each input's producer slot, in declared
+                                      order, then of its own; NULL: none */
     aj_output_free_fn free_output; /* NULL when the output needs no free */
     const aj_retry_policy *retry;  /* NULL: a failure is final */
     int64_t timeout_ns;            /* cooperative deadline per attempt; 0: none */

@@ -171,7 +171,7 @@ static void run_step(aj__runner *r, aj__step *s)
         aj_fail_kind kind;
 
         ctx_open(&ctx, inst, s, start);
-        returned = sd->run(&ctx, inst->inputs, inst->outputs);
+        returned = sd->run(&ctx, inst->inputs, inst->outputs, sd->slots);
         r->now_ns = aj__now_ns();
         r->step_ns = r->now_ns - start;
         rc = returned;

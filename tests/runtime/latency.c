@@ -31,14 +31,14 @@ static NOINLINE int email(long *sink) { (void)sink; return 0; }
 
 #define IN ((in *)i)
 #define OUT ((out *)o)
-static int run0(aj_ctx *c, void *i, void *o) { (void)c; return get_connection(IN->sink, &OUT->conn); }
-static int run1(aj_ctx *c, void *i, void *o) { (void)c; (void)o; return check_auth(IN->sink); }
-static int run2(aj_ctx *c, void *i, void *o) { (void)c; return get_client(IN->sink, OUT->conn, &OUT->client1); }
-static int run3(aj_ctx *c, void *i, void *o) { (void)c; return get_client(IN->sink, OUT->conn, &OUT->client2); }
-static int run4(aj_ctx *c, void *i, void *o) { (void)c; return query(IN->sink, OUT->client1, &OUT->query1); }
-static int run5(aj_ctx *c, void *i, void *o) { (void)c; return query(IN->sink, OUT->client2, &OUT->query2); }
-static int run6(aj_ctx *c, void *i, void *o) { (void)c; return summarize(IN->sink, OUT->query1, OUT->query2, &OUT->summary); }
-static int run7(aj_ctx *c, void *i, void *o) { (void)c; (void)o; return email(IN->sink); }
+static int run0(aj_ctx *c, void *i, void *o, const size_t *s) { (void)c, (void)s; return get_connection(IN->sink, &OUT->conn); }
+static int run1(aj_ctx *c, void *i, void *o, const size_t *s) { (void)c, (void)s; (void)o; return check_auth(IN->sink); }
+static int run2(aj_ctx *c, void *i, void *o, const size_t *s) { (void)c, (void)s; return get_client(IN->sink, OUT->conn, &OUT->client1); }
+static int run3(aj_ctx *c, void *i, void *o, const size_t *s) { (void)c, (void)s; return get_client(IN->sink, OUT->conn, &OUT->client2); }
+static int run4(aj_ctx *c, void *i, void *o, const size_t *s) { (void)c, (void)s; return query(IN->sink, OUT->client1, &OUT->query1); }
+static int run5(aj_ctx *c, void *i, void *o, const size_t *s) { (void)c, (void)s; return query(IN->sink, OUT->client2, &OUT->query2); }
+static int run6(aj_ctx *c, void *i, void *o, const size_t *s) { (void)c, (void)s; return summarize(IN->sink, OUT->query1, OUT->query2, &OUT->summary); }
+static int run7(aj_ctx *c, void *i, void *o, const size_t *s) { (void)c, (void)s; (void)o; return email(IN->sink); }
 
 static const uint32_t order[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
 static const aj_edge_def edges[] = {

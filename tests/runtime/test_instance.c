@@ -206,10 +206,11 @@ static struct {
     const aj_instance *inst;
 } seen;
 
-static int inspect_step(aj_ctx *ctx, void *in, void *out)
+static int inspect_step(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     (void)in;
     (void)out;
+    (void)slots;
     snprintf(seen.job, sizeof seen.job, "%s", aj_ctx_job_name(ctx));
     snprintf(seen.id, sizeof seen.id, "%s", aj_ctx_instance_id(ctx));
     snprintf(seen.step, sizeof seen.step, "%s", aj_ctx_step_name(ctx));

@@ -128,13 +128,16 @@ static void produce(const tj_run *r, uint32_t i, void *outputs)
     }
 }
 
-static int tj_step(aj_ctx *ctx, void *inputs, void *outputs)
+/* Finds its inputs through the edges, not slots: tables built here have
+ * none. */
+static int tj_step(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots)
 {
     tj_run *r = ((tj_inputs *)inputs)->run;
     uint32_t i = aj_ctx_step_index(ctx);
     const tj_behave *b = &r->behave[i];
     uint32_t attempt = atomic_fetch_add(&r->attempts[i], 1) + 1;
 
+    (void)slots;
     r->thread[i] = pthread_self();
     check_preds(r, i);
     hold(ctx, b, r, i);

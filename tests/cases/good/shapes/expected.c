@@ -5,13 +5,14 @@
 
 /* Job lone */
 
-static int lone__run_only(aj_ctx *ctx, void *in, void *out)
+static int lone__run_only(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     (void)in;
     (void)out;
+    (void)slots;
 #line 13 "shapes.job"
     return lone_only(ctx);
-#line 15 "shapes.job.c"
+#line 16 "shapes.job.c"
 }
 
 /* Topological order: by level, then declaration. */
@@ -21,7 +22,7 @@ static const uint32_t lone__order[] = {
 
 static const aj_step_def lone__steps[] = {
     /* 0 */ { .name = "only", .output_type = NULL, .output_offset = 0,
-              .run = lone__run_only, .free_output = NULL,
+              .run = lone__run_only, .slots = NULL, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 0, .n_succs = 0, .level = 0, .line = 13 },
 };
@@ -92,31 +93,31 @@ typedef struct graphy__out {
     int Node;
 } graphy__out;
 
-static int graphy__run_node(aj_ctx *ctx, void *in, void *out)
+static int graphy__run_node(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     graphy__in *i = in;
-    graphy__out *o = out;
+    char *o = out;
 #line 21 "shapes.job"
-    return graphy_node(ctx, i->base, i->label, o->edge, o->graph, &o->node);
-#line 102 "shapes.job.c"
+    return graphy_node(ctx, i->base, i->label, *(int *)(o + slots[0]), *(Buf *)(o + slots[1]), (int *)(o + slots[2]));
+#line 103 "shapes.job.c"
 }
 
-static int graphy__run_edge(aj_ctx *ctx, void *in, void *out)
+static int graphy__run_edge(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     graphy__in *i = in;
-    graphy__out *o = out;
+    char *o = out;
 #line 22 "shapes.job"
-    return graphy_edge(ctx, i->base, i->label, &o->edge);
-#line 111 "shapes.job.c"
+    return graphy_edge(ctx, i->base, i->label, (int *)(o + slots[0]));
+#line 112 "shapes.job.c"
 }
 
-static int graphy__run_graph(aj_ctx *ctx, void *in, void *out)
+static int graphy__run_graph(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     graphy__in *i = in;
-    graphy__out *o = out;
+    char *o = out;
 #line 23 "shapes.job"
-    return graphy_graph(ctx, i->base, i->label, &o->graph);
-#line 120 "shapes.job.c"
+    return graphy_graph(ctx, i->base, i->label, (Buf *)(o + slots[0]));
+#line 121 "shapes.job.c"
 }
 
 static void graphy__free_graph(void *slot)
@@ -124,49 +125,50 @@ static void graphy__free_graph(void *slot)
     buf_free(*(Buf *)slot);
 }
 
-static int graphy__run_subgraph(aj_ctx *ctx, void *in, void *out)
+static int graphy__run_subgraph(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     graphy__in *i = in;
-    graphy__out *o = out;
+    char *o = out;
 #line 24 "shapes.job"
-    return graphy_subgraph(ctx, i->base, i->label, o->node, &o->subgraph);
-#line 134 "shapes.job.c"
+    return graphy_subgraph(ctx, i->base, i->label, *(int *)(o + slots[0]), (Text *)(o + slots[1]));
+#line 135 "shapes.job.c"
 }
 
-static int graphy__run_strict(aj_ctx *ctx, void *in, void *out)
+static int graphy__run_strict(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     graphy__in *i = in;
-    graphy__out *o = out;
+    char *o = out;
 #line 25 "shapes.job"
-    return shapes_strict(ctx, i->base, i->label, o->subgraph, &o->strict);
-#line 143 "shapes.job.c"
+    return shapes_strict(ctx, i->base, i->label, *(Text *)(o + slots[0]), (uint64_t *)(o + slots[1]));
+#line 144 "shapes.job.c"
 }
 
-static int graphy__run_digraph(aj_ctx *ctx, void *in, void *out)
+static int graphy__run_digraph(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     graphy__in *i = in;
     (void)out;
+    (void)slots;
 #line 26 "shapes.job"
     return graphy_digraph(ctx, i->base, i->label);
-#line 152 "shapes.job.c"
+#line 154 "shapes.job.c"
 }
 
-static int graphy__run_Node(aj_ctx *ctx, void *in, void *out)
+static int graphy__run_Node(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     graphy__in *i = in;
-    graphy__out *o = out;
+    char *o = out;
 #line 27 "shapes.job"
-    return graphy_Node(ctx, i->base, i->label, o->strict, &o->Node);
-#line 161 "shapes.job.c"
+    return graphy_Node(ctx, i->base, i->label, *(uint64_t *)(o + slots[0]), (int *)(o + slots[1]));
+#line 163 "shapes.job.c"
 }
 
-static int graphy__run_EDGE(aj_ctx *ctx, void *in, void *out)
+static int graphy__run_EDGE(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     graphy__in *i = in;
-    graphy__out *o = out;
+    char *o = out;
 #line 28 "shapes.job"
-    return graphy_EDGE(ctx, i->base, i->label, o->Node);
-#line 170 "shapes.job.c"
+    return graphy_EDGE(ctx, i->base, i->label, *(int *)(o + slots[0]));
+#line 172 "shapes.job.c"
 }
 
 static const aj_retry_policy graphy__retry_local = {
@@ -194,6 +196,17 @@ static const aj_retry_policy graphy__retry_graph = {
     .factor = 1.5, .cap_ns = 0, .jitter_pct = 10, .custom = NULL,
 };
 
+/* Per step: the output slots of its inputs, then its own. */
+static const size_t graphy__slots[] = {
+    /* node */ offsetof(graphy__out, edge), offsetof(graphy__out, graph), offsetof(graphy__out, node),
+    /* edge */ offsetof(graphy__out, edge),
+    /* graph */ offsetof(graphy__out, graph),
+    /* subgraph */ offsetof(graphy__out, node), offsetof(graphy__out, subgraph),
+    /* strict */ offsetof(graphy__out, subgraph), offsetof(graphy__out, strict),
+    /* Node */ offsetof(graphy__out, strict), offsetof(graphy__out, Node),
+    /* EDGE */ offsetof(graphy__out, Node),
+};
+
 /* Topological order: by level, then declaration. */
 static const uint32_t graphy__order[] = {
     1, 2,  /* level 0: edge graph */
@@ -218,35 +231,35 @@ static const aj_edge_def graphy__edges[] = {
 
 static const aj_step_def graphy__steps[] = {
     /* 0 */ { .name = "node", .output_type = "int", .output_offset = offsetof(graphy__out, node),
-              .run = graphy__run_node, .free_output = NULL,
+              .run = graphy__run_node, .slots = graphy__slots + 0, .free_output = NULL,
               .retry = &graphy__retry_local, .timeout_ns = 0,
               .n_preds = 2, .first_edge = 2, .n_succs = 1, .level = 1, .line = 21 },
     /* 1 */ { .name = "edge", .output_type = "int", .output_offset = offsetof(graphy__out, edge),
-              .run = graphy__run_edge, .free_output = NULL,
+              .run = graphy__run_edge, .slots = graphy__slots + 3, .free_output = NULL,
               .retry = &graphy__retry_twice, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 0, .n_succs = 1, .level = 0, .line = 22 },
     /* 2 */ { .name = "graph", .output_type = "Buf", .output_offset = offsetof(graphy__out, graph),
-              .run = graphy__run_graph, .free_output = graphy__free_graph,
+              .run = graphy__run_graph, .slots = graphy__slots + 4, .free_output = graphy__free_graph,
               .retry = &graphy__retry_graph, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 1, .n_succs = 1, .level = 0, .line = 23 },
     /* 3 */ { .name = "subgraph", .output_type = "Text", .output_offset = offsetof(graphy__out, subgraph),
-              .run = graphy__run_subgraph, .free_output = NULL,
+              .run = graphy__run_subgraph, .slots = graphy__slots + 5, .free_output = NULL,
               .retry = &graphy__retry_mine, .timeout_ns = 0,
               .n_preds = 1, .first_edge = 3, .n_succs = 1, .level = 2, .line = 24 },
     /* 4 */ { .name = "strict", .output_type = "uint64_t", .output_offset = offsetof(graphy__out, strict),
-              .run = graphy__run_strict, .free_output = NULL,
+              .run = graphy__run_strict, .slots = graphy__slots + 7, .free_output = NULL,
               .retry = NULL, .timeout_ns = 5000000000,
               .n_preds = 1, .first_edge = 4, .n_succs = 2, .level = 3, .line = 25 },
     /* 5 */ { .name = "digraph", .output_type = NULL, .output_offset = 0,
-              .run = graphy__run_digraph, .free_output = NULL,
+              .run = graphy__run_digraph, .slots = NULL, .free_output = NULL,
               .retry = &graphy__retry_slow, .timeout_ns = 0,
               .n_preds = 1, .first_edge = 6, .n_succs = 1, .level = 4, .line = 26 },
     /* 6 */ { .name = "Node", .output_type = "int", .output_offset = offsetof(graphy__out, Node),
-              .run = graphy__run_Node, .free_output = NULL,
+              .run = graphy__run_Node, .slots = graphy__slots + 9, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 1, .first_edge = 7, .n_succs = 1, .level = 4, .line = 27 },
     /* 7 */ { .name = "EDGE", .output_type = NULL, .output_offset = 0,
-              .run = graphy__run_EDGE, .free_output = NULL,
+              .run = graphy__run_EDGE, .slots = graphy__slots + 11, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 2, .first_edge = 8, .n_succs = 0, .level = 5, .line = 28 },
 };
@@ -343,122 +356,139 @@ typedef struct wide__out {
     int sink;
 } wide__out;
 
-static int wide__run_r0(aj_ctx *ctx, void *in, void *out)
+static int wide__run_r0(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     wide__in *i = in;
-    wide__out *o = out;
+    char *o = out;
 #line 34 "shapes.job"
-    return wide_r0(ctx, i->calls, &o->r0);
-#line 353 "shapes.job.c"
+    return wide_r0(ctx, i->calls, (int *)(o + slots[0]));
+#line 366 "shapes.job.c"
 }
 
-static int wide__run_r1(aj_ctx *ctx, void *in, void *out)
+static int wide__run_r1(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     wide__in *i = in;
-    wide__out *o = out;
+    char *o = out;
 #line 35 "shapes.job"
-    return wide_r1(ctx, i->calls, &o->r1);
-#line 362 "shapes.job.c"
+    return wide_r1(ctx, i->calls, (int *)(o + slots[0]));
+#line 375 "shapes.job.c"
 }
 
-static int wide__run_r2(aj_ctx *ctx, void *in, void *out)
+static int wide__run_r2(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     wide__in *i = in;
-    wide__out *o = out;
+    char *o = out;
 #line 36 "shapes.job"
-    return wide_r2(ctx, i->calls, &o->r2);
-#line 371 "shapes.job.c"
+    return wide_r2(ctx, i->calls, (int *)(o + slots[0]));
+#line 384 "shapes.job.c"
 }
 
-static int wide__run_r3(aj_ctx *ctx, void *in, void *out)
+static int wide__run_r3(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     wide__in *i = in;
-    wide__out *o = out;
+    char *o = out;
 #line 37 "shapes.job"
-    return wide_r3(ctx, i->calls, &o->r3);
-#line 380 "shapes.job.c"
+    return wide_r3(ctx, i->calls, (int *)(o + slots[0]));
+#line 393 "shapes.job.c"
 }
 
-static int wide__run_r4(aj_ctx *ctx, void *in, void *out)
+static int wide__run_r4(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     wide__in *i = in;
-    wide__out *o = out;
+    char *o = out;
 #line 38 "shapes.job"
-    return wide_r4(ctx, i->calls, &o->r4);
-#line 389 "shapes.job.c"
+    return wide_r4(ctx, i->calls, (int *)(o + slots[0]));
+#line 402 "shapes.job.c"
 }
 
-static int wide__run_r5(aj_ctx *ctx, void *in, void *out)
+static int wide__run_r5(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     wide__in *i = in;
-    wide__out *o = out;
+    char *o = out;
 #line 39 "shapes.job"
-    return wide_r5(ctx, i->calls, &o->r5);
-#line 398 "shapes.job.c"
+    return wide_r5(ctx, i->calls, (int *)(o + slots[0]));
+#line 411 "shapes.job.c"
 }
 
-static int wide__run_r6(aj_ctx *ctx, void *in, void *out)
+static int wide__run_r6(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     wide__in *i = in;
-    wide__out *o = out;
+    char *o = out;
 #line 40 "shapes.job"
-    return wide_r6(ctx, i->calls, &o->r6);
-#line 407 "shapes.job.c"
+    return wide_r6(ctx, i->calls, (int *)(o + slots[0]));
+#line 420 "shapes.job.c"
 }
 
-static int wide__run_r7(aj_ctx *ctx, void *in, void *out)
+static int wide__run_r7(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     wide__in *i = in;
-    wide__out *o = out;
+    char *o = out;
 #line 41 "shapes.job"
-    return wide_r7(ctx, i->calls, &o->r7);
-#line 416 "shapes.job.c"
+    return wide_r7(ctx, i->calls, (int *)(o + slots[0]));
+#line 429 "shapes.job.c"
 }
 
-static int wide__run_r8(aj_ctx *ctx, void *in, void *out)
+static int wide__run_r8(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     wide__in *i = in;
-    wide__out *o = out;
+    char *o = out;
 #line 42 "shapes.job"
-    return wide_r8(ctx, i->calls, &o->r8);
-#line 425 "shapes.job.c"
+    return wide_r8(ctx, i->calls, (int *)(o + slots[0]));
+#line 438 "shapes.job.c"
 }
 
-static int wide__run_r9(aj_ctx *ctx, void *in, void *out)
+static int wide__run_r9(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     wide__in *i = in;
-    wide__out *o = out;
+    char *o = out;
 #line 43 "shapes.job"
-    return wide_r9(ctx, i->calls, &o->r9);
-#line 434 "shapes.job.c"
+    return wide_r9(ctx, i->calls, (int *)(o + slots[0]));
+#line 447 "shapes.job.c"
 }
 
-static int wide__run_r10(aj_ctx *ctx, void *in, void *out)
+static int wide__run_r10(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     wide__in *i = in;
-    wide__out *o = out;
+    char *o = out;
 #line 44 "shapes.job"
-    return wide_r10(ctx, i->calls, &o->r10);
-#line 443 "shapes.job.c"
+    return wide_r10(ctx, i->calls, (int *)(o + slots[0]));
+#line 456 "shapes.job.c"
 }
 
-static int wide__run_r11(aj_ctx *ctx, void *in, void *out)
+static int wide__run_r11(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     wide__in *i = in;
-    wide__out *o = out;
+    char *o = out;
 #line 45 "shapes.job"
-    return wide_r11(ctx, i->calls, &o->r11);
-#line 452 "shapes.job.c"
+    return wide_r11(ctx, i->calls, (int *)(o + slots[0]));
+#line 465 "shapes.job.c"
 }
 
-static int wide__run_sink(aj_ctx *ctx, void *in, void *out)
+static int wide__run_sink(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     wide__in *i = in;
-    wide__out *o = out;
+    char *o = out;
 #line 46 "shapes.job"
-    return wide_sink(ctx, i->calls, o->r0, o->r1, o->r2, o->r3, o->r4, o->r5, o->r6, o->r7, o->r8, o->r9, o->r10, o->r11, &o->sink);
-#line 461 "shapes.job.c"
+    return wide_sink(ctx, i->calls, *(int *)(o + slots[0]), *(int *)(o + slots[1]), *(int *)(o + slots[2]), *(int *)(o + slots[3]), *(int *)(o + slots[4]), *(int *)(o + slots[5]), *(int *)(o + slots[6]), *(int *)(o + slots[7]), *(int *)(o + slots[8]), *(int *)(o + slots[9]), *(int *)(o + slots[10]), *(int *)(o + slots[11]), (int *)(o + slots[12]));
+#line 474 "shapes.job.c"
 }
+
+/* Per step: the output slots of its inputs, then its own. */
+static const size_t wide__slots[] = {
+    /* r0 */ offsetof(wide__out, r0),
+    /* r1 */ offsetof(wide__out, r1),
+    /* r2 */ offsetof(wide__out, r2),
+    /* r3 */ offsetof(wide__out, r3),
+    /* r4 */ offsetof(wide__out, r4),
+    /* r5 */ offsetof(wide__out, r5),
+    /* r6 */ offsetof(wide__out, r6),
+    /* r7 */ offsetof(wide__out, r7),
+    /* r8 */ offsetof(wide__out, r8),
+    /* r9 */ offsetof(wide__out, r9),
+    /* r10 */ offsetof(wide__out, r10),
+    /* r11 */ offsetof(wide__out, r11),
+    /* sink */ offsetof(wide__out, r0), offsetof(wide__out, r1), offsetof(wide__out, r2), offsetof(wide__out, r3), offsetof(wide__out, r4), offsetof(wide__out, r5), offsetof(wide__out, r6), offsetof(wide__out, r7), offsetof(wide__out, r8), offsetof(wide__out, r9), offsetof(wide__out, r10), offsetof(wide__out, r11), offsetof(wide__out, sink),
+};
 
 /* Topological order: by level, then declaration. */
 static const uint32_t wide__order[] = {
@@ -485,55 +515,55 @@ static const aj_edge_def wide__edges[] = {
 
 static const aj_step_def wide__steps[] = {
     /* 0 */ { .name = "r0", .output_type = "int", .output_offset = offsetof(wide__out, r0),
-              .run = wide__run_r0, .free_output = NULL,
+              .run = wide__run_r0, .slots = wide__slots + 0, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 0, .n_succs = 1, .level = 0, .line = 34 },
     /* 1 */ { .name = "r1", .output_type = "int", .output_offset = offsetof(wide__out, r1),
-              .run = wide__run_r1, .free_output = NULL,
+              .run = wide__run_r1, .slots = wide__slots + 1, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 1, .n_succs = 1, .level = 0, .line = 35 },
     /* 2 */ { .name = "r2", .output_type = "int", .output_offset = offsetof(wide__out, r2),
-              .run = wide__run_r2, .free_output = NULL,
+              .run = wide__run_r2, .slots = wide__slots + 2, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 2, .n_succs = 1, .level = 0, .line = 36 },
     /* 3 */ { .name = "r3", .output_type = "int", .output_offset = offsetof(wide__out, r3),
-              .run = wide__run_r3, .free_output = NULL,
+              .run = wide__run_r3, .slots = wide__slots + 3, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 3, .n_succs = 1, .level = 0, .line = 37 },
     /* 4 */ { .name = "r4", .output_type = "int", .output_offset = offsetof(wide__out, r4),
-              .run = wide__run_r4, .free_output = NULL,
+              .run = wide__run_r4, .slots = wide__slots + 4, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 4, .n_succs = 1, .level = 0, .line = 38 },
     /* 5 */ { .name = "r5", .output_type = "int", .output_offset = offsetof(wide__out, r5),
-              .run = wide__run_r5, .free_output = NULL,
+              .run = wide__run_r5, .slots = wide__slots + 5, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 5, .n_succs = 1, .level = 0, .line = 39 },
     /* 6 */ { .name = "r6", .output_type = "int", .output_offset = offsetof(wide__out, r6),
-              .run = wide__run_r6, .free_output = NULL,
+              .run = wide__run_r6, .slots = wide__slots + 6, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 6, .n_succs = 1, .level = 0, .line = 40 },
     /* 7 */ { .name = "r7", .output_type = "int", .output_offset = offsetof(wide__out, r7),
-              .run = wide__run_r7, .free_output = NULL,
+              .run = wide__run_r7, .slots = wide__slots + 7, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 7, .n_succs = 1, .level = 0, .line = 41 },
     /* 8 */ { .name = "r8", .output_type = "int", .output_offset = offsetof(wide__out, r8),
-              .run = wide__run_r8, .free_output = NULL,
+              .run = wide__run_r8, .slots = wide__slots + 8, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 8, .n_succs = 1, .level = 0, .line = 42 },
     /* 9 */ { .name = "r9", .output_type = "int", .output_offset = offsetof(wide__out, r9),
-              .run = wide__run_r9, .free_output = NULL,
+              .run = wide__run_r9, .slots = wide__slots + 9, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 9, .n_succs = 1, .level = 0, .line = 43 },
     /* 10 */ { .name = "r10", .output_type = "int", .output_offset = offsetof(wide__out, r10),
-               .run = wide__run_r10, .free_output = NULL,
+               .run = wide__run_r10, .slots = wide__slots + 10, .free_output = NULL,
                .retry = NULL, .timeout_ns = 0,
                .n_preds = 0, .first_edge = 10, .n_succs = 1, .level = 0, .line = 44 },
     /* 11 */ { .name = "r11", .output_type = "int", .output_offset = offsetof(wide__out, r11),
-               .run = wide__run_r11, .free_output = NULL,
+               .run = wide__run_r11, .slots = wide__slots + 11, .free_output = NULL,
                .retry = NULL, .timeout_ns = 0,
                .n_preds = 0, .first_edge = 11, .n_succs = 1, .level = 0, .line = 45 },
     /* 12 */ { .name = "sink", .output_type = "int", .output_offset = offsetof(wide__out, sink),
-               .run = wide__run_sink, .free_output = NULL,
+               .run = wide__run_sink, .slots = wide__slots + 12, .free_output = NULL,
                .retry = NULL, .timeout_ns = 0,
                .n_preds = 12, .first_edge = 12, .n_succs = 0, .level = 1, .line = 46 },
 };
@@ -619,23 +649,29 @@ typedef struct tagged__out {
     union tag_box *wrap;
 } tagged__out;
 
-static int tagged__run_pass(aj_ctx *ctx, void *in, void *out)
+static int tagged__run_pass(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     tagged__in *i = in;
-    tagged__out *o = out;
+    char *o = out;
 #line 53 "shapes.job"
-    return tagged_pass(ctx, i->in_ptr, &o->pass);
-#line 629 "shapes.job.c"
+    return tagged_pass(ctx, i->in_ptr, (struct tag_in **)(o + slots[0]));
+#line 659 "shapes.job.c"
 }
 
-static int tagged__run_wrap(aj_ctx *ctx, void *in, void *out)
+static int tagged__run_wrap(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     tagged__in *i = in;
-    tagged__out *o = out;
+    char *o = out;
 #line 54 "shapes.job"
-    return tagged_wrap(ctx, i->in_ptr, o->pass, &o->wrap);
-#line 638 "shapes.job.c"
+    return tagged_wrap(ctx, i->in_ptr, *(struct tag_in **)(o + slots[0]), (union tag_box **)(o + slots[1]));
+#line 668 "shapes.job.c"
 }
+
+/* Per step: the output slots of its inputs, then its own. */
+static const size_t tagged__slots[] = {
+    /* pass */ offsetof(tagged__out, pass),
+    /* wrap */ offsetof(tagged__out, pass), offsetof(tagged__out, wrap),
+};
 
 /* Topological order: by level, then declaration. */
 static const uint32_t tagged__order[] = {
@@ -650,11 +686,11 @@ static const aj_edge_def tagged__edges[] = {
 
 static const aj_step_def tagged__steps[] = {
     /* 0 */ { .name = "pass", .output_type = "struct tag_in *", .output_offset = offsetof(tagged__out, pass),
-              .run = tagged__run_pass, .free_output = NULL,
+              .run = tagged__run_pass, .slots = tagged__slots + 0, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 0, .n_succs = 1, .level = 0, .line = 53 },
     /* 1 */ { .name = "wrap", .output_type = "union tag_box *", .output_offset = offsetof(tagged__out, wrap),
-              .run = tagged__run_wrap, .free_output = NULL,
+              .run = tagged__run_wrap, .slots = tagged__slots + 1, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 1, .first_edge = 1, .n_succs = 0, .level = 1, .line = 54 },
 };

@@ -18,12 +18,12 @@ typedef struct sql_summary__out {
     SummarizedResult *Summarize;
 } sql_summary__out;
 
-static int sql_summary__run_GetConnection(aj_ctx *ctx, void *in, void *out)
+static int sql_summary__run_GetConnection(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     sql_summary__in *i = in;
-    sql_summary__out *o = out;
+    char *o = out;
 #line 8 "sql.job"
-    return sql_summary_GetConnection(ctx, i->lib, &o->GetConnection);
+    return sql_summary_GetConnection(ctx, i->lib, (Conn *)(o + slots[0]));
 #line 28 "sql.job.c"
 }
 
@@ -32,67 +32,69 @@ static void sql_summary__free_GetConnection(void *slot)
     sql_connection_close(*(Conn *)slot);
 }
 
-static int sql_summary__run_CheckAuth(aj_ctx *ctx, void *in, void *out)
+static int sql_summary__run_CheckAuth(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     sql_summary__in *i = in;
     (void)out;
+    (void)slots;
 #line 9 "sql.job"
     return sql_summary_CheckAuth(ctx, i->lib);
-#line 42 "sql.job.c"
+#line 43 "sql.job.c"
 }
 
-static int sql_summary__run_GetTableClient1(aj_ctx *ctx, void *in, void *out)
+static int sql_summary__run_GetTableClient1(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     sql_summary__in *i = in;
-    sql_summary__out *o = out;
+    char *o = out;
 #line 10 "sql.job"
-    return sql_summary_GetTableClient1(ctx, i->lib, o->GetConnection, &o->GetTableClient1);
-#line 51 "sql.job.c"
+    return sql_summary_GetTableClient1(ctx, i->lib, *(Conn *)(o + slots[0]), (SqlTableClient **)(o + slots[1]));
+#line 52 "sql.job.c"
 }
 
-static int sql_summary__run_GetTableClient2(aj_ctx *ctx, void *in, void *out)
+static int sql_summary__run_GetTableClient2(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     sql_summary__in *i = in;
-    sql_summary__out *o = out;
+    char *o = out;
 #line 11 "sql.job"
-    return sql_summary_GetTableClient2(ctx, i->lib, o->GetConnection, &o->GetTableClient2);
-#line 60 "sql.job.c"
+    return sql_summary_GetTableClient2(ctx, i->lib, *(Conn *)(o + slots[0]), (SqlTableClient **)(o + slots[1]));
+#line 61 "sql.job.c"
 }
 
-static int sql_summary__run_QueryTable1(aj_ctx *ctx, void *in, void *out)
+static int sql_summary__run_QueryTable1(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     sql_summary__in *i = in;
-    sql_summary__out *o = out;
+    char *o = out;
 #line 12 "sql.job"
-    return sql_summary_QueryTable1(ctx, i->lib, o->GetTableClient1, &o->QueryTable1);
-#line 69 "sql.job.c"
+    return sql_summary_QueryTable1(ctx, i->lib, *(SqlTableClient **)(o + slots[0]), (SqlQueryResult **)(o + slots[1]));
+#line 70 "sql.job.c"
 }
 
-static int sql_summary__run_QueryTable2(aj_ctx *ctx, void *in, void *out)
+static int sql_summary__run_QueryTable2(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     sql_summary__in *i = in;
-    sql_summary__out *o = out;
+    char *o = out;
 #line 14 "sql.job"
-    return sql_summary_QueryTable2(ctx, i->lib, o->GetTableClient2, &o->QueryTable2);
-#line 78 "sql.job.c"
+    return sql_summary_QueryTable2(ctx, i->lib, *(SqlTableClient **)(o + slots[0]), (SqlQueryResult **)(o + slots[1]));
+#line 79 "sql.job.c"
 }
 
-static int sql_summary__run_Summarize(aj_ctx *ctx, void *in, void *out)
+static int sql_summary__run_Summarize(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     sql_summary__in *i = in;
-    sql_summary__out *o = out;
+    char *o = out;
 #line 16 "sql.job"
-    return sql_summary_Summarize(ctx, i->lib, o->QueryTable1, o->QueryTable2, &o->Summarize);
-#line 87 "sql.job.c"
+    return sql_summary_Summarize(ctx, i->lib, *(SqlQueryResult **)(o + slots[0]), *(SqlQueryResult **)(o + slots[1]), (SummarizedResult **)(o + slots[2]));
+#line 88 "sql.job.c"
 }
 
-static int sql_summary__run_EmailNotification(aj_ctx *ctx, void *in, void *out)
+static int sql_summary__run_EmailNotification(aj_ctx *ctx, void *in, void *out, const size_t *slots)
 {
     sql_summary__in *i = in;
     (void)out;
+    (void)slots;
 #line 18 "sql.job"
     return sql_summary_EmailNotification(ctx, i->lib);
-#line 96 "sql.job.c"
+#line 98 "sql.job.c"
 }
 
 static const aj_retry_policy sql_summary__retry_quick = {
@@ -103,6 +105,16 @@ static const aj_retry_policy sql_summary__retry_quick = {
 static const aj_retry_policy sql_summary__retry_Summarize = {
     .max_retries = 3, .backoff = AJ_BACKOFF_EXPONENTIAL, .delay_ns = 1000000,
     .factor = 2.0, .cap_ns = 50000000, .jitter_pct = 20, .custom = NULL,
+};
+
+/* Per step: the output slots of its inputs, then its own. */
+static const size_t sql_summary__slots[] = {
+    /* GetConnection */ offsetof(sql_summary__out, GetConnection),
+    /* GetTableClient1 */ offsetof(sql_summary__out, GetConnection), offsetof(sql_summary__out, GetTableClient1),
+    /* GetTableClient2 */ offsetof(sql_summary__out, GetConnection), offsetof(sql_summary__out, GetTableClient2),
+    /* QueryTable1 */ offsetof(sql_summary__out, GetTableClient1), offsetof(sql_summary__out, QueryTable1),
+    /* QueryTable2 */ offsetof(sql_summary__out, GetTableClient2), offsetof(sql_summary__out, QueryTable2),
+    /* Summarize */ offsetof(sql_summary__out, QueryTable1), offsetof(sql_summary__out, QueryTable2), offsetof(sql_summary__out, Summarize),
 };
 
 /* Topological order: by level, then declaration. */
@@ -129,35 +141,35 @@ static const aj_edge_def sql_summary__edges[] = {
 
 static const aj_step_def sql_summary__steps[] = {
     /* 0 */ { .name = "GetConnection", .output_type = "Conn", .output_offset = offsetof(sql_summary__out, GetConnection),
-              .run = sql_summary__run_GetConnection, .free_output = sql_summary__free_GetConnection,
+              .run = sql_summary__run_GetConnection, .slots = sql_summary__slots + 0, .free_output = sql_summary__free_GetConnection,
               .retry = &sql_summary__retry_quick, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 0, .n_succs = 2, .level = 0, .line = 8 },
     /* 1 */ { .name = "CheckAuth", .output_type = NULL, .output_offset = 0,
-              .run = sql_summary__run_CheckAuth, .free_output = NULL,
+              .run = sql_summary__run_CheckAuth, .slots = NULL, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 0, .first_edge = 2, .n_succs = 2, .level = 0, .line = 9 },
     /* 2 */ { .name = "GetTableClient1", .output_type = "SqlTableClient *", .output_offset = offsetof(sql_summary__out, GetTableClient1),
-              .run = sql_summary__run_GetTableClient1, .free_output = NULL,
+              .run = sql_summary__run_GetTableClient1, .slots = sql_summary__slots + 1, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 1, .first_edge = 4, .n_succs = 1, .level = 1, .line = 10 },
     /* 3 */ { .name = "GetTableClient2", .output_type = "SqlTableClient *", .output_offset = offsetof(sql_summary__out, GetTableClient2),
-              .run = sql_summary__run_GetTableClient2, .free_output = NULL,
+              .run = sql_summary__run_GetTableClient2, .slots = sql_summary__slots + 3, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 1, .first_edge = 5, .n_succs = 1, .level = 1, .line = 11 },
     /* 4 */ { .name = "QueryTable1", .output_type = "SqlQueryResult *", .output_offset = offsetof(sql_summary__out, QueryTable1),
-              .run = sql_summary__run_QueryTable1, .free_output = NULL,
+              .run = sql_summary__run_QueryTable1, .slots = sql_summary__slots + 5, .free_output = NULL,
               .retry = &sql_summary__retry_quick, .timeout_ns = 0,
               .n_preds = 2, .first_edge = 6, .n_succs = 1, .level = 2, .line = 12 },
     /* 5 */ { .name = "QueryTable2", .output_type = "SqlQueryResult *", .output_offset = offsetof(sql_summary__out, QueryTable2),
-              .run = sql_summary__run_QueryTable2, .free_output = NULL,
+              .run = sql_summary__run_QueryTable2, .slots = sql_summary__slots + 7, .free_output = NULL,
               .retry = NULL, .timeout_ns = 0,
               .n_preds = 2, .first_edge = 7, .n_succs = 1, .level = 2, .line = 14 },
     /* 6 */ { .name = "Summarize", .output_type = "SummarizedResult *", .output_offset = offsetof(sql_summary__out, Summarize),
-              .run = sql_summary__run_Summarize, .free_output = NULL,
+              .run = sql_summary__run_Summarize, .slots = sql_summary__slots + 9, .free_output = NULL,
               .retry = &sql_summary__retry_Summarize, .timeout_ns = 0,
               .n_preds = 2, .first_edge = 8, .n_succs = 1, .level = 3, .line = 16 },
     /* 7 */ { .name = "EmailNotification", .output_type = NULL, .output_offset = 0,
-              .run = sql_summary__run_EmailNotification, .free_output = NULL,
+              .run = sql_summary__run_EmailNotification, .slots = NULL, .free_output = NULL,
               .retry = NULL, .timeout_ns = 2000000000,
               .n_preds = 1, .first_edge = 9, .n_succs = 0, .level = 4, .line = 18 },
 };
