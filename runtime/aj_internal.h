@@ -151,6 +151,7 @@ struct aj_instance {
                                       | AJ__SHARED while counters need
                                       read-modify-writes (step.h) */
     bool can_solo;                 /* a lone runner may use plain counters */
+    bool frees;                    /* some step's output has a free function */
     bool observed;                 /* rt_obs or obs is set */
     bool has_obs;
     bool sequential;

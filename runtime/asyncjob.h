@@ -148,12 +148,14 @@ typedef struct aj_step_def {
 } aj_step_def;
 
 /* What the runtime remembers about a definition from one start to the
- * next: that its tables were checked, so that later starts skip the check.
- * ajc gives each definition its own, zero-initialised; generated code never
- * touches it. A definition without one (memo NULL) is checked at every
- * start, which suits tables built or changed at run time. */
+ * next: that its tables were checked, so that later starts skip the check,
+ * and what it learnt from them. ajc gives each definition its own,
+ * zero-initialised; generated code never touches it. A definition without
+ * one (memo NULL) is checked at every start, which suits tables built or
+ * changed at run time. */
 typedef struct aj_job_memo {
     uint64_t checked;  /* the runtime's, read and written atomically */
+    uint64_t facts;    /* the runtime's */
 } aj_job_memo;
 
 /* A job definition: static tables written by ajc, read-only at run time.

@@ -286,6 +286,17 @@ static aj__step *next_step(aj__runner *r)
     }
 }
 
+/* Before a step, with steps of its own waiting. The last step was long,
+ * so these may be: let others run them meanwhile. Or short steps, but
+ * they have waited long: share the older half. */
+static void maybe_share(aj__runner *r)
+{
+    if (r->step_ns >= AJ__SHARE_NS)
+        aj__sched_offer(r, 0);
+    else if (r->n_stack > 1 && r->now_ns - r->stack_since_ns >= AJ__SHARE_NS)
+        aj__sched_offer(r, r->n_stack - r->n_stack / 2);
+}
+
 /* Adds what r settled to n_final: the last touch of the instance. */
 static void count_final(aj__runner *r)
 {
@@ -318,14 +329,9 @@ void aj__exec_drain(aj__runner *r)
             aj__exec_cancel_step(r, s, r->now_ns);
             continue;
         }
-        /* The last step was long, so these may be: let others run them
-         * meanwhile. */
-        if (r->n_stack > 0 && r->step_ns >= AJ__SHARE_NS)
-            aj__sched_offer(r, 0);
+        if (r->n_stack > 0)
+            maybe_share(r);
         run_step(r, s);
-        /* Short steps, but they have waited long: share the older half. */
-        if (r->n_stack > 1 && r->now_ns - r->stack_since_ns >= AJ__SHARE_NS)
-            aj__sched_offer(r, r->n_stack - r->n_stack / 2);
     }
     leave(r);
     count_final(r);

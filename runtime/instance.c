@@ -91,13 +91,26 @@ static uint64_t checked_mark(const aj_job_def *def)
     return (uint64_t)(uintptr_t)def ^ 0x616a2d636865636bu;
 }
 
-/* Checks the tables, unless an earlier start did: the records serve as
- * scratch. */
-static int check_tables(const aj_job_def *def, aj__step *st)
+#define FACT_FREES 1u /* in memo->facts: some step's output has a free function */
+
+static uint64_t facts_of(const aj_job_def *def)
 {
-    if (def->memo != NULL &&
-        __atomic_load_n(&def->memo->checked, __ATOMIC_ACQUIRE) == checked_mark(def))
+    for (uint32_t i = 0; i < def->n_steps; i++)
+        if (def->steps[i].free_output != NULL && def->steps[i].output_type != NULL)
+            return FACT_FREES;
+    return 0;
+}
+
+/* Checks the tables, unless an earlier start did (the records serve as
+ * scratch), and tells what the runtime needs to know of them. */
+static int check_tables(const aj_job_def *def, aj__step *st, uint64_t *facts)
+{
+    aj_job_memo *m = def->memo;
+
+    if (m != NULL && __atomic_load_n(&m->checked, __ATOMIC_ACQUIRE) == checked_mark(def)) {
+        *facts = __atomic_load_n(&m->facts, __ATOMIC_RELAXED);
         return AJ_OK;
+    }
     if (def->n_steps > 0 && (def->steps == NULL || def->order == NULL))
         return AJ_EINVAL;
     if (def->n_edges > 0 && def->edges == NULL)
@@ -105,8 +118,11 @@ static int check_tables(const aj_job_def *def, aj__step *st)
     memset(st, 0, def->n_steps * sizeof *st);
     if (!steps_valid(def) || !graph_valid(def, st))
         return AJ_EINVAL;
-    if (def->memo != NULL)
-        __atomic_store_n(&def->memo->checked, checked_mark(def), __ATOMIC_RELEASE);
+    *facts = facts_of(def);
+    if (m != NULL) {
+        __atomic_store_n(&m->facts, *facts, __ATOMIC_RELAXED);
+        __atomic_store_n(&m->checked, checked_mark(def), __ATOMIC_RELEASE);
+    }
     return AJ_OK;
 }
 
@@ -114,10 +130,12 @@ int aj__inst_init_steps(aj_instance *inst)
 {
     const aj_job_def *def = inst->def;
     aj__step *st = inst->steps;
-    int rc = check_tables(def, st);
+    uint64_t facts = 0;
+    int rc = check_tables(def, st, &facts);
 
     if (rc != AJ_OK)
         return rc;
+    inst->frees = (facts & FACT_FREES) != 0;
     memset(st, 0, def->n_steps * sizeof *st);
     for (uint32_t i = 0; i < def->n_steps; i++) {
         st[i].inst = inst;
@@ -203,12 +221,9 @@ static void settle(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind
     }
 }
 
-void aj__inst_settle_unrunnable(aj__runner *r, aj__step *s, aj__step **work)
+void aj__inst_skip(aj__runner *r, aj__step *s, aj__step **work)
 {
-    if (GET(doomed))
-        settle(r, s, AJ_STEP_SKIPPED, AJ_FAIL_NONE, 0, NULL, 0);
-    else
-        settle(r, s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, 0, NULL, 0);
+    settle(r, s, AJ_STEP_SKIPPED, AJ_FAIL_NONE, 0, NULL, 0);
     s->next = *work;
     *work = s;
 }
@@ -295,6 +310,8 @@ void aj__inst_free_outputs(aj_instance *inst)
 {
     const aj_job_def *def = inst->def;
 
+    if (!inst->frees)
+        return;
     for (uint32_t i = 0; i < def->n_steps; i++) {
         const aj_step_def *sd = &def->steps[i];
         aj__step *s = &inst->steps[i];

@@ -94,17 +94,19 @@ static inline void aj__runner_idle(aj__runner *r)
         atomic_store_explicit(&r->inst->solo_busy, false, memory_order_release);
 }
 
-/* instance.c: a runnable step that must not run (doomed, or the instance
- * is cancelled) is settled and goes on *work; adding held arrivals. */
-void aj__inst_settle_unrunnable(aj__runner *r, aj__step *s, aj__step **work);
+/* instance.c: a doomed step is settled as skipped and goes on *work;
+ * adding held arrivals. */
+void aj__inst_skip(aj__runner *r, aj__step *s, aj__step **work);
 void aj__inst_flush_one(aj__runner *r, aj__step **work);
 
 /* s is runnable as far as its predecessors go, and the caller owns it: it
- * goes on r's stack to run, unless it must be settled without running. */
+ * goes on r's stack to run, unless it is doomed (skipped at once). Once
+ * the instance is cancelled, what r's stack holds is cancelled before it
+ * would run. */
 static inline void aj__step_runnable(aj__runner *r, aj__step *s, aj__step **work)
 {
-    if (AJ__GET(s, doomed) || atomic_load_explicit(&r->inst->cancelled, memory_order_relaxed)) {
-        aj__inst_settle_unrunnable(r, s, work);
+    if (AJ__GET(s, doomed)) {
+        aj__inst_skip(r, s, work);
         return;
     }
     if (r->stack == NULL)
@@ -144,7 +146,10 @@ static inline bool aj__step_arrive(aj__runner *r, aj__step *t, uint32_t n_preds,
 
 /* s (owned by r's thread) is final: releases its successors. One with a
  * single predecessor is s's at once; the others count arrivals. Called
- * between aj__runner_busy and aj__runner_idle. */
+ * between aj__runner_busy and aj__runner_idle. Last edge first, so that
+ * the first successor (in declaration order, as tables and outputs lie)
+ * ends on top of r's stack and runs next: a wavefront then walks its rows
+ * through memory instead of striding down its columns. */
 static inline void aj__step_release(aj__runner *r, const aj__step *s, bool doom,
                                     aj__step **work)
 {
@@ -152,7 +157,7 @@ static inline void aj__step_release(aj__runner *r, const aj__step *s, bool doom,
     const aj_job_def *def = inst->def;
     const aj_step_def *sd = &def->steps[s->index];
 
-    for (uint32_t j = 0; j < sd->n_succs; j++) {
+    for (uint32_t j = sd->n_succs; j-- > 0;) {
         uint32_t ti = def->edges[sd->first_edge + j].to, n_preds = def->steps[ti].n_preds;
         aj__step *t = &inst->steps[ti];
         if (doom)

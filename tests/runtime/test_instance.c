@@ -396,6 +396,30 @@ static void test_instance_memo_remembers_checked_tables(void **state)
     assert_null(inst);
 }
 
+/* What the first start learns about outputs to free holds for the next
+ * ones, which skip the check. */
+static void test_instance_memo_remembers_outputs_to_free(void **state)
+{
+    tj_inputs in = { seed_run };
+    aj_start_opts o = { .sequential = true };
+    aj_job_memo memo = { 0 };
+    aj_job_def def;
+
+    (void)state;
+    tj_box(seed_job, seed_run, SEED_GETCONNECTION);
+    def = seed_job->def;
+    def.memo = &memo;
+    for (int round = 0; round < 2; round++) {
+        long freed = atomic_load(&tj_boxes_freed);
+        aj_instance *inst = NULL;
+        assert_int_equal(aj_instance_start(NULL, &def, &in, &o, &inst), AJ_OK);
+        assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+        aj_instance_free(inst);
+        assert_int_equal(atomic_load(&tj_boxes_freed) - freed, 1);
+        assert_true(memo.checked != 0);
+    }
+}
+
 static void test_instance_one_allocation_and_enomem(void **state)
 {
     long before;
@@ -458,6 +482,7 @@ int main(void)
         T(test_instance_bad_arguments),
         T(test_instance_inconsistent_tables_refused),
         T(test_instance_memo_remembers_checked_tables),
+        T(test_instance_memo_remembers_outputs_to_free),
         T(test_instance_one_allocation_and_enomem),
         T(test_instance_no_steps),
     };

@@ -162,10 +162,9 @@ static void test_pool_waiter_runs_ready_steps(void **state)
  * B, and R's thread, which takes A first, would never reach B. */
 static void test_pool_after_long_step_released_steps_spread(void **state)
 {
-    /* R -> B, R -> A: B's edge comes first, so A ends on top of R's
-     * thread's own steps. */
+    /* R -> A, R -> B: A, the first successor, runs first on R's thread. */
     static const aj_edge_def edges[] = { { 0, 1, AJ_EDGE_DATA }, { 0, 2, AJ_EDGE_DATA } };
-    static const char *const names[] = { "R", "B", "A" };
+    static const char *const names[] = { "R", "A", "B" };
     world w;
     tj_gate b_ran;
     aj_instance *inst;
@@ -176,8 +175,8 @@ static void test_pool_after_long_step_released_steps_spread(void **state)
     tj_gate_init(&b_ran);
     w.r->behave[0].gate = &w.gate;
     w.r->behave[0].started = &w.started;
-    w.r->behave[1].opens = &b_ran;
-    w.r->behave[2].gate = &b_ran;
+    w.r->behave[1].gate = &b_ran;
+    w.r->behave[2].opens = &b_ran;
     inst = start(w.rt, w.j, w.r, NULL);
     sem_wait(&w.started);
     /* R lasts far longer than AJ__SHARE_NS, whatever the machine. */
