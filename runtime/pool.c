@@ -7,7 +7,8 @@
  *
  * DESIGN
  * Resting comes in stages. A worker with nothing to do first spins for
- * SPIN_NS, reading two atomics (when the queue's head may be taken, the
+ * SPIN_NS (LIVE_SPIN_NS while instances run: their waiters are about to
+ * start the next one, or to share steps), reading two atomics (when the queue's head may be taken, the
  * next timer) without the lock and yielding now and then; a thread that
  * queues work sees n_spinning > 0 and skips the wake-up, which costs the
  * waker several microseconds on a VM and the woken tens. Then it parks on
@@ -27,7 +28,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define SPIN_NS 50000       /* a worker spins this long before parking */
+#define SPIN_NS 50000       /* a worker spins this long before parking, */
+#define LIVE_SPIN_NS 1000000 /* or this long while instances run */
 #define POLL_NS 250000      /* the sentinel looks at the queue this often */
 #define WARM_NS 50000000    /* there is a sentinel this long after a start */
 #define MAX_WORKERS 1024
@@ -70,21 +72,30 @@ static void drain(aj_instance *inst, aj__step *s)
 }
 
 /* Spins for work with rt->mu released. Returns with it held. */
+/* When a spin started at start_ns should end: SPIN_NS, longer while
+ * instances run (their steps may soon be shared, the next one started), or
+ * until the grace of an instance that soon may be taken. */
+static int64_t spin_end(aj_runtime *rt, int64_t start_ns)
+{
+    int64_t visible = atomic_load_explicit(&rt->rq_visible_ns, memory_order_relaxed);
+    int64_t until = start_ns + (atomic_load_explicit(&rt->n_live, memory_order_relaxed) > 0
+                                    ? LIVE_SPIN_NS
+                                    : SPIN_NS);
+
+    return visible > until && visible - start_ns <= LIVE_SPIN_NS ? visible : until;
+}
+
 static void spin(aj_runtime *rt)
 {
-    int64_t now = aj_now_ns(), until = now + SPIN_NS;
-    int64_t visible = atomic_load_explicit(&rt->rq_visible_ns, memory_order_relaxed);
+    int64_t start = aj_now_ns(), now = start;
 
-    /* An instance whose grace ends soon: wait for it rather than park. */
-    if (visible > until && visible - now <= 2 * SPIN_NS)
-        until = visible;
     atomic_fetch_add(&rt->n_spinning, 1);
     pthread_mutex_unlock(&rt->mu);
     for (unsigned i = 1;; i++) {
         if (atomic_load_explicit(&rt->rq_visible_ns, memory_order_relaxed) <= now ||
             atomic_load_explicit(&rt->next_due, memory_order_relaxed) <= now)
             break;
-        if (i % 16 == 0 && (now = aj_now_ns()) >= until)
+        if (i % 16 == 0 && (now = aj_now_ns()) >= spin_end(rt, start))
             break;
         if (i % 256 == 0)
             sched_yield();

@@ -43,7 +43,7 @@
 #define GRACE_NS 50000      /* a new instance is the waiter's alone this long */
 #define BATCH_NS 2000       /* a run of roots is about this much work */
 #define MAX_BATCH 64        /* roots claimed at once, at most */
-#define WAIT_SPIN_NS 20000  /* a waiter with nothing to run spins, then blocks */
+#define WAIT_SPIN_NS 1000000 /* a waiter with nothing to run spins, then blocks */
 
 static struct timespec abs_time(int64_t ns)
 {
