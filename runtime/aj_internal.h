@@ -161,7 +161,8 @@ struct aj_instance {
     void *user;
     int64_t start_ns;              /* aj_now_ns() at start */
     int64_t start_wall_ns;         /* realtime, same instant */
-    char id[AJ_ID_MAX];
+    char id[AJ_ID_MAX];            /* given, or made on first use: aj__inst_id */
+    _Atomic uint32_t id_state;     /* 0: not made yet; 1: being made; 2: made */
 
     /* Root cause: root is claimed once by CAS; the fields below are written
      * by the winner, then failed is set (release). */
@@ -262,6 +263,9 @@ bool aj__inst_done(const aj_instance *inst);
 const aj_retry_policy *aj__inst_retry(const aj_instance *inst, uint32_t i);
 /* Frees the outputs of completed steps that were not taken. */
 void aj__inst_free_outputs(aj_instance *inst);
+/* The instance's id: a random UUID is made the first time it is asked for
+ * (most instances are never asked), by any thread. */
+const char *aj__inst_id(const aj_instance *inst);
 
 /* exec.c: running steps. */
 void aj__runner_init(aj__runner *r, aj_instance *inst);

@@ -78,10 +78,10 @@ static int check_args(const aj_job_def *def, const void *inputs, const aj_start_
 
 static void apply_opts(aj_instance *inst, const aj_start_opts *o, aj__override *copies)
 {
-    if (o != NULL && o->instance_id != NULL)
+    if (o != NULL && o->instance_id != NULL) {
         strcpy(inst->id, o->instance_id);
-    else
-        aj__uuid_v4(inst->id);
+        atomic_init(&inst->id_state, 2);
+    }
     if (o == NULL)
         return;
     inst->sequential = o->sequential;
@@ -251,7 +251,7 @@ const aj_job_def *aj_instance_def(const aj_instance *inst)
 
 const char *aj_instance_id(const aj_instance *inst)
 {
-    return inst != NULL ? inst->id : NULL;
+    return inst != NULL ? aj__inst_id(inst) : NULL;
 }
 
 int aj_instance_step_info(const aj_instance *inst, uint32_t step, aj_step_info *out)

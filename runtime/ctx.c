@@ -16,7 +16,7 @@ const char *aj_ctx_job_name(const aj_ctx *ctx)
 
 const char *aj_ctx_instance_id(const aj_ctx *ctx)
 {
-    return ctx != NULL ? ctx->inst->id : "";
+    return ctx != NULL ? aj__inst_id(ctx->inst) : "";
 }
 
 const char *aj_ctx_step_name(const aj_ctx *ctx)

@@ -36,7 +36,7 @@ static void event_init(aj_step_event *ev, const aj__step *s, uint32_t attempt)
     *ev = (aj_step_event){
         .instance = inst,
         .job = inst->def->name,
-        .instance_id = inst->id,
+        .instance_id = aj__inst_id(inst),
         .step = inst->def->steps[s->index].name,
         .step_index = s->index,
         .attempt = attempt,

@@ -306,6 +306,23 @@ bool aj__inst_done(const aj_instance *inst)
            inst->def->n_steps;
 }
 
+const char *aj__inst_id(const aj_instance *inst)
+{
+    /* The id is made once, on the instance's own memory: not const. */
+    aj_instance *m = (aj_instance *)inst;
+    uint32_t none = 0;
+
+    if (atomic_load_explicit(&m->id_state, memory_order_acquire) == 2)
+        return m->id;
+    if (atomic_compare_exchange_strong(&m->id_state, &none, 1)) {
+        aj__uuid_v4(m->id);
+        atomic_store_explicit(&m->id_state, 2, memory_order_release);
+    }
+    while (atomic_load_explicit(&m->id_state, memory_order_acquire) != 2)
+        sched_yield();
+    return m->id;
+}
+
 void aj__inst_free_outputs(aj_instance *inst)
 {
     const aj_job_def *def = inst->def;

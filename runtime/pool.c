@@ -43,15 +43,22 @@ void aj__mutex_init(pthread_mutex_t *mu)
 }
 
 /* Condition variables time out on the monotonic clock. */
+static pthread_condattr_t monotonic;
+static pthread_once_t monotonic_once = PTHREAD_ONCE_INIT;
+
+static void monotonic_init(void)
+{
+    if (pthread_condattr_init(&monotonic) != 0 ||
+        pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC) != 0)
+        abort();
+}
+
+/* Every instance has a condition variable: the attributes are made once. */
 void aj__cond_init(pthread_cond_t *cv)
 {
-    pthread_condattr_t attr;
-
-    if (pthread_condattr_init(&attr) != 0 ||
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
-        pthread_cond_init(cv, &attr) != 0)
+    pthread_once(&monotonic_once, monotonic_init);
+    if (pthread_cond_init(cv, &monotonic) != 0)
         abort();
-    pthread_condattr_destroy(&attr);
 }
 
 /* Runs what this thread can get of inst, starting with s if not NULL, then

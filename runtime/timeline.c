@@ -152,7 +152,7 @@ int aj_instance_mermaid(const aj_instance *inst, FILE *out)
     aj__dot_printf(&w, "gantt\n    title ");
     mermaid_name(&w, inst->def->name);
     aj__dot_printf(&w, " ");
-    mermaid_name(&w, inst->id);
+    mermaid_name(&w, aj__inst_id(inst));
     /* Times are microseconds; read as milliseconds, the axis shows ms.us. */
     aj__dot_printf(&w, "\n    %%%% times in microseconds since the instance started\n"
                        "    dateFormat x\n    axisFormat %%s.%%L\n");
