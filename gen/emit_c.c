@@ -249,47 +249,38 @@ static void slot_table(out *o, const ast_job *j)
     out_puts(o, "};\n\n");
 }
 
+/* One row of the step table, positional: the table's comment names the
+ * columns. A row is a third of its designated form, for 100,000 steps. */
 static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st,
                      uint32_t slot)
 {
     const sched *s = j->sched;
     uint32_t i = st->index;
-    char indent[24];
-    /* Continuation lines line up under ".name". */
-    size_t width = 4 + strlen("/*  */ { ") + digits(i);
-    memset(indent, ' ', width);
-    indent[width] = '\0';
     out_puts(o, "    /* ");
     out_u32(o, i);
-    out_strs(o, " */ { .name = \"", st->name.name, "\", ", NULL);
+    out_strs(o, " */ { \"", st->name.name, "\", ", NULL);
     if (st->output != NULL)
-        out_strs(o, ".output_type = \"", st->output->text, "\", .output_offset = offsetof(",
-                 j->c_out, ", ", st->name.name, "),\n", NULL);
+        out_strs(o, "\"", st->output->text, "\", offsetof(", j->c_out, ", ", st->name.name,
+                 "), ", NULL);
     else
-        out_puts(o, ".output_type = NULL, .output_offset = 0,\n");
-    out_strs(o, indent, ".run = ", st->runner->c_run, ", .slots = ", NULL);
+        out_puts(o, "NULL, 0, ");
+    out_strs(o, st->runner->c_run, ", ", NULL);
     if (n_slots(st) > 0) {
         out_strs(o, j->c_slots, " + ", NULL);
         out_u32(o, slot);
     } else {
         out_puts(o, "NULL");
     }
-    out_strs(o, ", .free_output = ", st->c_free != NULL ? st->c_free : "NULL", ",\n", indent,
-             ".retry = ",
-             st->retry != NULL ? "&" : "", st->retry != NULL ? st->retry_c_name : "NULL",
-             ", .timeout_ns = ", NULL);
-    out_printf(o, "%lld,\n", (long long)st->timeout_ns);
-    out_strs(o, indent, ".n_preds = ", NULL);
-    out_u32(o, s->n_preds[i]);
-    out_puts(o, ", .first_edge = ");
-    out_u32(o, s->first_edge[i]);
-    out_puts(o, ", .n_succs = ");
-    out_u32(o, s->n_succs[i]);
-    out_puts(o, ", .level = ");
-    out_u32(o, s->level[i]);
-    out_puts(o, ", .line = ");
-    out_u32(o, emit_step_line(e, st));
-    out_puts(o, " },\n");
+    out_strs(o, ", ", st->c_free != NULL ? st->c_free : "NULL", ", ",
+             st->retry != NULL ? "&" : "", st->retry != NULL ? st->retry_c_name : "NULL", ", ",
+             NULL);
+    out_printf(o, "%lld, ", (long long)st->timeout_ns);
+    const uint32_t cols[] = { s->n_preds[i], s->first_edge[i], s->n_succs[i], s->level[i],
+                              emit_step_line(e, st) };
+    for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
+        out_u32(o, cols[k]);
+        out_puts(o, k + 1 < sizeof cols / sizeof cols[0] ? ", " : " },\n");
+    }
 }
 
 static void tables(const emit_ctx *e, out *o, const ast_job *j)
@@ -301,7 +292,9 @@ static void tables(const emit_ctx *e, out *o, const ast_job *j)
     order_table(o, j, s);
     if (s->n_edges > 0)
         edge_table(o, j, s);
-    out_printf(o, "static const aj_step_def %s[] = {\n", j->c_steps);
+    out_printf(o, "/* name, output type and slot, wrapper, its slots, free, retry, timeout\n"
+                  " * (ns), predecessors, first edge, successors, level, .job line */\n"
+                  "static const aj_step_def %s[] = {\n", j->c_steps);
     for (uint32_t i = 0; i < j->steps.n; i++) {
         step_row(e, o, j, j->steps.items[i], slot);
         slot += n_slots(j->steps.items[i]);

@@ -2,8 +2,8 @@
  * out.c: the text writer of the C emitters.
  *
  * Output goes into one arena buffer that doubles (the old copy is given
- * back), and the writer counts the newlines it writes, so that a #line
- * directive pointing back into the generated file is always exact.
+ * back), and the writer counts the newlines written so far when a #line
+ * directive pointing back into the generated file needs the number.
  */
 #include "out.h"
 
@@ -19,6 +19,7 @@ void out_init(out *o, arena *a, const char *name, bool sync)
     o->cap = 0;
     o->name = name;
     o->line = 1;
+    o->counted = 0;
     o->sync = sync;
 }
 
@@ -42,10 +43,19 @@ void out_write(out *o, const char *s, size_t n)
 {
     out_reserve(o, n);
     memcpy(o->buf + o->len, s, n);
-    for (const char *p = s; (p = memchr(p, '\n', (size_t)(s + n - p))) != NULL; p++)
-        o->line++;
     o->len += n;
     o->buf[o->len] = '\0';
+}
+
+uint32_t out_line(out *o)
+{
+    const char *end = o->buf + o->len;
+
+    for (const char *p = o->buf + o->counted; p < end && (p = memchr(p, '\n', (size_t)(end - p)));
+         p++)
+        o->line++;
+    o->counted = o->len;
+    return o->line;
 }
 
 void out_puts(out *o, const char *s)
@@ -121,7 +131,7 @@ void out_line_to(out *o, uint32_t line, const char *file)
 
 void out_line_back(out *o)
 {
-    out_line_to(o, o->line + 1, o->name);
+    out_line_to(o, out_line(o) + 1, o->name);
 }
 
 void out_decl(out *o, const char *ctype, const char *name)

@@ -14,7 +14,8 @@ typedef struct out {
     size_t len;
     size_t cap;
     const char *name;  /* this file's name, exactly as #line spells it */
-    uint32_t line;     /* 1-based number of the line being written */
+    uint32_t line;     /* 1-based number of the line buf[counted] is on */
+    size_t counted;    /* newlines counted in buf[0..counted): out_line */
     bool sync;         /* write #line directives (false under --no-line) */
 } out;
 
@@ -40,6 +41,10 @@ void out_line_to(out *o, uint32_t line, const char *file);
 
 /* From the next line on, compiler messages point back at this file. */
 void out_line_back(out *o);
+
+/* 1-based number of the line being written. Lines are counted here, when
+ * asked, not at every write. */
+uint32_t out_line(out *o);
 
 /* `TYPE NAME` as C declares it: "T *name", "T name". */
 void out_decl(out *o, const char *ctype, const char *name);

@@ -20,11 +20,10 @@ static const uint32_t lone__order[] = {
     0,  /* level 0: only */
 };
 
+/* name, output type and slot, wrapper, its slots, free, retry, timeout
+ * (ns), predecessors, first edge, successors, level, .job line */
 static const aj_step_def lone__steps[] = {
-    /* 0 */ { .name = "only", .output_type = NULL, .output_offset = 0,
-              .run = lone__run_only, .slots = NULL, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 0, .n_succs = 0, .level = 0, .line = 13 },
+    /* 0 */ { "only", NULL, 0, lone__run_only, NULL, NULL, NULL, 0, 0, 0, 0, 0, 13 },
 };
 
 /* The runtime's: it remembers here that these tables were checked. */
@@ -99,7 +98,7 @@ static int graphy__run_node(aj_ctx *ctx, void *in, void *out, const size_t *slot
     char *o = out;
 #line 21 "shapes.job"
     return graphy_node(ctx, i->base, i->label, *(int *)(o + slots[0]), *(Buf *)(o + slots[1]), (int *)(o + slots[2]));
-#line 103 "shapes.job.c"
+#line 102 "shapes.job.c"
 }
 
 static int graphy__run_edge(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -108,7 +107,7 @@ static int graphy__run_edge(aj_ctx *ctx, void *in, void *out, const size_t *slot
     char *o = out;
 #line 22 "shapes.job"
     return graphy_edge(ctx, i->base, i->label, (int *)(o + slots[0]));
-#line 112 "shapes.job.c"
+#line 111 "shapes.job.c"
 }
 
 static int graphy__run_graph(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -117,7 +116,7 @@ static int graphy__run_graph(aj_ctx *ctx, void *in, void *out, const size_t *slo
     char *o = out;
 #line 23 "shapes.job"
     return graphy_graph(ctx, i->base, i->label, (Buf *)(o + slots[0]));
-#line 121 "shapes.job.c"
+#line 120 "shapes.job.c"
 }
 
 static void graphy__free_graph(void *slot)
@@ -131,7 +130,7 @@ static int graphy__run_subgraph(aj_ctx *ctx, void *in, void *out, const size_t *
     char *o = out;
 #line 24 "shapes.job"
     return graphy_subgraph(ctx, i->base, i->label, *(int *)(o + slots[0]), (Text *)(o + slots[1]));
-#line 135 "shapes.job.c"
+#line 134 "shapes.job.c"
 }
 
 static int graphy__run_strict(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -140,7 +139,7 @@ static int graphy__run_strict(aj_ctx *ctx, void *in, void *out, const size_t *sl
     char *o = out;
 #line 25 "shapes.job"
     return shapes_strict(ctx, i->base, i->label, *(Text *)(o + slots[0]), (uint64_t *)(o + slots[1]));
-#line 144 "shapes.job.c"
+#line 143 "shapes.job.c"
 }
 
 static int graphy__run_digraph(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -150,7 +149,7 @@ static int graphy__run_digraph(aj_ctx *ctx, void *in, void *out, const size_t *s
     (void)slots;
 #line 26 "shapes.job"
     return graphy_digraph(ctx, i->base, i->label);
-#line 154 "shapes.job.c"
+#line 153 "shapes.job.c"
 }
 
 static int graphy__run_Node(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -159,7 +158,7 @@ static int graphy__run_Node(aj_ctx *ctx, void *in, void *out, const size_t *slot
     char *o = out;
 #line 27 "shapes.job"
     return graphy_Node(ctx, i->base, i->label, *(uint64_t *)(o + slots[0]), (int *)(o + slots[1]));
-#line 163 "shapes.job.c"
+#line 162 "shapes.job.c"
 }
 
 static int graphy__run_EDGE(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -168,7 +167,7 @@ static int graphy__run_EDGE(aj_ctx *ctx, void *in, void *out, const size_t *slot
     char *o = out;
 #line 28 "shapes.job"
     return graphy_EDGE(ctx, i->base, i->label, *(int *)(o + slots[0]));
-#line 172 "shapes.job.c"
+#line 171 "shapes.job.c"
 }
 
 static const aj_retry_policy graphy__retry_local = {
@@ -229,39 +228,17 @@ static const aj_edge_def graphy__edges[] = {
     /* 7 */ { 6, 7, AJ_EDGE_DATA },                  /* Node -> EDGE */
 };
 
+/* name, output type and slot, wrapper, its slots, free, retry, timeout
+ * (ns), predecessors, first edge, successors, level, .job line */
 static const aj_step_def graphy__steps[] = {
-    /* 0 */ { .name = "node", .output_type = "int", .output_offset = offsetof(graphy__out, node),
-              .run = graphy__run_node, .slots = graphy__slots + 0, .free_output = NULL,
-              .retry = &graphy__retry_local, .timeout_ns = 0,
-              .n_preds = 2, .first_edge = 2, .n_succs = 1, .level = 1, .line = 21 },
-    /* 1 */ { .name = "edge", .output_type = "int", .output_offset = offsetof(graphy__out, edge),
-              .run = graphy__run_edge, .slots = graphy__slots + 3, .free_output = NULL,
-              .retry = &graphy__retry_twice, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 0, .n_succs = 1, .level = 0, .line = 22 },
-    /* 2 */ { .name = "graph", .output_type = "Buf", .output_offset = offsetof(graphy__out, graph),
-              .run = graphy__run_graph, .slots = graphy__slots + 4, .free_output = graphy__free_graph,
-              .retry = &graphy__retry_graph, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 1, .n_succs = 1, .level = 0, .line = 23 },
-    /* 3 */ { .name = "subgraph", .output_type = "Text", .output_offset = offsetof(graphy__out, subgraph),
-              .run = graphy__run_subgraph, .slots = graphy__slots + 5, .free_output = NULL,
-              .retry = &graphy__retry_mine, .timeout_ns = 0,
-              .n_preds = 1, .first_edge = 3, .n_succs = 1, .level = 2, .line = 24 },
-    /* 4 */ { .name = "strict", .output_type = "uint64_t", .output_offset = offsetof(graphy__out, strict),
-              .run = graphy__run_strict, .slots = graphy__slots + 7, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 5000000000,
-              .n_preds = 1, .first_edge = 4, .n_succs = 2, .level = 3, .line = 25 },
-    /* 5 */ { .name = "digraph", .output_type = NULL, .output_offset = 0,
-              .run = graphy__run_digraph, .slots = NULL, .free_output = NULL,
-              .retry = &graphy__retry_slow, .timeout_ns = 0,
-              .n_preds = 1, .first_edge = 6, .n_succs = 1, .level = 4, .line = 26 },
-    /* 6 */ { .name = "Node", .output_type = "int", .output_offset = offsetof(graphy__out, Node),
-              .run = graphy__run_Node, .slots = graphy__slots + 9, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 1, .first_edge = 7, .n_succs = 1, .level = 4, .line = 27 },
-    /* 7 */ { .name = "EDGE", .output_type = NULL, .output_offset = 0,
-              .run = graphy__run_EDGE, .slots = graphy__slots + 11, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 2, .first_edge = 8, .n_succs = 0, .level = 5, .line = 28 },
+    /* 0 */ { "node", "int", offsetof(graphy__out, node), graphy__run_node, graphy__slots + 0, NULL, &graphy__retry_local, 0, 2, 2, 1, 1, 21 },
+    /* 1 */ { "edge", "int", offsetof(graphy__out, edge), graphy__run_edge, graphy__slots + 3, NULL, &graphy__retry_twice, 0, 0, 0, 1, 0, 22 },
+    /* 2 */ { "graph", "Buf", offsetof(graphy__out, graph), graphy__run_graph, graphy__slots + 4, graphy__free_graph, &graphy__retry_graph, 0, 0, 1, 1, 0, 23 },
+    /* 3 */ { "subgraph", "Text", offsetof(graphy__out, subgraph), graphy__run_subgraph, graphy__slots + 5, NULL, &graphy__retry_mine, 0, 1, 3, 1, 2, 24 },
+    /* 4 */ { "strict", "uint64_t", offsetof(graphy__out, strict), graphy__run_strict, graphy__slots + 7, NULL, NULL, 5000000000, 1, 4, 2, 3, 25 },
+    /* 5 */ { "digraph", NULL, 0, graphy__run_digraph, NULL, NULL, &graphy__retry_slow, 0, 1, 6, 1, 4, 26 },
+    /* 6 */ { "Node", "int", offsetof(graphy__out, Node), graphy__run_Node, graphy__slots + 9, NULL, NULL, 0, 1, 7, 1, 4, 27 },
+    /* 7 */ { "EDGE", NULL, 0, graphy__run_EDGE, graphy__slots + 11, NULL, NULL, 0, 2, 8, 0, 5, 28 },
 };
 
 /* The runtime's: it remembers here that these tables were checked. */
@@ -362,7 +339,7 @@ static int wide__run_r0(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 34 "shapes.job"
     return wide_r0(ctx, i->calls, (int *)(o + slots[0]));
-#line 366 "shapes.job.c"
+#line 343 "shapes.job.c"
 }
 
 static int wide__run_r1(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -371,7 +348,7 @@ static int wide__run_r1(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 35 "shapes.job"
     return wide_r1(ctx, i->calls, (int *)(o + slots[0]));
-#line 375 "shapes.job.c"
+#line 352 "shapes.job.c"
 }
 
 static int wide__run_r2(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -380,7 +357,7 @@ static int wide__run_r2(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 36 "shapes.job"
     return wide_r2(ctx, i->calls, (int *)(o + slots[0]));
-#line 384 "shapes.job.c"
+#line 361 "shapes.job.c"
 }
 
 static int wide__run_r3(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -389,7 +366,7 @@ static int wide__run_r3(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 37 "shapes.job"
     return wide_r3(ctx, i->calls, (int *)(o + slots[0]));
-#line 393 "shapes.job.c"
+#line 370 "shapes.job.c"
 }
 
 static int wide__run_r4(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -398,7 +375,7 @@ static int wide__run_r4(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 38 "shapes.job"
     return wide_r4(ctx, i->calls, (int *)(o + slots[0]));
-#line 402 "shapes.job.c"
+#line 379 "shapes.job.c"
 }
 
 static int wide__run_r5(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -407,7 +384,7 @@ static int wide__run_r5(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 39 "shapes.job"
     return wide_r5(ctx, i->calls, (int *)(o + slots[0]));
-#line 411 "shapes.job.c"
+#line 388 "shapes.job.c"
 }
 
 static int wide__run_r6(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -416,7 +393,7 @@ static int wide__run_r6(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 40 "shapes.job"
     return wide_r6(ctx, i->calls, (int *)(o + slots[0]));
-#line 420 "shapes.job.c"
+#line 397 "shapes.job.c"
 }
 
 static int wide__run_r7(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -425,7 +402,7 @@ static int wide__run_r7(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 41 "shapes.job"
     return wide_r7(ctx, i->calls, (int *)(o + slots[0]));
-#line 429 "shapes.job.c"
+#line 406 "shapes.job.c"
 }
 
 static int wide__run_r8(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -434,7 +411,7 @@ static int wide__run_r8(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 42 "shapes.job"
     return wide_r8(ctx, i->calls, (int *)(o + slots[0]));
-#line 438 "shapes.job.c"
+#line 415 "shapes.job.c"
 }
 
 static int wide__run_r9(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -443,7 +420,7 @@ static int wide__run_r9(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 43 "shapes.job"
     return wide_r9(ctx, i->calls, (int *)(o + slots[0]));
-#line 447 "shapes.job.c"
+#line 424 "shapes.job.c"
 }
 
 static int wide__run_r10(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -452,7 +429,7 @@ static int wide__run_r10(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 44 "shapes.job"
     return wide_r10(ctx, i->calls, (int *)(o + slots[0]));
-#line 456 "shapes.job.c"
+#line 433 "shapes.job.c"
 }
 
 static int wide__run_r11(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -461,7 +438,7 @@ static int wide__run_r11(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 45 "shapes.job"
     return wide_r11(ctx, i->calls, (int *)(o + slots[0]));
-#line 465 "shapes.job.c"
+#line 442 "shapes.job.c"
 }
 
 static int wide__run_sink(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -470,7 +447,7 @@ static int wide__run_sink(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 46 "shapes.job"
     return wide_sink(ctx, i->calls, *(int *)(o + slots[0]), *(int *)(o + slots[1]), *(int *)(o + slots[2]), *(int *)(o + slots[3]), *(int *)(o + slots[4]), *(int *)(o + slots[5]), *(int *)(o + slots[6]), *(int *)(o + slots[7]), *(int *)(o + slots[8]), *(int *)(o + slots[9]), *(int *)(o + slots[10]), *(int *)(o + slots[11]), (int *)(o + slots[12]));
-#line 474 "shapes.job.c"
+#line 451 "shapes.job.c"
 }
 
 /* Per step: the output slots of its inputs, then its own. */
@@ -513,59 +490,22 @@ static const aj_edge_def wide__edges[] = {
     /* 11 */ { 11, 12, AJ_EDGE_DATA },  /* r11 -> sink */
 };
 
+/* name, output type and slot, wrapper, its slots, free, retry, timeout
+ * (ns), predecessors, first edge, successors, level, .job line */
 static const aj_step_def wide__steps[] = {
-    /* 0 */ { .name = "r0", .output_type = "int", .output_offset = offsetof(wide__out, r0),
-              .run = wide__run_r0, .slots = wide__slots + 0, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 0, .n_succs = 1, .level = 0, .line = 34 },
-    /* 1 */ { .name = "r1", .output_type = "int", .output_offset = offsetof(wide__out, r1),
-              .run = wide__run_r1, .slots = wide__slots + 1, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 1, .n_succs = 1, .level = 0, .line = 35 },
-    /* 2 */ { .name = "r2", .output_type = "int", .output_offset = offsetof(wide__out, r2),
-              .run = wide__run_r2, .slots = wide__slots + 2, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 2, .n_succs = 1, .level = 0, .line = 36 },
-    /* 3 */ { .name = "r3", .output_type = "int", .output_offset = offsetof(wide__out, r3),
-              .run = wide__run_r3, .slots = wide__slots + 3, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 3, .n_succs = 1, .level = 0, .line = 37 },
-    /* 4 */ { .name = "r4", .output_type = "int", .output_offset = offsetof(wide__out, r4),
-              .run = wide__run_r4, .slots = wide__slots + 4, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 4, .n_succs = 1, .level = 0, .line = 38 },
-    /* 5 */ { .name = "r5", .output_type = "int", .output_offset = offsetof(wide__out, r5),
-              .run = wide__run_r5, .slots = wide__slots + 5, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 5, .n_succs = 1, .level = 0, .line = 39 },
-    /* 6 */ { .name = "r6", .output_type = "int", .output_offset = offsetof(wide__out, r6),
-              .run = wide__run_r6, .slots = wide__slots + 6, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 6, .n_succs = 1, .level = 0, .line = 40 },
-    /* 7 */ { .name = "r7", .output_type = "int", .output_offset = offsetof(wide__out, r7),
-              .run = wide__run_r7, .slots = wide__slots + 7, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 7, .n_succs = 1, .level = 0, .line = 41 },
-    /* 8 */ { .name = "r8", .output_type = "int", .output_offset = offsetof(wide__out, r8),
-              .run = wide__run_r8, .slots = wide__slots + 8, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 8, .n_succs = 1, .level = 0, .line = 42 },
-    /* 9 */ { .name = "r9", .output_type = "int", .output_offset = offsetof(wide__out, r9),
-              .run = wide__run_r9, .slots = wide__slots + 9, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 9, .n_succs = 1, .level = 0, .line = 43 },
-    /* 10 */ { .name = "r10", .output_type = "int", .output_offset = offsetof(wide__out, r10),
-               .run = wide__run_r10, .slots = wide__slots + 10, .free_output = NULL,
-               .retry = NULL, .timeout_ns = 0,
-               .n_preds = 0, .first_edge = 10, .n_succs = 1, .level = 0, .line = 44 },
-    /* 11 */ { .name = "r11", .output_type = "int", .output_offset = offsetof(wide__out, r11),
-               .run = wide__run_r11, .slots = wide__slots + 11, .free_output = NULL,
-               .retry = NULL, .timeout_ns = 0,
-               .n_preds = 0, .first_edge = 11, .n_succs = 1, .level = 0, .line = 45 },
-    /* 12 */ { .name = "sink", .output_type = "int", .output_offset = offsetof(wide__out, sink),
-               .run = wide__run_sink, .slots = wide__slots + 12, .free_output = NULL,
-               .retry = NULL, .timeout_ns = 0,
-               .n_preds = 12, .first_edge = 12, .n_succs = 0, .level = 1, .line = 46 },
+    /* 0 */ { "r0", "int", offsetof(wide__out, r0), wide__run_r0, wide__slots + 0, NULL, NULL, 0, 0, 0, 1, 0, 34 },
+    /* 1 */ { "r1", "int", offsetof(wide__out, r1), wide__run_r1, wide__slots + 1, NULL, NULL, 0, 0, 1, 1, 0, 35 },
+    /* 2 */ { "r2", "int", offsetof(wide__out, r2), wide__run_r2, wide__slots + 2, NULL, NULL, 0, 0, 2, 1, 0, 36 },
+    /* 3 */ { "r3", "int", offsetof(wide__out, r3), wide__run_r3, wide__slots + 3, NULL, NULL, 0, 0, 3, 1, 0, 37 },
+    /* 4 */ { "r4", "int", offsetof(wide__out, r4), wide__run_r4, wide__slots + 4, NULL, NULL, 0, 0, 4, 1, 0, 38 },
+    /* 5 */ { "r5", "int", offsetof(wide__out, r5), wide__run_r5, wide__slots + 5, NULL, NULL, 0, 0, 5, 1, 0, 39 },
+    /* 6 */ { "r6", "int", offsetof(wide__out, r6), wide__run_r6, wide__slots + 6, NULL, NULL, 0, 0, 6, 1, 0, 40 },
+    /* 7 */ { "r7", "int", offsetof(wide__out, r7), wide__run_r7, wide__slots + 7, NULL, NULL, 0, 0, 7, 1, 0, 41 },
+    /* 8 */ { "r8", "int", offsetof(wide__out, r8), wide__run_r8, wide__slots + 8, NULL, NULL, 0, 0, 8, 1, 0, 42 },
+    /* 9 */ { "r9", "int", offsetof(wide__out, r9), wide__run_r9, wide__slots + 9, NULL, NULL, 0, 0, 9, 1, 0, 43 },
+    /* 10 */ { "r10", "int", offsetof(wide__out, r10), wide__run_r10, wide__slots + 10, NULL, NULL, 0, 0, 10, 1, 0, 44 },
+    /* 11 */ { "r11", "int", offsetof(wide__out, r11), wide__run_r11, wide__slots + 11, NULL, NULL, 0, 0, 11, 1, 0, 45 },
+    /* 12 */ { "sink", "int", offsetof(wide__out, sink), wide__run_sink, wide__slots + 12, NULL, NULL, 0, 12, 12, 0, 1, 46 },
 };
 
 /* The runtime's: it remembers here that these tables were checked. */
@@ -655,7 +595,7 @@ static int tagged__run_pass(aj_ctx *ctx, void *in, void *out, const size_t *slot
     char *o = out;
 #line 53 "shapes.job"
     return tagged_pass(ctx, i->in_ptr, (struct tag_in **)(o + slots[0]));
-#line 659 "shapes.job.c"
+#line 599 "shapes.job.c"
 }
 
 static int tagged__run_wrap(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -664,7 +604,7 @@ static int tagged__run_wrap(aj_ctx *ctx, void *in, void *out, const size_t *slot
     char *o = out;
 #line 54 "shapes.job"
     return tagged_wrap(ctx, i->in_ptr, *(struct tag_in **)(o + slots[0]), (union tag_box **)(o + slots[1]));
-#line 668 "shapes.job.c"
+#line 608 "shapes.job.c"
 }
 
 /* Per step: the output slots of its inputs, then its own. */
@@ -684,15 +624,11 @@ static const aj_edge_def tagged__edges[] = {
     /* 0 */ { 0, 1, AJ_EDGE_DATA },  /* pass -> wrap */
 };
 
+/* name, output type and slot, wrapper, its slots, free, retry, timeout
+ * (ns), predecessors, first edge, successors, level, .job line */
 static const aj_step_def tagged__steps[] = {
-    /* 0 */ { .name = "pass", .output_type = "struct tag_in *", .output_offset = offsetof(tagged__out, pass),
-              .run = tagged__run_pass, .slots = tagged__slots + 0, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 0, .n_succs = 1, .level = 0, .line = 53 },
-    /* 1 */ { .name = "wrap", .output_type = "union tag_box *", .output_offset = offsetof(tagged__out, wrap),
-              .run = tagged__run_wrap, .slots = tagged__slots + 1, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 1, .first_edge = 1, .n_succs = 0, .level = 1, .line = 54 },
+    /* 0 */ { "pass", "struct tag_in *", offsetof(tagged__out, pass), tagged__run_pass, tagged__slots + 0, NULL, NULL, 0, 0, 0, 1, 0, 53 },
+    /* 1 */ { "wrap", "union tag_box *", offsetof(tagged__out, wrap), tagged__run_wrap, tagged__slots + 1, NULL, NULL, 0, 1, 1, 0, 1, 54 },
 };
 
 /* The runtime's: it remembers here that these tables were checked. */

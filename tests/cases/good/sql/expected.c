@@ -139,39 +139,17 @@ static const aj_edge_def sql_summary__edges[] = {
     /* 8 */ { 6, 7, AJ_EDGE_AFTER },  /* Summarize -> EmailNotification */
 };
 
+/* name, output type and slot, wrapper, its slots, free, retry, timeout
+ * (ns), predecessors, first edge, successors, level, .job line */
 static const aj_step_def sql_summary__steps[] = {
-    /* 0 */ { .name = "GetConnection", .output_type = "Conn", .output_offset = offsetof(sql_summary__out, GetConnection),
-              .run = sql_summary__run_GetConnection, .slots = sql_summary__slots + 0, .free_output = sql_summary__free_GetConnection,
-              .retry = &sql_summary__retry_quick, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 0, .n_succs = 2, .level = 0, .line = 8 },
-    /* 1 */ { .name = "CheckAuth", .output_type = NULL, .output_offset = 0,
-              .run = sql_summary__run_CheckAuth, .slots = NULL, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 0, .first_edge = 2, .n_succs = 2, .level = 0, .line = 9 },
-    /* 2 */ { .name = "GetTableClient1", .output_type = "SqlTableClient *", .output_offset = offsetof(sql_summary__out, GetTableClient1),
-              .run = sql_summary__run_GetTableClient1, .slots = sql_summary__slots + 1, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 1, .first_edge = 4, .n_succs = 1, .level = 1, .line = 10 },
-    /* 3 */ { .name = "GetTableClient2", .output_type = "SqlTableClient *", .output_offset = offsetof(sql_summary__out, GetTableClient2),
-              .run = sql_summary__run_GetTableClient2, .slots = sql_summary__slots + 3, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 1, .first_edge = 5, .n_succs = 1, .level = 1, .line = 11 },
-    /* 4 */ { .name = "QueryTable1", .output_type = "SqlQueryResult *", .output_offset = offsetof(sql_summary__out, QueryTable1),
-              .run = sql_summary__run_QueryTable1, .slots = sql_summary__slots + 5, .free_output = NULL,
-              .retry = &sql_summary__retry_quick, .timeout_ns = 0,
-              .n_preds = 2, .first_edge = 6, .n_succs = 1, .level = 2, .line = 12 },
-    /* 5 */ { .name = "QueryTable2", .output_type = "SqlQueryResult *", .output_offset = offsetof(sql_summary__out, QueryTable2),
-              .run = sql_summary__run_QueryTable2, .slots = sql_summary__slots + 7, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 0,
-              .n_preds = 2, .first_edge = 7, .n_succs = 1, .level = 2, .line = 14 },
-    /* 6 */ { .name = "Summarize", .output_type = "SummarizedResult *", .output_offset = offsetof(sql_summary__out, Summarize),
-              .run = sql_summary__run_Summarize, .slots = sql_summary__slots + 9, .free_output = NULL,
-              .retry = &sql_summary__retry_Summarize, .timeout_ns = 0,
-              .n_preds = 2, .first_edge = 8, .n_succs = 1, .level = 3, .line = 16 },
-    /* 7 */ { .name = "EmailNotification", .output_type = NULL, .output_offset = 0,
-              .run = sql_summary__run_EmailNotification, .slots = NULL, .free_output = NULL,
-              .retry = NULL, .timeout_ns = 2000000000,
-              .n_preds = 1, .first_edge = 9, .n_succs = 0, .level = 4, .line = 18 },
+    /* 0 */ { "GetConnection", "Conn", offsetof(sql_summary__out, GetConnection), sql_summary__run_GetConnection, sql_summary__slots + 0, sql_summary__free_GetConnection, &sql_summary__retry_quick, 0, 0, 0, 2, 0, 8 },
+    /* 1 */ { "CheckAuth", NULL, 0, sql_summary__run_CheckAuth, NULL, NULL, NULL, 0, 0, 2, 2, 0, 9 },
+    /* 2 */ { "GetTableClient1", "SqlTableClient *", offsetof(sql_summary__out, GetTableClient1), sql_summary__run_GetTableClient1, sql_summary__slots + 1, NULL, NULL, 0, 1, 4, 1, 1, 10 },
+    /* 3 */ { "GetTableClient2", "SqlTableClient *", offsetof(sql_summary__out, GetTableClient2), sql_summary__run_GetTableClient2, sql_summary__slots + 3, NULL, NULL, 0, 1, 5, 1, 1, 11 },
+    /* 4 */ { "QueryTable1", "SqlQueryResult *", offsetof(sql_summary__out, QueryTable1), sql_summary__run_QueryTable1, sql_summary__slots + 5, NULL, &sql_summary__retry_quick, 0, 2, 6, 1, 2, 12 },
+    /* 5 */ { "QueryTable2", "SqlQueryResult *", offsetof(sql_summary__out, QueryTable2), sql_summary__run_QueryTable2, sql_summary__slots + 7, NULL, NULL, 0, 2, 7, 1, 2, 14 },
+    /* 6 */ { "Summarize", "SummarizedResult *", offsetof(sql_summary__out, Summarize), sql_summary__run_Summarize, sql_summary__slots + 9, NULL, &sql_summary__retry_Summarize, 0, 2, 8, 1, 3, 16 },
+    /* 7 */ { "EmailNotification", NULL, 0, sql_summary__run_EmailNotification, NULL, NULL, NULL, 2000000000, 1, 9, 0, 4, 18 },
 };
 
 /* The runtime's: it remembers here that these tables were checked. */
