@@ -162,7 +162,7 @@ static void stop_and_free(aj_runtime *rt)
     pthread_cond_broadcast(&rt->work_cv);
     pthread_mutex_unlock(&rt->mu);
     for (unsigned i = 0; i < rt->n_started; i++)
-        pthread_join(rt->threads[i], NULL);
+        aj__thread_join(rt->threads[i]);
     pthread_cond_destroy(&rt->idle_cv);
     pthread_cond_destroy(&rt->work_cv);
     pthread_mutex_destroy(&rt->mu);
