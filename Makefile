@@ -47,6 +47,7 @@ include mk/runtime.mk
 -include mk/examples.mk
 -include mk/bench.mk
 -include mk/fuzz.mk
+-include mk/reliability.mk
 -include mk/install.mk
 
 .PHONY: all test test-asan test-tsan clean clean-all
