@@ -271,7 +271,8 @@ typedef struct aj_start_opts {
  * in sequential mode, which needs no threads). One allocation. Returns
  * AJ_OK; AJ_EINVAL for a bad argument or tables that contradict themselves
  * (edges, order, counts); AJ_EABI; AJ_ENOMEM; AJ_EAGAIN when the default
- * runtime cannot start its threads. On error *out is NULL and nothing runs.
+ * runtime cannot be created (memory or threads; the next start tries
+ * again). On error *out is NULL and nothing runs.
  * In sequential mode every step has run when it returns AJ_OK, whatever
  * their outcome: wait returns it. Generated JOB_start() calls this. */
 int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,

@@ -263,6 +263,32 @@ static void test_oom_runtime_every_thread(void **state)
     print_message("runtime thread creation points: %ld\n", once);
 }
 
+/* The default runtime (rt NULL) cannot be created: start says so, and a
+ * later start, with memory and threads back, gets a working runtime. */
+static void test_oom_runtime_default_runtime_recovers(void **state)
+{
+    tj_run *r = new_run();
+    tj_inputs in = { r };
+    aj_instance *inst = NULL;
+
+    (void)state;
+    aj__test_fail_alloc(2); /* 1 is the instance, 2 the default runtime */
+    assert_int_equal(aj_instance_start(NULL, &job->def, &in, NULL, &inst), AJ_EAGAIN);
+    assert_null(inst);
+    aj__test_fail_alloc(0);
+    aj__test_fail_thread(1);
+    assert_int_equal(aj_instance_start(NULL, &job->def, &in, NULL, &inst), AJ_EAGAIN);
+    assert_null(inst);
+    aj__test_fail_thread(0);
+    assert_int_equal(atomic_load(&r->attempts[SEED_GETCONNECTION]), 0);
+    assert_int_equal(aj_instance_start(NULL, &job->def, &in, NULL, &inst), AJ_OK);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+    assert_true(aj_runtime_workers(NULL) >= 1);
+    aj_instance_free(inst);
+    check_ledger(r);
+    tj_run_free(r);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -282,6 +308,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_oom_runtime_every_allocation),
         cmocka_unit_test(test_oom_runtime_every_thread),
+        /* Last: it creates the process-wide default runtime. */
+        cmocka_unit_test(test_oom_runtime_default_runtime_recovers),
     };
 
     return cmocka_run_group_tests_name("oom_runtime", tests, setup, teardown);
