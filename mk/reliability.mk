@@ -8,14 +8,29 @@
 #   make scan-build   clang's static analyzer over the same build
 
 REL_DIR     := $(B)/tests/reliability
-REL_TESTS   := test_oom_runtime
-REL_BINS    := $(REL_TESTS:%=$(REL_DIR)/%)
+# Runtime tests link the test jobs of tests/runtime; compiler tests the
+# helpers of tests/gen.
+REL_RT      := $(patsubst %,$(REL_DIR)/%,test_oom_runtime)
+REL_AJC     := $(patsubst %,$(REL_DIR)/%,test_oom_ajc)
 
-TEST_BINS += $(REL_BINS)
-ALL_OBJS  += $(REL_BINS:=.o)
+TEST_BINS += $(REL_RT) $(REL_AJC)
+ALL_OBJS  += $(REL_RT:=.o) $(REL_AJC:=.o)
 
-$(REL_BINS:=.o): CPPFLAGS += -Itests/runtime
+$(REL_RT:=.o): CPPFLAGS += -Itests/runtime
+$(REL_AJC:=.o): CPPFLAGS += $(AJC_CPPFLAGS) -Itests/gen
+$(REL_AJC:=.o): | $(GRAMMAR_H)
 
-$(REL_BINS): %: %.o $(RT_SUPPORT) $(LIBAJ)
+$(REL_RT): %: %.o $(RT_SUPPORT) $(LIBAJ)
 	$(call need_cmocka)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
+
+$(REL_AJC): %: %.o $(AJC_TEST_UTIL) $(AJC_LIB) $(LIBAJ)
+	$(call need_cmocka)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
+
+# The ajc command out of memory: an LD_PRELOAD library fails the Nth malloc.
+FAILMALLOC := $(REL_DIR)/failmalloc.so
+TEST_DEPS  += $(FAILMALLOC)
+$(FAILMALLOC): tests/reliability/failmalloc.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(WERROR) -O2 -fPIC -shared -o $@ $<
