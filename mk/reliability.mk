@@ -10,7 +10,7 @@
 REL_DIR     := $(B)/tests/reliability
 # Runtime tests link the test jobs of tests/runtime; compiler tests the
 # helpers of tests/gen.
-REL_RT      := $(patsubst %,$(REL_DIR)/%,test_oom_runtime)
+REL_RT      := $(patsubst %,$(REL_DIR)/%,test_oom_runtime test_time)
 REL_AJC     := $(patsubst %,$(REL_DIR)/%,test_oom_ajc)
 
 TEST_BINS += $(REL_RT) $(REL_AJC)

@@ -133,7 +133,10 @@ typedef struct aj_step_def {
     aj_step_run_fn run;
     aj_output_free_fn free_output; /* NULL when the output needs no free */
     const aj_retry_policy *retry;  /* NULL: a failure is final */
-    int64_t timeout_ns;            /* cooperative deadline per attempt; 0: none */
+    int64_t timeout_ns;            /* cooperative deadline per attempt; 0 (or
+                                      negative): none. An attempt that returns
+                                      0 after it fails with AJ_ESTEPTIMEOUT,
+                                      and the output it stored is freed */
     uint32_t n_preds;              /* distinct steps it waits for (data or after) */
     uint32_t first_edge;           /* its out-edges: edges[first_edge..+n_succs) */
     uint32_t n_succs;
