@@ -10,7 +10,7 @@
 REL_DIR     := $(B)/tests/reliability
 # Runtime tests link the test jobs of tests/runtime; compiler tests the
 # helpers of tests/gen.
-REL_RT      := $(patsubst %,$(REL_DIR)/%,test_oom_runtime test_time)
+REL_RT      := $(patsubst %,$(REL_DIR)/%,test_oom_runtime test_time test_chaos)
 REL_AJC     := $(patsubst %,$(REL_DIR)/%,test_oom_ajc)
 
 TEST_BINS += $(REL_RT) $(REL_AJC)
@@ -34,3 +34,25 @@ TEST_DEPS  += $(FAILMALLOC)
 $(FAILMALLOC): tests/reliability/failmalloc.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(WERROR) -O2 -fPIC -shared -o $@ $<
+
+.PHONY: stress helgrind
+
+# The concurrency stress at full size, under ThreadSanitizer: STRESS_ROUNDS
+# instances per worker count (1, 2, 4 and 8 workers for the chaos test; 1, 2
+# and 4 for test_stress). A seed printed at the start replays a run
+# (AJ_CHAOS_SEED, AJ_STRESS_SEED).
+STRESS_ROUNDS ?= 1000
+STRESS_TSAN := build-tsan
+stress:
+	$(MAKE) B=$(STRESS_TSAN) SAN=thread CFLAGS="-O1 -g" \
+	    $(STRESS_TSAN)/tests/reliability/test_chaos $(STRESS_TSAN)/tests/runtime/test_stress
+	AJ_CHAOS_INSTANCES=$(STRESS_ROUNDS) CMOCKA_TEST_ABORT=1 $(STRESS_TSAN)/tests/reliability/test_chaos
+	AJ_STRESS_INSTANCES=$(STRESS_ROUNDS) CMOCKA_TEST_ABORT=1 $(STRESS_TSAN)/tests/runtime/test_stress
+
+# A small configuration of the chaos test under helgrind. Helgrind does not
+# model C11 atomics: tests/reliability/helgrind.supp lists, with reasons,
+# the functions whose accesses it cannot judge.
+HELGRIND_ROUNDS ?= 12
+helgrind: $(REL_DIR)/test_chaos
+	AJ_CHAOS_INSTANCES=$(HELGRIND_ROUNDS) valgrind --tool=helgrind -q --error-exitcode=1 \
+	    --suppressions=tests/reliability/helgrind.supp $(REL_DIR)/test_chaos
