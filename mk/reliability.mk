@@ -22,7 +22,11 @@ $(REL_AJC:=.o): | $(GRAMMAR_H)
 
 $(REL_RT): %: %.o $(RT_SUPPORT) $(LIBAJ)
 	$(call need_cmocka)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(REL_LDFLAGS) -lcmocka
+
+# test_time watches the runtime's clock reads and condition waits.
+$(REL_DIR)/test_time: REL_LDFLAGS = -Wl,--wrap=clock_gettime,--wrap=pthread_cond_init \
+    -Wl,--wrap=pthread_cond_wait,--wrap=pthread_cond_timedwait
 
 $(REL_AJC): %: %.o $(AJC_TEST_UTIL) $(AJC_LIB) $(LIBAJ)
 	$(call need_cmocka)
