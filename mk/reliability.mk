@@ -12,13 +12,19 @@ REL_DIR     := $(B)/tests/reliability
 # helpers of tests/gen.
 REL_RT      := $(patsubst %,$(REL_DIR)/%,test_oom_runtime test_time test_chaos)
 REL_AJC     := $(patsubst %,$(REL_DIR)/%,test_oom_ajc)
+REL_BOTH    := $(REL_DIR)/test_output
 
-TEST_BINS += $(REL_RT) $(REL_AJC)
-ALL_OBJS  += $(REL_RT:=.o) $(REL_AJC:=.o)
+TEST_BINS += $(REL_RT) $(REL_AJC) $(REL_BOTH)
+ALL_OBJS  += $(REL_RT:=.o) $(REL_AJC:=.o) $(REL_BOTH:=.o)
 
 $(REL_RT:=.o): CPPFLAGS += -Itests/runtime
 $(REL_AJC:=.o): CPPFLAGS += $(AJC_CPPFLAGS) -Itests/gen
-$(REL_AJC:=.o): | $(GRAMMAR_H)
+$(REL_BOTH:=.o): CPPFLAGS += $(AJC_CPPFLAGS) -Itests/gen -Itests/runtime
+$(REL_AJC:=.o) $(REL_BOTH:=.o): | $(GRAMMAR_H)
+
+$(REL_BOTH): %: %.o $(AJC_TEST_UTIL) $(RT_SUPPORT) $(AJC_LIB) $(LIBAJ)
+	$(call need_cmocka)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
 
 $(REL_RT): %: %.o $(RT_SUPPORT) $(LIBAJ)
 	$(call need_cmocka)
