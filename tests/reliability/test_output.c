@@ -191,6 +191,8 @@ static void test_output_stdout_full_or_closed(void **state)
 
     fails_with(f, ajc_to(f, "/dev/full", "--dot", f->job), "cannot write the DOT output");
     fails_with(f, ajc_to(f, NULL, "--dot", f->job), "Bad file descriptor");
+    fails_with(f, ajc_to(f, "/dev/full", "--help", NULL), "No space left on device");
+    fails_with(f, ajc_to(f, "/dev/full", "--version", NULL), "No space left on device");
     only(f->dir, "j.job stderr ");
 }
 
