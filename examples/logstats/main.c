@@ -1,7 +1,7 @@
 /*
  * main.c: the logstats command.
  *
- *   logstats DIR REPORT            summarise DIR/*.log into REPORT
+ *   logstats DIR REPORT            summarise the .log files of DIR into REPORT
  *   logstats --compare DIR REPORT  run it sequentially, then in parallel,
  *                                  and print both wall-clock times
  *   logstats --generate DIR FILES LINES   write synthetic logs into DIR
