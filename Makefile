@@ -7,6 +7,8 @@
 #   make test-asan       the suite under AddressSanitizer + UBSan
 #   make test-tsan       the suite under ThreadSanitizer
 #   make bench           benchmarks, with figures printed
+#   make fuzz, stress, helgrind, cppcheck, scan-build: see mk/fuzz.mk and
+#                        mk/reliability.mk
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # One build directory per configuration: B=build-asan SAN=address,undefined.

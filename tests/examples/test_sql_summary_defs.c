@@ -28,8 +28,9 @@ static int run(const char *cmd, char **output)
     assert_non_null(p);
     assert_non_null(text);
     while ((n = fread(buf, 1, sizeof buf, p)) > 0) {
-        text = realloc(text, len + n + 1);
-        assert_non_null(text);
+        char *more = realloc(text, len + n + 1);
+        assert_non_null(more);
+        text = more;
         memcpy(text + len, buf, n);
         len += n;
     }

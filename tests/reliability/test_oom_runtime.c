@@ -51,10 +51,10 @@ static int start(aj_runtime *rt, tj_run *r, bool sequential, aj_instance **inst)
     aj_start_opts o = { .sequential = sequential };
     int rc = aj_instance_start(rt, &job->def, &in, &o, inst);
 
-    if (rc != AJ_OK)
+    if (rc != AJ_OK) {
         assert_true(rc == AJ_ENOMEM);
-    if (rc != AJ_OK)
         assert_null(*inst);
+    }
     return rc;
 }
 

@@ -207,15 +207,18 @@ typedef struct sink {
 static ssize_t sink_write(void *cookie, const char *data, size_t n)
 {
     sink *k = cookie;
-    size_t take = n <= k->room - k->len ? n : k->room - k->len;
+    size_t left = k->room - k->len;
 
-    memcpy(k->buf + k->len, data, take);
-    k->len += take;
-    if (take < n) {
-        errno = ENOSPC;
-        return take > 0 ? (ssize_t)take : -1;
+    if (n <= left) {
+        memcpy(k->buf + k->len, data, n);
+        k->len += n;
+        return (ssize_t)n;
     }
-    return (ssize_t)n;
+    /* Keeps what fits, then fails as a full disk does. */
+    memcpy(k->buf + k->len, data, left);
+    k->len += left;
+    errno = ENOSPC;
+    return left > 0 ? (ssize_t)left : -1;
 }
 
 typedef int (*draw_fn)(aj_instance *inst, const aj_job_def *def, FILE *out);

@@ -88,7 +88,7 @@ int __wrap_pthread_cond_init(pthread_cond_t *cv, const pthread_condattr_t *attr)
     return __real_pthread_cond_init(cv, attr);
 }
 
-static bool is_monotonic(pthread_cond_t *cv)
+static bool is_monotonic(const pthread_cond_t *cv)
 {
     bool found = false;
 
