@@ -51,7 +51,7 @@ $(FAILMALLOC): tests/reliability/failmalloc.c
 # instances per worker count (1, 2, 4 and 8 workers for the chaos test; 1, 2
 # and 4 for test_stress). A seed printed at the start replays a run
 # (AJ_CHAOS_SEED, AJ_STRESS_SEED).
-STRESS_ROUNDS ?= 1000
+STRESS_ROUNDS ?= 10000
 STRESS_TSAN := build-tsan
 stress:
 	$(MAKE) B=$(STRESS_TSAN) SAN=thread CFLAGS="-O1 -g" \
