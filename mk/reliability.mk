@@ -62,7 +62,7 @@ stress:
 # A small configuration of the chaos test under helgrind. Helgrind does not
 # model C11 atomics: tests/reliability/helgrind.supp lists, with reasons,
 # the functions whose accesses it cannot judge.
-HELGRIND_ROUNDS ?= 12
+HELGRIND_ROUNDS ?= 30
 helgrind: $(REL_DIR)/test_chaos
 	AJ_CHAOS_INSTANCES=$(HELGRIND_ROUNDS) valgrind --tool=helgrind -q --error-exitcode=1 \
 	    --suppressions=tests/reliability/helgrind.supp $(REL_DIR)/test_chaos
