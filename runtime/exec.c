@@ -112,6 +112,15 @@ aj__step *aj__exec_cancel_step(aj__step *s, int64_t now_ns)
                            started ? now_ns : 0);
 }
 
+/* A step that returned 0 after its deadline failed, but it did store an
+ * output: free it now, or a retry overwrites it and a final failure never
+ * frees it. */
+static void discard_output(aj_instance *inst, const aj_step_def *sd)
+{
+    if (sd->free_output != NULL && sd->output_type != NULL)
+        sd->free_output((char *)inst->outputs + sd->output_offset);
+}
+
 /* Runs s until it is final or parked in the timer queue. Returns the steps
  * its end made runnable. *now_ns is the latest clock reading. */
 static aj__step *run_step(aj_instance *inst, aj__step *s, int64_t *now_ns)
@@ -121,13 +130,16 @@ static aj__step *run_step(aj_instance *inst, aj__step *s, int64_t *now_ns)
     for (;;) {
         aj_ctx ctx;
         int64_t delay;
-        int rc;
+        int rc, returned;
         aj_fail_kind kind;
 
         ctx_open(&ctx, inst, s, *now_ns);
-        rc = sd->run(&ctx, inst->inputs, inst->outputs);
+        returned = sd->run(&ctx, inst->inputs, inst->outputs);
         *now_ns = aj_now_ns();
+        rc = returned;
         kind = judge(&ctx, &rc, *now_ns);
+        if (returned == 0 && rc != 0)
+            discard_output(inst, sd);
         if (rc == 0)
             return aj__inst_finish(s, AJ_STEP_COMPLETED, AJ_FAIL_NONE, 0, NULL, *now_ns);
         if (ctx.permanent || atomic_load(&inst->cancelled) ||

@@ -169,7 +169,8 @@ void aj__sched_start(aj_instance *inst)
     const aj_job_def *def = inst->def;
     aj__step *head = NULL;
 
-    if (def->n_steps == 0)
+    /* A valid job with steps has a root (aj__inst_init_steps checks it). */
+    if (def->n_roots == 0)
         return;
     /* Linked back to front so that the list keeps order[]. */
     for (uint32_t k = def->n_roots; k-- > 0;) {
