@@ -7,6 +7,8 @@
 #   make test-asan       the suite under AddressSanitizer + UBSan
 #   make test-tsan       the suite under ThreadSanitizer
 #   make bench           benchmarks, with figures printed
+#   make fuzz, stress, helgrind, cppcheck, scan-build: see mk/fuzz.mk and
+#                        mk/reliability.mk
 #   make install PREFIX=/usr/local DESTDIR=
 #
 # One build directory per configuration: B=build-asan SAN=address,undefined.
@@ -57,6 +59,7 @@ include mk/runtime.mk
 -include mk/examples.mk
 -include mk/bench.mk
 -include mk/fuzz.mk
+-include mk/reliability.mk
 -include mk/install.mk
 
 .PHONY: all test test-asan test-tsan clean clean-all

@@ -13,6 +13,7 @@
 #include "arena.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +43,25 @@ struct arena {
 };
 
 static long fail_after = -1;
+static bool fail_once;      /* after the failure, mallocs succeed again */
 static long malloc_count;
+static long failed_count;
 
 void arena_fail_after(long n)
 {
     fail_after = n;
+    fail_once = false;
+}
+
+void arena_fail_once_after(long n)
+{
+    fail_after = n;
+    fail_once = true;
+}
+
+long arena_failed_count(void)
+{
+    return failed_count;
 }
 
 long arena_malloc_count(void)
@@ -56,8 +71,12 @@ long arena_malloc_count(void)
 
 static void *block_malloc(size_t size)
 {
-    if (fail_after == 0)
+    if (fail_after == 0) {
+        failed_count++;
+        if (fail_once)
+            fail_after = -1;
         return NULL;
+    }
     if (fail_after > 0)
         fail_after--;
     malloc_count++;

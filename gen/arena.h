@@ -47,6 +47,13 @@ char *arena_cat(arena *a, const char *first, ...);
  * arena fails; n < 0 turns failures off (the default). */
 void arena_fail_after(long n);
 
+/* Test hook: after n more successful mallocs, the next one fails and those
+ * after it succeed again. */
+void arena_fail_once_after(long n);
+
+/* Number of mallocs the hooks failed since the process started. */
+long arena_failed_count(void);
+
 /* Number of mallocs made since the process started (for the tests that walk
  * every allocation). */
 long arena_malloc_count(void);

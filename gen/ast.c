@@ -238,7 +238,7 @@ static ast_attr *attr_new(ast_builder *b, ast_attr_kind kind, ajc_loc kw)
     return a;
 }
 
-ast_attr *ast_attr_after(ast_builder *b, ajc_loc kw, vec *names)
+ast_attr *ast_attr_after(ast_builder *b, ajc_loc kw, const vec *names)
 {
     ast_attr *a = attr_new(b, ATTR_AFTER, kw);
     a->afters = *names;
@@ -267,8 +267,8 @@ ast_attr *ast_attr_impl(ast_builder *b, ajc_loc kw, ajc_loc name)
     return a;
 }
 
-ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, vec *inputs,
-                       ast_ctype *output, vec *attrs)
+ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, const vec *inputs,
+                       ast_ctype *output, const vec *attrs)
 {
     ast_step *s = arena_calloc(b->arena, 1, sizeof *s);
     s->loc = kw;
@@ -303,7 +303,7 @@ ast_job *ast_job_add_result(ast_builder *b, ast_job *j, ajc_loc name)
     return j;
 }
 
-void ast_job_finish(ast_builder *b, ast_job *j, ajc_loc name, vec *params)
+void ast_job_finish(ast_builder *b, ast_job *j, ajc_loc name, const vec *params)
 {
     j->name = ident(b, name);
     j->params = *params;

@@ -191,17 +191,17 @@ ast_policy *ast_policy_backoff(ast_policy *p, int backoff, ajc_loc kw, ast_durat
 ast_policy *ast_policy_factor(ast_policy *p, ajc_loc kw, ajc_loc number);
 ast_policy *ast_policy_cap(ast_policy *p, ajc_loc kw, ast_duration d);
 ast_policy *ast_policy_jitter(ast_policy *p, ajc_loc kw, ajc_loc pct);
-ast_attr *ast_attr_after(ast_builder *b, ajc_loc kw, vec *names);
+ast_attr *ast_attr_after(ast_builder *b, ajc_loc kw, const vec *names);
 ast_attr *ast_attr_retry(ast_builder *b, ajc_loc kw, ajc_loc name, ast_policy *inline_policy);
 ast_attr *ast_attr_timeout(ast_builder *b, ajc_loc kw, ast_duration d);
 ast_attr *ast_attr_impl(ast_builder *b, ajc_loc kw, ajc_loc name);
-ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, vec *inputs,
-                       ast_ctype *output, vec *attrs);
+ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, const vec *inputs,
+                       ast_ctype *output, const vec *attrs);
 ast_job *ast_job_new(ast_builder *b);
 ast_job *ast_job_add_step(ast_builder *b, ast_job *j, ast_step *s);
 ast_job *ast_job_add_retry(ast_builder *b, ast_job *j, ast_retry *r);
 ast_job *ast_job_add_result(ast_builder *b, ast_job *j, ajc_loc name);
-void ast_job_finish(ast_builder *b, ast_job *j, ajc_loc name, vec *params);
+void ast_job_finish(ast_builder *b, ast_job *j, ajc_loc name, const vec *params);
 
 /* A syntax error from the parser; dropped when it follows a lexer error. */
 void ast_syntax_error(ast_builder *b, ajc_loc loc, const char *fmt, ...) AJC_PRINTF(3, 4);

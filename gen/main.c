@@ -45,6 +45,15 @@ static int usage_error(const char *what, const char *arg)
     return 2;
 }
 
+/* 0, or 2 after saying why what was printed could not be written. */
+static int flush_stdout(const char *what)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    fprintf(stderr, "ajc: cannot write %s: %s\n", what, strerror(errno));
+    return 2;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, cli *c)
 {
@@ -53,10 +62,10 @@ static int parse_args(int argc, char **argv, cli *c)
         const char *a = argv[i];
         if (options && strcmp(a, "--help") == 0) {
             fputs(help, stdout);
-            return fflush(stdout) == 0 ? 0 : 2;
+            return flush_stdout("the help");
         } else if (options && strcmp(a, "--version") == 0) {
             puts("ajc " AJ_VERSION);
-            return fflush(stdout) == 0 ? 0 : 2;
+            return flush_stdout("the version");
         } else if (options && strcmp(a, "-o") == 0) {
             if (++i == argc)
                 return usage_error("option -o needs a directory", "");

@@ -9,6 +9,7 @@
  * time linear in its size; graph.c works from these records.
  */
 #include "sema.h"
+#include "suggest.h"
 
 #include "asyncjob.h"
 #include "names.h"
@@ -79,14 +80,23 @@ static void check_param(job_check *c, const ast_param *p, uint32_t stamp, const 
     diag_note(s->diag, first->name.loc, "'%s' is first declared here", first->name.name);
 }
 
+static const char *step_name_of(const void *item)
+{
+    return ((const ast_step *)item)->name.name;
+}
+
 static ast_step *find_step(job_check *c, const ast_ident *ref)
 {
     ast_step *st = symtab_get(&c->job->step_names, ref->name);
     if (st != NULL)
         return st;
-    diag_error(c->s->diag, ref->loc, "unknown step '%s' in job '%s'", ref->name,
-               c->job->name.name);
     const ast_step *other = symtab_get(&c->s->steps, ref->name);
+    const char *near = other != NULL ? NULL
+                                     : suggest_name(ref->name, c->job->steps.items,
+                                                    c->job->steps.n, step_name_of);
+    diag_error(c->s->diag, ref->loc, "unknown step '%s' in job '%s'%s%s%s", ref->name,
+               c->job->name.name, near ? "; did you mean '" : "", near ? near : "",
+               near ? "'?" : "");
     if (other != NULL)
         diag_note(c->s->diag, other->name.loc, "'%s' is a step of job '%s'; a step can "
                   "only use steps of its own job", ref->name, other->job->name.name);
@@ -173,14 +183,25 @@ static void check_after(job_check *c, ast_step *st, const ast_ident *ref)
     }
 }
 
+static const char *retry_name_of(const void *item)
+{
+    return ((const ast_retry *)item)->name.name;
+}
+
 static ast_retry *find_retry(job_check *c, const ast_ident *ref)
 {
     ast_retry *r = symtab_get(&c->retries, ref->name);
     if (r == NULL)
         r = symtab_get(&c->s->retries, ref->name);
-    if (r == NULL)
-        diag_error(c->s->diag, ref->loc, "unknown retry policy '%s'", ref->name);
-    return r;
+    if (r != NULL)
+        return r;
+    const vec *job = &c->job->retries, *file = &c->s->file->retries;
+    const char *near = suggest_name(ref->name, job->items, job->n, retry_name_of);
+    if (near == NULL)
+        near = suggest_name(ref->name, file->items, file->n, retry_name_of);
+    diag_error(c->s->diag, ref->loc, "unknown retry policy '%s'%s%s%s", ref->name,
+               near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+    return NULL;
 }
 
 /* retry, timeout and impl may each appear once. */

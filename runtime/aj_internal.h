@@ -32,11 +32,22 @@ void *aj__alloc(size_t size, size_t align);
 void aj__free(void *p);
 /* The nth allocation from now fails (1: the next one); 0 turns it off. */
 void aj__test_fail_alloc(long nth);
+/* The nth allocation from now and every one after it fail, until
+ * aj__test_fail_alloc(0). */
+void aj__test_fail_alloc_from(long nth);
 /* Allocations made since the process started (successful ones). */
 long aj__test_alloc_count(void);
-/* pthread_create with the same kind of hook. */
+/* Allocations failed by the hooks since the process started. */
+long aj__test_alloc_failed(void);
+/* pthread_create and pthread_join, with the same kind of hooks and
+ * counters of the threads created and joined. */
 int aj__thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
+int aj__thread_join(pthread_t t);
 void aj__test_fail_thread(long nth);
+void aj__test_fail_thread_from(long nth);
+long aj__test_thread_failed(void);
+long aj__test_threads_created(void);
+long aj__test_threads_joined(void);
 
 /* rand.c: a per-thread generator, seeded once per thread from the kernel. */
 uint64_t aj__rand64(void);

@@ -3,6 +3,8 @@
  * can make the Nth allocation or thread creation fail and check that the
  * failure is reported and nothing leaks (Lua's ltests.c does the same).
  * The hooks are always compiled in: one relaxed atomic load when unused.
+ * Threads created and joined are counted, so that a test can tell that
+ * every worker was joined.
  */
 #include "aj_internal.h"
 
@@ -11,35 +13,87 @@
 #include <stdlib.h>
 #include <string.h>
 
-static _Atomic long fail_alloc_at;  /* countdown; 0: off */
-static _Atomic long fail_thread_at;
-static _Atomic long n_allocs;
+/* A countdown to the call that fails. Sticky: that call and every one
+ * after it fail, until the hook is turned off (at stays -1). */
+typedef struct fault {
+    _Atomic long at;        /* 0: off; -1: failing every call */
+    _Atomic bool sticky;
+    _Atomic long n_failed;  /* calls failed on purpose */
+} fault;
 
-/* True when this call is the one the countdown points at. */
-static bool injected(_Atomic long *countdown)
+static fault alloc_fault, thread_fault;
+static _Atomic long n_allocs;
+static _Atomic long n_threads_created, n_threads_joined;
+
+/* True when this call must fail. */
+static bool injected(fault *f)
 {
-    long n = atomic_load_explicit(countdown, memory_order_relaxed);
+    long n = atomic_load_explicit(&f->at, memory_order_relaxed);
 
     while (n > 0) {
-        if (atomic_compare_exchange_weak(countdown, &n, n - 1))
-            return n == 1;
+        long next = n == 1 && atomic_load(&f->sticky) ? -1 : n - 1;
+        if (atomic_compare_exchange_weak(&f->at, &n, next)) {
+            if (n != 1)
+                return false;
+            break;
+        }
     }
-    return false;
+    if (n == 0)
+        return false;
+    atomic_fetch_add(&f->n_failed, 1);
+    return true;
+}
+
+static void arm(fault *f, long nth, bool sticky)
+{
+    atomic_store(&f->at, 0);
+    atomic_store(&f->sticky, sticky);
+    atomic_store(&f->at, nth);
 }
 
 void aj__test_fail_alloc(long nth)
 {
-    atomic_store(&fail_alloc_at, nth);
+    arm(&alloc_fault, nth, false);
+}
+
+void aj__test_fail_alloc_from(long nth)
+{
+    arm(&alloc_fault, nth, true);
 }
 
 void aj__test_fail_thread(long nth)
 {
-    atomic_store(&fail_thread_at, nth);
+    arm(&thread_fault, nth, false);
+}
+
+void aj__test_fail_thread_from(long nth)
+{
+    arm(&thread_fault, nth, true);
 }
 
 long aj__test_alloc_count(void)
 {
     return atomic_load(&n_allocs);
+}
+
+long aj__test_alloc_failed(void)
+{
+    return atomic_load(&alloc_fault.n_failed);
+}
+
+long aj__test_thread_failed(void)
+{
+    return atomic_load(&thread_fault.n_failed);
+}
+
+long aj__test_threads_created(void)
+{
+    return atomic_load(&n_threads_created);
+}
+
+long aj__test_threads_joined(void)
+{
+    return atomic_load(&n_threads_joined);
 }
 
 /* posix_memalign costs several times what malloc does in glibc, and an
@@ -49,7 +103,7 @@ void *aj__alloc(size_t size, size_t align)
 {
     unsigned char *raw, *p;
 
-    if (injected(&fail_alloc_at))
+    if (injected(&alloc_fault))
         return NULL;
     if (align < _Alignof(max_align_t))
         align = _Alignof(max_align_t);
@@ -73,7 +127,21 @@ void aj__free(void *p)
 
 int aj__thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
 {
-    if (injected(&fail_thread_at))
+    int rc;
+
+    if (injected(&thread_fault))
         return EAGAIN;
-    return pthread_create(t, NULL, fn, arg);
+    rc = pthread_create(t, NULL, fn, arg);
+    if (rc == 0)
+        atomic_fetch_add(&n_threads_created, 1);
+    return rc;
+}
+
+int aj__thread_join(pthread_t t)
+{
+    int rc = pthread_join(t, NULL);
+
+    if (rc == 0)
+        atomic_fetch_add(&n_threads_joined, 1);
+    return rc;
 }

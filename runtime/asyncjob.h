@@ -139,7 +139,10 @@ typedef struct aj_step_def {
                                       order, then of its own; NULL: none */
     aj_output_free_fn free_output; /* NULL when the output needs no free */
     const aj_retry_policy *retry;  /* NULL: a failure is final */
-    int64_t timeout_ns;            /* cooperative deadline per attempt; 0: none */
+    int64_t timeout_ns;            /* cooperative deadline per attempt; 0 (or
+                                      negative): none. An attempt that returns
+                                      0 after it fails with AJ_ESTEPTIMEOUT,
+                                      and the output it stored is freed */
     uint32_t n_preds;              /* distinct steps it waits for (data or after) */
     uint32_t first_edge;           /* its out-edges: edges[first_edge..+n_succs) */
     uint32_t n_succs;
@@ -289,7 +292,8 @@ typedef struct aj_start_opts {
  * in sequential mode, which needs no threads). One allocation. Returns
  * AJ_OK; AJ_EINVAL for a bad argument or tables that contradict themselves
  * (edges, order, counts); AJ_EABI; AJ_ENOMEM; AJ_EAGAIN when the default
- * runtime cannot start its threads. On error *out is NULL and nothing runs.
+ * runtime cannot be created (memory or threads; the next start tries
+ * again). On error *out is NULL and nothing runs.
  * In sequential mode every step has run when it returns AJ_OK, whatever
  * their outcome: wait returns it. Generated JOB_start() calls this. */
 int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,

@@ -316,7 +316,9 @@ int64_t aj__wall_offset_ns(void)
     return atomic_load_explicit(&clk.wall_off, memory_order_relaxed);
 }
 
+/* Saturates: a monotonic reading centuries after the start (only a fake
+ * clock gives one) must not overflow. */
 int64_t aj__inst_wall(const aj_instance *inst, int64_t mono_ns)
 {
-    return inst->start_wall_ns + (mono_ns - inst->start_ns);
+    return aj__add_sat(inst->start_wall_ns, mono_ns - inst->start_ns);
 }

@@ -39,13 +39,13 @@ static void tooltip_time(aj__dot *d, const aj_instance *inst, const char *label,
 static void tooltip(aj__dot *d, const aj_instance *inst, aj_step_state st, int64_t start,
                     int64_t end, const uint32_t *attempts, bool times)
 {
-    char buf[AJ__FMT_MAX];
-
     aj__dot_printf(d, " tooltip=\"State: %s", aj_step_state_name(st));
     if (times && start != 0) {
         tooltip_time(d, inst, "StartAt", start);
-        if (end != 0)
+        if (end != 0) {
+            char buf[AJ__FMT_MAX];
             aj__dot_printf(d, "\\nDuration: %s", aj__fmt_duration(buf, end - start));
+        }
     }
     if (attempts != NULL)
         aj__dot_printf(d, "\\nAttempts: %" PRIu32, *attempts);
@@ -79,11 +79,11 @@ static void step_node(aj__dot *d, const aj_instance *inst, uint32_t i, const aj_
 /* The attributes after "style=... color=...": the target's start. */
 static void edge_end(aj__dot *d, const aj_instance *inst, const aj__snap *to, bool times)
 {
-    char buf[AJ__FMT_MAX];
-
-    if (times && to->start_ns != 0)
+    if (times && to->start_ns != 0) {
+        char buf[AJ__FMT_MAX];
         aj__dot_printf(d, " tooltip=\"Time: %s\"",
                        aj__fmt_wall(buf, aj__inst_wall(inst, to->start_ns)));
+    }
     aj__dot_printf(d, "]\n");
 }
 

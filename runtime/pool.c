@@ -203,7 +203,7 @@ static void stop_and_free(aj_runtime *rt)
     pthread_cond_broadcast(&rt->work_cv);
     pthread_mutex_unlock(&rt->mu);
     for (unsigned i = 0; i < rt->n_started; i++)
-        pthread_join(rt->threads[i], NULL);
+        aj__thread_join(rt->threads[i]);
     pthread_cond_destroy(&rt->work_cv);
     pthread_mutex_destroy(&rt->mu);
     aj__free(rt);
@@ -250,18 +250,26 @@ void aj_runtime_free(aj_runtime *rt)
     stop_and_free(rt);
 }
 
-static aj_runtime *default_rt;
-static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+static _Atomic(aj_runtime *) default_rt;
+static pthread_mutex_t default_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static void default_create(void)
-{
-    default_rt = aj_runtime_new(NULL);
-}
-
+/* Created on first use. Not under pthread_once: a creation that fails for
+ * want of memory or threads is tried again by the next use, not
+ * remembered for the life of the process. */
 aj_runtime *aj__runtime_default(void)
 {
-    pthread_once(&default_once, default_create);
-    return default_rt;
+    aj_runtime *rt = atomic_load_explicit(&default_rt, memory_order_acquire);
+
+    if (rt != NULL)
+        return rt;
+    pthread_mutex_lock(&default_mu);
+    rt = atomic_load_explicit(&default_rt, memory_order_relaxed);
+    if (rt == NULL) {
+        rt = aj_runtime_new(NULL);
+        atomic_store_explicit(&default_rt, rt, memory_order_release);
+    }
+    pthread_mutex_unlock(&default_mu);
+    return rt;
 }
 
 unsigned aj_runtime_workers(aj_runtime *rt)

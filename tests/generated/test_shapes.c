@@ -22,6 +22,7 @@ static atomic_int edge_before_node; /* node saw edge's value */
 static atomic_int foreign_bufs;     /* buf_free got a pointer it did not own */
 static struct buf the_buf = { 5 };
 
+/* cppcheck-suppress constParameter ; the free function shapes_lib.h declares */
 void buf_free(struct buf *b)
 {
     /* Any thread may free outputs: record, and assert on the main thread. */

@@ -22,7 +22,7 @@ typedef struct out {
 } out;
 
 /* The steps: no work, but a result each, so nothing is optimised away. */
-static NOINLINE int get_connection(long *sink, long *o) { *o = *sink + 1; return 0; }
+static NOINLINE int get_connection(const long *sink, long *o) { *o = *sink + 1; return 0; }
 static NOINLINE int check_auth(long *sink) { (void)sink; return 0; }
 static NOINLINE int get_client(long *sink, long conn, long *o) { (void)sink; *o = conn + 1; return 0; }
 static NOINLINE int query(long *sink, long client, long *o) { (void)sink; *o = client + 1; return 0; }

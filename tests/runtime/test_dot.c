@@ -313,7 +313,6 @@ static void test_dot_write_failures_are_eio(void **state)
     aj_instance *inst = run_seq();
     FILE *full = fopen("/dev/full", "w");
     char tiny[8];
-    FILE *small;
 
     (void)state;
     assert_non_null(full);
@@ -323,7 +322,7 @@ static void test_dot_write_failures_are_eio(void **state)
     assert_int_equal(aj_instance_mermaid(inst, full), AJ_EIO);
     fclose(full);
     for (int k = 0; k < 4; k++) {
-        small = fmemopen(tiny, sizeof tiny, "w");
+        FILE *small = fmemopen(tiny, sizeof tiny, "w");
         assert_non_null(small);
         int rc = k == 0   ? aj_job_def_dot(&seed_job->def, small)
                  : k == 1 ? aj_instance_dot(inst, small, AJ_DOT_NO_TIMES)

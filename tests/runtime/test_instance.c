@@ -342,9 +342,11 @@ static void test_instance_inconsistent_tables_refused(void **state)
     def.steps = steps;
     edges[0].to = 8; /* out of range */
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
+    /* cppcheck-suppress redundantAssignment ; start read the bad value through def */
     edges[0].to = 2;
     order[0] = 7; /* not a permutation, and not topological */
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
+    /* cppcheck-suppress redundantAssignment ; start read the bad value through def */
     order[0] = 0;
     steps[SEED_SUMMARIZE].n_preds = 1; /* disagrees with the edges */
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);

@@ -31,46 +31,12 @@ static uint64_t rng;
 
 static uint32_t rnd(uint32_t n)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng % n);
+    return tj_rnd(&rng, n);
 }
 
 static const aj_retry_policy retry_now = { .max_retries = 2 };
 static const aj_retry_policy retry_later = { .max_retries = 2, .backoff = AJ_BACKOFF_FIXED,
                                              .delay_ns = 50000, .jitter_pct = 50 };
-
-/* n steps under a random permutation of their indexes, each with up to 3
- * predecessors among those generated before it. */
-static tj_job *random_job(uint32_t n)
-{
-    uint32_t *perm = calloc(n, sizeof *perm);
-    aj_edge_def *edges = calloc((size_t)n * 3, sizeof *edges);
-    uint32_t n_edges = 0;
-    tj_job *j;
-
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t k = rnd(i + 1);
-        perm[i] = perm[k];
-        perm[k] = i;
-    }
-    for (uint32_t i = 1; i < n; i++) {
-        uint32_t want = rnd(4), first = n_edges;
-        for (uint32_t p = 0; p < want; p++) {
-            uint32_t from = perm[i - 1 - rnd(i < 20 ? i : 20)];
-            bool dup = false;
-            for (uint32_t e = first; e < n_edges; e++)
-                dup |= edges[e].from == from;
-            if (!dup)
-                edges[n_edges++] = (aj_edge_def){ from, perm[i], 1 + rnd(3) };
-        }
-    }
-    j = tj_new("stress", n, NULL, NULL, edges, n_edges);
-    free(perm);
-    free(edges);
-    return j;
-}
 
 static void script(tj_job *j, tj_run *r)
 {
@@ -102,7 +68,7 @@ static void launch(slot *s, aj_runtime *rt)
     tj_inputs in;
     aj_start_opts o = { .fail_fast = rnd(5) == 0, .sequential = rnd(10) == 0 };
 
-    s->job = random_job(100 + rnd(300));
+    s->job = tj_random(100 + rnd(300), &rng);
     assert_non_null(s->job);
     s->run = tj_run_new(s->job);
     script(s->job, s->run);

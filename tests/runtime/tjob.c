@@ -277,6 +277,45 @@ tj_job *tj_new(const char *name, uint32_t n, const char *const *names,
     return j;
 }
 
+uint32_t tj_rnd(uint64_t *rng, uint32_t n)
+{
+    *rng ^= *rng << 13;
+    *rng ^= *rng >> 7;
+    *rng ^= *rng << 17;
+    return (uint32_t)(*rng % n);
+}
+
+/* n steps under a random permutation of their indexes, each with up to 3
+ * predecessors among the 20 generated before it. */
+tj_job *tj_random(uint32_t n, uint64_t *rng)
+{
+    uint32_t *perm = xcalloc(n, sizeof *perm);
+    aj_edge_def *edges = xcalloc((size_t)n * 3, sizeof *edges);
+    uint32_t n_edges = 0;
+    tj_job *j;
+
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t k = tj_rnd(rng, i + 1);
+        perm[i] = perm[k];
+        perm[k] = i;
+    }
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t want = tj_rnd(rng, 4), first = n_edges;
+        for (uint32_t p = 0; p < want; p++) {
+            uint32_t from = perm[i - 1 - tj_rnd(rng, i < 20 ? i : 20)];
+            bool dup = false;
+            for (uint32_t e = first; e < n_edges; e++)
+                dup |= edges[e].from == from;
+            if (!dup)
+                edges[n_edges++] = (aj_edge_def){ from, perm[i], 1 + tj_rnd(rng, 3) };
+        }
+    }
+    j = tj_new("stress", n, NULL, NULL, edges, n_edges);
+    free(perm);
+    free(edges);
+    return j;
+}
+
 void tj_free(tj_job *j)
 {
     if (j == NULL)

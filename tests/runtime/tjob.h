@@ -42,6 +42,11 @@ tj_job *tj_new(const char *name, uint32_t n, const char *const *names,
                const char *const *types, const aj_edge_def *edges, uint32_t n_edges);
 void tj_free(tj_job *j);
 
+/* A xorshift step of *rng (not 0): a number in [0, n). */
+uint32_t tj_rnd(uint64_t *rng, uint32_t n);
+/* A random DAG of n steps in ajc's table shape, every step outputs int64_t. */
+tj_job *tj_random(uint32_t n, uint64_t *rng);
+
 /* The examples/sql_summary job: its tables as ajc writes them. */
 tj_job *tj_seed(void);
 enum { SEED_GETCONNECTION, SEED_CHECKAUTH, SEED_CLIENT1, SEED_CLIENT2, SEED_QUERY1,

@@ -19,8 +19,9 @@ static char *read_all(FILE *f)
 
     assert_non_null(text);
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        text = realloc(text, len + n + 1);
-        assert_non_null(text);
+        char *more = realloc(text, len + n + 1);
+        assert_non_null(more);
+        text = more;
         memcpy(text + len, buf, n);
         len += n;
     }
