@@ -258,7 +258,7 @@ __attribute__((noinline, cold)) static int64_t now_slow(void)
 }
 
 /* Inline into both readers, so that ordered is a constant. */
-static inline __attribute__((always_inline)) int64_t now(bool ordered)
+static inline __attribute__((always_inline)) int64_t read_now(bool ordered)
 {
     uint32_t q = atomic_load_explicit(&clk.seq, memory_order_acquire);
 
@@ -283,12 +283,12 @@ static inline __attribute__((always_inline)) int64_t now(bool ordered)
 
 int64_t aj_now_ns(void)
 {
-    return now(true);
+    return read_now(true);
 }
 
 int64_t aj__now_ns(void)
 {
-    return now(false);
+    return read_now(false);
 }
 
 int64_t aj_wall_now_ns(void)

@@ -268,10 +268,9 @@ static aj__step *owned(aj__runner *r)
  * arrivals held back release. NULL: nothing this thread can get now. */
 static aj__step *next_step(aj__runner *r)
 {
-    aj__step *s;
-
     for (;;) {
-        if ((s = owned(r)) != NULL)
+        aj__step *s = owned(r);
+        if (s != NULL)
             return s;
         if ((s = aj__sched_pop(r->inst)) != NULL) {
             /* Shared by another thread, maybe after this one's reading. */
@@ -316,12 +315,11 @@ static void count_final(aj__runner *r)
 void aj__exec_drain(aj__runner *r)
 {
     aj_instance *inst = r->inst;
-    aj__step *s;
 
     enter(r);
     /* After enter: later than whatever the runners before did. */
     r->now_ns = aj_now_ns();
-    while ((s = next_step(r)) != NULL) {
+    for (aj__step *s; (s = next_step(r)) != NULL;) {
         /* Held arrivals wait only while the next step leads there too. */
         if (r->held != NULL && !aj__inst_leads_to(inst, s, r->held))
             aj__inst_flush_held(r);

@@ -283,9 +283,9 @@ bool aj__inst_leads_to(const aj_instance *inst, const aj__step *s, const aj__ste
 {
     const aj_job_def *def = inst->def;
     const aj_step_def *sd = &def->steps[s->index];
-    uint32_t n = sd->n_succs < 8 ? sd->n_succs : 8;
 
-    for (uint32_t j = 0; j < n; j++)
+    /* The first few only: a long list is not worth the scan. */
+    for (uint32_t j = 0; j < sd->n_succs && j < 8; j++)
         if (def->edges[sd->first_edge + j].to == t->index)
             return true;
     return false;
