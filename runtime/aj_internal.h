@@ -3,9 +3,10 @@
  * reach. Not installed.
  *
  * An instance is one allocation: this header's aj_instance, then one
- * aj__step record per step, the per-instance retry overrides, the job
- * inputs and the output slots. Names with two underscores (aj__) are the
- * runtime's own cross-file functions.
+ * aj__step record (a cache line) per step, one timer node per step
+ * (touched only while the step waits to retry), the per-instance retry
+ * overrides, the job inputs and the output slots. Names with two
+ * underscores (aj__) are the runtime's own cross-file functions.
  */
 #ifndef AJ_INTERNAL_H
 #define AJ_INTERNAL_H

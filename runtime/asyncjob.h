@@ -249,8 +249,11 @@ typedef struct aj_runtime_opts {
 
 /* A pool of worker threads (at most 1024). opts NULL means defaults.
  * Returns NULL, having released everything, when memory or threads run
- * out. Idle workers spin for a few tens of microseconds before they sleep,
- * so that work arriving soon after needs no wake-up. */
+ * out. Idle workers spin before they sleep (up to a millisecond while
+ * instances run, 50 us otherwise), and while instances keep starting one
+ * sleeping worker looks for work every 250 us, so that starting an
+ * instance costs no wake-up. At most as many threads as there are CPUs
+ * work on one instance, unless more workers than CPUs were asked for. */
 aj_runtime *aj_runtime_new(const aj_runtime_opts *opts);
 
 /* Waits until every instance started on rt has reached a final state (it
@@ -289,7 +292,11 @@ typedef struct aj_start_opts {
 
 /* Starts an instance of def with a copy of def->inputs_size bytes at inputs.
  * rt NULL means the process-wide default runtime, created on first use (not
- * in sequential mode, which needs no threads). One allocation. Returns
+ * in sequential mode, which needs no threads). Its steps are the waiting
+ * thread's to run (it usually comes within microseconds, and a job of
+ * short steps then never leaves that core); workers take those nobody
+ * has begun after 50 us, and steps made runnable by a long one (20 us
+ * or more) at once. One allocation. Returns
  * AJ_OK; AJ_EINVAL for a bad argument or tables that contradict themselves
  * (edges, order, counts); AJ_EABI; AJ_ENOMEM; AJ_EAGAIN when the default
  * runtime cannot be created (memory or threads; the next start tries
@@ -300,7 +307,8 @@ int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
                       const aj_start_opts *opts, aj_instance **out);
 
 /* Waits until every step is final, running ready steps of this instance on
- * the calling thread meanwhile (also those whose retry delay ends). timeout_ns
+ * the calling thread meanwhile (also those whose retry delay ends); with
+ * none to run it spins up to a millisecond, then sleeps. timeout_ns
  * < 0 waits for ever; the timeout is on the monotonic clock and does not
  * cancel the instance. Returns AJ_OK, AJ_ETIMEDOUT, the root cause's code,
  * or AJ_ECANCELED when a step was cancelled and none failed. Must not be
@@ -392,7 +400,11 @@ void aj_ctx_set_permanent(aj_ctx *ctx);
 /* ------------------------------------------------------------------------ */
 /* Clocks and retry arithmetic                                               */
 
-int64_t aj_now_ns(void);       /* CLOCK_MONOTONIC */
+/* CLOCK_MONOTONIC, read through the TSC where the kernel keeps time with
+ * it (clocksource "tsc"), else, or with AJ_CLOCK=monotonic in the
+ * environment, with clock_gettime(). Never goes back, also from one thread
+ * to another. */
+int64_t aj_now_ns(void);
 int64_t aj_wall_now_ns(void);  /* CLOCK_REALTIME */
 
 /* The delay before retry k (0-based) of a non-custom policy, in

@@ -9,15 +9,18 @@
  * the thread whose arrival completed the step's count of predecessors,
  * then whoever takes it from a shared list, the roots or the timer heap.
  * A step with one predecessor needs no count: its predecessor's finisher
- * owns it at once. Other counts go up with acq_rel, so a step that becomes
- * runnable sees every output its predecessors wrote. A thread may hold
- * back its arrivals at one successor while the step it runs next also
- * leads there (a join after many roots costs one add per run of roots,
- * not one per root); the successor cannot become runnable before that
- * step ends anyway. A predecessor that did not complete first sets the
- * successor's doomed flag; the thread that completes the count then skips
- * it (or cancels it if the instance is cancelled) instead of running it,
- * and goes on through its successors with an explicit list, no recursion.
+ * owns it at once. Other counts go up: with plain loads and stores while
+ * one thread alone runs the instance (step.h says how a joining thread
+ * stops that), else with acq_rel read-modify-writes, so that a step that
+ * becomes runnable sees every output its predecessors wrote. A thread
+ * may then hold back its arrivals at one successor while the step it runs
+ * next also leads there (a join after many roots costs one add per run of
+ * roots, not one per root); the successor cannot become runnable before
+ * that step ends anyway. A predecessor that did not complete first sets
+ * the successor's doomed flag; the thread that completes the count then
+ * skips it instead of running it (a step readied after a cancel is
+ * cancelled by its runner), and goes on through its successors with an
+ * explicit list, no recursion.
  * Final steps are counted by the runner that settled them and added to
  * n_final in one go when it stops; the sum reaching n_steps is the
  * instance's end, and after adding to it a thread touches the instance no
