@@ -58,9 +58,11 @@ static void prologue(const emit_ctx *e, out *o)
  * prototype instead of a new one per parameter list. */
 static void declare_tags(const emit_ctx *e, out *o, symtab *seen, const ast_ctype *t)
 {
-    const char *p = t != NULL ? t->text : "";
+    const char *p;
 
-    while ((p = strpbrk(p, "su")) != NULL) {
+    if (t == NULL)
+        return;
+    for (p = t->text; (p = strpbrk(p, "su")) != NULL;) {
         bool at_word = p == t->text || p[-1] == ' ';
         size_t kw = strncmp(p, "struct ", 7) == 0 ? 6 : strncmp(p, "union ", 6) == 0 ? 5 : 0;
         if (!at_word || kw == 0) {
