@@ -223,10 +223,58 @@ static void test_shapes_wide_job(void **state)
     assert_int_equal(wide_def.n_levels, 2);
 }
 
+/* Each step's value tells which step made it from what. */
+int relay_seed(aj_ctx *ctx, long base, long *out)
+{
+    *out = base * 10 + aj_ctx_step_index(ctx);
+    return 0;
+}
+
+int relay_add(aj_ctx *ctx, long base, long x, long *out)
+{
+    (void)base;
+    *out = x * 10 + aj_ctx_step_index(ctx);
+    return 0;
+}
+
+int relay_mix(aj_ctx *ctx, long base, long x, long y, long *out)
+{
+    (void)base;
+    *out = x * 1000 + y * 10 + aj_ctx_step_index(ctx);
+    return 0;
+}
+
+/* Two seeds, three adds and two mixes: three wrappers for seven steps,
+ * each step still reading its own inputs and writing its own output, on
+ * the runtime's threads and in sequential mode. */
+static void test_shapes_relay_shares_wrappers(void **state)
+{
+    const aj_step_def *s = relay_def.steps;
+    long a = 7 * 10 + 0, b = 7 * 10 + 1, c = a * 10 + 2, d = b * 10 + 3, e = d * 10 + 4;
+    long f = c * 1000 + e * 10 + 5, g = f * 1000 + a * 10 + 6;
+
+    (void)state;
+    assert_ptr_equal(s[0].run, s[1].run);
+    assert_ptr_equal(s[2].run, s[3].run);
+    assert_ptr_equal(s[3].run, s[4].run);
+    assert_ptr_equal(s[5].run, s[6].run);
+    assert_true(s[0].run != s[2].run && s[2].run != s[5].run);
+    for (int mode = 0; mode < 2; mode++) {
+        aj_start_opts o = { .sequential = mode == 1 };
+        relay *job;
+        long out = 0;
+        assert_int_equal(relay_start(NULL, 7, &o, &job), AJ_OK);
+        assert_int_equal(relay_wait(job, -1), AJ_OK);
+        assert_int_equal(relay_result(job, &out), AJ_OK);
+        assert_true(out == g);
+        relay_free(job);
+    }
+}
+
 static void test_shapes_tables_keep_the_rules(void **state)
 {
     (void)state;
-    const aj_job_def *defs[] = { &lone_def, &graphy_def, &wide_def, &tagged_def };
+    const aj_job_def *defs[] = { &lone_def, &graphy_def, &wide_def, &tagged_def, &relay_def };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
         const char *err = check_def(defs[i]);
         if (err != NULL)
@@ -242,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_shapes_data_and_after_edge_is_one),
         cmocka_unit_test(test_shapes_wide_job),
         cmocka_unit_test(test_shapes_tagged_job),
+        cmocka_unit_test(test_shapes_relay_shares_wrappers),
         cmocka_unit_test(test_shapes_tables_keep_the_rules),
     };
     return cmocka_run_group_tests_name("generated_shapes", tests, NULL, NULL);

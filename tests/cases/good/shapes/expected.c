@@ -700,3 +700,159 @@ void tagged_free(tagged *job)
 {
     aj_instance_free((aj_instance *)job);
 }
+
+/* Job relay */
+
+typedef struct relay__in {
+    long base;
+} relay__in;
+
+typedef struct relay__out {
+    long a;
+    long b;
+    long c;
+    long d;
+    long e;
+    long f;
+    long g;
+} relay__out;
+
+static int relay__run_a(aj_ctx *ctx, void *in, void *out, const size_t *slots)
+{
+    relay__in *i = in;
+    char *o = out;
+#line 61 "shapes.job"
+    return relay_seed(ctx, i->base, (long *)(o + slots[0]));
+#line 727 "shapes.job.c"
+}
+
+static int relay__run_c(aj_ctx *ctx, void *in, void *out, const size_t *slots)
+{
+    relay__in *i = in;
+    char *o = out;
+#line 63 "shapes.job"
+    return relay_add(ctx, i->base, *(long *)(o + slots[0]), (long *)(o + slots[1]));
+#line 736 "shapes.job.c"
+}
+
+static int relay__run_f(aj_ctx *ctx, void *in, void *out, const size_t *slots)
+{
+    relay__in *i = in;
+    char *o = out;
+#line 66 "shapes.job"
+    return relay_mix(ctx, i->base, *(long *)(o + slots[0]), *(long *)(o + slots[1]), (long *)(o + slots[2]));
+#line 745 "shapes.job.c"
+}
+
+/* Per step: the output slots of its inputs, then its own. */
+static const size_t relay__slots[] = {
+    /* a */ offsetof(relay__out, a),
+    /* b */ offsetof(relay__out, b),
+    /* c */ offsetof(relay__out, a), offsetof(relay__out, c),
+    /* d */ offsetof(relay__out, b), offsetof(relay__out, d),
+    /* e */ offsetof(relay__out, d), offsetof(relay__out, e),
+    /* f */ offsetof(relay__out, c), offsetof(relay__out, e), offsetof(relay__out, f),
+    /* g */ offsetof(relay__out, f), offsetof(relay__out, a), offsetof(relay__out, g),
+};
+
+/* Topological order: by level, then declaration. */
+static const uint32_t relay__order[] = {
+    0, 1,  /* level 0: a b */
+    2, 3,  /* level 1: c d */
+    4,     /* level 2: e */
+    5,     /* level 3: f */
+    6,     /* level 4: g */
+};
+
+/* Edges grouped by source, in topological order of source then target. */
+static const aj_edge_def relay__edges[] = {
+    /* 0 */ { 0, 2, AJ_EDGE_DATA },  /* a -> c */
+    /* 1 */ { 0, 6, AJ_EDGE_DATA },  /* a -> g */
+    /* 2 */ { 1, 3, AJ_EDGE_DATA },  /* b -> d */
+    /* 3 */ { 2, 5, AJ_EDGE_DATA },  /* c -> f */
+    /* 4 */ { 3, 4, AJ_EDGE_DATA },  /* d -> e */
+    /* 5 */ { 4, 5, AJ_EDGE_DATA },  /* e -> f */
+    /* 6 */ { 5, 6, AJ_EDGE_DATA },  /* f -> g */
+};
+
+/* name, output type and slot, wrapper, its slots, free, retry, timeout
+ * (ns), predecessors, first edge, successors, level, .job line */
+static const aj_step_def relay__steps[] = {
+    /* 0 */ { "a", "long", offsetof(relay__out, a), relay__run_a, relay__slots + 0, NULL, NULL, 0, 0, 0, 2, 0, 61 },
+    /* 1 */ { "b", "long", offsetof(relay__out, b), relay__run_a, relay__slots + 1, NULL, NULL, 0, 0, 2, 1, 0, 62 },
+    /* 2 */ { "c", "long", offsetof(relay__out, c), relay__run_c, relay__slots + 2, NULL, NULL, 0, 1, 3, 1, 1, 63 },
+    /* 3 */ { "d", "long", offsetof(relay__out, d), relay__run_c, relay__slots + 4, NULL, NULL, 0, 1, 4, 1, 1, 64 },
+    /* 4 */ { "e", "long", offsetof(relay__out, e), relay__run_c, relay__slots + 6, NULL, NULL, 0, 1, 5, 1, 2, 65 },
+    /* 5 */ { "f", "long", offsetof(relay__out, f), relay__run_f, relay__slots + 8, NULL, NULL, 0, 2, 6, 1, 3, 66 },
+    /* 6 */ { "g", "long", offsetof(relay__out, g), relay__run_f, relay__slots + 11, NULL, NULL, 0, 2, 7, 0, 4, 67 },
+};
+
+/* The runtime's: it remembers here that these tables were checked. */
+static aj_job_memo relay__memo;
+
+const aj_job_def relay_def = {
+    .abi = AJ_GEN_ABI,
+    .name = "relay",
+    .source = "shapes.job",
+    .n_steps = 7,
+    .steps = relay__steps,
+    .order = relay__order,
+    .n_roots = 2,
+    .n_levels = 5,
+    .n_edges = 7,
+    .edges = relay__edges,
+    .result = 6,
+    .inputs_size = sizeof(relay__in),
+    .inputs_align = _Alignof(relay__in),
+    .outputs_size = sizeof(relay__out),
+    .outputs_align = _Alignof(relay__out),
+    .memo = &relay__memo,
+};
+
+int relay_start(aj_runtime *rt, long base, const aj_start_opts *opts, relay **out)
+{
+    relay__in in = { base };
+    aj_instance *inst = NULL;
+    int rc = aj_instance_start(rt, &relay_def, &in, opts, &inst);
+    *out = (relay *)inst;
+    return rc;
+}
+
+int relay_wait(relay *job, int64_t timeout_ns)
+{
+    return aj_instance_wait((aj_instance *)job, timeout_ns);
+}
+
+void relay_cancel(relay *job)
+{
+    aj_instance_cancel((aj_instance *)job);
+}
+
+static int relay__result(relay *job, bool take, long *out)
+{
+    void *slot = NULL;
+    int rc = aj_instance_output((aj_instance *)job, 6, take, &slot);
+    if (rc == AJ_OK)
+        *out = *(long *)slot;
+    return rc;
+}
+
+int relay_result(relay *job, long *out)
+{
+    return relay__result(job, false, out);
+}
+
+int relay_take(relay *job, long *out)
+{
+    return relay__result(job, true, out);
+}
+
+aj_instance *relay_instance(relay *job)
+{
+    return (aj_instance *)job;
+}
+
+void relay_free(relay *job)
+{
+    aj_instance_free((aj_instance *)job);
+}

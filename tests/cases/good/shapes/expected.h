@@ -133,6 +133,28 @@ int tagged_take(tagged *job, union tag_box **out);    /* hands over */
 aj_instance *tagged_instance(tagged *job);
 void tagged_free(tagged *job);
 
+/* Job relay */
+
+typedef struct relay relay;  /* one instance */
+extern const aj_job_def relay_def;
+
+/* Steps: implemented by the user, return 0 on success. */
+#line 61 "shapes.job"
+int relay_seed(aj_ctx *ctx, long base, long *out);
+#line 63 "shapes.job"
+int relay_add(aj_ctx *ctx, long base, long x, long *out);
+#line 66 "shapes.job"
+int relay_mix(aj_ctx *ctx, long base, long x, long y, long *out);
+#line 149 "shapes.job.h"
+
+int relay_start(aj_runtime *rt, long base, const aj_start_opts *opts, relay **out);
+int relay_wait(relay *job, int64_t timeout_ns);
+void relay_cancel(relay *job);
+int relay_result(relay *job, long *out);  /* lends */
+int relay_take(relay *job, long *out);    /* hands over */
+aj_instance *relay_instance(relay *job);
+void relay_free(relay *job);
+
 #ifdef __cplusplus
 }
 #endif
