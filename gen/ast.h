@@ -126,7 +126,8 @@ struct ast_step {
     const char *c_run;   /* JOB__run_STEP */
     const ast_step *runner; /* whose wrapper runs it: the job's first step
                                calling the same function (itself, often) */
-    const char *c_free;  /* JOB__free_STEP, NULL when the output needs none */
+    const char *c_free;  /* JOB__free_TYPE, NULL when the output needs none */
+    bool free_first;     /* the first step of its job to need c_free */
 };
 
 struct ast_job {

@@ -93,8 +93,9 @@ static void wrapper(const emit_ctx *e, out *o, const ast_job *j, const ast_step 
         out_line_back(o);
         out_puts(o, "}\n\n");
     }
-    /* names.c gives c_free only to a step whose output has a free function. */
-    if (s->c_free == NULL || s->output == NULL)
+    /* names.c gives c_free only to a step whose output has a free function;
+     * steps whose outputs share a type share its wrapper. */
+    if (!s->free_first)
         return;
     out_strs(o, "static void ", s->c_free, "(void *slot)\n{\n    ",
              s->output->named->free_fn.name, "(*(", s->output->text, " *)slot);\n}\n\n", NULL);

@@ -18,7 +18,7 @@ typedef enum origin_kind {
     O_JOB,            /* the instance typedef and the contract functions */
     O_JOB_INTERNAL,   /* JOB__in, JOB__steps, ... */
     O_STEP_FN,        /* the user's step function */
-    O_STEP_INTERNAL,  /* JOB__run_STEP, JOB__free_STEP */
+    O_STEP_INTERNAL,  /* JOB__run_STEP, JOB__free_TYPE */
     O_POLICY,         /* JOB__retry_NAME, JOB__retry_STEP */
     O_USER_FN         /* free and custom functions: declared by the user */
 } origin_kind;
@@ -166,6 +166,26 @@ static const char *step_name(names *n, const ast_step *s, origin_kind kind, cons
     return c;
 }
 
+/* Outputs of one type share one free wrapper per job, JOB__free_TYPE;
+ * frees maps each type to the first step that needs it. */
+static void assign_free(names *n, symtab *frees, ast_step *s)
+{
+    const ast_type *t = s->output != NULL ? s->output->named : NULL;
+    const ast_step *first;
+
+    if (t == NULL || t->free_fn.name == NULL)
+        return;
+    first = symtab_put(frees, t->name.name, s);
+    if (first != NULL) {
+        s->c_free = first->c_free;
+        return;
+    }
+    origin o = { O_STEP_INTERNAL, "the free wrapper", s->job, s, NULL, s->output->loc };
+    s->c_free = arena_cat(n->arena, s->job->name.name, "__free_", t->name.name, NULL);
+    s->free_first = true;
+    reserve(n, s->c_free, &o);
+}
+
 /* impls: the job's functions so far, each to its first step. */
 static void assign_step(names *n, symtab *impls, ast_step *s)
 {
@@ -182,8 +202,6 @@ static void assign_step(names *n, symtab *impls, ast_step *s)
     s->runner = symtab_put(impls, s->c_fn, s);
     if (s->runner == NULL)
         s->runner = s;
-    if (s->output != NULL && s->output->named != NULL && s->output->named->free_fn.name != NULL)
-        s->c_free = step_name(n, s, O_STEP_INTERNAL, "the free wrapper", "__free_");
 }
 
 static void add_custom(names *n, ast_file *f, ast_policy *p)
@@ -261,11 +279,14 @@ void names_assign(arena *a, diag *d, ast_file *f)
     }
     for (uint32_t i = 0; i < f->jobs.n; i++) {
         ast_job *j = f->jobs.items[i];
-        symtab impls;
+        symtab impls, frees;
         symtab_init(&impls, a);
+        symtab_init(&frees, a);
         assign_job(&n, j);
-        for (uint32_t k = 0; k < j->steps.n; k++)
+        for (uint32_t k = 0; k < j->steps.n; k++) {
             assign_step(&n, &impls, j->steps.items[k]);
+            assign_free(&n, &frees, j->steps.items[k]);
+        }
         assign_policies(&n, f, j);
     }
     for (uint32_t i = 0; i < f->jobs.n; i++)

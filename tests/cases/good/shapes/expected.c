@@ -119,7 +119,7 @@ static int graphy__run_graph(aj_ctx *ctx, void *in, void *out, const size_t *slo
 #line 120 "shapes.job.c"
 }
 
-static void graphy__free_graph(void *slot)
+static void graphy__free_Buf(void *slot)
 {
     buf_free(*(Buf *)slot);
 }
@@ -233,7 +233,7 @@ static const aj_edge_def graphy__edges[] = {
 static const aj_step_def graphy__steps[] = {
     /* 0 */ { "node", "int", offsetof(graphy__out, node), graphy__run_node, graphy__slots + 0, NULL, &graphy__retry_local, 0, 2, 2, 1, 1, 21 },
     /* 1 */ { "edge", "int", offsetof(graphy__out, edge), graphy__run_edge, graphy__slots + 3, NULL, &graphy__retry_twice, 0, 0, 0, 1, 0, 22 },
-    /* 2 */ { "graph", "Buf", offsetof(graphy__out, graph), graphy__run_graph, graphy__slots + 4, graphy__free_graph, &graphy__retry_graph, 0, 0, 1, 1, 0, 23 },
+    /* 2 */ { "graph", "Buf", offsetof(graphy__out, graph), graphy__run_graph, graphy__slots + 4, graphy__free_Buf, &graphy__retry_graph, 0, 0, 1, 1, 0, 23 },
     /* 3 */ { "subgraph", "Text", offsetof(graphy__out, subgraph), graphy__run_subgraph, graphy__slots + 5, NULL, &graphy__retry_mine, 0, 1, 3, 1, 2, 24 },
     /* 4 */ { "strict", "uint64_t", offsetof(graphy__out, strict), graphy__run_strict, graphy__slots + 7, NULL, NULL, 5000000000, 1, 4, 2, 3, 25 },
     /* 5 */ { "digraph", NULL, 0, graphy__run_digraph, NULL, NULL, &graphy__retry_slow, 0, 1, 6, 1, 4, 26 },

@@ -27,7 +27,7 @@ static int sql_summary__run_GetConnection(aj_ctx *ctx, void *in, void *out, cons
 #line 28 "sql.job.c"
 }
 
-static void sql_summary__free_GetConnection(void *slot)
+static void sql_summary__free_Conn(void *slot)
 {
     sql_connection_close(*(Conn *)slot);
 }
@@ -142,7 +142,7 @@ static const aj_edge_def sql_summary__edges[] = {
 /* name, output type and slot, wrapper, its slots, free, retry, timeout
  * (ns), predecessors, first edge, successors, level, .job line */
 static const aj_step_def sql_summary__steps[] = {
-    /* 0 */ { "GetConnection", "Conn", offsetof(sql_summary__out, GetConnection), sql_summary__run_GetConnection, sql_summary__slots + 0, sql_summary__free_GetConnection, &sql_summary__retry_quick, 0, 0, 0, 2, 0, 8 },
+    /* 0 */ { "GetConnection", "Conn", offsetof(sql_summary__out, GetConnection), sql_summary__run_GetConnection, sql_summary__slots + 0, sql_summary__free_Conn, &sql_summary__retry_quick, 0, 0, 0, 2, 0, 8 },
     /* 1 */ { "CheckAuth", NULL, 0, sql_summary__run_CheckAuth, NULL, NULL, NULL, 0, 0, 2, 2, 0, 9 },
     /* 2 */ { "GetTableClient1", "SqlTableClient *", offsetof(sql_summary__out, GetTableClient1), sql_summary__run_GetTableClient1, sql_summary__slots + 1, NULL, NULL, 0, 1, 4, 1, 1, 10 },
     /* 3 */ { "GetTableClient2", "SqlTableClient *", offsetof(sql_summary__out, GetTableClient2), sql_summary__run_GetTableClient2, sql_summary__slots + 3, NULL, NULL, 0, 1, 5, 1, 1, 11 },
