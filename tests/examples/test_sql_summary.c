@@ -341,6 +341,14 @@ static void test_sql_summary_dot_golden(void **state)
     (void)state;
 
     assert_golden("examples/sql_summary/golden/definition.dot", def_dot, &sql_summary_def);
+    /* ajc --dot prints the very same bytes from the .job file. */
+    char cmd[256], *out, *want = shell_slurp("examples/sql_summary/golden/definition.dot");
+    snprintf(cmd, sizeof cmd, "%s/ajc --dot examples/sql_summary/sql_summary.job",
+             shell_build_dir());
+    assert_int_equal(shell_run(cmd, &out), 0);
+    assert_string_equal(out, want);
+    free(out);
+    free(want);
     init_lib1(&lib);
     sql_summary *job = start(&lib, NULL);
     assert_int_equal(sql_summary_wait(job, -1), AJ_OK);
