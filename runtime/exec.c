@@ -172,7 +172,7 @@ static void run_step(aj__runner *r, aj__step *s)
 
         ctx_open(&ctx, inst, s, start, x->flags & AJ_STEP_TIMED);
         returned = x->run(&ctx, inst->inputs, inst->outputs, x->slots);
-        r->now_ns = aj__now_ns();
+        r->now_ns = aj__line_now(&r->clock);
         r->step_ns = r->now_ns - start;
         rc = returned;
         kind = judge(&ctx, &rc, r->now_ns);
