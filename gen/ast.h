@@ -144,7 +144,7 @@ struct ast_job {
     /* Set by names: every file-scope C name of the job. */
     const char *c_def, *c_start, *c_wait, *c_cancel, *c_result, *c_take;
     const char *c_instance, *c_free, *c_in, *c_out, *c_order, *c_edges;
-    const char *c_steps, *c_slots, *c_memo, *c_result_helper;
+    const char *c_steps, *c_exec, *c_succs, *c_slots, *c_memo, *c_result_helper;
 };
 
 typedef struct ast_include {

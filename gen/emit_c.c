@@ -251,38 +251,65 @@ static void slot_table(out *o, const ast_job *j)
     out_puts(o, "};\n\n");
 }
 
+/* Targets of the edges, one line per source: the runtime's successor
+ * lists, a third of the edge table's bytes. */
+static void succ_table(out *o, const ast_job *j, const sched *s)
+{
+    out_printf(o, "/* The edges' targets, in the same order. */\n"
+                  "static const uint32_t %s[] = {", j->c_succs);
+    for (uint32_t k = 0; k < s->n_edges; k++) {
+        if (k == 0 || s->edges[k].from != s->edges[k - 1].from)
+            out_strs(o, "\n    /* ", ((const ast_step *)j->steps.items[s->edges[k].from])->name.name,
+                     " */", NULL);
+        out_puts(o, " ");
+        out_u32(o, s->edges[k].to);
+        out_puts(o, ",");
+    }
+    out_puts(o, "\n};\n\n");
+}
+
 /* One row of the step table, positional: the table's comment names the
  * columns. A row is a third of its designated form, for 100,000 steps. */
-static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st,
-                     uint32_t slot)
+static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st)
 {
-    const sched *s = j->sched;
-    uint32_t i = st->index;
     out_puts(o, "    /* ");
-    out_u32(o, i);
+    out_u32(o, st->index);
     out_strs(o, " */ { \"", st->name.name, "\", ", NULL);
     if (st->output != NULL)
         out_strs(o, "\"", st->output->text, "\", offsetof(", j->c_out, ", ", st->name.name,
                  "), ", NULL);
     else
         out_puts(o, "NULL, 0, ");
-    out_strs(o, st->runner->c_run, ", ", NULL);
+    out_strs(o, st->c_free != NULL ? st->c_free : "NULL", ", ",
+             st->retry != NULL ? "&" : "", st->retry != NULL ? st->retry_c_name : "NULL", ", ",
+             NULL);
+    out_printf(o, "%lld, ", (long long)st->timeout_ns);
+    out_u32(o, j->sched->level[st->index]);
+    out_puts(o, ", ");
+    out_u32(o, emit_step_line(e, st));
+    out_puts(o, " },\n");
+}
+
+/* One row of the run table: what running the step reads. */
+static void exec_row(out *o, const ast_job *j, const ast_step *st, uint32_t slot)
+{
+    const sched *s = j->sched;
+    uint32_t i = st->index;
+    out_puts(o, "    /* ");
+    out_u32(o, i);
+    out_strs(o, " */ { ", st->runner->c_run, ", ", NULL);
     if (n_slots(st) > 0) {
         out_strs(o, j->c_slots, " + ", NULL);
         out_u32(o, slot);
     } else {
         out_puts(o, "NULL");
     }
-    out_strs(o, ", ", st->c_free != NULL ? st->c_free : "NULL", ", ",
-             st->retry != NULL ? "&" : "", st->retry != NULL ? st->retry_c_name : "NULL", ", ",
-             NULL);
-    out_printf(o, "%lld, ", (long long)st->timeout_ns);
-    const uint32_t cols[] = { s->n_preds[i], s->first_edge[i], s->n_succs[i], s->level[i],
-                              emit_step_line(e, st) };
+    const uint32_t cols[] = { s->n_preds[i], s->first_edge[i], s->n_succs[i] };
     for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
+        out_puts(o, ", ");
         out_u32(o, cols[k]);
-        out_puts(o, k + 1 < sizeof cols / sizeof cols[0] ? ", " : " },\n");
     }
+    out_puts(o, st->timeout_ns > 0 ? ", AJ_STEP_TIMED },\n" : ", 0 },\n");
 }
 
 static void tables(const emit_ctx *e, out *o, const ast_job *j)
@@ -292,13 +319,18 @@ static void tables(const emit_ctx *e, out *o, const ast_job *j)
     if (has_outputs(j))
         slot_table(o, j);
     order_table(o, j, s);
-    if (s->n_edges > 0)
+    if (s->n_edges > 0) {
         edge_table(o, j, s);
-    out_printf(o, "/* name, output type and slot, wrapper, its slots, free, retry, timeout\n"
-                  " * (ns), predecessors, first edge, successors, level, .job line */\n"
+        succ_table(o, j, s);
+    }
+    out_printf(o, "/* name, output type and slot, free, retry, timeout (ns), level, .job line */\n"
                   "static const aj_step_def %s[] = {\n", j->c_steps);
+    for (uint32_t i = 0; i < j->steps.n; i++)
+        step_row(e, o, j, j->steps.items[i]);
+    out_printf(o, "};\n\n/* wrapper, its slots, predecessors, first edge, successors, flags */\n"
+                  "static const aj_step_exec %s[] = {\n", j->c_exec);
     for (uint32_t i = 0; i < j->steps.n; i++) {
-        step_row(e, o, j, j->steps.items[i], slot);
+        exec_row(o, j, j->steps.items[i], slot);
         slot += n_slots(j->steps.items[i]);
     }
     out_puts(o, "};\n\n");
@@ -312,11 +344,12 @@ static void definition(const emit_ctx *e, out *o, const ast_job *j)
     out_printf(o, "const aj_job_def %s = {\n    .abi = AJ_GEN_ABI,\n    .name = \"%s\",\n"
                   "    .source = \"", j->c_def, j->name.name);
     out_cstring(o, e->src->name);
-    out_printf(o, "\",\n    .n_steps = %u,\n    .steps = %s,\n    .order = %s,\n"
+    out_printf(o, "\",\n    .n_steps = %u,\n    .steps = %s,\n    .exec = %s,\n    .order = %s,\n"
                   "    .n_roots = %u,\n    .n_levels = %u,\n    .n_edges = %u,\n",
-               (unsigned)s->n_steps, j->c_steps, j->c_order, (unsigned)s->n_roots,
+               (unsigned)s->n_steps, j->c_steps, j->c_exec, j->c_order, (unsigned)s->n_roots,
                (unsigned)s->n_levels, (unsigned)s->n_edges);
-    out_printf(o, "    .edges = %s,\n    .result = %d,\n", s->n_edges > 0 ? j->c_edges : "NULL",
+    out_printf(o, "    .edges = %s,\n    .succs = %s,\n    .result = %d,\n",
+               s->n_edges > 0 ? j->c_edges : "NULL", s->n_edges > 0 ? j->c_succs : "NULL",
                j->result != NULL ? (int)j->result->index : -1);
     if (j->params.n > 0)
         out_printf(o, "    .inputs_size = sizeof(%s),\n    .inputs_align = _Alignof(%s),\n",

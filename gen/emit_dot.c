@@ -25,9 +25,6 @@ static aj_job_def *build_def(const emit_ctx *e, const ast_job *j)
         const ast_step *st = j->steps.items[i];
         steps[i].name = st->name.name;
         steps[i].output_type = st->output != NULL ? st->output->text : NULL;
-        steps[i].n_preds = s->n_preds[i];
-        steps[i].first_edge = s->first_edge[i];
-        steps[i].n_succs = s->n_succs[i];
         steps[i].level = s->level[i];
         steps[i].line = emit_step_line(e, st);
     }

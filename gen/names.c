@@ -153,6 +153,8 @@ static void assign_job(names *n, ast_job *j)
     j->c_order = job_name(n, j, "the order table", "__", "order");
     j->c_edges = job_name(n, j, "the edge table", "__", "edges");
     j->c_steps = job_name(n, j, "the step table", "__", "steps");
+    j->c_exec = job_name(n, j, "the step run table", "__", "exec");
+    j->c_succs = job_name(n, j, "the successor table", "__", "succs");
     j->c_slots = job_name(n, j, "the slot table", "__", "slots");
     j->c_memo = job_name(n, j, "the runtime's memo", "__", "memo");
 }

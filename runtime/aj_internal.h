@@ -123,6 +123,18 @@ typedef struct aj__override {
     aj_retry_policy policy;
 } aj__override;
 
+/* A copy of the clock's line (clock.c), kept by a thread that reads the
+ * clock after every step: inside its span a reading is a TSC read, a
+ * multiply and a shift (aj__line_now), and exactly what
+ * aj__now_ns() reads then, since the clock's next line starts where this
+ * one's span ends. span 0: no line, read aj__now_ns(). */
+typedef struct aj__clock_line {
+    uint64_t tsc0;
+    int64_t ns0;
+    uint64_t mult;                 /* ns per tick << 32 */
+    uint64_t span;                 /* ticks after tsc0 it is valid for */
+} aj__clock_line;
+
 /*
  * What one thread holds while it runs steps of one instance, on its own
  * stack: steps it made runnable and will run itself, roots it claimed,
@@ -142,6 +154,7 @@ struct aj__runner {
     int64_t now_ns;            /* latest clock reading */
     int64_t stack_since_ns;    /* when the stack last became non-empty */
     int64_t step_ns;           /* how long the last step it ran took */
+    aj__clock_line clock;      /* for the end of each step it runs */
     bool solo;                 /* no other thread runs the instance: counters
                                   are plain loads and stores (step.h) */
 };
@@ -349,6 +362,28 @@ void aj__cond_init(pthread_cond_t *cv);  /* times out on CLOCK_MONOTONIC */
 /* clock.c: aj_now_ns() without waiting for the instructions before it:
  * for the end of a step, on the thread that ran it. */
 int64_t aj__now_ns(void);
+
+
+/* aj__now_ns(), and a copy of the current line in *l (span 0 when the
+ * clock does not read the TSC). */
+int64_t aj__clock_refresh(aj__clock_line *l);
+
+/* aj__now_ns() on the copy of a line while it lasts, else through
+ * aj__clock_refresh(), which renews the copy. */
+static inline int64_t aj__line_now(aj__clock_line *l)
+{
+#if defined(__x86_64__)
+    __extension__ typedef unsigned __int128 u128;
+    uint32_t lo, hi;
+    uint64_t d;
+
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    d = ((uint64_t)hi << 32 | lo) - l->tsc0;
+    if (d < l->span)
+        return l->ns0 + (int64_t)(((u128)d * l->mult) >> 32);
+#endif
+    return aj__clock_refresh(l);
+}
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, as of the latest anchor. */
 int64_t aj__wall_offset_ns(void);
 /* What aj_now_ns() reads now: "tsc", "calibrating" (its first 2 ms on a

@@ -38,7 +38,7 @@ extern "C" {
 /* Version of the interface between ajc's output and this runtime. ajc emits
  * a check against it; aj_instance_start() refuses a definition built for
  * another version with AJ_EABI. */
-#define AJ_GEN_ABI 2
+#define AJ_GEN_ABI 3
 
 #define AJ_VERSION "0.1.0"
 
@@ -110,7 +110,7 @@ typedef struct aj_retry_policy {
 /* The generated wrapper of a step's function: reads the job inputs and the
  * outputs of the step's producers, calls the user's function, stores its
  * output. Steps calling the same function share it; slots (the step's
- * aj_step_def.slots) says where in the outputs block its inputs and its
+ * aj_step_exec.slots) says where in the outputs block its inputs and its
  * output are. */
 typedef int (*aj_step_run_fn)(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots);
 
@@ -129,23 +129,36 @@ typedef struct aj_edge_def {
     uint32_t kind;  /* AJ_EDGE_DATA, AJ_EDGE_AFTER or both */
 } aj_edge_def;
 
-typedef struct aj_step_def {
-    const char *name;              /* as written in the .job file */
-    const char *output_type;       /* C type text; NULL when it produces nothing */
-    size_t output_offset;          /* of its slot within the outputs block */
+/* What running a step and releasing its successors read, in a table of
+ * their own (aj_job_def.exec): 32 bytes a step, against 88 when they lay
+ * in the rows of aj_step_def, so that a large job's hot loop streams a
+ * third as much memory. Everything else about a step is in aj_step_def. */
+typedef struct aj_step_exec {
     aj_step_run_fn run;
     const size_t *slots;           /* for run: offsets in the outputs block of
                                       each input's producer slot, in declared
                                       order, then of its own; NULL: none */
+    uint32_t n_preds;              /* distinct steps it waits for (data or after) */
+    uint32_t first_edge;           /* its out-edges: edges[first_edge..+n_succs),
+                                      their targets succs[first_edge..+n_succs) */
+    uint32_t n_succs;
+    uint32_t flags;                /* AJ_STEP_TIMED, or 0 */
+} aj_step_exec;
+
+enum {
+    AJ_STEP_TIMED = 1u  /* in aj_step_exec.flags: its timeout_ns is > 0 */
+};
+
+typedef struct aj_step_def {
+    const char *name;              /* as written in the .job file */
+    const char *output_type;       /* C type text; NULL when it produces nothing */
+    size_t output_offset;          /* of its slot within the outputs block */
     aj_output_free_fn free_output; /* NULL when the output needs no free */
     const aj_retry_policy *retry;  /* NULL: a failure is final */
     int64_t timeout_ns;            /* cooperative deadline per attempt; 0 (or
                                       negative): none. An attempt that returns
                                       0 after it fails with AJ_ESTEPTIMEOUT,
                                       and the output it stored is freed */
-    uint32_t n_preds;              /* distinct steps it waits for (data or after) */
-    uint32_t first_edge;           /* its out-edges: edges[first_edge..+n_succs) */
-    uint32_t n_succs;
     uint32_t level;                /* longest path from a step with no preds */
     uint32_t line;                 /* line of the step in the .job file */
 } aj_step_def;
@@ -173,11 +186,13 @@ typedef struct aj_job_def {
     const char *source;        /* .job file as given to ajc */
     uint32_t n_steps;
     const aj_step_def *steps;
+    const aj_step_exec *exec;  /* n_steps, in the same order as steps */
     const uint32_t *order;     /* n_steps step indexes, topological */
     uint32_t n_roots;
     uint32_t n_levels;
     uint32_t n_edges;
     const aj_edge_def *edges;  /* NULL when n_edges is 0 */
+    const uint32_t *succs;     /* succs[k] is edges[k].to; NULL when n_edges is 0 */
     int32_t result;            /* index of the result step; -1: none */
     size_t inputs_size;        /* job inputs, copied into each instance */
     size_t inputs_align;

@@ -257,26 +257,36 @@ __attribute__((noinline, cold)) static int64_t now_slow(void)
     }
 }
 
-/* Inline into both readers, so that ordered is a constant. */
-static inline __attribute__((always_inline)) int64_t read_now(bool ordered)
+/* A consistent copy of the line, if the clock reads the TSC. */
+static inline __attribute__((always_inline)) bool line_copy(aj__clock_line *c)
 {
     uint32_t q = atomic_load_explicit(&clk.seq, memory_order_acquire);
 
-    if ((q & 1) == 0 && atomic_load_explicit(&clk.mode, memory_order_relaxed) == CLK_TSC) {
-        /* Acquire loads (plain on x86): the second read of seq follows
-         * them, and sees a writer whose stores they saw. */
-        uint64_t tsc0 = atomic_load_explicit(&clk.tsc0, memory_order_acquire);
-        int64_t ns0 = atomic_load_explicit(&clk.ns0, memory_order_acquire);
-        uint64_t mult = atomic_load_explicit(&clk.mult, memory_order_acquire);
-        uint64_t span = atomic_load_explicit(&clk.span, memory_order_acquire);
-        uint64_t d = (ordered ? rdtsc_ordered() : rdtsc()) - tsc0;
-        if (atomic_load_explicit(&clk.seq, memory_order_relaxed) == q) {
-            if (d < span)
-                return ns0 + (int64_t)(((u128)d * mult) >> 32);
-            /* A hair before the anchor (this CPU's TSC read early). */
-            if (d > ~span)
-                return line_at(tsc0, ns0, mult, tsc0 + d);
-        }
+    if ((q & 1) != 0 || atomic_load_explicit(&clk.mode, memory_order_relaxed) != CLK_TSC)
+        return false;
+    /* Acquire loads (plain on x86): the second read of seq follows them,
+     * and sees a writer whose stores they saw. */
+    c->tsc0 = atomic_load_explicit(&clk.tsc0, memory_order_acquire);
+    c->ns0 = atomic_load_explicit(&clk.ns0, memory_order_acquire);
+    c->mult = atomic_load_explicit(&clk.mult, memory_order_acquire);
+    c->span = atomic_load_explicit(&clk.span, memory_order_acquire);
+    return atomic_load_explicit(&clk.seq, memory_order_relaxed) == q;
+}
+
+/* Inline into both readers, so that ordered is a constant. A line read
+ * before the TSC is still right for a reading inside its span: the next
+ * line only starts once a reading has passed that span's end. */
+static inline __attribute__((always_inline)) int64_t read_now(bool ordered)
+{
+    aj__clock_line c;
+
+    if (line_copy(&c)) {
+        uint64_t d = (ordered ? rdtsc_ordered() : rdtsc()) - c.tsc0;
+        if (d < c.span)
+            return c.ns0 + (int64_t)(((u128)d * c.mult) >> 32);
+        /* A hair before the anchor (this CPU's TSC read early). */
+        if (d > ~c.span)
+            return line_at(c.tsc0, c.ns0, c.mult, c.tsc0 + d);
     }
     return now_slow();
 }
@@ -289,6 +299,21 @@ int64_t aj_now_ns(void)
 int64_t aj__now_ns(void)
 {
     return read_now(false);
+}
+
+int64_t aj__clock_refresh(aj__clock_line *l)
+{
+    aj__clock_line c;
+
+    if (line_copy(&c)) {
+        uint64_t d = rdtsc() - c.tsc0;
+        if (d < c.span) {
+            *l = c;
+            return c.ns0 + (int64_t)(((u128)d * c.mult) >> 32);
+        }
+    }
+    l->span = 0;
+    return aj__now_ns();
 }
 
 int64_t aj_wall_now_ns(void)

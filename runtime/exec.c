@@ -73,9 +73,9 @@ static void emit_attempt(aj_ctx *ctx, int which, int err, int64_t delay_ns)
     emit(ctx->inst, which, &ev);
 }
 
-static void ctx_open(aj_ctx *ctx, aj_instance *inst, aj__step *s, int64_t now_ns)
+static void ctx_open(aj_ctx *ctx, aj_instance *inst, aj__step *s, int64_t now_ns, bool timed)
 {
-    int64_t timeout = inst->def->steps[s->index].timeout_ns;
+    int64_t timeout = timed ? inst->def->steps[s->index].timeout_ns : 0;
 
     ctx->inst = inst;
     ctx->step = s;
@@ -160,7 +160,7 @@ static void complete(aj__runner *r, aj__step *s, int64_t end_ns)
 static void run_step(aj__runner *r, aj__step *s)
 {
     aj_instance *inst = r->inst;
-    const aj_step_def *sd = &inst->def->steps[s->index];
+    const aj_step_exec *x = &inst->def->exec[s->index];
 
     for (;;) {
         aj_ctx ctx;
@@ -170,14 +170,14 @@ static void run_step(aj__runner *r, aj__step *s)
         int rc, returned;
         aj_fail_kind kind;
 
-        ctx_open(&ctx, inst, s, start);
-        returned = sd->run(&ctx, inst->inputs, inst->outputs, sd->slots);
-        r->now_ns = aj__now_ns();
+        ctx_open(&ctx, inst, s, start, x->flags & AJ_STEP_TIMED);
+        returned = x->run(&ctx, inst->inputs, inst->outputs, x->slots);
+        r->now_ns = aj__line_now(&r->clock);
         r->step_ns = r->now_ns - start;
         rc = returned;
         kind = judge(&ctx, &rc, r->now_ns);
         if (returned == 0 && rc != 0)
-            discard_output(inst, sd);
+            discard_output(inst, &inst->def->steps[s->index]);
         if (rc == 0) {
             complete(r, s, r->now_ns);
             return;

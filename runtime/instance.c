@@ -42,21 +42,28 @@
 _Static_assert(sizeof(aj__step) == AJ__CACHE_LINE, "a step record is one cache line");
 
 /* Every step has a run function, a slot inside the outputs block and an
- * out-edge run inside the edge table that starts from it. */
+ * out-edge run inside the edge table that starts from it, whose targets
+ * succs[] repeats; its flags agree with its row. */
 static bool steps_valid(const aj_job_def *def)
 {
     for (uint32_t i = 0; i < def->n_steps; i++) {
         const aj_step_def *sd = &def->steps[i];
-        if (sd->run == NULL || sd->name == NULL)
+        const aj_step_exec *x = &def->exec[i];
+        if (x->run == NULL || sd->name == NULL)
             return false;
         if (sd->output_type != NULL && sd->output_offset >= def->outputs_size)
             return false;
-        if (sd->first_edge > def->n_edges || sd->n_succs > def->n_edges - sd->first_edge)
+        if (x->flags != (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u))
             return false;
-        for (uint32_t j = 0; j < sd->n_succs; j++)
-            if (def->edges[sd->first_edge + j].from != i)
+        if (x->first_edge > def->n_edges || x->n_succs > def->n_edges - x->first_edge)
+            return false;
+        for (uint32_t j = 0; j < x->n_succs; j++)
+            if (def->edges[x->first_edge + j].from != i)
                 return false;
     }
+    for (uint32_t k = 0; k < def->n_edges; k++)
+        if (def->succs[k] != def->edges[k].to)
+            return false;
     return true;
 }
 
@@ -81,7 +88,7 @@ static bool graph_valid(const aj_job_def *def, aj__step *st)
     }
     for (uint32_t k = 0; k < def->n_steps; k++) {
         uint32_t i = def->order[k], n = GETP(st[i].seq);
-        if (n != def->steps[i].n_preds || (k < def->n_roots) != (n == 0))
+        if (n != def->exec[i].n_preds || (k < def->n_roots) != (n == 0))
             return false;
     }
     return def->n_roots <= def->n_steps;
@@ -114,9 +121,9 @@ static int check_tables(const aj_job_def *def, aj__step *st, uint64_t *facts)
         *facts = __atomic_load_n(&m->facts, __ATOMIC_RELAXED);
         return AJ_OK;
     }
-    if (def->n_steps > 0 && (def->steps == NULL || def->order == NULL))
+    if (def->n_steps > 0 && (def->steps == NULL || def->exec == NULL || def->order == NULL))
         return AJ_EINVAL;
-    if (def->n_edges > 0 && def->edges == NULL)
+    if (def->n_edges > 0 && (def->edges == NULL || def->succs == NULL))
         return AJ_EINVAL;
     memset(st, 0, def->n_steps * sizeof *st);
     if (!steps_valid(def) || !graph_valid(def, st))
@@ -239,7 +246,7 @@ void aj__inst_flush_one(aj__runner *r, aj__step **work)
     r->held = NULL;
     r->n_held = 0;
     if (atomic_fetch_add_explicit(&t->arrived, n, memory_order_acq_rel) + n ==
-        r->inst->def->steps[t->index].n_preds)
+        r->inst->def->exec[t->index].n_preds)
         aj__step_runnable(r, t, work);
 }
 
@@ -285,11 +292,11 @@ void aj__inst_flush_held(aj__runner *r)
 bool aj__inst_leads_to(const aj_instance *inst, const aj__step *s, const aj__step *t)
 {
     const aj_job_def *def = inst->def;
-    const aj_step_def *sd = &def->steps[s->index];
+    const aj_step_exec *x = &def->exec[s->index];
 
     /* The first few only: a long list is not worth the scan. */
-    for (uint32_t j = 0; j < sd->n_succs && j < 8; j++)
-        if (def->edges[sd->first_edge + j].to == t->index)
+    for (uint32_t j = 0; j < x->n_succs && j < 8; j++)
+        if (def->succs[x->first_edge + j] == t->index)
             return true;
     return false;
 }

@@ -155,10 +155,10 @@ static inline void aj__step_release(aj__runner *r, const aj__step *s, bool doom,
 {
     aj_instance *inst = r->inst;
     const aj_job_def *def = inst->def;
-    const aj_step_def *sd = &def->steps[s->index];
+    const aj_step_exec *x = &def->exec[s->index];
 
-    for (uint32_t j = sd->n_succs; j-- > 0;) {
-        uint32_t ti = def->edges[sd->first_edge + j].to, n_preds = def->steps[ti].n_preds;
+    for (uint32_t j = x->n_succs; j-- > 0;) {
+        uint32_t ti = def->succs[x->first_edge + j], n_preds = def->exec[ti].n_preds;
         aj__step *t = &inst->steps[ti];
         if (doom)
             AJ__SET(t, doomed, true);

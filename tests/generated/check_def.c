@@ -4,7 +4,8 @@
  * and compares: order is a permutation sorted by (level, declaration),
  * roots come first, levels are longest paths, edges are distinct and
  * sorted by the order positions of source then target, each step's
- * first_edge/n_succs is its run of out-edges, n_preds counts its in-edges.
+ * first_edge/n_succs is its run of out-edges and succs[] their targets,
+ * n_preds counts its in-edges, the flags say whether it has a timeout.
  */
 #include "check_def.h"
 
@@ -22,9 +23,11 @@ static const char *check_edges(const aj_job_def *d, const uint32_t *pos)
                 (p->from == e->from && pos[p->to] >= pos[e->to]))
                 return "edges not sorted by (source position, target position) or repeated";
         }
-        const aj_step_def *s = &d->steps[e->from];
-        if (k < s->first_edge || k >= s->first_edge + s->n_succs)
+        const aj_step_exec *x = &d->exec[e->from];
+        if (k < x->first_edge || k >= x->first_edge + x->n_succs)
             return "edge outside its source's first_edge/n_succs run";
+        if (d->succs[k] != e->to)
+            return "succs[] differs from the edges' targets";
     }
     return NULL;
 }
@@ -50,8 +53,10 @@ static const char *check_levels(const aj_job_def *d, uint32_t *level, uint32_t *
     for (uint32_t i = 0; i < d->n_steps; i++) {
         if (d->steps[i].level != level[i])
             return "level is not the longest path from a root";
-        if (d->steps[i].n_preds != preds[i])
+        if (d->exec[i].n_preds != preds[i])
             return "n_preds differs from the number of in-edges";
+        if (d->exec[i].flags != (d->steps[i].timeout_ns > 0 ? AJ_STEP_TIMED : 0u))
+            return "flags disagree with the timeout";
         n_levels = level[i] + 1 > n_levels ? level[i] + 1 : n_levels;
         roots += preds[i] == 0;
     }
@@ -66,8 +71,8 @@ const char *check_def(const aj_job_def *d)
     uint32_t *pos = calloc(n + 1, sizeof *pos), *level = calloc(n + 1, sizeof *level);
     uint32_t *preds = calloc(n + 1, sizeof *preds), *seen = calloc(n + 1, sizeof *seen);
     const char *err = d->abi != AJ_GEN_ABI ? "abi" : NULL;
-    if ((d->n_edges == 0) != (d->edges == NULL))
-        err = "edges must be NULL exactly when n_edges is 0";
+    if ((d->n_edges == 0) != (d->edges == NULL) || (d->n_edges == 0) != (d->succs == NULL))
+        err = "edges and succs must be NULL exactly when n_edges is 0";
     for (uint32_t k = 0; k < n && err == NULL; k++) {
         uint32_t i = d->order[k];
         if (i >= n || seen[i]++)
@@ -79,7 +84,7 @@ const char *check_def(const aj_job_def *d)
             if (a->level > b->level || (a->level == b->level && d->order[k - 1] > i))
                 err = "order not sorted by (level, declaration)";
         }
-        if (err == NULL && (k < d->n_roots) != (d->steps[i].n_preds == 0))
+        if (err == NULL && (k < d->n_roots) != (d->exec[i].n_preds == 0))
             err = "roots are not the first entries of order";
     }
     if (err == NULL)

@@ -206,7 +206,7 @@ static void test_shapes_data_and_after_edge_is_one(void **state)
             found++;
         }
     assert_int_equal(found, 1);
-    assert_int_equal(graphy_def.steps[node].n_preds, 2); /* edge and graph */
+    assert_int_equal(graphy_def.exec[node].n_preds, 2); /* edge and graph */
 }
 
 static void test_shapes_wide_job(void **state)
@@ -251,7 +251,7 @@ int relay_mix(aj_ctx *ctx, long base, long x, long y, long *out)
  * the runtime's threads and in sequential mode. */
 static void test_shapes_relay_shares_wrappers(void **state)
 {
-    const aj_step_def *s = relay_def.steps;
+    const aj_step_exec *s = relay_def.exec;
     long a = 7 * 10 + 0, b = 7 * 10 + 1, c = a * 10 + 2, d = b * 10 + 3, e = d * 10 + 4;
     long f = c * 1000 + e * 10 + 5, g = f * 1000 + a * 10 + 6;
 

@@ -143,7 +143,7 @@ static uint32_t begin(chaos *c, aj_ctx *ctx, uint32_t i)
     if (after_cancel && !aj_ctx_cancelled(ctx))
         atomic_fetch_add(&c->unaware, 1);
     /* The finish event comes before the successors are released. */
-    for (uint32_t k = 0; k < c->job->steps[i].n_preds; k++)
+    for (uint32_t k = 0; k < c->job->exec[i].n_preds; k++)
         if (atomic_load(&c->completions[c->job->preds[i][k]]) == 0)
             atomic_fetch_add(&c->violations, 1);
     return atomic_fetch_add(&c->attempts[i], 1) + 1;
@@ -209,7 +209,7 @@ static void script_step(chaos *c, uint32_t i)
     uint32_t dice = rnd(100);
 
     s->code = -(int)(100 + i);
-    sd->run = chaos_step;
+    c->job->exec[i].run = chaos_step;
     sd->retry = rnd(2) ? &retry_now : &retry_later;
     if (c->cancel && rnd(10) == 0)
         sd->retry = &retry_hour;   /* only a cancel ends its delay */
@@ -223,9 +223,9 @@ static void script_step(chaos *c, uint32_t i)
         s->overruns = 1 + (int)rnd(3); /* 3: every attempt times out */
     /* Overrunning steps get 1 ns, 1 us, 20 us or 2 ms; a few others 10 s. */
     if (s->overruns > 0)
-        sd->timeout_ns = (int64_t[]){ 1, 1000, 20000, 2000000 }[rnd(4)];
+        tj_set_timeout(c->job, i, (int64_t[]){ 1, 1000, 20000, 2000000 }[rnd(4)]);
     else if (rnd(20) == 0)
-        sd->timeout_ns = 10000000000;
+        tj_set_timeout(c->job, i, 10000000000);
     s->spin = c->cancel && !c->sequential && rnd(60) == 0;
     s->box = rnd(8) == 0;
     sd->free_output = s->box ? box_free : NULL;
@@ -299,7 +299,7 @@ static uint32_t allowed_attempts(const chaos *c, uint32_t i)
 
 static bool preds_completed(const chaos *c, uint32_t i)
 {
-    for (uint32_t k = 0; k < c->job->steps[i].n_preds; k++)
+    for (uint32_t k = 0; k < c->job->exec[i].n_preds; k++)
         if (tj_state(c->inst, c->job->preds[i][k]) != AJ_STEP_COMPLETED)
             return false;
     return true;

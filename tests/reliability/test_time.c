@@ -167,9 +167,9 @@ static void test_time_late_output_is_freed(void **state)
     aj_step_info info;
 
     (void)state;
-    j->steps[0].run = late_step;
+    j->exec[0].run = late_step;
     j->steps[0].free_output = box_free;
-    j->steps[0].timeout_ns = 1000;
+    tj_set_timeout(j, 0, 1000);
     j->steps[0].retry = &twice;
     assert_int_equal(aj_instance_start(NULL, &j->def, &in, &o, &inst), AJ_OK);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_ESTEPTIMEOUT);
@@ -377,8 +377,8 @@ static void run_deadlines(deadline_case *cs, uint32_t n, int64_t start_ns, int *
 
     cases = cs;
     for (uint32_t i = 0; i < n; i++) {
-        j->steps[i].run = clock_step;
-        j->steps[i].timeout_ns = cs[i].timeout_ns;
+        j->exec[i].run = clock_step;
+        tj_set_timeout(j, i, cs[i].timeout_ns);
     }
     atomic_store(&fake_now, start_ns);
     assert_int_equal(aj_instance_start(NULL, &j->def, &in, &o, &inst), AJ_OK);

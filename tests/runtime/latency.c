@@ -46,24 +46,33 @@ static const aj_edge_def edges[] = {
     { 1, 5, AJ_EDGE_AFTER }, { 2, 4, AJ_EDGE_DATA }, { 3, 5, AJ_EDGE_DATA },
     { 4, 6, AJ_EDGE_DATA }, { 5, 6, AJ_EDGE_DATA }, { 6, 7, AJ_EDGE_AFTER },
 };
-#define STEP(nm, ty, field, fn, np, fe, ns, lv) \
-    { .name = nm, .output_type = ty, .output_offset = field, .run = fn, \
-      .n_preds = np, .first_edge = fe, .n_succs = ns, .level = lv }
+static const uint32_t succs[] = { 2, 3, 4, 5, 4, 5, 6, 6, 7 };
 static const aj_step_def steps[] = {
-    STEP("GetConnection", "Conn", offsetof(out, conn), run0, 0, 0, 2, 0),
-    STEP("CheckAuth", NULL, 0, run1, 0, 2, 2, 0),
-    STEP("GetTableClient1", "SqlTableClient *", offsetof(out, client1), run2, 1, 4, 1, 1),
-    STEP("GetTableClient2", "SqlTableClient *", offsetof(out, client2), run3, 1, 5, 1, 1),
-    STEP("QueryTable1", "SqlQueryResult *", offsetof(out, query1), run4, 2, 6, 1, 2),
-    STEP("QueryTable2", "SqlQueryResult *", offsetof(out, query2), run5, 2, 7, 1, 2),
-    STEP("Summarize", "SummarizedResult *", offsetof(out, summary), run6, 2, 8, 1, 3),
-    STEP("EmailNotification", NULL, 0, run7, 1, 9, 0, 4),
+    { .name = "GetConnection", .output_type = "Conn", .output_offset = offsetof(out, conn) },
+    { .name = "CheckAuth", .level = 0 },
+    { .name = "GetTableClient1", .output_type = "SqlTableClient *",
+      .output_offset = offsetof(out, client1), .level = 1 },
+    { .name = "GetTableClient2", .output_type = "SqlTableClient *",
+      .output_offset = offsetof(out, client2), .level = 1 },
+    { .name = "QueryTable1", .output_type = "SqlQueryResult *",
+      .output_offset = offsetof(out, query1), .level = 2 },
+    { .name = "QueryTable2", .output_type = "SqlQueryResult *",
+      .output_offset = offsetof(out, query2), .level = 2 },
+    { .name = "Summarize", .output_type = "SummarizedResult *",
+      .output_offset = offsetof(out, summary), .level = 3 },
+    { .name = "EmailNotification", .level = 4 },
+};
+/* run, slots, predecessors, first edge, successors, flags */
+static const aj_step_exec exec[] = {
+    { run0, NULL, 0, 0, 2, 0 }, { run1, NULL, 0, 2, 2, 0 }, { run2, NULL, 1, 4, 1, 0 },
+    { run3, NULL, 1, 5, 1, 0 }, { run4, NULL, 2, 6, 1, 0 }, { run5, NULL, 2, 7, 1, 0 },
+    { run6, NULL, 2, 8, 1, 0 }, { run7, NULL, 1, 9, 0, 0 },
 };
 static const aj_job_def def = {
     .abi = AJ_GEN_ABI, .name = "sql_summary", .source = "sql_summary.job", .n_steps = 8,
-    .steps = steps, .order = order, .n_roots = 2, .n_levels = 5, .n_edges = 9,
-    .edges = edges, .result = 6, .inputs_size = sizeof(in), .inputs_align = _Alignof(in),
-    .outputs_size = sizeof(out), .outputs_align = _Alignof(out),
+    .steps = steps, .exec = exec, .order = order, .n_roots = 2, .n_levels = 5, .n_edges = 9,
+    .edges = edges, .succs = succs, .result = 6, .inputs_size = sizeof(in),
+    .inputs_align = _Alignof(in), .outputs_size = sizeof(out), .outputs_align = _Alignof(out),
 };
 
 static int cmp64(const void *a, const void *b)

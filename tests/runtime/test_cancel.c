@@ -284,7 +284,7 @@ static void test_timeout_zero_after_deadline_fails_and_retries(void **state)
     aj_failure f;
 
     (void)state;
-    seed_job->steps[SEED_CLIENT1].timeout_ns = 1000;
+    tj_set_timeout(seed_job, SEED_CLIENT1, 1000);
     seed_job->steps[SEED_CLIENT1].retry = &once;
     seed_run->behave[SEED_CLIENT1].until_expired = true;
     inst = start(NULL, &o);
@@ -304,7 +304,7 @@ static void test_timeout_own_code_after_deadline(void **state)
     aj_failure f;
 
     (void)state;
-    seed_job->steps[SEED_CLIENT2].timeout_ns = 1000;
+    tj_set_timeout(seed_job, SEED_CLIENT2, 1000);
     seed_run->behave[SEED_CLIENT2].until_expired = true;
     seed_run->behave[SEED_CLIENT2].after_expired = 55;
     inst = start(NULL, &o);

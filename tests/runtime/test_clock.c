@@ -3,7 +3,8 @@
  * time with it. It never goes back, on one thread or from one thread to
  * another across its re-anchoring, it stays with CLOCK_MONOTONIC, and
  * AJ_CLOCK=monotonic (checked in a child process, since the source is
- * chosen once per process) makes it clock_gettime() itself.
+ * chosen once per process) makes it clock_gettime() itself. A runner's
+ * copy of the clock's line reads the same clock.
  */
 #include "aj_internal.h"
 
@@ -121,6 +122,27 @@ static void test_clock_never_back_between_threads(void **state)
     sem_destroy(&r.back);
 }
 
+/* Readings from a kept line (aj__line_now) and from aj_now_ns() by turns,
+ * across several re-anchors: neither goes back against the other. */
+static void test_clock_kept_line_reads_the_same_clock(void **state)
+{
+    aj__clock_line line = { 0 };
+    int64_t end = mono() + 40 * MS, last = aj_now_ns();
+    long backwards = 0, outside = 0;
+
+    (void)state;
+    for (int64_t before = mono(); before < end; before = mono()) {
+        int64_t a = aj__line_now(&line), b = aj_now_ns(), after = mono();
+        backwards += (a < last) + (b < a);
+        outside += a < before - MS || a > after + MS;
+        last = b;
+    }
+    assert_int_equal(backwards, 0);
+    assert_int_equal(outside, 0);
+    /* Reading the TSC, the line was kept (else every reading renews it). */
+    assert_true(strcmp(aj__test_clock_source(), "tsc") != 0 || line.span > 0);
+}
+
 /* Exit status of a child that checks the source AJ_CLOCK asks for. */
 static int child_with(const char *value)
 {
@@ -153,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_clock_environment_chooses_clock_gettime),
         cmocka_unit_test(test_clock_monotonic_and_close_on_every_thread),
         cmocka_unit_test(test_clock_never_back_between_threads),
+        cmocka_unit_test(test_clock_kept_line_reads_the_same_clock),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

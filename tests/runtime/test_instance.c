@@ -235,7 +235,7 @@ static void test_instance_ctx_tells_the_step(void **state)
     aj_failure f;
 
     (void)state;
-    seed_job->steps[SEED_CLIENT2].run = inspect_step;
+    seed_job->exec[SEED_CLIENT2].run = inspect_step;
     assert_int_equal(aj_instance_start(NULL, &seed_job->def, &in, &o, &inst), AJ_OK);
     assert_string_equal(seen.job, "sql_summary");
     assert_string_equal(seen.id, "run-1");
@@ -330,34 +330,47 @@ static void test_instance_inconsistent_tables_refused(void **state)
     aj_instance *inst = NULL;
     aj_edge_def edges[9];
     uint32_t order[8];
-    aj_step_def steps[8];
+    aj_step_exec exec[8];
+    uint32_t succs[9];
     aj_job_def def = seed_job->def;
 
     (void)state;
     memcpy(edges, seed_job->edges, sizeof edges);
     memcpy(order, seed_job->order, sizeof order);
-    memcpy(steps, seed_job->steps, sizeof steps);
+    memcpy(exec, seed_job->exec, sizeof exec);
+    memcpy(succs, seed_job->succs, sizeof succs);
     def.edges = edges;
     def.order = order;
-    def.steps = steps;
+    def.exec = exec;
+    def.succs = succs;
     edges[0].to = 8; /* out of range */
+    succs[0] = 8;
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
     /* cppcheck-suppress redundantAssignment ; start read the bad value through def */
     edges[0].to = 2;
+    /* cppcheck-suppress redundantAssignment ; start read the bad value through def */
+    succs[0] = 3; /* disagrees with the edge */
+    assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
+    /* cppcheck-suppress redundantAssignment ; start read the bad value through def */
+    succs[0] = 2;
+    exec[SEED_EMAIL].flags = 0; /* its timeout says timed */
+    assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
+    /* cppcheck-suppress redundantAssignment ; start read the bad value through def */
+    exec[SEED_EMAIL].flags = AJ_STEP_TIMED;
     order[0] = 7; /* not a permutation, and not topological */
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
     /* cppcheck-suppress redundantAssignment ; start read the bad value through def */
     order[0] = 0;
-    steps[SEED_SUMMARIZE].n_preds = 1; /* disagrees with the edges */
+    exec[SEED_SUMMARIZE].n_preds = 1; /* disagrees with the edges */
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
-    steps[SEED_SUMMARIZE].n_preds = 2;
-    steps[SEED_EMAIL].run = NULL;
+    exec[SEED_SUMMARIZE].n_preds = 2;
+    exec[SEED_EMAIL].run = NULL;
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
-    steps[SEED_EMAIL].run = seed_job->steps[SEED_EMAIL].run;
+    exec[SEED_EMAIL].run = seed_job->exec[SEED_EMAIL].run;
     def.n_roots = 1;
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
     def.n_roots = 2;
-    steps[0].first_edge = 8; /* its seed_run holds another step's edges */
+    exec[0].first_edge = 8; /* its run holds another step's edges */
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
     assert_null(inst);
     for (uint32_t i = 0; i < 8; i++)

@@ -111,7 +111,7 @@ static void check_step(slot *s, uint32_t i, bool *any_failed, bool *any_cancelle
     assert_int_equal(aj_instance_step_info(s->inst, i, &info), AJ_OK);
     assert_int_equal(info.attempts, atomic_load(&s->run->attempts[i]));
     assert_true(info.attempts <= allowed_attempts(&s->run->behave[i]));
-    for (uint32_t k = 0; k < j->steps[i].n_preds; k++) {
+    for (uint32_t k = 0; k < j->exec[i].n_preds; k++) {
         aj_step_info p;
         aj_instance_step_info(s->inst, j->preds[i][k], &p);
         preds_ok &= p.state == AJ_STEP_COMPLETED;

@@ -81,9 +81,9 @@ static void hold(aj_ctx *ctx, const tj_behave *b, tj_run *r, uint32_t i)
 /* Every predecessor must have completed before a step starts. */
 static void check_preds(tj_run *r, uint32_t i)
 {
-    const aj_step_def *sd = &r->job->steps[i];
+    const aj_step_exec *x = &r->job->exec[i];
 
-    for (uint32_t k = 0; k < sd->n_preds; k++)
+    for (uint32_t k = 0; k < x->n_preds; k++)
         if (atomic_load(&r->successes[r->job->preds[i][k]]) == 0)
             atomic_fetch_add(&r->violations, 1);
 }
@@ -213,7 +213,7 @@ static void fill_steps(tj_job *j, uint32_t n, const char *const *names,
         sd->name = strdup(names != NULL && names[i] != NULL ? names[i] : buf);
         sd->output_type = types != NULL ? types[i] : "int64_t";
         sd->output_offset = sd->output_type != NULL ? i * sizeof(int64_t) : 0;
-        sd->run = tj_step;
+        j->exec[i].run = tj_step;
         sd->level = level[i];
         sd->line = i + 1;
         j->preds[i] = xcalloc(n, sizeof(uint32_t));
@@ -226,12 +226,13 @@ static void fill_edges(tj_job *j, uint32_t n, const uint32_t *pos)
     sort_key = pos;
     qsort(j->edges, j->def.n_edges, sizeof *j->edges, by_pos);
     for (uint32_t i = 0; i < n; i++)
-        j->steps[i].first_edge = j->def.n_edges;
+        j->exec[i].first_edge = j->def.n_edges;
     for (uint32_t e = j->def.n_edges; e-- > 0;) {
         aj_edge_def *ed = &j->edges[e];
-        j->steps[ed->from].first_edge = e;
-        j->steps[ed->from].n_succs++;
-        j->preds[ed->to][j->steps[ed->to].n_preds++] = ed->from;
+        j->succs[e] = ed->to;
+        j->exec[ed->from].first_edge = e;
+        j->exec[ed->from].n_succs++;
+        j->preds[ed->to][j->exec[ed->to].n_preds++] = ed->from;
     }
 }
 
@@ -248,8 +249,10 @@ tj_job *tj_new(const char *name, uint32_t n, const char *const *names,
         return NULL;
     }
     j->steps = xcalloc(n, sizeof *j->steps);
+    j->exec = xcalloc(n, sizeof *j->exec);
     j->order = xcalloc(n, sizeof *j->order);
     j->edges = xcalloc(n_edges, sizeof *j->edges);
+    j->succs = xcalloc(n_edges, sizeof *j->succs);
     j->preds = xcalloc(n, sizeof *j->preds);
     if (n_edges > 0)
         memcpy(j->edges, edges, n_edges * sizeof *edges);
@@ -260,8 +263,8 @@ tj_job *tj_new(const char *name, uint32_t n, const char *const *names,
     qsort(j->order, n, sizeof *j->order, by_level);
     j->def = (aj_job_def){
         .abi = AJ_GEN_ABI, .name = strdup(name), .source = "tjob.job", .n_steps = n,
-        .steps = j->steps, .order = j->order, .n_edges = n_edges,
-        .edges = n_edges > 0 ? j->edges : NULL, .result = n > 0 ? (int32_t)j->order[n - 1] : -1,
+        .steps = j->steps, .exec = j->exec, .order = j->order, .n_edges = n_edges,
+        .edges = n_edges > 0 ? j->edges : NULL, .succs = n_edges > 0 ? j->succs : NULL, .result = n > 0 ? (int32_t)j->order[n - 1] : -1,
         .inputs_size = sizeof(tj_inputs), .inputs_align = _Alignof(tj_inputs),
         .outputs_size = n * sizeof(int64_t), .outputs_align = _Alignof(int64_t),
     };
@@ -326,10 +329,18 @@ void tj_free(tj_job *j)
     }
     free((char *)j->def.name);
     free(j->steps);
+    free(j->exec);
     free(j->order);
     free(j->edges);
+    free(j->succs);
     free(j->preds);
     free(j);
+}
+
+void tj_set_timeout(tj_job *j, uint32_t i, int64_t ns)
+{
+    j->steps[i].timeout_ns = ns;
+    j->exec[i].flags = ns > 0 ? AJ_STEP_TIMED : 0;
 }
 
 static const aj_retry_policy seed_quick = {
@@ -362,7 +373,7 @@ tj_job *tj_seed(void)
     j->steps[SEED_GETCONNECTION].retry = &seed_quick;
     j->steps[SEED_QUERY1].retry = &seed_quick;
     j->steps[SEED_SUMMARIZE].retry = &seed_summarize;
-    j->steps[SEED_EMAIL].timeout_ns = 2000000000;
+    tj_set_timeout(j, SEED_EMAIL, 2000000000);
     return j;
 }
 

@@ -30,8 +30,10 @@ void tj_gate_wait(tj_gate *g);
 typedef struct tj_job {
     aj_job_def def;
     aj_step_def *steps;
+    aj_step_exec *exec;
     uint32_t *order;
     aj_edge_def *edges;
+    uint32_t *succs;
     uint32_t **preds;     /* preds[i]: n_preds step indexes */
 } tj_job;
 
@@ -41,6 +43,8 @@ typedef struct tj_job {
 tj_job *tj_new(const char *name, uint32_t n, const char *const *names,
                const char *const *types, const aj_edge_def *edges, uint32_t n_edges);
 void tj_free(tj_job *j);
+/* Step i's timeout, in its row and in its run row's flags. */
+void tj_set_timeout(tj_job *j, uint32_t i, int64_t ns);
 
 /* A xorshift step of *rng (not 0): a number in [0, n). */
 uint32_t tj_rnd(uint64_t *rng, uint32_t n);

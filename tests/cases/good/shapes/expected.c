@@ -20,10 +20,14 @@ static const uint32_t lone__order[] = {
     0,  /* level 0: only */
 };
 
-/* name, output type and slot, wrapper, its slots, free, retry, timeout
- * (ns), predecessors, first edge, successors, level, .job line */
+/* name, output type and slot, free, retry, timeout (ns), level, .job line */
 static const aj_step_def lone__steps[] = {
-    /* 0 */ { "only", NULL, 0, lone__run_only, NULL, NULL, NULL, 0, 0, 0, 0, 0, 13 },
+    /* 0 */ { "only", NULL, 0, NULL, NULL, 0, 0, 13 },
+};
+
+/* wrapper, its slots, predecessors, first edge, successors, flags */
+static const aj_step_exec lone__exec[] = {
+    /* 0 */ { lone__run_only, NULL, 0, 0, 0, 0 },
 };
 
 /* The runtime's: it remembers here that these tables were checked. */
@@ -35,11 +39,13 @@ const aj_job_def lone_def = {
     .source = "shapes.job",
     .n_steps = 1,
     .steps = lone__steps,
+    .exec = lone__exec,
     .order = lone__order,
     .n_roots = 1,
     .n_levels = 1,
     .n_edges = 0,
     .edges = NULL,
+    .succs = NULL,
     .result = -1,
     .inputs_size = 0,
     .inputs_align = 1,
@@ -98,7 +104,7 @@ static int graphy__run_node(aj_ctx *ctx, void *in, void *out, const size_t *slot
     char *o = out;
 #line 21 "shapes.job"
     return graphy_node(ctx, i->base, i->label, *(int *)(o + slots[0]), *(Buf *)(o + slots[1]), (int *)(o + slots[2]));
-#line 102 "shapes.job.c"
+#line 108 "shapes.job.c"
 }
 
 static int graphy__run_edge(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -107,7 +113,7 @@ static int graphy__run_edge(aj_ctx *ctx, void *in, void *out, const size_t *slot
     char *o = out;
 #line 22 "shapes.job"
     return graphy_edge(ctx, i->base, i->label, (int *)(o + slots[0]));
-#line 111 "shapes.job.c"
+#line 117 "shapes.job.c"
 }
 
 static int graphy__run_graph(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -116,7 +122,7 @@ static int graphy__run_graph(aj_ctx *ctx, void *in, void *out, const size_t *slo
     char *o = out;
 #line 23 "shapes.job"
     return graphy_graph(ctx, i->base, i->label, (Buf *)(o + slots[0]));
-#line 120 "shapes.job.c"
+#line 126 "shapes.job.c"
 }
 
 static void graphy__free_Buf(void *slot)
@@ -130,7 +136,7 @@ static int graphy__run_subgraph(aj_ctx *ctx, void *in, void *out, const size_t *
     char *o = out;
 #line 24 "shapes.job"
     return graphy_subgraph(ctx, i->base, i->label, *(int *)(o + slots[0]), (Text *)(o + slots[1]));
-#line 134 "shapes.job.c"
+#line 140 "shapes.job.c"
 }
 
 static int graphy__run_strict(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -139,7 +145,7 @@ static int graphy__run_strict(aj_ctx *ctx, void *in, void *out, const size_t *sl
     char *o = out;
 #line 25 "shapes.job"
     return shapes_strict(ctx, i->base, i->label, *(Text *)(o + slots[0]), (uint64_t *)(o + slots[1]));
-#line 143 "shapes.job.c"
+#line 149 "shapes.job.c"
 }
 
 static int graphy__run_digraph(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -149,7 +155,7 @@ static int graphy__run_digraph(aj_ctx *ctx, void *in, void *out, const size_t *s
     (void)slots;
 #line 26 "shapes.job"
     return graphy_digraph(ctx, i->base, i->label);
-#line 153 "shapes.job.c"
+#line 159 "shapes.job.c"
 }
 
 static int graphy__run_Node(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -158,7 +164,7 @@ static int graphy__run_Node(aj_ctx *ctx, void *in, void *out, const size_t *slot
     char *o = out;
 #line 27 "shapes.job"
     return graphy_Node(ctx, i->base, i->label, *(uint64_t *)(o + slots[0]), (int *)(o + slots[1]));
-#line 162 "shapes.job.c"
+#line 168 "shapes.job.c"
 }
 
 static int graphy__run_EDGE(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -167,7 +173,7 @@ static int graphy__run_EDGE(aj_ctx *ctx, void *in, void *out, const size_t *slot
     char *o = out;
 #line 28 "shapes.job"
     return graphy_EDGE(ctx, i->base, i->label, *(int *)(o + slots[0]));
-#line 171 "shapes.job.c"
+#line 177 "shapes.job.c"
 }
 
 static const aj_retry_policy graphy__retry_local = {
@@ -228,17 +234,39 @@ static const aj_edge_def graphy__edges[] = {
     /* 7 */ { 6, 7, AJ_EDGE_DATA },                  /* Node -> EDGE */
 };
 
-/* name, output type and slot, wrapper, its slots, free, retry, timeout
- * (ns), predecessors, first edge, successors, level, .job line */
+/* The edges' targets, in the same order. */
+static const uint32_t graphy__succs[] = {
+    /* edge */ 0,
+    /* graph */ 0,
+    /* node */ 3,
+    /* subgraph */ 4,
+    /* strict */ 5, 6,
+    /* digraph */ 7,
+    /* Node */ 7,
+};
+
+/* name, output type and slot, free, retry, timeout (ns), level, .job line */
 static const aj_step_def graphy__steps[] = {
-    /* 0 */ { "node", "int", offsetof(graphy__out, node), graphy__run_node, graphy__slots + 0, NULL, &graphy__retry_local, 0, 2, 2, 1, 1, 21 },
-    /* 1 */ { "edge", "int", offsetof(graphy__out, edge), graphy__run_edge, graphy__slots + 3, NULL, &graphy__retry_twice, 0, 0, 0, 1, 0, 22 },
-    /* 2 */ { "graph", "Buf", offsetof(graphy__out, graph), graphy__run_graph, graphy__slots + 4, graphy__free_Buf, &graphy__retry_graph, 0, 0, 1, 1, 0, 23 },
-    /* 3 */ { "subgraph", "Text", offsetof(graphy__out, subgraph), graphy__run_subgraph, graphy__slots + 5, NULL, &graphy__retry_mine, 0, 1, 3, 1, 2, 24 },
-    /* 4 */ { "strict", "uint64_t", offsetof(graphy__out, strict), graphy__run_strict, graphy__slots + 7, NULL, NULL, 5000000000, 1, 4, 2, 3, 25 },
-    /* 5 */ { "digraph", NULL, 0, graphy__run_digraph, NULL, NULL, &graphy__retry_slow, 0, 1, 6, 1, 4, 26 },
-    /* 6 */ { "Node", "int", offsetof(graphy__out, Node), graphy__run_Node, graphy__slots + 9, NULL, NULL, 0, 1, 7, 1, 4, 27 },
-    /* 7 */ { "EDGE", NULL, 0, graphy__run_EDGE, graphy__slots + 11, NULL, NULL, 0, 2, 8, 0, 5, 28 },
+    /* 0 */ { "node", "int", offsetof(graphy__out, node), NULL, &graphy__retry_local, 0, 1, 21 },
+    /* 1 */ { "edge", "int", offsetof(graphy__out, edge), NULL, &graphy__retry_twice, 0, 0, 22 },
+    /* 2 */ { "graph", "Buf", offsetof(graphy__out, graph), graphy__free_Buf, &graphy__retry_graph, 0, 0, 23 },
+    /* 3 */ { "subgraph", "Text", offsetof(graphy__out, subgraph), NULL, &graphy__retry_mine, 0, 2, 24 },
+    /* 4 */ { "strict", "uint64_t", offsetof(graphy__out, strict), NULL, NULL, 5000000000, 3, 25 },
+    /* 5 */ { "digraph", NULL, 0, NULL, &graphy__retry_slow, 0, 4, 26 },
+    /* 6 */ { "Node", "int", offsetof(graphy__out, Node), NULL, NULL, 0, 4, 27 },
+    /* 7 */ { "EDGE", NULL, 0, NULL, NULL, 0, 5, 28 },
+};
+
+/* wrapper, its slots, predecessors, first edge, successors, flags */
+static const aj_step_exec graphy__exec[] = {
+    /* 0 */ { graphy__run_node, graphy__slots + 0, 2, 2, 1, 0 },
+    /* 1 */ { graphy__run_edge, graphy__slots + 3, 0, 0, 1, 0 },
+    /* 2 */ { graphy__run_graph, graphy__slots + 4, 0, 1, 1, 0 },
+    /* 3 */ { graphy__run_subgraph, graphy__slots + 5, 1, 3, 1, 0 },
+    /* 4 */ { graphy__run_strict, graphy__slots + 7, 1, 4, 2, AJ_STEP_TIMED },
+    /* 5 */ { graphy__run_digraph, NULL, 1, 6, 1, 0 },
+    /* 6 */ { graphy__run_Node, graphy__slots + 9, 1, 7, 1, 0 },
+    /* 7 */ { graphy__run_EDGE, graphy__slots + 11, 2, 8, 0, 0 },
 };
 
 /* The runtime's: it remembers here that these tables were checked. */
@@ -250,11 +278,13 @@ const aj_job_def graphy_def = {
     .source = "shapes.job",
     .n_steps = 8,
     .steps = graphy__steps,
+    .exec = graphy__exec,
     .order = graphy__order,
     .n_roots = 2,
     .n_levels = 6,
     .n_edges = 8,
     .edges = graphy__edges,
+    .succs = graphy__succs,
     .result = 4,
     .inputs_size = sizeof(graphy__in),
     .inputs_align = _Alignof(graphy__in),
@@ -339,7 +369,7 @@ static int wide__run_r0(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 34 "shapes.job"
     return wide_r0(ctx, i->calls, (int *)(o + slots[0]));
-#line 343 "shapes.job.c"
+#line 373 "shapes.job.c"
 }
 
 static int wide__run_r1(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -348,7 +378,7 @@ static int wide__run_r1(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 35 "shapes.job"
     return wide_r1(ctx, i->calls, (int *)(o + slots[0]));
-#line 352 "shapes.job.c"
+#line 382 "shapes.job.c"
 }
 
 static int wide__run_r2(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -357,7 +387,7 @@ static int wide__run_r2(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 36 "shapes.job"
     return wide_r2(ctx, i->calls, (int *)(o + slots[0]));
-#line 361 "shapes.job.c"
+#line 391 "shapes.job.c"
 }
 
 static int wide__run_r3(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -366,7 +396,7 @@ static int wide__run_r3(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 37 "shapes.job"
     return wide_r3(ctx, i->calls, (int *)(o + slots[0]));
-#line 370 "shapes.job.c"
+#line 400 "shapes.job.c"
 }
 
 static int wide__run_r4(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -375,7 +405,7 @@ static int wide__run_r4(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 38 "shapes.job"
     return wide_r4(ctx, i->calls, (int *)(o + slots[0]));
-#line 379 "shapes.job.c"
+#line 409 "shapes.job.c"
 }
 
 static int wide__run_r5(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -384,7 +414,7 @@ static int wide__run_r5(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 39 "shapes.job"
     return wide_r5(ctx, i->calls, (int *)(o + slots[0]));
-#line 388 "shapes.job.c"
+#line 418 "shapes.job.c"
 }
 
 static int wide__run_r6(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -393,7 +423,7 @@ static int wide__run_r6(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 40 "shapes.job"
     return wide_r6(ctx, i->calls, (int *)(o + slots[0]));
-#line 397 "shapes.job.c"
+#line 427 "shapes.job.c"
 }
 
 static int wide__run_r7(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -402,7 +432,7 @@ static int wide__run_r7(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 41 "shapes.job"
     return wide_r7(ctx, i->calls, (int *)(o + slots[0]));
-#line 406 "shapes.job.c"
+#line 436 "shapes.job.c"
 }
 
 static int wide__run_r8(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -411,7 +441,7 @@ static int wide__run_r8(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 42 "shapes.job"
     return wide_r8(ctx, i->calls, (int *)(o + slots[0]));
-#line 415 "shapes.job.c"
+#line 445 "shapes.job.c"
 }
 
 static int wide__run_r9(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -420,7 +450,7 @@ static int wide__run_r9(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 43 "shapes.job"
     return wide_r9(ctx, i->calls, (int *)(o + slots[0]));
-#line 424 "shapes.job.c"
+#line 454 "shapes.job.c"
 }
 
 static int wide__run_r10(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -429,7 +459,7 @@ static int wide__run_r10(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 44 "shapes.job"
     return wide_r10(ctx, i->calls, (int *)(o + slots[0]));
-#line 433 "shapes.job.c"
+#line 463 "shapes.job.c"
 }
 
 static int wide__run_r11(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -438,7 +468,7 @@ static int wide__run_r11(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 45 "shapes.job"
     return wide_r11(ctx, i->calls, (int *)(o + slots[0]));
-#line 442 "shapes.job.c"
+#line 472 "shapes.job.c"
 }
 
 static int wide__run_sink(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -447,7 +477,7 @@ static int wide__run_sink(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 46 "shapes.job"
     return wide_sink(ctx, i->calls, *(int *)(o + slots[0]), *(int *)(o + slots[1]), *(int *)(o + slots[2]), *(int *)(o + slots[3]), *(int *)(o + slots[4]), *(int *)(o + slots[5]), *(int *)(o + slots[6]), *(int *)(o + slots[7]), *(int *)(o + slots[8]), *(int *)(o + slots[9]), *(int *)(o + slots[10]), *(int *)(o + slots[11]), (int *)(o + slots[12]));
-#line 451 "shapes.job.c"
+#line 481 "shapes.job.c"
 }
 
 /* Per step: the output slots of its inputs, then its own. */
@@ -490,22 +520,54 @@ static const aj_edge_def wide__edges[] = {
     /* 11 */ { 11, 12, AJ_EDGE_DATA },  /* r11 -> sink */
 };
 
-/* name, output type and slot, wrapper, its slots, free, retry, timeout
- * (ns), predecessors, first edge, successors, level, .job line */
+/* The edges' targets, in the same order. */
+static const uint32_t wide__succs[] = {
+    /* r0 */ 12,
+    /* r1 */ 12,
+    /* r2 */ 12,
+    /* r3 */ 12,
+    /* r4 */ 12,
+    /* r5 */ 12,
+    /* r6 */ 12,
+    /* r7 */ 12,
+    /* r8 */ 12,
+    /* r9 */ 12,
+    /* r10 */ 12,
+    /* r11 */ 12,
+};
+
+/* name, output type and slot, free, retry, timeout (ns), level, .job line */
 static const aj_step_def wide__steps[] = {
-    /* 0 */ { "r0", "int", offsetof(wide__out, r0), wide__run_r0, wide__slots + 0, NULL, NULL, 0, 0, 0, 1, 0, 34 },
-    /* 1 */ { "r1", "int", offsetof(wide__out, r1), wide__run_r1, wide__slots + 1, NULL, NULL, 0, 0, 1, 1, 0, 35 },
-    /* 2 */ { "r2", "int", offsetof(wide__out, r2), wide__run_r2, wide__slots + 2, NULL, NULL, 0, 0, 2, 1, 0, 36 },
-    /* 3 */ { "r3", "int", offsetof(wide__out, r3), wide__run_r3, wide__slots + 3, NULL, NULL, 0, 0, 3, 1, 0, 37 },
-    /* 4 */ { "r4", "int", offsetof(wide__out, r4), wide__run_r4, wide__slots + 4, NULL, NULL, 0, 0, 4, 1, 0, 38 },
-    /* 5 */ { "r5", "int", offsetof(wide__out, r5), wide__run_r5, wide__slots + 5, NULL, NULL, 0, 0, 5, 1, 0, 39 },
-    /* 6 */ { "r6", "int", offsetof(wide__out, r6), wide__run_r6, wide__slots + 6, NULL, NULL, 0, 0, 6, 1, 0, 40 },
-    /* 7 */ { "r7", "int", offsetof(wide__out, r7), wide__run_r7, wide__slots + 7, NULL, NULL, 0, 0, 7, 1, 0, 41 },
-    /* 8 */ { "r8", "int", offsetof(wide__out, r8), wide__run_r8, wide__slots + 8, NULL, NULL, 0, 0, 8, 1, 0, 42 },
-    /* 9 */ { "r9", "int", offsetof(wide__out, r9), wide__run_r9, wide__slots + 9, NULL, NULL, 0, 0, 9, 1, 0, 43 },
-    /* 10 */ { "r10", "int", offsetof(wide__out, r10), wide__run_r10, wide__slots + 10, NULL, NULL, 0, 0, 10, 1, 0, 44 },
-    /* 11 */ { "r11", "int", offsetof(wide__out, r11), wide__run_r11, wide__slots + 11, NULL, NULL, 0, 0, 11, 1, 0, 45 },
-    /* 12 */ { "sink", "int", offsetof(wide__out, sink), wide__run_sink, wide__slots + 12, NULL, NULL, 0, 12, 12, 0, 1, 46 },
+    /* 0 */ { "r0", "int", offsetof(wide__out, r0), NULL, NULL, 0, 0, 34 },
+    /* 1 */ { "r1", "int", offsetof(wide__out, r1), NULL, NULL, 0, 0, 35 },
+    /* 2 */ { "r2", "int", offsetof(wide__out, r2), NULL, NULL, 0, 0, 36 },
+    /* 3 */ { "r3", "int", offsetof(wide__out, r3), NULL, NULL, 0, 0, 37 },
+    /* 4 */ { "r4", "int", offsetof(wide__out, r4), NULL, NULL, 0, 0, 38 },
+    /* 5 */ { "r5", "int", offsetof(wide__out, r5), NULL, NULL, 0, 0, 39 },
+    /* 6 */ { "r6", "int", offsetof(wide__out, r6), NULL, NULL, 0, 0, 40 },
+    /* 7 */ { "r7", "int", offsetof(wide__out, r7), NULL, NULL, 0, 0, 41 },
+    /* 8 */ { "r8", "int", offsetof(wide__out, r8), NULL, NULL, 0, 0, 42 },
+    /* 9 */ { "r9", "int", offsetof(wide__out, r9), NULL, NULL, 0, 0, 43 },
+    /* 10 */ { "r10", "int", offsetof(wide__out, r10), NULL, NULL, 0, 0, 44 },
+    /* 11 */ { "r11", "int", offsetof(wide__out, r11), NULL, NULL, 0, 0, 45 },
+    /* 12 */ { "sink", "int", offsetof(wide__out, sink), NULL, NULL, 0, 1, 46 },
+};
+
+/* wrapper, its slots, predecessors, first edge, successors, flags */
+static const aj_step_exec wide__exec[] = {
+    /* 0 */ { wide__run_r0, wide__slots + 0, 0, 0, 1, 0 },
+    /* 1 */ { wide__run_r1, wide__slots + 1, 0, 1, 1, 0 },
+    /* 2 */ { wide__run_r2, wide__slots + 2, 0, 2, 1, 0 },
+    /* 3 */ { wide__run_r3, wide__slots + 3, 0, 3, 1, 0 },
+    /* 4 */ { wide__run_r4, wide__slots + 4, 0, 4, 1, 0 },
+    /* 5 */ { wide__run_r5, wide__slots + 5, 0, 5, 1, 0 },
+    /* 6 */ { wide__run_r6, wide__slots + 6, 0, 6, 1, 0 },
+    /* 7 */ { wide__run_r7, wide__slots + 7, 0, 7, 1, 0 },
+    /* 8 */ { wide__run_r8, wide__slots + 8, 0, 8, 1, 0 },
+    /* 9 */ { wide__run_r9, wide__slots + 9, 0, 9, 1, 0 },
+    /* 10 */ { wide__run_r10, wide__slots + 10, 0, 10, 1, 0 },
+    /* 11 */ { wide__run_r11, wide__slots + 11, 0, 11, 1, 0 },
+    /* 12 */ { wide__run_sink, wide__slots + 12, 12, 12, 0, 0 },
 };
 
 /* The runtime's: it remembers here that these tables were checked. */
@@ -517,11 +579,13 @@ const aj_job_def wide_def = {
     .source = "shapes.job",
     .n_steps = 13,
     .steps = wide__steps,
+    .exec = wide__exec,
     .order = wide__order,
     .n_roots = 12,
     .n_levels = 2,
     .n_edges = 12,
     .edges = wide__edges,
+    .succs = wide__succs,
     .result = 12,
     .inputs_size = sizeof(wide__in),
     .inputs_align = _Alignof(wide__in),
@@ -595,7 +659,7 @@ static int tagged__run_pass(aj_ctx *ctx, void *in, void *out, const size_t *slot
     char *o = out;
 #line 53 "shapes.job"
     return tagged_pass(ctx, i->in_ptr, (struct tag_in **)(o + slots[0]));
-#line 599 "shapes.job.c"
+#line 663 "shapes.job.c"
 }
 
 static int tagged__run_wrap(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -604,7 +668,7 @@ static int tagged__run_wrap(aj_ctx *ctx, void *in, void *out, const size_t *slot
     char *o = out;
 #line 54 "shapes.job"
     return tagged_wrap(ctx, i->in_ptr, *(struct tag_in **)(o + slots[0]), (union tag_box **)(o + slots[1]));
-#line 608 "shapes.job.c"
+#line 672 "shapes.job.c"
 }
 
 /* Per step: the output slots of its inputs, then its own. */
@@ -624,11 +688,21 @@ static const aj_edge_def tagged__edges[] = {
     /* 0 */ { 0, 1, AJ_EDGE_DATA },  /* pass -> wrap */
 };
 
-/* name, output type and slot, wrapper, its slots, free, retry, timeout
- * (ns), predecessors, first edge, successors, level, .job line */
+/* The edges' targets, in the same order. */
+static const uint32_t tagged__succs[] = {
+    /* pass */ 1,
+};
+
+/* name, output type and slot, free, retry, timeout (ns), level, .job line */
 static const aj_step_def tagged__steps[] = {
-    /* 0 */ { "pass", "struct tag_in *", offsetof(tagged__out, pass), tagged__run_pass, tagged__slots + 0, NULL, NULL, 0, 0, 0, 1, 0, 53 },
-    /* 1 */ { "wrap", "union tag_box *", offsetof(tagged__out, wrap), tagged__run_wrap, tagged__slots + 1, NULL, NULL, 0, 1, 1, 0, 1, 54 },
+    /* 0 */ { "pass", "struct tag_in *", offsetof(tagged__out, pass), NULL, NULL, 0, 0, 53 },
+    /* 1 */ { "wrap", "union tag_box *", offsetof(tagged__out, wrap), NULL, NULL, 0, 1, 54 },
+};
+
+/* wrapper, its slots, predecessors, first edge, successors, flags */
+static const aj_step_exec tagged__exec[] = {
+    /* 0 */ { tagged__run_pass, tagged__slots + 0, 0, 0, 1, 0 },
+    /* 1 */ { tagged__run_wrap, tagged__slots + 1, 1, 1, 0, 0 },
 };
 
 /* The runtime's: it remembers here that these tables were checked. */
@@ -640,11 +714,13 @@ const aj_job_def tagged_def = {
     .source = "shapes.job",
     .n_steps = 2,
     .steps = tagged__steps,
+    .exec = tagged__exec,
     .order = tagged__order,
     .n_roots = 1,
     .n_levels = 2,
     .n_edges = 1,
     .edges = tagged__edges,
+    .succs = tagged__succs,
     .result = 1,
     .inputs_size = sizeof(tagged__in),
     .inputs_align = _Alignof(tagged__in),
@@ -723,7 +799,7 @@ static int relay__run_a(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 61 "shapes.job"
     return relay_seed(ctx, i->base, (long *)(o + slots[0]));
-#line 727 "shapes.job.c"
+#line 803 "shapes.job.c"
 }
 
 static int relay__run_c(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -732,7 +808,7 @@ static int relay__run_c(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 63 "shapes.job"
     return relay_add(ctx, i->base, *(long *)(o + slots[0]), (long *)(o + slots[1]));
-#line 736 "shapes.job.c"
+#line 812 "shapes.job.c"
 }
 
 static int relay__run_f(aj_ctx *ctx, void *in, void *out, const size_t *slots)
@@ -741,7 +817,7 @@ static int relay__run_f(aj_ctx *ctx, void *in, void *out, const size_t *slots)
     char *o = out;
 #line 66 "shapes.job"
     return relay_mix(ctx, i->base, *(long *)(o + slots[0]), *(long *)(o + slots[1]), (long *)(o + slots[2]));
-#line 745 "shapes.job.c"
+#line 821 "shapes.job.c"
 }
 
 /* Per step: the output slots of its inputs, then its own. */
@@ -775,16 +851,36 @@ static const aj_edge_def relay__edges[] = {
     /* 6 */ { 5, 6, AJ_EDGE_DATA },  /* f -> g */
 };
 
-/* name, output type and slot, wrapper, its slots, free, retry, timeout
- * (ns), predecessors, first edge, successors, level, .job line */
+/* The edges' targets, in the same order. */
+static const uint32_t relay__succs[] = {
+    /* a */ 2, 6,
+    /* b */ 3,
+    /* c */ 5,
+    /* d */ 4,
+    /* e */ 5,
+    /* f */ 6,
+};
+
+/* name, output type and slot, free, retry, timeout (ns), level, .job line */
 static const aj_step_def relay__steps[] = {
-    /* 0 */ { "a", "long", offsetof(relay__out, a), relay__run_a, relay__slots + 0, NULL, NULL, 0, 0, 0, 2, 0, 61 },
-    /* 1 */ { "b", "long", offsetof(relay__out, b), relay__run_a, relay__slots + 1, NULL, NULL, 0, 0, 2, 1, 0, 62 },
-    /* 2 */ { "c", "long", offsetof(relay__out, c), relay__run_c, relay__slots + 2, NULL, NULL, 0, 1, 3, 1, 1, 63 },
-    /* 3 */ { "d", "long", offsetof(relay__out, d), relay__run_c, relay__slots + 4, NULL, NULL, 0, 1, 4, 1, 1, 64 },
-    /* 4 */ { "e", "long", offsetof(relay__out, e), relay__run_c, relay__slots + 6, NULL, NULL, 0, 1, 5, 1, 2, 65 },
-    /* 5 */ { "f", "long", offsetof(relay__out, f), relay__run_f, relay__slots + 8, NULL, NULL, 0, 2, 6, 1, 3, 66 },
-    /* 6 */ { "g", "long", offsetof(relay__out, g), relay__run_f, relay__slots + 11, NULL, NULL, 0, 2, 7, 0, 4, 67 },
+    /* 0 */ { "a", "long", offsetof(relay__out, a), NULL, NULL, 0, 0, 61 },
+    /* 1 */ { "b", "long", offsetof(relay__out, b), NULL, NULL, 0, 0, 62 },
+    /* 2 */ { "c", "long", offsetof(relay__out, c), NULL, NULL, 0, 1, 63 },
+    /* 3 */ { "d", "long", offsetof(relay__out, d), NULL, NULL, 0, 1, 64 },
+    /* 4 */ { "e", "long", offsetof(relay__out, e), NULL, NULL, 0, 2, 65 },
+    /* 5 */ { "f", "long", offsetof(relay__out, f), NULL, NULL, 0, 3, 66 },
+    /* 6 */ { "g", "long", offsetof(relay__out, g), NULL, NULL, 0, 4, 67 },
+};
+
+/* wrapper, its slots, predecessors, first edge, successors, flags */
+static const aj_step_exec relay__exec[] = {
+    /* 0 */ { relay__run_a, relay__slots + 0, 0, 0, 2, 0 },
+    /* 1 */ { relay__run_a, relay__slots + 1, 0, 2, 1, 0 },
+    /* 2 */ { relay__run_c, relay__slots + 2, 1, 3, 1, 0 },
+    /* 3 */ { relay__run_c, relay__slots + 4, 1, 4, 1, 0 },
+    /* 4 */ { relay__run_c, relay__slots + 6, 1, 5, 1, 0 },
+    /* 5 */ { relay__run_f, relay__slots + 8, 2, 6, 1, 0 },
+    /* 6 */ { relay__run_f, relay__slots + 11, 2, 7, 0, 0 },
 };
 
 /* The runtime's: it remembers here that these tables were checked. */
@@ -796,11 +892,13 @@ const aj_job_def relay_def = {
     .source = "shapes.job",
     .n_steps = 7,
     .steps = relay__steps,
+    .exec = relay__exec,
     .order = relay__order,
     .n_roots = 2,
     .n_levels = 5,
     .n_edges = 7,
     .edges = relay__edges,
+    .succs = relay__succs,
     .result = 6,
     .inputs_size = sizeof(relay__in),
     .inputs_align = _Alignof(relay__in),

@@ -139,17 +139,39 @@ static const aj_edge_def sql_summary__edges[] = {
     /* 8 */ { 6, 7, AJ_EDGE_AFTER },  /* Summarize -> EmailNotification */
 };
 
-/* name, output type and slot, wrapper, its slots, free, retry, timeout
- * (ns), predecessors, first edge, successors, level, .job line */
+/* The edges' targets, in the same order. */
+static const uint32_t sql_summary__succs[] = {
+    /* GetConnection */ 2, 3,
+    /* CheckAuth */ 4, 5,
+    /* GetTableClient1 */ 4,
+    /* GetTableClient2 */ 5,
+    /* QueryTable1 */ 6,
+    /* QueryTable2 */ 6,
+    /* Summarize */ 7,
+};
+
+/* name, output type and slot, free, retry, timeout (ns), level, .job line */
 static const aj_step_def sql_summary__steps[] = {
-    /* 0 */ { "GetConnection", "Conn", offsetof(sql_summary__out, GetConnection), sql_summary__run_GetConnection, sql_summary__slots + 0, sql_summary__free_Conn, &sql_summary__retry_quick, 0, 0, 0, 2, 0, 8 },
-    /* 1 */ { "CheckAuth", NULL, 0, sql_summary__run_CheckAuth, NULL, NULL, NULL, 0, 0, 2, 2, 0, 9 },
-    /* 2 */ { "GetTableClient1", "SqlTableClient *", offsetof(sql_summary__out, GetTableClient1), sql_summary__run_GetTableClient1, sql_summary__slots + 1, NULL, NULL, 0, 1, 4, 1, 1, 10 },
-    /* 3 */ { "GetTableClient2", "SqlTableClient *", offsetof(sql_summary__out, GetTableClient2), sql_summary__run_GetTableClient2, sql_summary__slots + 3, NULL, NULL, 0, 1, 5, 1, 1, 11 },
-    /* 4 */ { "QueryTable1", "SqlQueryResult *", offsetof(sql_summary__out, QueryTable1), sql_summary__run_QueryTable1, sql_summary__slots + 5, NULL, &sql_summary__retry_quick, 0, 2, 6, 1, 2, 12 },
-    /* 5 */ { "QueryTable2", "SqlQueryResult *", offsetof(sql_summary__out, QueryTable2), sql_summary__run_QueryTable2, sql_summary__slots + 7, NULL, NULL, 0, 2, 7, 1, 2, 14 },
-    /* 6 */ { "Summarize", "SummarizedResult *", offsetof(sql_summary__out, Summarize), sql_summary__run_Summarize, sql_summary__slots + 9, NULL, &sql_summary__retry_Summarize, 0, 2, 8, 1, 3, 16 },
-    /* 7 */ { "EmailNotification", NULL, 0, sql_summary__run_EmailNotification, NULL, NULL, NULL, 2000000000, 1, 9, 0, 4, 18 },
+    /* 0 */ { "GetConnection", "Conn", offsetof(sql_summary__out, GetConnection), sql_summary__free_Conn, &sql_summary__retry_quick, 0, 0, 8 },
+    /* 1 */ { "CheckAuth", NULL, 0, NULL, NULL, 0, 0, 9 },
+    /* 2 */ { "GetTableClient1", "SqlTableClient *", offsetof(sql_summary__out, GetTableClient1), NULL, NULL, 0, 1, 10 },
+    /* 3 */ { "GetTableClient2", "SqlTableClient *", offsetof(sql_summary__out, GetTableClient2), NULL, NULL, 0, 1, 11 },
+    /* 4 */ { "QueryTable1", "SqlQueryResult *", offsetof(sql_summary__out, QueryTable1), NULL, &sql_summary__retry_quick, 0, 2, 12 },
+    /* 5 */ { "QueryTable2", "SqlQueryResult *", offsetof(sql_summary__out, QueryTable2), NULL, NULL, 0, 2, 14 },
+    /* 6 */ { "Summarize", "SummarizedResult *", offsetof(sql_summary__out, Summarize), NULL, &sql_summary__retry_Summarize, 0, 3, 16 },
+    /* 7 */ { "EmailNotification", NULL, 0, NULL, NULL, 2000000000, 4, 18 },
+};
+
+/* wrapper, its slots, predecessors, first edge, successors, flags */
+static const aj_step_exec sql_summary__exec[] = {
+    /* 0 */ { sql_summary__run_GetConnection, sql_summary__slots + 0, 0, 0, 2, 0 },
+    /* 1 */ { sql_summary__run_CheckAuth, NULL, 0, 2, 2, 0 },
+    /* 2 */ { sql_summary__run_GetTableClient1, sql_summary__slots + 1, 1, 4, 1, 0 },
+    /* 3 */ { sql_summary__run_GetTableClient2, sql_summary__slots + 3, 1, 5, 1, 0 },
+    /* 4 */ { sql_summary__run_QueryTable1, sql_summary__slots + 5, 2, 6, 1, 0 },
+    /* 5 */ { sql_summary__run_QueryTable2, sql_summary__slots + 7, 2, 7, 1, 0 },
+    /* 6 */ { sql_summary__run_Summarize, sql_summary__slots + 9, 2, 8, 1, 0 },
+    /* 7 */ { sql_summary__run_EmailNotification, NULL, 1, 9, 0, AJ_STEP_TIMED },
 };
 
 /* The runtime's: it remembers here that these tables were checked. */
@@ -161,11 +183,13 @@ const aj_job_def sql_summary_def = {
     .source = "sql.job",
     .n_steps = 8,
     .steps = sql_summary__steps,
+    .exec = sql_summary__exec,
     .order = sql_summary__order,
     .n_roots = 2,
     .n_levels = 5,
     .n_edges = 9,
     .edges = sql_summary__edges,
+    .succs = sql_summary__succs,
     .result = 6,
     .inputs_size = sizeof(sql_summary__in),
     .inputs_align = _Alignof(sql_summary__in),
