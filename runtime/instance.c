@@ -146,11 +146,10 @@ int aj__inst_init_steps(aj_instance *inst)
     if (rc != AJ_OK)
         return rc;
     inst->frees = (facts & FACT_FREES) != 0;
-    memset(st, 0, def->n_steps * sizeof *st);
-    for (uint32_t i = 0; i < def->n_steps; i++) {
-        st[i].inst = inst;
-        st[i].index = i;
-    }
+    /* One pass: a clear and then a second walk over every record costs
+     * twice the memory traffic on a job larger than the cache. */
+    for (uint32_t i = 0; i < def->n_steps; i++)
+        st[i] = (aj__step){ .inst = inst, .index = i };
     return AJ_OK;
 }
 
