@@ -251,19 +251,22 @@ static void slot_table(out *o, const ast_job *j)
     out_puts(o, "};\n\n");
 }
 
-/* Targets of the edges, one line per source: the runtime's successor
- * lists, a third of the edge table's bytes. */
+/* The runtime's successor lists, a third of the edge table's bytes: each
+ * step's edge targets, one line per step in step order, so that steps run
+ * one after the other read their lists from one cache line. */
 static void succ_table(out *o, const ast_job *j, const sched *s)
 {
-    out_printf(o, "/* The edges' targets, in the same order. */\n"
+    out_printf(o, "/* Each step's edge targets, step after step. */\n"
                   "static const uint32_t %s[] = {", j->c_succs);
-    for (uint32_t k = 0; k < s->n_edges; k++) {
-        if (k == 0 || s->edges[k].from != s->edges[k - 1].from)
-            out_strs(o, "\n    /* ", ((const ast_step *)j->steps.items[s->edges[k].from])->name.name,
-                     " */", NULL);
-        out_puts(o, " ");
-        out_u32(o, s->edges[k].to);
-        out_puts(o, ",");
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        if (s->n_succs[i] == 0)
+            continue;
+        out_strs(o, "\n    /* ", ((const ast_step *)j->steps.items[i])->name.name, " */", NULL);
+        for (uint32_t k = s->first_edge[i]; k < s->first_edge[i] + s->n_succs[i]; k++) {
+            out_puts(o, " ");
+            out_u32(o, s->edges[k].to);
+            out_puts(o, ",");
+        }
     }
     out_puts(o, "\n};\n\n");
 }
@@ -290,8 +293,9 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
     out_puts(o, " },\n");
 }
 
-/* One row of the run table: what running the step reads. */
-static void exec_row(out *o, const ast_job *j, const ast_step *st, uint32_t slot)
+/* One row of the run table: what running the step reads. Its slots start
+ * at slot, its successors at succ. */
+static void exec_row(out *o, const ast_job *j, const ast_step *st, uint32_t slot, uint32_t succ)
 {
     const sched *s = j->sched;
     uint32_t i = st->index;
@@ -304,7 +308,7 @@ static void exec_row(out *o, const ast_job *j, const ast_step *st, uint32_t slot
     } else {
         out_puts(o, "NULL");
     }
-    const uint32_t cols[] = { s->n_preds[i], s->first_edge[i], s->n_succs[i] };
+    const uint32_t cols[] = { s->n_preds[i], succ, s->n_succs[i] };
     for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
         out_puts(o, ", ");
         out_u32(o, cols[k]);
@@ -315,7 +319,7 @@ static void exec_row(out *o, const ast_job *j, const ast_step *st, uint32_t slot
 static void tables(const emit_ctx *e, out *o, const ast_job *j)
 {
     const sched *s = j->sched;
-    uint32_t slot = 0;
+    uint32_t slot = 0, succ = 0;
     if (has_outputs(j))
         slot_table(o, j);
     order_table(o, j, s);
@@ -327,11 +331,12 @@ static void tables(const emit_ctx *e, out *o, const ast_job *j)
                   "static const aj_step_def %s[] = {\n", j->c_steps);
     for (uint32_t i = 0; i < j->steps.n; i++)
         step_row(e, o, j, j->steps.items[i]);
-    out_printf(o, "};\n\n/* wrapper, its slots, predecessors, first edge, successors, flags */\n"
+    out_printf(o, "};\n\n/* wrapper, its slots, predecessors, first successor, successors, flags */\n"
                   "static const aj_step_exec %s[] = {\n", j->c_exec);
     for (uint32_t i = 0; i < j->steps.n; i++) {
-        exec_row(o, j, j->steps.items[i], slot);
+        exec_row(o, j, j->steps.items[i], slot, succ);
         slot += n_slots(j->steps.items[i]);
+        succ += s->n_succs[i];
     }
     out_puts(o, "};\n\n");
 }

@@ -40,9 +40,9 @@ static void prologue(const emit_ctx *e, out *o)
     guard(e, o);
     out_puts(o, "\n#define ");
     guard(e, o);
-    out_puts(o, "\n\n#include <asyncjob.h>\n#if AJ_GEN_ABI != 3\n#error \"");
+    out_puts(o, "\n\n#include <asyncjob.h>\n#if AJ_GEN_ABI != 4\n#error \"");
     out_cstring(o, e->h_base);
-    out_puts(o, " was generated for asyncjob ABI 3: regenerate it with the installed ajc\"\n"
+    out_puts(o, " was generated for asyncjob ABI 4: regenerate it with the installed ajc\"\n"
                 "#endif\n\n");
     for (uint32_t i = 0; i < e->file->includes.n; i++) {
         const ast_include *inc = e->file->includes.items[i];

@@ -38,7 +38,7 @@ extern "C" {
 /* Version of the interface between ajc's output and this runtime. ajc emits
  * a check against it; aj_instance_start() refuses a definition built for
  * another version with AJ_EABI. */
-#define AJ_GEN_ABI 3
+#define AJ_GEN_ABI 4
 
 #define AJ_VERSION "0.1.0"
 
@@ -139,8 +139,8 @@ typedef struct aj_step_exec {
                                       each input's producer slot, in declared
                                       order, then of its own; NULL: none */
     uint32_t n_preds;              /* distinct steps it waits for (data or after) */
-    uint32_t first_edge;           /* its out-edges: edges[first_edge..+n_succs),
-                                      their targets succs[first_edge..+n_succs) */
+    uint32_t first_succ;           /* its successors: succs[first_succ..+n_succs),
+                                      the targets of its out-edges in order */
     uint32_t n_succs;
     uint32_t flags;                /* AJ_STEP_TIMED, or 0 */
 } aj_step_exec;
@@ -179,7 +179,9 @@ typedef struct aj_job_memo {
  * (level, declaration index), so it is topological and its first n_roots
  * entries are the steps with no predecessors. edges[] is sorted by the
  * position in order[] of the source, then of the target, so that each
- * step's out-edges form one run (its successor list). */
+ * step's out-edges form one run. succs[] repeats their targets in step
+ * order instead (the order in which a wavefront or a chain runs them),
+ * each step's run in the order of its edges: its successor list. */
 typedef struct aj_job_def {
     uint32_t abi;              /* AJ_GEN_ABI of the generator */
     const char *name;          /* job name */
@@ -192,7 +194,9 @@ typedef struct aj_job_def {
     uint32_t n_levels;
     uint32_t n_edges;
     const aj_edge_def *edges;  /* NULL when n_edges is 0 */
-    const uint32_t *succs;     /* succs[k] is edges[k].to; NULL when n_edges is 0 */
+    const uint32_t *succs;     /* n_edges: each step's out-edge targets, in the
+                                  order of its edges, the steps in step order;
+                                  NULL when n_edges is 0 */
     int32_t result;            /* index of the result step; -1: none */
     size_t inputs_size;        /* job inputs, copied into each instance */
     size_t inputs_align;

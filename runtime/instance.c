@@ -41,9 +41,8 @@
 
 _Static_assert(sizeof(aj__step) == AJ__CACHE_LINE, "a step record is one cache line");
 
-/* Every step has a run function, a slot inside the outputs block and an
- * out-edge run inside the edge table that starts from it, whose targets
- * succs[] repeats; its flags agree with its row. */
+/* Every step has a run function, a slot inside the outputs block, a run of
+ * successors inside succs[] and flags that agree with its row. */
 static bool steps_valid(const aj_job_def *def)
 {
     for (uint32_t i = 0; i < def->n_steps; i++) {
@@ -55,15 +54,36 @@ static bool steps_valid(const aj_job_def *def)
             return false;
         if (x->flags != (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u))
             return false;
-        if (x->first_edge > def->n_edges || x->n_succs > def->n_edges - x->first_edge)
+        if (x->first_succ > def->n_edges || x->n_succs > def->n_edges - x->first_succ)
             return false;
-        for (uint32_t j = 0; j < x->n_succs; j++)
-            if (def->edges[x->first_edge + j].from != i)
-                return false;
     }
-    for (uint32_t k = 0; k < def->n_edges; k++)
-        if (def->succs[k] != def->edges[k].to)
+    return true;
+}
+
+/* edges[] is grouped by source, one group per source, and each step's
+ * successor run repeats its group's targets: the runs add up to n_edges.
+ * The records serve as scratch (attempts: the source's group was seen). */
+static bool succs_valid(const aj_job_def *def, aj__step *st)
+{
+    uint64_t total = 0;
+
+    for (uint32_t i = 0; i < def->n_steps; i++)
+        total += def->exec[i].n_succs;
+    if (total != def->n_edges)
+        return false;
+    for (uint32_t k = 0, n; k < def->n_edges; k += n) {
+        uint32_t from = def->edges[k].from;
+        const aj_step_exec *x;
+        if (from >= def->n_steps || GETP(st[from].attempts) != 0)
             return false;
+        SETP(st[from].attempts, 1);
+        x = &def->exec[from];
+        for (n = 0; k + n < def->n_edges && def->edges[k + n].from == from; n++)
+            if (n >= x->n_succs || def->succs[x->first_succ + n] != def->edges[k + n].to)
+                return false;
+        if (n != x->n_succs)
+            return false;
+    }
     return true;
 }
 
@@ -126,7 +146,7 @@ static int check_tables(const aj_job_def *def, aj__step *st, uint64_t *facts)
     if (def->n_edges > 0 && (def->edges == NULL || def->succs == NULL))
         return AJ_EINVAL;
     memset(st, 0, def->n_steps * sizeof *st);
-    if (!steps_valid(def) || !graph_valid(def, st))
+    if (!steps_valid(def) || !succs_valid(def, st) || !graph_valid(def, st))
         return AJ_EINVAL;
     *facts = facts_of(def);
     if (m != NULL) {
@@ -295,7 +315,7 @@ bool aj__inst_leads_to(const aj_instance *inst, const aj__step *s, const aj__ste
 
     /* The first few only: a long list is not worth the scan. */
     for (uint32_t j = 0; j < x->n_succs && j < 8; j++)
-        if (def->succs[x->first_edge + j] == t->index)
+        if (def->succs[x->first_succ + j] == t->index)
             return true;
     return false;
 }

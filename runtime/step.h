@@ -158,7 +158,7 @@ static inline void aj__step_release(aj__runner *r, const aj__step *s, bool doom,
     const aj_step_exec *x = &def->exec[s->index];
 
     for (uint32_t j = x->n_succs; j-- > 0;) {
-        uint32_t ti = def->succs[x->first_edge + j], n_preds = def->exec[ti].n_preds;
+        uint32_t ti = def->succs[x->first_succ + j], n_preds = def->exec[ti].n_preds;
         aj__step *t = &inst->steps[ti];
         if (doom)
             AJ__SET(t, doomed, true);

@@ -4,16 +4,32 @@
  * and compares: order is a permutation sorted by (level, declaration),
  * roots come first, levels are longest paths, edges are distinct and
  * sorted by the order positions of source then target, each step's
- * first_edge/n_succs is its run of out-edges and succs[] their targets,
+ * first_succ/n_succs is its run of succs[] (in step order) and repeats
+ * the targets of its out-edges,
  * n_preds counts its in-edges, the flags say whether it has a timeout.
  */
 #include "check_def.h"
 
 #include <stdlib.h>
 
+/* Each step's successor run follows the previous step's. */
+static const char *check_succ_runs(const aj_job_def *d)
+{
+    uint32_t next = 0;
+
+    for (uint32_t i = 0; i < d->n_steps; i++) {
+        if (d->exec[i].first_succ != next)
+            return "successor runs not laid out in step order";
+        next += d->exec[i].n_succs;
+    }
+    return next == d->n_edges ? NULL : "successor runs do not add up to the edges";
+}
+
 static const char *check_edges(const aj_job_def *d, const uint32_t *pos)
 {
-    for (uint32_t k = 0; k < d->n_edges; k++) {
+    const char *err = check_succ_runs(d);
+
+    for (uint32_t k = 0, n = 0; err == NULL && k < d->n_edges; k++) {
         const aj_edge_def *e = &d->edges[k];
         if (e->from >= d->n_steps || e->to >= d->n_steps || e->kind == 0 || e->kind > 3)
             return "edge out of range";
@@ -22,14 +38,15 @@ static const char *check_edges(const aj_job_def *d, const uint32_t *pos)
             if (pos[p->from] > pos[e->from] ||
                 (p->from == e->from && pos[p->to] >= pos[e->to]))
                 return "edges not sorted by (source position, target position) or repeated";
+            n = p->from == e->from ? n + 1 : 0;
         }
         const aj_step_exec *x = &d->exec[e->from];
-        if (k < x->first_edge || k >= x->first_edge + x->n_succs)
-            return "edge outside its source's first_edge/n_succs run";
-        if (d->succs[k] != e->to)
+        if (n >= x->n_succs)
+            return "more out-edges than the source's n_succs";
+        if (d->succs[x->first_succ + n] != e->to)
             return "succs[] differs from the edges' targets";
     }
-    return NULL;
+    return err;
 }
 
 static const char *check_levels(const aj_job_def *d, uint32_t *level, uint32_t *preds)

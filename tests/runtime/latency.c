@@ -62,7 +62,7 @@ static const aj_step_def steps[] = {
       .output_offset = offsetof(out, summary), .level = 3 },
     { .name = "EmailNotification", .level = 4 },
 };
-/* run, slots, predecessors, first edge, successors, flags */
+/* run, slots, predecessors, first successor, successors, flags */
 static const aj_step_exec exec[] = {
     { run0, NULL, 0, 0, 2, 0 }, { run1, NULL, 0, 2, 2, 0 }, { run2, NULL, 1, 4, 1, 0 },
     { run3, NULL, 1, 5, 1, 0 }, { run4, NULL, 2, 6, 1, 0 }, { run5, NULL, 2, 7, 1, 0 },

@@ -370,7 +370,16 @@ static void test_instance_inconsistent_tables_refused(void **state)
     def.n_roots = 1;
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
     def.n_roots = 2;
-    exec[0].first_edge = 8; /* its run holds another step's edges */
+    exec[0].first_succ = 2; /* its run holds another step's successors */
+    assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
+    /* cppcheck-suppress redundantAssignment ; start read the bad value through def */
+    exec[0].first_succ = 0;
+    exec[0].n_succs = 1; /* shorter than its edges: the runs miss one */
+    assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
+    /* cppcheck-suppress redundantAssignment ; start read the bad value through def */
+    exec[0].n_succs = 2;
+    /* cppcheck-suppress redundantAssignment ; start read the bad value through def */
+    exec[0].first_succ = 8; /* past the table's end */
     assert_int_equal(aj_instance_start(NULL, &def, &in, NULL, &inst), AJ_EINVAL);
     assert_null(inst);
     for (uint32_t i = 0; i < 8; i++)

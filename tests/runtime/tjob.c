@@ -220,20 +220,28 @@ static void fill_steps(tj_job *j, uint32_t n, const char *const *names,
     }
 }
 
-/* Sorted edges, each step's run of out-edges and its predecessors. */
+/* Sorted edges, each step's successors (in step order) and its
+ * predecessors. */
 static void fill_edges(tj_job *j, uint32_t n, const uint32_t *pos)
 {
+    uint32_t *fill = xcalloc(n > 0 ? n : 1, sizeof *fill), next = 0;
+
     sort_key = pos;
     qsort(j->edges, j->def.n_edges, sizeof *j->edges, by_pos);
-    for (uint32_t i = 0; i < n; i++)
-        j->exec[i].first_edge = j->def.n_edges;
     for (uint32_t e = j->def.n_edges; e-- > 0;) {
         aj_edge_def *ed = &j->edges[e];
-        j->succs[e] = ed->to;
-        j->exec[ed->from].first_edge = e;
         j->exec[ed->from].n_succs++;
         j->preds[ed->to][j->exec[ed->to].n_preds++] = ed->from;
     }
+    for (uint32_t i = 0; i < n; i++) {
+        j->exec[i].first_succ = next;
+        next += j->exec[i].n_succs;
+    }
+    for (uint32_t e = 0; e < j->def.n_edges; e++) {
+        const aj_edge_def *ed = &j->edges[e];
+        j->succs[j->exec[ed->from].first_succ + fill[ed->from]++] = ed->to;
+    }
+    free(fill);
 }
 
 tj_job *tj_new(const char *name, uint32_t n, const char *const *names,

@@ -25,7 +25,7 @@ static const aj_step_def lone__steps[] = {
     /* 0 */ { "only", NULL, 0, NULL, NULL, 0, 0, 13 },
 };
 
-/* wrapper, its slots, predecessors, first edge, successors, flags */
+/* wrapper, its slots, predecessors, first successor, successors, flags */
 static const aj_step_exec lone__exec[] = {
     /* 0 */ { lone__run_only, NULL, 0, 0, 0, 0 },
 };
@@ -234,11 +234,11 @@ static const aj_edge_def graphy__edges[] = {
     /* 7 */ { 6, 7, AJ_EDGE_DATA },                  /* Node -> EDGE */
 };
 
-/* The edges' targets, in the same order. */
+/* Each step's edge targets, step after step. */
 static const uint32_t graphy__succs[] = {
+    /* node */ 3,
     /* edge */ 0,
     /* graph */ 0,
-    /* node */ 3,
     /* subgraph */ 4,
     /* strict */ 5, 6,
     /* digraph */ 7,
@@ -257,11 +257,11 @@ static const aj_step_def graphy__steps[] = {
     /* 7 */ { "EDGE", NULL, 0, NULL, NULL, 0, 5, 28 },
 };
 
-/* wrapper, its slots, predecessors, first edge, successors, flags */
+/* wrapper, its slots, predecessors, first successor, successors, flags */
 static const aj_step_exec graphy__exec[] = {
-    /* 0 */ { graphy__run_node, graphy__slots + 0, 2, 2, 1, 0 },
-    /* 1 */ { graphy__run_edge, graphy__slots + 3, 0, 0, 1, 0 },
-    /* 2 */ { graphy__run_graph, graphy__slots + 4, 0, 1, 1, 0 },
+    /* 0 */ { graphy__run_node, graphy__slots + 0, 2, 0, 1, 0 },
+    /* 1 */ { graphy__run_edge, graphy__slots + 3, 0, 1, 1, 0 },
+    /* 2 */ { graphy__run_graph, graphy__slots + 4, 0, 2, 1, 0 },
     /* 3 */ { graphy__run_subgraph, graphy__slots + 5, 1, 3, 1, 0 },
     /* 4 */ { graphy__run_strict, graphy__slots + 7, 1, 4, 2, AJ_STEP_TIMED },
     /* 5 */ { graphy__run_digraph, NULL, 1, 6, 1, 0 },
@@ -520,7 +520,7 @@ static const aj_edge_def wide__edges[] = {
     /* 11 */ { 11, 12, AJ_EDGE_DATA },  /* r11 -> sink */
 };
 
-/* The edges' targets, in the same order. */
+/* Each step's edge targets, step after step. */
 static const uint32_t wide__succs[] = {
     /* r0 */ 12,
     /* r1 */ 12,
@@ -553,7 +553,7 @@ static const aj_step_def wide__steps[] = {
     /* 12 */ { "sink", "int", offsetof(wide__out, sink), NULL, NULL, 0, 1, 46 },
 };
 
-/* wrapper, its slots, predecessors, first edge, successors, flags */
+/* wrapper, its slots, predecessors, first successor, successors, flags */
 static const aj_step_exec wide__exec[] = {
     /* 0 */ { wide__run_r0, wide__slots + 0, 0, 0, 1, 0 },
     /* 1 */ { wide__run_r1, wide__slots + 1, 0, 1, 1, 0 },
@@ -688,7 +688,7 @@ static const aj_edge_def tagged__edges[] = {
     /* 0 */ { 0, 1, AJ_EDGE_DATA },  /* pass -> wrap */
 };
 
-/* The edges' targets, in the same order. */
+/* Each step's edge targets, step after step. */
 static const uint32_t tagged__succs[] = {
     /* pass */ 1,
 };
@@ -699,7 +699,7 @@ static const aj_step_def tagged__steps[] = {
     /* 1 */ { "wrap", "union tag_box *", offsetof(tagged__out, wrap), NULL, NULL, 0, 1, 54 },
 };
 
-/* wrapper, its slots, predecessors, first edge, successors, flags */
+/* wrapper, its slots, predecessors, first successor, successors, flags */
 static const aj_step_exec tagged__exec[] = {
     /* 0 */ { tagged__run_pass, tagged__slots + 0, 0, 0, 1, 0 },
     /* 1 */ { tagged__run_wrap, tagged__slots + 1, 1, 1, 0, 0 },
@@ -851,7 +851,7 @@ static const aj_edge_def relay__edges[] = {
     /* 6 */ { 5, 6, AJ_EDGE_DATA },  /* f -> g */
 };
 
-/* The edges' targets, in the same order. */
+/* Each step's edge targets, step after step. */
 static const uint32_t relay__succs[] = {
     /* a */ 2, 6,
     /* b */ 3,
@@ -872,7 +872,7 @@ static const aj_step_def relay__steps[] = {
     /* 6 */ { "g", "long", offsetof(relay__out, g), NULL, NULL, 0, 4, 67 },
 };
 
-/* wrapper, its slots, predecessors, first edge, successors, flags */
+/* wrapper, its slots, predecessors, first successor, successors, flags */
 static const aj_step_exec relay__exec[] = {
     /* 0 */ { relay__run_a, relay__slots + 0, 0, 0, 2, 0 },
     /* 1 */ { relay__run_a, relay__slots + 1, 0, 2, 1, 0 },

@@ -3,8 +3,8 @@
 #define AJC_SHAPES_JOB_H
 
 #include <asyncjob.h>
-#if AJ_GEN_ABI != 3
-#error "shapes.job.h was generated for asyncjob ABI 3: regenerate it with the installed ajc"
+#if AJ_GEN_ABI != 4
+#error "shapes.job.h was generated for asyncjob ABI 4: regenerate it with the installed ajc"
 #endif
 
 #include <stdint.h>

@@ -139,7 +139,7 @@ static const aj_edge_def sql_summary__edges[] = {
     /* 8 */ { 6, 7, AJ_EDGE_AFTER },  /* Summarize -> EmailNotification */
 };
 
-/* The edges' targets, in the same order. */
+/* Each step's edge targets, step after step. */
 static const uint32_t sql_summary__succs[] = {
     /* GetConnection */ 2, 3,
     /* CheckAuth */ 4, 5,
@@ -162,7 +162,7 @@ static const aj_step_def sql_summary__steps[] = {
     /* 7 */ { "EmailNotification", NULL, 0, NULL, NULL, 2000000000, 4, 18 },
 };
 
-/* wrapper, its slots, predecessors, first edge, successors, flags */
+/* wrapper, its slots, predecessors, first successor, successors, flags */
 static const aj_step_exec sql_summary__exec[] = {
     /* 0 */ { sql_summary__run_GetConnection, sql_summary__slots + 0, 0, 0, 2, 0 },
     /* 1 */ { sql_summary__run_CheckAuth, NULL, 0, 2, 2, 0 },
