@@ -539,7 +539,6 @@ static void test_chaos_eight_workers(void **state)
 
 int main(void)
 {
-    const char *seed = getenv("AJ_CHAOS_SEED");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chaos_one_worker),
         cmocka_unit_test(test_chaos_two_workers),
@@ -547,9 +546,6 @@ int main(void)
         cmocka_unit_test(test_chaos_eight_workers),
     };
 
-    rng = seed != NULL ? strtoull(seed, NULL, 10) : (uint64_t)time(NULL) * 2654435761u;
-    if (rng == 0)
-        rng = 1;
-    printf("chaos seed: AJ_CHAOS_SEED=%llu\n", (unsigned long long)rng);
+    rng = tj_rng_seed("AJ_CHAOS_SEED");
     return cmocka_run_group_tests_name("chaos", tests, NULL, NULL);
 }

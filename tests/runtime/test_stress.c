@@ -217,16 +217,12 @@ static void test_stress_four_workers(void **state)
 
 int main(void)
 {
-    const char *seed = getenv("AJ_STRESS_SEED");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stress_one_worker),
         cmocka_unit_test(test_stress_two_workers),
         cmocka_unit_test(test_stress_four_workers),
     };
 
-    rng = seed != NULL ? strtoull(seed, NULL, 10) : (uint64_t)time(NULL) * 2654435761u;
-    if (rng == 0)
-        rng = 1;
-    printf("stress seed: AJ_STRESS_SEED=%llu\n", (unsigned long long)rng);
+    rng = tj_rng_seed("AJ_STRESS_SEED");
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 _Atomic long tj_boxes_freed;
@@ -286,6 +287,17 @@ tj_job *tj_new(const char *name, uint32_t n, const char *const *names,
     free(level);
     free(pos);
     return j;
+}
+
+uint64_t tj_rng_seed(const char *env)
+{
+    const char *text = getenv(env);
+    uint64_t seed = text != NULL ? strtoull(text, NULL, 10) : (uint64_t)time(NULL) * 2654435761u;
+
+    if (seed == 0)
+        seed = 1;
+    printf("seed: %s=%llu\n", env, (unsigned long long)seed);
+    return seed;
 }
 
 uint32_t tj_rnd(uint64_t *rng, uint32_t n)

@@ -46,6 +46,11 @@ void tj_free(tj_job *j);
 /* Step i's timeout, in its row and in its run row's flags. */
 void tj_set_timeout(tj_job *j, uint32_t i, int64_t ns);
 
+/* A seed for tj_rnd from the environment variable env (a decimal number,
+ * to replay a run) or else the time, never 0; printed so that a failing run
+ * can be replayed. */
+uint64_t tj_rng_seed(const char *env);
+
 /* A xorshift step of *rng (not 0): a number in [0, n). */
 uint32_t tj_rnd(uint64_t *rng, uint32_t n);
 /* A random DAG of n steps in ajc's table shape, every step outputs int64_t. */
