@@ -73,6 +73,6 @@ ALL_OBJS += $(GEN_DIR)/check_def.o
 update-golden: $(AJC)
 	for c in $(GOOD_CASES); do \
 	    (cd tests/cases/good/$$c && $(CURDIR)/$(AJC) $$c.job && \
-	     mv $$c.job.h expected.h && mv $$c.job.c expected.c && \
+	     mv $$c.job.h expected.h.golden && mv $$c.job.c expected.c.golden && \
 	     $(CURDIR)/$(AJC) --dot $$c.job > expected.dot) || exit 1; \
 	done

@@ -8,7 +8,8 @@
  * expected): no missing message, no extra one, no cascade.
  *
  * tests/cases/good/NAME/NAME.job must compile without an error to exactly
- * the bytes of expected.h, expected.c and expected.dot beside it, twice.
+ * the bytes of expected.h.golden, expected.c.golden and expected.dot beside
+ * it, twice (golden, not .c and .h: they are outputs to compare, not code).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,8 +117,8 @@ static void check_good_case(void **state)
         compile_text(&c, job, text, len, &o);
         assert_int_equal(c.rc, 0);
         assert_int_equal(count_lines(c.diag, ": error: "), 0); /* warnings are allowed */
-        compare(dir, "expected.h", c.out.h, c.out.h_len);
-        compare(dir, "expected.c", c.out.c, c.out.c_len);
+        compare(dir, "expected.h.golden", c.out.h, c.out.h_len);
+        compare(dir, "expected.c.golden", c.out.c, c.out.c_len);
         o.dot = true;
         compile_text(&d, job, text, len, &o);
         o.dot = false;
