@@ -19,6 +19,9 @@ void emit_header(const emit_ctx *e, out *o);
 /* FILE.job.c; o->name is its path for #line. */
 void emit_source(const emit_ctx *e, out *o);
 
+/* Steps of every job of the file, to size an output buffer up front. */
+size_t emit_total_steps(const ast_file *f);
+
 /* 1-based .job line of a step, as tables and #line write it. */
 uint32_t emit_step_line(const emit_ctx *e, const ast_step *s);
 

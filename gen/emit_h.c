@@ -188,10 +188,7 @@ static void job_decls(const emit_ctx *e, out *o, const ast_job *j)
 
 void emit_header(const emit_ctx *e, out *o)
 {
-    size_t steps = 0;
-    for (uint32_t i = 0; i < e->file->jobs.n; i++)
-        steps += ((const ast_job *)e->file->jobs.items[i])->steps.n;
-    out_reserve(o, 4096 + steps * HEADER_BYTES_PER_STEP);
+    out_reserve(o, 4096 + emit_total_steps(e->file) * HEADER_BYTES_PER_STEP);
     prologue(e, o);
     file_decls(e, o);
     for (uint32_t i = 0; i < e->file->jobs.n; i++)
@@ -199,6 +196,15 @@ void emit_header(const emit_ctx *e, out *o)
     out_puts(o, "#ifdef __cplusplus\n}\n#endif\n\n#endif /* ");
     guard(e, o);
     out_puts(o, " */\n");
+}
+
+size_t emit_total_steps(const ast_file *f)
+{
+    size_t steps = 0;
+
+    for (uint32_t i = 0; i < f->jobs.n; i++)
+        steps += ((const ast_job *)f->jobs.items[i])->steps.n;
+    return steps;
 }
 
 uint32_t emit_step_line(const emit_ctx *e, const ast_step *s)
