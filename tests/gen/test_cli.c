@@ -28,69 +28,26 @@ static const char job_text[] =
     "    result B;\n"
     "}\n";
 
-typedef struct fixture {
-    char *dir;
-    char path[512];   /* DIR/j.job */
-    char out[512];    /* DIR/stdout */
-    char err[512];    /* DIR/stderr */
-} fixture;
-
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    f->dir = make_tmpdir();
-    snprintf(f->path, sizeof f->path, "%s/j.job", f->dir);
-    snprintf(f->out, sizeof f->out, "%s/stdout", f->dir);
-    snprintf(f->err, sizeof f->err, "%s/stderr", f->dir);
-    write_file(f->path, job_text, strlen(job_text));
-    *state = f;
+    *state = cli_fixture_new(job_text);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    remove_tree(f->dir);
-    free(f->dir);
-    free(f);
+    cli_fixture_free(*state);
     return 0;
-}
-
-static char *in_dir(const fixture *f, const char *name)
-{
-    static char path[4][512];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s", f->dir, name);
-    return p;
-}
-
-/* ajc with up to four arguments; returns its exit status. */
-static int ajc(const fixture *f, const char *a, const char *b, const char *c, const char *d)
-{
-    char *const argv[] = { (char *)ajc_path(), (char *)a, (char *)b, (char *)c, (char *)d, NULL };
-    return run(argv, f->out, f->err);
-}
-
-/* stderr is exactly one line "ajc: ..." containing what. */
-static void one_line_reason(const fixture *f, const char *what)
-{
-    char *err = read_file(f->err, NULL);
-    assert_int_equal(strncmp(err, "ajc: ", 5), 0);
-    assert_int_equal(count_lines(err, ""), 1);
-    if (strstr(err, what) == NULL)
-        fail_msg("'%s' not in '%s'", what, err);
-    free(err);
 }
 
 static void test_cli_version_and_help(void **state)
 {
-    fixture *f = *state;
-    assert_int_equal(ajc(f, "--version", NULL, NULL, NULL), 0);
+    cli_fixture *f = *state;
+    assert_int_equal(cli_ajc(f, "--version", NULL, NULL, NULL), 0);
     char *out = read_file(f->out, NULL);
     assert_string_equal(out, "ajc 0.1.0\n");
     free(out);
-    assert_int_equal(ajc(f, "--help", NULL, NULL, NULL), 0);
+    assert_int_equal(cli_ajc(f, "--help", NULL, NULL, NULL), 0);
     out = read_file(f->out, NULL);
     assert_non_null(strstr(out, "usage: ajc [-o DIR] [--dot] [--check] [--no-line] FILE.job"));
     free(out);
@@ -98,32 +55,32 @@ static void test_cli_version_and_help(void **state)
 
 static void test_cli_usage_errors(void **state)
 {
-    fixture *f = *state;
-    assert_int_equal(ajc(f, NULL, NULL, NULL, NULL), 2);
-    one_line_reason(f, "no input file");
-    assert_int_equal(ajc(f, "--frobnicate", f->path, NULL, NULL), 2);
-    one_line_reason(f, "unknown option --frobnicate");
-    assert_int_equal(ajc(f, f->path, f->path, NULL, NULL), 2);
-    one_line_reason(f, "one input file at a time");
-    assert_int_equal(ajc(f, f->path, "-o", NULL, NULL), 2);
-    one_line_reason(f, "-o needs a directory");
-    assert_int_equal(ajc(f, in_dir(f, "missing.job"), NULL, NULL, NULL), 2);
-    one_line_reason(f, "cannot read");
-    assert_int_equal(ajc(f, f->dir, NULL, NULL, NULL), 2); /* a directory */
-    one_line_reason(f, "cannot read");
+    cli_fixture *f = *state;
+    assert_int_equal(cli_ajc(f, NULL, NULL, NULL, NULL), 2);
+    cli_one_line_reason(f, "no input file");
+    assert_int_equal(cli_ajc(f, "--frobnicate", f->job, NULL, NULL), 2);
+    cli_one_line_reason(f, "unknown option --frobnicate");
+    assert_int_equal(cli_ajc(f, f->job, f->job, NULL, NULL), 2);
+    cli_one_line_reason(f, "one input file at a time");
+    assert_int_equal(cli_ajc(f, f->job, "-o", NULL, NULL), 2);
+    cli_one_line_reason(f, "-o needs a directory");
+    assert_int_equal(cli_ajc(f, cli_in_dir(f, "missing.job"), NULL, NULL, NULL), 2);
+    cli_one_line_reason(f, "cannot read");
+    assert_int_equal(cli_ajc(f, f->dir, NULL, NULL, NULL), 2); /* a directory */
+    cli_one_line_reason(f, "cannot read");
 }
 
 static void test_cli_writes_beside_the_input(void **state)
 {
-    fixture *f = *state;
-    assert_int_equal(ajc(f, f->path, NULL, NULL, NULL), 0);
-    assert_true(file_exists(in_dir(f, "j.job.h")));
-    assert_true(file_exists(in_dir(f, "j.job.c")));
-    assert_false(file_exists(in_dir(f, "j.job.h.tmp")));
-    assert_false(file_exists(in_dir(f, "j.job.c.tmp")));
-    char *c = read_file(in_dir(f, "j.job.c"), NULL);
+    cli_fixture *f = *state;
+    assert_int_equal(cli_ajc(f, f->job, NULL, NULL, NULL), 0);
+    assert_true(file_exists(cli_in_dir(f, "j.job.h")));
+    assert_true(file_exists(cli_in_dir(f, "j.job.c")));
+    assert_false(file_exists(cli_in_dir(f, "j.job.h.tmp")));
+    assert_false(file_exists(cli_in_dir(f, "j.job.c.tmp")));
+    char *c = read_file(cli_in_dir(f, "j.job.c"), NULL);
     char want[600];
-    snprintf(want, sizeof want, "#line 3 \"%s\"\n", f->path);
+    snprintf(want, sizeof want, "#line 3 \"%s\"\n", f->job);
     assert_non_null(strstr(c, want));
     snprintf(want, sizeof want, " \"%s/j.job.c\"\n", f->dir);
     assert_non_null(strstr(c, want)); /* #line back names the file written */
@@ -132,27 +89,27 @@ static void test_cli_writes_beside_the_input(void **state)
 
 static void test_cli_output_dir_check_and_no_line(void **state)
 {
-    fixture *f = *state;
-    char *sub = in_dir(f, "sub");
+    cli_fixture *f = *state;
+    char *sub = cli_in_dir(f, "sub");
     assert_int_equal(mkdir(sub, 0755), 0);
-    assert_int_equal(ajc(f, "-o", sub, "--no-line", f->path), 0);
-    char *h = read_file(in_dir(f, "sub/j.job.h"), NULL);
-    char *c = read_file(in_dir(f, "sub/j.job.c"), NULL);
+    assert_int_equal(cli_ajc(f, "-o", sub, "--no-line", f->job), 0);
+    char *h = read_file(cli_in_dir(f, "sub/j.job.h"), NULL);
+    char *c = read_file(cli_in_dir(f, "sub/j.job.c"), NULL);
     assert_null(strstr(h, "#line"));
     assert_null(strstr(c, "#line"));
     free(h);
     free(c);
-    assert_int_equal(ajc(f, "--check", f->path, NULL, NULL), 0);
-    assert_false(file_exists(in_dir(f, "j.job.c")));
+    assert_int_equal(cli_ajc(f, "--check", f->job, NULL, NULL), 0);
+    assert_false(file_exists(cli_in_dir(f, "j.job.c")));
 }
 
 static void test_cli_same_bytes_every_run(void **state)
 {
-    fixture *f = *state;
-    assert_int_equal(ajc(f, f->path, NULL, NULL, NULL), 0);
-    char *h1 = read_file(in_dir(f, "j.job.h"), NULL), *c1 = read_file(in_dir(f, "j.job.c"), NULL);
-    assert_int_equal(ajc(f, f->path, NULL, NULL, NULL), 0);
-    char *h2 = read_file(in_dir(f, "j.job.h"), NULL), *c2 = read_file(in_dir(f, "j.job.c"), NULL);
+    cli_fixture *f = *state;
+    assert_int_equal(cli_ajc(f, f->job, NULL, NULL, NULL), 0);
+    char *h1 = read_file(cli_in_dir(f, "j.job.h"), NULL), *c1 = read_file(cli_in_dir(f, "j.job.c"), NULL);
+    assert_int_equal(cli_ajc(f, f->job, NULL, NULL, NULL), 0);
+    char *h2 = read_file(cli_in_dir(f, "j.job.h"), NULL), *c2 = read_file(cli_in_dir(f, "j.job.c"), NULL);
     assert_string_equal(h1, h2);
     assert_string_equal(c1, c2);
     free(h1);
@@ -163,30 +120,30 @@ static void test_cli_same_bytes_every_run(void **state)
 
 static void test_cli_rejected_input_leaves_old_outputs(void **state)
 {
-    fixture *f = *state;
-    write_file(in_dir(f, "j.job.h"), "old\n", 4);
-    write_file(f->path, "job j() { step A(int x = B); }\n", 31);
-    assert_int_equal(ajc(f, f->path, NULL, NULL, NULL), 1);
-    char *h = read_file(in_dir(f, "j.job.h"), NULL);
+    cli_fixture *f = *state;
+    write_file(cli_in_dir(f, "j.job.h"), "old\n", 4);
+    write_file(f->job, "job j() { step A(int x = B); }\n", 31);
+    assert_int_equal(cli_ajc(f, f->job, NULL, NULL, NULL), 1);
+    char *h = read_file(cli_in_dir(f, "j.job.h"), NULL);
     assert_string_equal(h, "old\n");
     free(h);
-    assert_false(file_exists(in_dir(f, "j.job.c")));
-    assert_false(file_exists(in_dir(f, "j.job.h.tmp")));
+    assert_false(file_exists(cli_in_dir(f, "j.job.c")));
+    assert_false(file_exists(cli_in_dir(f, "j.job.h.tmp")));
 }
 
 static void test_cli_unwritable_directory(void **state)
 {
-    fixture *f = *state;
-    assert_int_equal(ajc(f, "-o", in_dir(f, "nowhere"), f->path, NULL), 2);
-    one_line_reason(f, "cannot write");
-    assert_false(file_exists(in_dir(f, "nowhere")));
+    cli_fixture *f = *state;
+    assert_int_equal(cli_ajc(f, "-o", cli_in_dir(f, "nowhere"), f->job, NULL), 2);
+    cli_one_line_reason(f, "cannot write");
+    assert_false(file_exists(cli_in_dir(f, "nowhere")));
 }
 
 /* A file size limit makes the second write fail half-way, as a full disk
  * would: exit 2 and neither output nor temporary file left. */
 static void test_cli_file_size_limit(void **state)
 {
-    fixture *f = *state;
+    cli_fixture *f = *state;
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -195,63 +152,63 @@ static void test_cli_file_size_limit(void **state)
         signal(SIGXFSZ, SIG_IGN);
         if (setrlimit(RLIMIT_FSIZE, &lim) != 0 || freopen(f->err, "w", stderr) == NULL)
             _exit(127);
-        execl(ajc_path(), ajc_path(), f->path, (char *)NULL);
+        execl(ajc_path(), ajc_path(), f->job, (char *)NULL);
         _exit(127);
     }
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 2);
-    one_line_reason(f, "cannot write");
-    assert_false(file_exists(in_dir(f, "j.job.h")));
-    assert_false(file_exists(in_dir(f, "j.job.c")));
-    assert_false(file_exists(in_dir(f, "j.job.h.tmp")));
-    assert_false(file_exists(in_dir(f, "j.job.c.tmp")));
+    cli_one_line_reason(f, "cannot write");
+    assert_false(file_exists(cli_in_dir(f, "j.job.h")));
+    assert_false(file_exists(cli_in_dir(f, "j.job.c")));
+    assert_false(file_exists(cli_in_dir(f, "j.job.h.tmp")));
+    assert_false(file_exists(cli_in_dir(f, "j.job.c.tmp")));
 }
 
 static void test_cli_dot_to_full_device(void **state)
 {
-    fixture *f = *state;
-    char *const argv[] = { (char *)ajc_path(), "--dot", f->path, NULL };
+    cli_fixture *f = *state;
+    char *const argv[] = { (char *)ajc_path(), "--dot", f->job, NULL };
     assert_int_equal(run(argv, "/dev/full", f->err), 2);
-    one_line_reason(f, "cannot write the DOT output");
+    cli_one_line_reason(f, "cannot write the DOT output");
 }
 
 /* Every DOT keyword, in any case, as a step name: Graphviz must accept it. */
 static void test_cli_dot_accepted_by_graphviz(void **state)
 {
-    fixture *f = *state;
+    cli_fixture *f = *state;
     static const char text[] =
         "job graph() {\n    step node() -> int;\n    step edge(int n = node) -> int;\n"
         "    step Graph(int e = edge) -> int after node;\n    step DIGRAPH() after Graph;\n"
         "    step subgraph(int g = Graph);\n    step Strict() after subgraph, DIGRAPH;\n"
         "    step Node();\n    step EDGE() after Node;\n}\njob strict() { step digraph(); }\n";
-    write_file(f->path, text, strlen(text));
-    assert_int_equal(ajc(f, "--dot", f->path, NULL, NULL), 0);
+    write_file(f->job, text, strlen(text));
+    assert_int_equal(cli_ajc(f, "--dot", f->job, NULL, NULL), 0);
     char *dot = read_file(f->out, NULL);
     assert_non_null(strstr(dot, "digraph \"graph\" {\n"));
     assert_non_null(strstr(dot, "digraph \"strict\" {\n"));
     free(dot);
-    assert_false(file_exists(in_dir(f, "j.job.c"))); /* --dot writes no C */
+    assert_false(file_exists(cli_in_dir(f, "j.job.c"))); /* --dot writes no C */
     char *const argv[] = { "/usr/bin/dot", "-Tsvg", f->out, NULL };
-    assert_int_equal(run(argv, in_dir(f, "out.svg"), NULL), 0);
+    assert_int_equal(run(argv, cli_in_dir(f, "out.svg"), NULL), 0);
 }
 
 /* A user header that declares a step function with another signature: the
  * C compiler's error must name the .job file and the step's line. */
 static void test_cli_line_points_at_the_job(void **state)
 {
-    fixture *f = *state;
+    cli_fixture *f = *state;
     static const char lib[] = "int j_B(void *ctx, int seed, int a, long *out);\n";
-    write_file(in_dir(f, "lib.h"), lib, strlen(lib));
-    assert_int_equal(ajc(f, f->path, NULL, NULL, NULL), 0);
+    write_file(cli_in_dir(f, "lib.h"), lib, strlen(lib));
+    assert_int_equal(cli_ajc(f, f->job, NULL, NULL, NULL), 0);
     char inc[600];
     snprintf(inc, sizeof inc, "-I%s", f->dir);
     char *const argv[] = { "/usr/bin/gcc", "-std=c11", "-Iruntime", inc, "-c", "-o", "/dev/null",
-                           in_dir(f, "j.job.c"), NULL };
+                           cli_in_dir(f, "j.job.c"), NULL };
     assert_int_not_equal(run(argv, NULL, f->err), 0);
     char *err = read_file(f->err, NULL), want[600];
-    snprintf(want, sizeof want, "%s:4:", f->path); /* step B is on line 4 */
+    snprintf(want, sizeof want, "%s:4:", f->job); /* step B is on line 4 */
     if (strstr(err, want) == NULL || strstr(err, "conflicting types for") == NULL)
         fail_msg("want '%s' and 'conflicting types' in: %s", want, err);
     free(err);
@@ -262,14 +219,14 @@ static void test_cli_line_points_at_the_job(void **state)
  * is refused. */
 static void test_cli_odd_path_is_escaped(void **state)
 {
-    fixture *f = *state;
-    char *dir = in_dir(f, "q\"d\\ir");
+    cli_fixture *f = *state;
+    char *dir = cli_in_dir(f, "q\"d\\ir");
     assert_int_equal(mkdir(dir, 0755), 0);
     char odd[600], src[700], inc[700];
     snprintf(odd, sizeof odd, "%s/x\\y.job", dir);
     static const char text[] = "job j() { step A() -> int; result A; }\n";
     write_file(odd, text, strlen(text));
-    assert_int_equal(ajc(f, odd, NULL, NULL, NULL), 0);
+    assert_int_equal(cli_ajc(f, odd, NULL, NULL, NULL), 0);
     snprintf(src, sizeof src, "%s.c", odd);
     snprintf(inc, sizeof inc, "-I%s", dir);
     char *c = read_file(src, NULL);
@@ -279,10 +236,10 @@ static void test_cli_odd_path_is_escaped(void **state)
     char *const argv[] = { "/usr/bin/gcc", "-std=c11", "-Wall", "-Werror", "-Iruntime", inc,
                            "-c", "-o", "/dev/null", src, NULL };
     assert_int_equal(run(argv, NULL, f->err), 0);
-    char *quoted = in_dir(f, "a\"b.job");
+    char *quoted = cli_in_dir(f, "a\"b.job");
     write_file(quoted, text, strlen(text));
-    assert_int_equal(ajc(f, quoted, NULL, NULL, NULL), 2);
-    one_line_reason(f, "rename the file");
+    assert_int_equal(cli_ajc(f, quoted, NULL, NULL, NULL), 2);
+    cli_one_line_reason(f, "rename the file");
 }
 
 int main(void)

@@ -127,3 +127,49 @@ const char *ajc_path(void)
     snprintf(path, sizeof path, "%s/ajc", b != NULL && *b != '\0' ? b : "build");
     return path;
 }
+
+cli_fixture *cli_fixture_new(const char *job_text)
+{
+    cli_fixture *f = calloc(1, sizeof *f);
+
+    assert_non_null(f);
+    f->dir = make_tmpdir();
+    snprintf(f->job, sizeof f->job, "%s/j.job", f->dir);
+    snprintf(f->out, sizeof f->out, "%s/stdout", f->dir);
+    snprintf(f->err, sizeof f->err, "%s/stderr", f->dir);
+    write_file(f->job, job_text, strlen(job_text));
+    return f;
+}
+
+void cli_fixture_free(cli_fixture *f)
+{
+    remove_tree(f->dir);
+    free(f->dir);
+    free(f);
+}
+
+char *cli_in_dir(const cli_fixture *f, const char *name)
+{
+    static char path[4][600];
+    static int next;
+    char *p = path[next++ % 4];
+
+    snprintf(p, sizeof path[0], "%s/%s", f->dir, name);
+    return p;
+}
+
+int cli_ajc(const cli_fixture *f, const char *a, const char *b, const char *c, const char *d)
+{
+    char *const argv[] = { (char *)ajc_path(), (char *)a, (char *)b, (char *)c, (char *)d, NULL };
+
+    return run(argv, f->out, f->err);
+}
+
+void cli_one_line_reason(const cli_fixture *f, const char *what)
+{
+    char *err = read_file(f->err, NULL);
+
+    if (strncmp(err, "ajc: ", 5) != 0 || count_lines(err, "") != 1 || strstr(err, what) == NULL)
+        fail_msg("want one line 'ajc: ...' with '%s'; got '%s'", what, err);
+    free(err);
+}

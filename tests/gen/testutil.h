@@ -40,4 +40,25 @@ int run(char *const argv[], const char *out_path, const char *err_path);
 /* The ajc binary under test: $B/ajc (B from the environment, or build). */
 const char *ajc_path(void);
 
+/* A fresh directory holding one job file, for tests of the ajc command:
+ * DIR/j.job, and the files its runs write their stdout and stderr to. */
+typedef struct cli_fixture {
+    char *dir;
+    char job[512];    /* DIR/j.job */
+    char out[512];    /* DIR/stdout */
+    char err[512];    /* DIR/stderr */
+} cli_fixture;
+
+cli_fixture *cli_fixture_new(const char *job_text);
+void cli_fixture_free(cli_fixture *f);
+
+/* DIR/name, in one of four buffers used in turn. */
+char *cli_in_dir(const cli_fixture *f, const char *name);
+
+/* Runs ajc with up to four arguments (NULL ends them); its exit status. */
+int cli_ajc(const cli_fixture *f, const char *a, const char *b, const char *c, const char *d);
+
+/* The last run's stderr is exactly one line "ajc: ..." containing what. */
+void cli_one_line_reason(const cli_fixture *f, const char *what);
+
 #endif

@@ -32,53 +32,24 @@
 static const char job_text[] = "job j(int seed) {\n    step A() -> int;\n"
                                "    step B(int a = A) -> long;\n    result B;\n}\n";
 
-typedef struct fixture {
-    char *dir;
-    char job[512], out[512], err[512];
-} fixture;
-
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-
-    f->dir = make_tmpdir();
-    snprintf(f->job, sizeof f->job, "%s/j.job", f->dir);
-    snprintf(f->out, sizeof f->out, "%s/stdout", f->dir);
-    snprintf(f->err, sizeof f->err, "%s/stderr", f->dir);
-    write_file(f->job, job_text, strlen(job_text));
-    *state = f;
+    *state = cli_fixture_new(job_text);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-
-    remove_tree(f->dir);
-    free(f->dir);
-    free(f);
+    cli_fixture_free(*state);
     return 0;
 }
 
-static char *in_dir(const fixture *f, const char *name)
-{
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-
-    snprintf(p, sizeof path[0], "%s/%s", f->dir, name);
-    return p;
-}
-
 /* Exit 2, and stderr is one line "ajc: ..." holding what. */
-static void fails_with(const fixture *f, int status, const char *what)
+static void fails_with(const cli_fixture *f, int status, const char *what)
 {
-    char *err = read_file(f->err, NULL);
-
-    if (status != 2 || strncmp(err, "ajc: ", 5) != 0 || count_lines(err, "") != 1 ||
-        strstr(err, what) == NULL)
-        fail_msg("want exit 2 and one line with '%s'; got %d and '%s'", what, status, err);
-    free(err);
+    if (status != 2)
+        fail_msg("want exit 2 and one line with '%s'; got %d", what, status);
+    cli_one_line_reason(f, what);
 }
 
 /* dir holds exactly the names listed (each followed by a space). */
@@ -98,13 +69,6 @@ static void only(const char *dir, const char *want)
     free(list);
 }
 
-static int ajc(const fixture *f, const char *a, const char *b, const char *c)
-{
-    char *const argv[] = { (char *)ajc_path(), (char *)a, (char *)b, (char *)c, NULL };
-
-    return run(argv, f->out, f->err);
-}
-
 /* chmod does not stop root: make the directory immutable instead. */
 static bool make_read_only(const char *dir, bool on)
 {
@@ -120,14 +84,14 @@ static bool make_read_only(const char *dir, bool on)
 
 static void test_output_read_only_directory(void **state)
 {
-    fixture *f = *state;
-    char *ro = in_dir(f, "ro");
+    cli_fixture *f = *state;
+    char *ro = cli_in_dir(f, "ro");
     int status;
 
     assert_int_equal(mkdir(ro, 0755), 0);
     if (!make_read_only(ro, true))
         skip(); /* root, and no chattr or a file system without +i */
-    status = ajc(f, "-o", ro, f->job);
+    status = cli_ajc(f, "-o", ro, f->job, NULL);
     assert_true(make_read_only(ro, false));
     fails_with(f, status, "cannot write");
     only(ro, "");
@@ -137,34 +101,34 @@ static void test_output_read_only_directory(void **state)
  * of space, at fflush. Header first, then the source. */
 static void test_output_full_device(void **state)
 {
-    fixture *f = *state;
+    cli_fixture *f = *state;
     static const char *const tmps[] = { "j.job.h.tmp", "j.job.c.tmp" };
 
     for (int k = 0; k < 2; k++) {
-        write_file(in_dir(f, "j.job.h"), "old\n", 4);
-        assert_int_equal(symlink("/dev/full", in_dir(f, tmps[k])), 0);
-        fails_with(f, ajc(f, f->job, NULL, NULL), "No space left on device");
-        char *h = read_file(in_dir(f, "j.job.h"), NULL);
+        write_file(cli_in_dir(f, "j.job.h"), "old\n", 4);
+        assert_int_equal(symlink("/dev/full", cli_in_dir(f, tmps[k])), 0);
+        fails_with(f, cli_ajc(f, f->job, NULL, NULL, NULL), "No space left on device");
+        char *h = read_file(cli_in_dir(f, "j.job.h"), NULL);
         assert_string_equal(h, "old\n"); /* the old output stands */
         free(h);
-        assert_false(file_exists(in_dir(f, "j.job.c")));
-        assert_false(file_exists(in_dir(f, tmps[0])));
-        assert_false(file_exists(in_dir(f, tmps[1])));
-        unlink(in_dir(f, "j.job.h"));
+        assert_false(file_exists(cli_in_dir(f, "j.job.c")));
+        assert_false(file_exists(cli_in_dir(f, tmps[0])));
+        assert_false(file_exists(cli_in_dir(f, tmps[1])));
+        unlink(cli_in_dir(f, "j.job.h"));
     }
 }
 
 static void test_output_not_a_directory(void **state)
 {
-    fixture *f = *state;
+    cli_fixture *f = *state;
 
-    fails_with(f, ajc(f, "-o", "/dev/full", f->job), "Not a directory");
-    fails_with(f, ajc(f, "-o", f->job, f->job), "Not a directory");
+    fails_with(f, cli_ajc(f, "-o", "/dev/full", f->job, NULL), "Not a directory");
+    fails_with(f, cli_ajc(f, "-o", f->job, f->job, NULL), "Not a directory");
     only(f->dir, "j.job stderr stdout ");
 }
 
 /* stdout is /dev/full, or closed. */
-static int ajc_to(const fixture *f, const char *out, const char *a, const char *b)
+static int ajc_to(const cli_fixture *f, const char *out, const char *a, const char *b)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -187,7 +151,7 @@ static int ajc_to(const fixture *f, const char *out, const char *a, const char *
 
 static void test_output_stdout_full_or_closed(void **state)
 {
-    fixture *f = *state;
+    cli_fixture *f = *state;
 
     fails_with(f, ajc_to(f, "/dev/full", "--dot", f->job), "cannot write the DOT output");
     fails_with(f, ajc_to(f, NULL, "--dot", f->job), "Bad file descriptor");
