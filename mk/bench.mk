@@ -2,27 +2,27 @@
 AJC ?= $(B)/ajc
 BENCH_B    := $(B)/bench
 BENCH_JOBS := $(BENCH_B)/jobs
-BENCH_GEN  := $(foreach j,seed chain fanin wave cpu,$(BENCH_JOBS)/$(j).job.c $(BENCH_JOBS)/$(j).job.h)
+BENCH_JOB_NAMES := seed chain fanin wave cpu
+BENCH_GEN  := $(foreach j,$(BENCH_JOB_NAMES),$(BENCH_JOBS)/$(j).job.c $(BENCH_JOBS)/$(j).job.h)
 BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard bench/*.c)) \
-              $(foreach j,seed chain fanin wave cpu,$(BENCH_JOBS)/$(j).job.o)
+              $(foreach j,$(BENCH_JOB_NAMES),$(BENCH_JOBS)/$(j).job.o)
 BENCH_BIN  := $(BENCH_B)/bench
 BENCH_G    := $(foreach n,1000 10000 100000,$(BENCH_B)/g/mixed_$(n).job)
 
 $(BENCH_JOBS)/seed.job: bench/seed.job
 	@mkdir -p $(@D)
 	cp $< $@
-$(BENCH_JOBS)/chain.job: bench/genjob.sh
+# The other jobs are generated: genjob.sh SHAPE SIZE, the shape being the
+# file's name.
+BENCH_SIZE_chain := 1000
+BENCH_SIZE_fanin := 1000
+BENCH_SIZE_wave  := 100
+BENCH_SIZE_cpu   := 64
+$(BENCH_JOBS)/%.job: bench/genjob.sh
 	@mkdir -p $(@D)
-	bench/genjob.sh chain 1000 > $@
-$(BENCH_JOBS)/fanin.job: bench/genjob.sh
-	@mkdir -p $(@D)
-	bench/genjob.sh fanin 1000 > $@
-$(BENCH_JOBS)/wave.job: bench/genjob.sh
-	@mkdir -p $(@D)
-	bench/genjob.sh wave 100 > $@
-$(BENCH_JOBS)/cpu.job: bench/genjob.sh
-	@mkdir -p $(@D)
-	bench/genjob.sh cpu 64 > $@
+	bench/genjob.sh $* $(BENCH_SIZE_$*) > $@
+# Kept after the build: the generated C's #line directives point into them.
+.SECONDARY: $(BENCH_JOB_NAMES:%=$(BENCH_JOBS)/%.job)
 $(BENCH_B)/g/mixed_%.job: bench/genjob.sh
 	@mkdir -p $(@D)
 	bench/genjob.sh mixed $* > $@
