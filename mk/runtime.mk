@@ -12,28 +12,19 @@ $(LIBAJ): $(RUNTIME_OBJS)
 	$(AR) rcs $@ $^
 
 # Runtime tests: one cmocka binary per module, all linked with the test
-# jobs of tests/runtime/tjob.c. latency is a measuring program, not a test.
+# jobs of tests/runtime/tjob.c. (Latency is measured by make bench, W1.)
 RT_TESTS     := test_clock test_timer test_retry test_instance test_pool test_cancel test_dot test_stress
 RT_TEST_BINS := $(RT_TESTS:%=$(B)/tests/runtime/%)
 RT_SUPPORT   := $(B)/tests/runtime/tjob.o
-RT_LATENCY   := $(B)/tests/runtime/latency
 
 TEST_BINS += $(RT_TEST_BINS)
-PROGRAMS  += $(RT_LATENCY)
-ALL_OBJS  += $(RT_TEST_BINS:%=%.o) $(RT_SUPPORT) $(RT_LATENCY).o
+ALL_OBJS  += $(RT_TEST_BINS:%=%.o) $(RT_SUPPORT)
 
 $(RT_TEST_BINS): %: %.o $(RT_SUPPORT) $(LIBAJ)
 	$(call need_cmocka)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
 
-$(RT_LATENCY): %: %.o $(LIBAJ)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS)
-
-.PHONY: latency test-valgrind
-
-# Start+wait latency of the seed-shaped job against direct calls.
-latency: $(RT_LATENCY)
-	$(RT_LATENCY)
+.PHONY: test-valgrind
 
 # A small configuration of the runtime suite under valgrind's memcheck.
 test-valgrind: $(B)/tests/runtime/test_instance $(B)/tests/runtime/test_stress
