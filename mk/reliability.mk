@@ -2,7 +2,8 @@
 # and backoff boundaries, concurrency under stress (tests/reliability/),
 # and the long or slow checks that make test leaves out:
 #
-#   make stress       the concurrency stress at full size (STRESS_ROUNDS)
+#   make stress       the concurrency stress at full size (STRESS_ROUNDS,
+#                     RING_ROUNDS)
 #   make helgrind     a small stress configuration under valgrind's helgrind
 #   make cppcheck     cppcheck over the hand-written sources
 #   make scan-build   clang's static analyzer over the same build
@@ -51,13 +52,20 @@ $(FAILMALLOC): tests/reliability/failmalloc.c
 # instances per worker count (1, 2, 4 and 8 workers for the chaos test; 1, 2
 # and 4 for test_stress). A seed printed at the start replays a run
 # (AJ_CHAOS_SEED, AJ_STRESS_SEED).
+# The ring of test_ring (make bench's W1 throughput row) runs RING_ROUNDS
+# instances per clock in the optimised build, where its timing is W1's, and
+# a tenth of that under ThreadSanitizer.
 STRESS_ROUNDS ?= 10000
+RING_ROUNDS ?= 2000000
 STRESS_TSAN := build-tsan
-stress:
+stress: $(B)/tests/runtime/test_ring
 	$(MAKE) B=$(STRESS_TSAN) SAN=thread CFLAGS="-O1 -g" \
-	    $(STRESS_TSAN)/tests/reliability/test_chaos $(STRESS_TSAN)/tests/runtime/test_stress
+	    $(STRESS_TSAN)/tests/reliability/test_chaos $(STRESS_TSAN)/tests/runtime/test_stress \
+	    $(STRESS_TSAN)/tests/runtime/test_ring
 	AJ_CHAOS_INSTANCES=$(STRESS_ROUNDS) CMOCKA_TEST_ABORT=1 $(STRESS_TSAN)/tests/reliability/test_chaos
 	AJ_STRESS_INSTANCES=$(STRESS_ROUNDS) CMOCKA_TEST_ABORT=1 $(STRESS_TSAN)/tests/runtime/test_stress
+	AJ_RING_INSTANCES=$(RING_ROUNDS) CMOCKA_TEST_ABORT=1 $(B)/tests/runtime/test_ring
+	AJ_RING_INSTANCES=$$(($(RING_ROUNDS) / 10)) CMOCKA_TEST_ABORT=1 $(STRESS_TSAN)/tests/runtime/test_ring
 
 # A small configuration of the chaos test under helgrind. Helgrind does not
 # model C11 atomics: tests/reliability/helgrind.supp lists, with reasons,

@@ -29,12 +29,15 @@
  * Lifetime: once n_final reaches n_steps the owner may free the instance.
  * Any other thread that may touch an instance after that point holds it
  * (holders): workers while they drain it or run one of its timers, and
- * aj_instance_cancel. aj__sched_release waits until holders is 0. The
+ * aj_instance_cancel. A worker takes its hold under rt->mu as it pops the
+ * instance from the queue, and an instance may end while still queued, so
+ * aj__sched_release waits until it is out of the queue and holders is 0. The
  * runtime outlives an instance until its n_live decrement, the finisher's
  * last touch of the runtime.
  */
 #include "aj_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -82,7 +85,8 @@ static void rq_unlink_locked(aj_runtime *rt, aj_instance *inst)
         inst->rq_next->rq_prev = inst->rq_prev;
     else
         rt->rq_tail = inst->rq_prev;
-    atomic_store_explicit(&inst->in_rq, false, memory_order_relaxed);
+    /* Release: an owner that reads false sees the hold a pop took first. */
+    atomic_store_explicit(&inst->in_rq, false, memory_order_release);
     rq_changed_locked(rt);
 }
 
@@ -131,8 +135,9 @@ aj_instance *aj__sched_rq_pop(aj_runtime *rt, int64_t now_ns)
 
     if (inst == NULL || inst->visible_ns > now_ns)
         return NULL;
-    rq_unlink_locked(rt, inst);
+    /* Held before it leaves the queue: aj__sched_release waits for both. */
     atomic_fetch_add_explicit(&inst->holders, 1, memory_order_relaxed);
+    rq_unlink_locked(rt, inst);
     /* More work waits: pass the wake-up on rather than serialise. */
     if (rt->rq_head != NULL && rt->rq_head->visible_ns <= now_ns)
         wake_now_locked(rt);
@@ -141,7 +146,11 @@ aj_instance *aj__sched_rq_pop(aj_runtime *rt, int64_t now_ns)
 
 void aj__sched_unhold(aj_instance *inst)
 {
-    atomic_fetch_sub_explicit(&inst->holders, 1, memory_order_release);
+    uint32_t was = atomic_fetch_sub_explicit(&inst->holders, 1, memory_order_release);
+
+    /* A release without its hold: the owner would wait for ever. */
+    assert(was > 0);
+    (void)was;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -506,8 +515,14 @@ int aj__sched_wait(aj_instance *inst, int64_t deadline_ns)
 
 void aj__sched_release(aj_instance *inst)
 {
-    /* aj__sched_done took it out of the runtime queue; holders leave
-     * within a few instructions of the end. */
-    while (atomic_load_explicit(&inst->holders, memory_order_acquire) != 0)
+    /* An instance can end while still queued (its steps were shared), and
+     * a worker may take it from the queue until aj__sched_done takes it
+     * out: freeing it before then would hand the worker freed memory, and
+     * its release would land on whatever is allocated there next. So wait
+     * until it is out of the queue, then until every holder has left;
+     * both happen within a few instructions of the end. A pop holds before
+     * it unlinks, so an in_rq of false shows its hold. */
+    while (atomic_load_explicit(&inst->in_rq, memory_order_acquire) ||
+           atomic_load_explicit(&inst->holders, memory_order_acquire) != 0)
         sched_yield();
 }
