@@ -38,7 +38,7 @@ $(AJC_LIB): $(AJC_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(AJC): $(B)/gen/main.o $(AJC_LIB) $(LIBAJ)
+$(AJC): $(B)/gen/main.o $(AJC_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 -include mk/compiler-tests.mk
