@@ -10,6 +10,9 @@ GEN_TESTS      := $(GOOD_CASES:%=$(GEN_DIR)/test_%)
 GEN_STAMPS     := $(GOOD_CASES:%=$(GEN_DIR)/%/compilers.ok)
 # The generated code must pass these flags with every compiler, as users build it.
 GEN_STRICT     := -std=c11 -Wall -Wextra -Wpedantic -Werror -Iruntime
+# And no warning about what ajc wrote itself (casts, conversions): none
+# could point at a .job line, since #line covers only what the user wrote.
+GEN_CASTS      := -Wcast-align=strict -Wconversion
 
 TEST_BINS += $(AJC_TESTS) $(GEN_TESTS)
 TEST_DEPS += $(AJC) $(GEN_STAMPS)
@@ -45,7 +48,7 @@ $(GEN_DIR)/$(1)/$(1).job.c $(GEN_DIR)/$(1)/$(1).job.h &: tests/cases/good/$(1)/$
 $(GEN_DIR)/$(1)/compilers.ok: $(GEN_DIR)/$(1)/$(1).job.c $(GEN_DIR)/$(1)/$(1).job.h
 	$$(call need,clang)
 	$$(call need,g++)
-	gcc $(GEN_STRICT) -Itests/cases/good/$(1) -fsyntax-only $$<
+	gcc $(GEN_STRICT) $(GEN_CASTS) -Itests/cases/good/$(1) -fsyntax-only $$<
 	clang $(GEN_STRICT) -Itests/cases/good/$(1) -fsyntax-only $$<
 	g++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iruntime -Itests/cases/good/$(1) -fsyntax-only $(GEN_DIR)/$(1)/$(1).job.h
 	touch $$@
