@@ -59,4 +59,12 @@ check-ajc-link: $(AJC) $(B)/ajc.link scripts/check-ajc-link
 	scripts/check-ajc-link $(B)
 TEST_DEPS += check-ajc-link
 
--include mk/compiler-tests.mk
+# Generated sources: one ajc run writes both outputs of a .job of the tree
+# into the same place under $(B) (a pattern rule with two targets is a
+# group), for the examples and the test cases alike. A new ajc regenerates
+# them; a change to the runtime's code does not.
+$(B)/%.job.c $(B)/%.job.h: %.job $(AJC)
+	@mkdir -p $(@D)
+	$(AJC) -o $(@D) $<
+
+include mk/compiler-tests.mk
