@@ -54,13 +54,15 @@ CLEAN_EXTRA :=
 TEST_SUPPORT := $(B)/tests/support/shell.o
 ALL_OBJS += $(TEST_SUPPORT)
 
+# Every fragment is needed: a missing one stops make rather than building
+# half a tree.
 include mk/runtime.mk
--include mk/compiler.mk
--include mk/examples.mk
--include mk/bench.mk
--include mk/fuzz.mk
--include mk/reliability.mk
--include mk/install.mk
+include mk/compiler.mk
+include mk/examples.mk
+include mk/bench.mk
+include mk/fuzz.mk
+include mk/reliability.mk
+include mk/install.mk
 
 .PHONY: all test test-asan test-tsan clean clean-all
 

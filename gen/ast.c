@@ -8,9 +8,6 @@
  */
 #include "ast.h"
 
-#include "asyncjob.h"
-
-#include <stdarg.h>
 #include <string.h>
 
 void ast_builder_init(ast_builder *b, arena *a, src *s, diag *d)
@@ -19,9 +16,6 @@ void ast_builder_init(ast_builder *b, arena *a, src *s, diag *d)
     b->src = s;
     b->diag = d;
     b->file = arena_calloc(a, 1, sizeof *b->file);
-    b->lex_error_end = 0;
-    b->lex_error = false;
-    b->n_syntax_errors = 0;
 }
 
 vec *ast_list_new(ast_builder *b)
@@ -110,9 +104,9 @@ ast_param *ast_param_new(ast_builder *b, vec *words, ajc_loc producer)
     p->name = ident(b, *last);
     if (is_star(b, last)) {
         ast_ctype *t = ctype_of(b, words, words->n);
-        ast_syntax_error(b, t->loc, "expected a name after the type '%s'", t->text);
+        diag_syntax_error(b->diag, t->loc, "expected a name after the type '%s'", t->text);
     } else if (words->n == 1) {
-        ast_syntax_error(b, *last, "expected a type before the name '%s'", p->name.name);
+        diag_syntax_error(b->diag, *last, "expected a type before the name '%s'", p->name.name);
     } else {
         p->ctype = ctype_of(b, words, words->n - 1);
     }
@@ -156,19 +150,25 @@ ast_duration ast_duration_make(ajc_loc num, ajc_loc unit)
     return d;
 }
 
-ast_policy *ast_policy_max(ast_builder *b, ajc_loc kw, ajc_loc count)
+static ast_policy *policy_new(ast_builder *b, ajc_loc kw)
 {
     ast_policy *p = arena_calloc(b->arena, 1, sizeof *p);
     p->loc = kw;
+    p->index = b->file->n_policies++;
+    p->backoff = AST_BACKOFF_NONE;
+    return p;
+}
+
+ast_policy *ast_policy_max(ast_builder *b, ajc_loc kw, ajc_loc count)
+{
+    ast_policy *p = policy_new(b, kw);
     p->max = count;
-    p->backoff = AJ_BACKOFF_NONE;
     return p;
 }
 
 ast_policy *ast_policy_custom(ast_builder *b, ajc_loc kw, ajc_loc fn)
 {
-    ast_policy *p = arena_calloc(b->arena, 1, sizeof *p);
-    p->loc = kw;
+    ast_policy *p = policy_new(b, kw);
     p->custom = ident(b, fn);
     return p;
 }
@@ -186,7 +186,7 @@ static void note_misplaced(ast_policy *p, ajc_loc kw)
         p->misplaced = kw;
 }
 
-ast_policy *ast_policy_backoff(ast_policy *p, int backoff, ajc_loc kw, ast_duration d)
+ast_policy *ast_policy_backoff(ast_policy *p, ast_backoff backoff, ajc_loc kw, ast_duration d)
 {
     if (p->custom.name != NULL)
         note_misplaced(p, kw);
@@ -200,7 +200,7 @@ ast_policy *ast_policy_backoff(ast_policy *p, int backoff, ajc_loc kw, ast_durat
 
 ast_policy *ast_policy_factor(ast_policy *p, ajc_loc kw, ajc_loc number)
 {
-    if (p->backoff != AJ_BACKOFF_EXPONENTIAL)
+    if (p->backoff != AST_BACKOFF_EXPONENTIAL)
         note_misplaced(p, kw);
     if (!ast_loc_empty(p->factor))
         note_dup(p, kw);
@@ -211,7 +211,7 @@ ast_policy *ast_policy_factor(ast_policy *p, ajc_loc kw, ajc_loc number)
 
 ast_policy *ast_policy_cap(ast_policy *p, ajc_loc kw, ast_duration d)
 {
-    if (p->backoff != AJ_BACKOFF_EXPONENTIAL)
+    if (p->backoff != AST_BACKOFF_EXPONENTIAL)
         note_misplaced(p, kw);
     if (p->cap.present)
         note_dup(p, kw);
@@ -307,19 +307,6 @@ void ast_job_finish(ast_builder *b, ast_job *j, ajc_loc name, const vec *params)
 {
     j->name = ident(b, name);
     j->params = *params;
+    j->index = b->file->jobs.n;
     vec_push(b->arena, &b->file->jobs, j);
-}
-
-void ast_syntax_error(ast_builder *b, ajc_loc loc, const char *fmt, ...)
-{
-    va_list ap;
-    char msg[512];
-
-    b->n_syntax_errors++;
-    if (b->lex_error && loc.begin <= b->lex_error_end)
-        return; /* the lexer has said what is wrong here */
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    diag_error(b->diag, loc, "%s", msg);
 }

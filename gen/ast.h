@@ -1,4 +1,7 @@
-/* ast.h: the parsed .job file, and the facts sema and graph add to it. */
+/* ast.h: the parsed .job file, and the facts sema resolves in it (which step
+ * an input names, a step's edges, its policy). What later stages compute from
+ * it (the schedule, C names, checked policy values) lives in their own result
+ * structs: graph.h, names.h, sema.h. */
 #ifndef AJC_AST_H
 #define AJC_AST_H
 
@@ -11,7 +14,6 @@
 typedef struct ast_job ast_job;
 typedef struct ast_step ast_step;
 typedef struct ast_type ast_type;
-typedef struct sched sched;
 
 /* A name as written; name is NULL when the optional name is absent. */
 typedef struct ast_ident {
@@ -34,6 +36,19 @@ struct ast_type {
     uint32_t index;      /* declaration order */
 };
 
+/* The compiler's own kinds; the emitters spell the runtime's constants. */
+typedef enum ast_backoff {
+    AST_BACKOFF_NONE = 0,
+    AST_BACKOFF_FIXED,
+    AST_BACKOFF_LINEAR,
+    AST_BACKOFF_EXPONENTIAL
+} ast_backoff;
+
+enum {
+    AST_EDGE_DATA = 1u,  /* the target takes the source's output */
+    AST_EDGE_AFTER = 2u  /* the target runs after the source */
+};
+
 typedef struct ast_duration {
     ajc_loc num;         /* digits */
     ajc_loc unit;        /* the unit word after them */
@@ -44,7 +59,8 @@ typedef struct ast_policy {
     ajc_loc loc;
     ast_ident custom;    /* custom FN; name NULL otherwise */
     ajc_loc max;         /* the INT after max; empty for custom */
-    int backoff;         /* an aj_backoff */
+    uint32_t index;      /* file-wide, in parse order: sema's values are by index */
+    ast_backoff backoff;
     ajc_loc backoff_loc;
     ast_duration delay;
     ajc_loc factor;      /* empty: not given */
@@ -54,14 +70,6 @@ typedef struct ast_policy {
     ajc_loc jitter;      /* the INT before %; empty: not given */
     ajc_loc dup;         /* a setting given twice (the second), or empty */
     ajc_loc misplaced;   /* a setting custom or the backoff does not take */
-    /* Checked values, set by sema. */
-    bool checked;
-    bool ok;
-    uint32_t max_retries;
-    int64_t delay_ns;
-    int64_t cap_ns;
-    const char *factor_text; /* C text of the factor, "2.0" by default */
-    uint32_t jitter_pct;
 } ast_policy;
 
 /* A named policy, `retry NAME = ...;`, in the file or in one job. */
@@ -69,8 +77,6 @@ typedef struct ast_retry {
     ast_ident name;
     ast_policy *policy;
     ast_job *job;        /* the job it is declared in; NULL at file level */
-    ast_job *emitted_for; /* emission: the job whose c_name this is */
-    const char *c_name;  /* JOB__retry_NAME for emitted_for */
 } ast_retry;
 
 /* A job input (producer name NULL) or a step input bound to a producer. */
@@ -100,7 +106,7 @@ typedef struct ast_attr {
 /* One edge into a step, after sema resolves names: the graph's input. */
 typedef struct ast_pred {
     ast_step *from;
-    uint32_t kind;       /* AJ_EDGE_DATA | AJ_EDGE_AFTER */
+    uint32_t kind;       /* AST_EDGE_DATA | AST_EDGE_AFTER */
     ajc_loc loc;         /* the first reference (producer or after name) */
 } ast_pred;
 
@@ -116,18 +122,9 @@ struct ast_step {
     vec preds;           /* ast_pred *, distinct sources */
     ast_policy *retry;   /* NULL: no retry */
     ast_retry *retry_named; /* the named policy it uses; NULL when inline */
-    const char *retry_c_name;
     int64_t timeout_ns;
     ast_ident impl;
     bool consumed;       /* some step takes its output */
-    /* Set by names. */
-    const char *c_fn;    /* the user's function */
-    bool proto_shared;   /* an earlier step with the same impl declares it */
-    const char *c_run;   /* JOB__run_STEP */
-    const ast_step *runner; /* whose wrapper runs it: the job's first step
-                               calling the same function (itself, often) */
-    const char *c_free;  /* JOB__free_TYPE, NULL when the output needs none */
-    bool free_first;     /* the first step of its job to need c_free */
 };
 
 struct ast_job {
@@ -136,15 +133,10 @@ struct ast_job {
     vec steps;           /* ast_step * */
     vec retries;         /* ast_retry *, declared in the job */
     vec results;         /* ast_ident * */
-    /* Set by sema and graph. */
+    uint32_t index;      /* file order */
+    /* Set by sema. */
     symtab step_names;
     ast_step *result;
-    vec policies;        /* ast_retry * used by its steps, first use first */
-    sched *sched;
-    /* Set by names: every file-scope C name of the job. */
-    const char *c_def, *c_start, *c_wait, *c_cancel, *c_result, *c_take;
-    const char *c_instance, *c_free, *c_in, *c_out, *c_order, *c_edges;
-    const char *c_steps, *c_exec, *c_succs, *c_slots, *c_memo, *c_result_helper;
 };
 
 typedef struct ast_include {
@@ -157,8 +149,7 @@ typedef struct ast_file {
     vec types;           /* ast_type * */
     vec retries;         /* ast_retry * */
     vec jobs;            /* ast_job * */
-    /* Set by names: distinct custom retry functions, first use first. */
-    vec custom_fns;      /* ast_ident * */
+    uint32_t n_policies; /* every ast_policy of the file, named or inline */
 } ast_file;
 
 /* What parser actions build with. */
@@ -167,9 +158,6 @@ typedef struct ast_builder {
     src *src;
     diag *diag;
     ast_file *file;
-    uint32_t lex_error_end;  /* syntax errors up to here follow a lexer error */
-    bool lex_error;
-    unsigned n_syntax_errors;
 } ast_builder;
 
 void ast_builder_init(ast_builder *b, arena *a, src *s, diag *d);
@@ -188,7 +176,7 @@ void ast_file_add_retry(ast_builder *b, ast_retry *r);
 ast_duration ast_duration_make(ajc_loc num, ajc_loc unit);
 ast_policy *ast_policy_max(ast_builder *b, ajc_loc kw, ajc_loc count);
 ast_policy *ast_policy_custom(ast_builder *b, ajc_loc kw, ajc_loc fn);
-ast_policy *ast_policy_backoff(ast_policy *p, int backoff, ajc_loc kw, ast_duration d);
+ast_policy *ast_policy_backoff(ast_policy *p, ast_backoff backoff, ajc_loc kw, ast_duration d);
 ast_policy *ast_policy_factor(ast_policy *p, ajc_loc kw, ajc_loc number);
 ast_policy *ast_policy_cap(ast_policy *p, ajc_loc kw, ast_duration d);
 ast_policy *ast_policy_jitter(ast_policy *p, ajc_loc kw, ajc_loc pct);
@@ -204,8 +192,60 @@ ast_job *ast_job_add_retry(ast_builder *b, ast_job *j, ast_retry *r);
 ast_job *ast_job_add_result(ast_builder *b, ast_job *j, ajc_loc name);
 void ast_job_finish(ast_builder *b, ast_job *j, ajc_loc name, const vec *params);
 
-/* A syntax error from the parser; dropped when it follows a lexer error. */
-void ast_syntax_error(ast_builder *b, ajc_loc loc, const char *fmt, ...) AJC_PRINTF(3, 4);
+/* Typed access to the lists: the element types the comments above name. */
+#define AST_AT(type, list, i) ((type *)(list).items[i])
+static inline ast_job *ast_file_job(const ast_file *f, uint32_t i)
+{
+    return AST_AT(ast_job, f->jobs, i);
+}
+static inline ast_type *ast_file_type(const ast_file *f, uint32_t i)
+{
+    return AST_AT(ast_type, f->types, i);
+}
+static inline ast_retry *ast_file_retry(const ast_file *f, uint32_t i)
+{
+    return AST_AT(ast_retry, f->retries, i);
+}
+static inline const ast_include *ast_file_include(const ast_file *f, uint32_t i)
+{
+    return AST_AT(const ast_include, f->includes, i);
+}
+static inline ast_step *ast_job_step(const ast_job *j, uint32_t i)
+{
+    return AST_AT(ast_step, j->steps, i);
+}
+static inline ast_param *ast_job_param(const ast_job *j, uint32_t i)
+{
+    return AST_AT(ast_param, j->params, i);
+}
+static inline ast_retry *ast_job_retry(const ast_job *j, uint32_t i)
+{
+    return AST_AT(ast_retry, j->retries, i);
+}
+static inline const ast_ident *ast_job_result(const ast_job *j, uint32_t i)
+{
+    return AST_AT(const ast_ident, j->results, i);
+}
+static inline ast_param *ast_step_input(const ast_step *s, uint32_t i)
+{
+    return AST_AT(ast_param, s->inputs, i);
+}
+static inline ast_attr *ast_step_attr(const ast_step *s, uint32_t i)
+{
+    return AST_AT(ast_attr, s->attrs, i);
+}
+static inline ast_pred *ast_step_pred(const ast_step *s, uint32_t i)
+{
+    return AST_AT(ast_pred, s->preds, i);
+}
+static inline const ajc_loc *ast_ctype_word(const ast_ctype *t, uint32_t i)
+{
+    return AST_AT(const ajc_loc, t->words, i);
+}
+static inline const ast_ident *ast_attr_after_name(const ast_attr *a, uint32_t i)
+{
+    return AST_AT(const ast_ident, a->afters, i);
+}
 
 #define AST_EMPTY_LOC ((ajc_loc){ 0, 0 })
 static inline bool ast_loc_empty(ajc_loc l)

@@ -25,6 +25,9 @@ void diag_init(diag *d, src *s, FILE *fp, unsigned max_errors, jmp_buf *stop)
     d->n_warnings = 0;
     d->max_errors = max_errors;
     d->stop = stop;
+    d->n_syntax_errors = 0;
+    d->lex_error_end = 0;
+    d->lex_error = false;
 }
 
 static void show_bytes(diag *d, uint32_t from, uint32_t to, bool caret, uint32_t mark,
@@ -110,4 +113,42 @@ void diag_note(diag *d, ajc_loc loc, const char *fmt, ...)
     va_start(ap, fmt);
     report(d, loc, "note", fmt, ap);
     va_end(ap);
+}
+
+void diag_lex_error(diag *d, ajc_loc loc, const char *fmt, ...)
+{
+    va_list ap;
+    char msg[512];
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    d->n_syntax_errors++;
+    d->lex_error = true;
+    d->lex_error_end = loc.end;
+    diag_error(d, loc, "%s", msg);
+}
+
+void diag_lex_silence(diag *d, ajc_loc loc)
+{
+    d->lex_error_end = loc.end;
+}
+
+void diag_syntax_error(diag *d, ajc_loc loc, const char *fmt, ...)
+{
+    va_list ap;
+    char msg[512];
+
+    d->n_syntax_errors++;
+    if (d->lex_error && loc.begin <= d->lex_error_end)
+        return; /* the lexer has said what is wrong here */
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    diag_error(d, loc, "%s", msg);
+}
+
+bool diag_clean(const diag *d)
+{
+    return d->n_errors == 0 && d->n_syntax_errors == 0;
 }

@@ -24,6 +24,9 @@ typedef struct diag {
     unsigned n_warnings;
     unsigned max_errors;  /* after this many errors, stop; 0: no limit */
     jmp_buf *stop;        /* longjmp(*stop, DIAG_STOP) when too many */
+    unsigned n_syntax_errors; /* lexer and parser errors, dropped ones too */
+    uint32_t lex_error_end;   /* parser errors up to here follow a lexer error */
+    bool lex_error;
 } diag;
 
 void diag_init(diag *d, src *s, FILE *fp, unsigned max_errors, jmp_buf *stop);
@@ -34,5 +37,15 @@ void diag_warning(diag *d, ajc_loc loc, const char *fmt, ...) AJC_PRINTF(3, 4);
 
 /* Points at a place related to the previous error or warning. */
 void diag_note(diag *d, ajc_loc loc, const char *fmt, ...) AJC_PRINTF(3, 4);
+
+/* Syntax errors. The lexer reports a bad byte itself, and the parser's
+ * complaint about the same place (up to the next token, which the lexer
+ * marks with diag_lex_silence) is dropped: one bad byte, one message. */
+void diag_lex_error(diag *d, ajc_loc loc, const char *fmt, ...) AJC_PRINTF(3, 4);
+void diag_lex_silence(diag *d, ajc_loc loc);
+void diag_syntax_error(diag *d, ajc_loc loc, const char *fmt, ...) AJC_PRINTF(3, 4);
+
+/* No error of any kind so far, dropped syntax errors included. */
+bool diag_clean(const diag *d);
 
 #endif

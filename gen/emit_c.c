@@ -1,429 +1,298 @@
 /*
  * emit_c.c: the generated source, FILE.job.c.
  *
- * Per job, in this order: the inputs and outputs structs, one wrapper per
- * step function (steps with the same impl share it) and a free wrapper for
- * outputs whose type has `free`, the retry policies, the slot, order, edge
- * and step tables, the aj_job_def, and the contract functions. A wrapper
- * finds its step's inputs and output through the step's run of the slot
- * table, so a job of many steps calling few functions runs few, hot
- * wrappers, and its source stays small. Tables are static const with one
- * comment per row; an empty table is NULL with a count of 0. Each
- * wrapper's call carries a #line pointing at its (first) step in the .job
- * file, and one back.
+ * Per job, in this order: the inputs and outputs structs (one named field
+ * per step output), the step wrappers, the free wrappers, the retry
+ * policies, the slot, order, edge and step tables, the aj_job_def, and the
+ * contract functions. A step with a function of its own has a wrapper that
+ * reads its inputs by name, as a person would write it. Steps that share
+ * an `impl` share one wrapper, named after the function, which finds each
+ * step's inputs and output through the step's run of the slot table: a job
+ * of many steps calling few functions runs few, hot wrappers, and its
+ * source stays small. Only the call in a wrapper, which the user's step
+ * line spells, carries a #line to the .job file. Tables are static const
+ * with one comment per row; an empty table is NULL with a count of 0.
  */
 #include "emit.h"
 
-#include "asyncjob.h"
-#include "graph.h"
+#include "emit_table.h"
+#include "tpl.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bool has_outputs(const ast_job *j)
 {
     for (uint32_t i = 0; i < j->steps.n; i++)
-        if (((const ast_step *)j->steps.items[i])->output != NULL)
+        if (ast_job_step(j, i)->output != NULL)
             return true;
     return false;
 }
 
-static void structs(out *o, const ast_job *j)
+static void field(out *o, const char *ctype, const char *name)
+{
+    out_puts(o, "    ");
+    out_decl(o, ctype, name);
+    out_puts(o, ";\n");
+}
+
+static void structs(out *o, const ast_job *j, const job_names *c)
 {
     if (j->params.n > 0) {
-        out_printf(o, "typedef struct %s {\n", j->c_in);
-        for (uint32_t i = 0; i < j->params.n; i++) {
-            const ast_param *p = j->params.items[i];
-            out_puts(o, "    ");
-            out_decl(o, p->ctype->text, p->name.name);
-            out_puts(o, ";\n");
-        }
-        out_printf(o, "} %s;\n\n", j->c_in);
+        tpl_out(o, "typedef struct $in$ {\n", TPL_VARS("in", c->in));
+        for (uint32_t i = 0; i < j->params.n; i++)
+            field(o, ast_job_param(j, i)->ctype->text, ast_job_param(j, i)->name.name);
+        tpl_out(o, "} $in$;\n\n", TPL_VARS("in", c->in));
     }
     if (!has_outputs(j))
         return;
-    out_printf(o, "typedef struct %s {\n", j->c_out);
+    tpl_out(o, "typedef struct $out$ {\n", TPL_VARS("out", c->out));
     for (uint32_t i = 0; i < j->steps.n; i++) {
-        const ast_step *s = j->steps.items[i];
-        if (s->output == NULL)
-            continue;
-        out_puts(o, "    ");
-        out_decl(o, s->output->text, s->name.name);
-        out_puts(o, ";\n");
-    }
-    out_printf(o, "} %s;\n\n", j->c_out);
-}
-
-/* `*(T *)(o + slots[k])`: the value in slot k, of type T. */
-static void slot_value(out *o, const char *type, uint32_t k, bool deref)
-{
-    out_puts(o, deref ? ", *(" : ", (");
-    out_strs(o, type, type[strlen(type) - 1] == '*' ? "*)(o + slots[" : " *)(o + slots[", NULL);
-    out_u32(o, k);
-    out_puts(o, "])");
-}
-
-/* The call inside a wrapper: job inputs, step inputs, then the output. */
-static void call(out *o, const ast_job *j, const ast_step *s)
-{
-    out_strs(o, "    return ", s->c_fn, "(ctx", NULL);
-    for (uint32_t i = 0; i < j->params.n; i++)
-        out_strs(o, ", i->", ((const ast_param *)j->params.items[i])->name.name, NULL);
-    for (uint32_t i = 0; i < s->inputs.n; i++)
-        slot_value(o, ((const ast_param *)s->inputs.items[i])->ctype->text, i, true);
-    if (s->output != NULL)
-        slot_value(o, s->output->text, s->inputs.n, false);
-    out_puts(o, ");\n");
-}
-
-static void wrapper(const emit_ctx *e, out *o, const ast_job *j, const ast_step *s)
-{
-    if (s->runner == s) {
-        out_strs(o, "static int ", s->c_run,
-                 "(aj_ctx *ctx, void *in, void *out, const size_t *slots)\n{\n", NULL);
-        if (j->params.n > 0)
-            out_strs(o, "    ", j->c_in, " *i = in;\n", NULL);
-        else
-            out_puts(o, "    (void)in;\n");
-        if (s->inputs.n > 0 || s->output != NULL)
-            out_puts(o, "    char *o = out;\n");
-        else
-            out_puts(o, "    (void)out;\n    (void)slots;\n");
-        out_line_to(o, emit_step_line(e, s), e->src->name);
-        call(o, j, s);
-        out_line_back(o);
-        out_puts(o, "}\n\n");
-    }
-    /* names.c gives c_free only to a step whose output has a free function;
-     * steps whose outputs share a type share its wrapper. */
-    if (!s->free_first)
-        return;
-    out_strs(o, "static void ", s->c_free, "(void *slot)\n{\n    ",
-             s->output->named->free_fn.name, "(*(", s->output->text, " *)slot);\n}\n\n", NULL);
-}
-
-static void policy(out *o, const char *c_name, const ast_policy *p)
-{
-    static const char *const backoffs[] = {
-        [AJ_BACKOFF_NONE] = "AJ_BACKOFF_NONE", [AJ_BACKOFF_FIXED] = "AJ_BACKOFF_FIXED",
-        [AJ_BACKOFF_LINEAR] = "AJ_BACKOFF_LINEAR",
-        [AJ_BACKOFF_EXPONENTIAL] = "AJ_BACKOFF_EXPONENTIAL",
-    };
-    out_printf(o, "static const aj_retry_policy %s = {\n", c_name);
-    out_printf(o, "    .max_retries = %u, .backoff = %s, .delay_ns = %lld,\n",
-               (unsigned)p->max_retries, backoffs[p->backoff], (long long)p->delay_ns);
-    out_printf(o, "    .factor = %s, .cap_ns = %lld, .jitter_pct = %u, .custom = %s,\n};\n\n",
-               p->factor_text, (long long)p->cap_ns, (unsigned)p->jitter_pct,
-               p->custom.name != NULL ? p->custom.name : "NULL");
-}
-
-static void policies(out *o, const ast_job *j)
-{
-    for (uint32_t i = 0; i < j->policies.n; i++) {
-        const ast_retry *r = j->policies.items[i];
-        policy(o, r->c_name, r->policy);
-    }
-    for (uint32_t i = 0; i < j->steps.n; i++) {
-        const ast_step *s = j->steps.items[i];
-        if (s->retry != NULL && s->retry_named == NULL)
-            policy(o, s->retry_c_name, s->retry);
-    }
-}
-
-#define ORDER_ROW 8  /* step indexes per row of the order table */
-
-static size_t digits(uint32_t v)
-{
-    size_t n = 1;
-    while (v >= 10) {
-        v /= 10;
-        n++;
-    }
-    return n;
-}
-
-/* One row: up to ORDER_ROW indexes of one level, padded to width, and a
- * comment with their names. */
-static void order_row(out *o, const ast_job *j, const sched *s, uint32_t from, uint32_t to,
-                      size_t width)
-{
-    size_t used = 4;
-    out_puts(o, "    ");
-    for (uint32_t k = from; k < to; k++) {
-        out_u32(o, s->order[k]);
-        out_puts(o, k + 1 < to ? ", " : ",");
-        used += digits(s->order[k]) + (k + 1 < to ? 2 : 1);
-    }
-    for (; used < width + 2; used++)
-        out_write(o, " ", 1);
-    out_puts(o, "/* level ");
-    out_u32(o, s->level[s->order[from]]);
-    out_puts(o, ":");
-    for (uint32_t k = from; k < to; k++)
-        out_strs(o, " ", ((const ast_step *)j->steps.items[s->order[k]])->name.name, NULL);
-    out_puts(o, " */\n");
-}
-
-/* Rows break at a level change and every ORDER_ROW entries. */
-static uint32_t row_end(const sched *s, uint32_t from)
-{
-    uint32_t to = from + 1;
-    while (to < s->n_steps && to - from < ORDER_ROW &&
-           s->level[s->order[to]] == s->level[s->order[from]])
-        to++;
-    return to;
-}
-
-static void order_table(out *o, const ast_job *j, const sched *s)
-{
-    size_t width = 0;
-    for (uint32_t k = 0; k < s->n_steps; k = row_end(s, k)) {
-        size_t w = 4;
-        for (uint32_t m = k, end = row_end(s, k); m < end; m++)
-            w += digits(s->order[m]) + (m + 1 < end ? 2 : 1);
-        width = w > width ? w : width;
-    }
-    out_printf(o, "/* Topological order: by level, then declaration. */\n"
-                  "static const uint32_t %s[] = {\n", j->c_order);
-    for (uint32_t k = 0; k < s->n_steps; k = row_end(s, k))
-        order_row(o, j, s, k, row_end(s, k), width);
-    out_puts(o, "};\n\n");
-}
-
-static const char *edge_kind(uint32_t kind)
-{
-    if (kind == (AJ_EDGE_DATA | AJ_EDGE_AFTER))
-        return "AJ_EDGE_DATA | AJ_EDGE_AFTER";
-    return kind == AJ_EDGE_DATA ? "AJ_EDGE_DATA" : "AJ_EDGE_AFTER";
-}
-
-static size_t edge_width(const sched_edge *e)
-{
-    return digits(e->from) + digits(e->to) + strlen(edge_kind(e->kind)) + 11;
-}
-
-static void edge_table(out *o, const ast_job *j, const sched *s)
-{
-    size_t width = 0;
-    for (uint32_t k = 0; k < s->n_edges; k++)
-        width = edge_width(&s->edges[k]) > width ? edge_width(&s->edges[k]) : width;
-    out_printf(o, "/* Edges grouped by source, in topological order of source then target. */\n"
-                  "static const aj_edge_def %s[] = {\n", j->c_edges);
-    for (uint32_t k = 0; k < s->n_edges; k++) {
-        const sched_edge *e = &s->edges[k];
-        out_puts(o, "    /* ");
-        out_u32(o, k);
-        out_puts(o, " */ { ");
-        out_u32(o, e->from);
-        out_puts(o, ", ");
-        out_u32(o, e->to);
-        out_strs(o, ", ", edge_kind(e->kind), " },", NULL);
-        for (size_t w = edge_width(e); w < width + 2; w++)
-            out_write(o, " ", 1);
-        out_strs(o, "/* ", ((const ast_step *)j->steps.items[e->from])->name.name, " -> ",
-                 ((const ast_step *)j->steps.items[e->to])->name.name, " */\n", NULL);
-    }
-    out_puts(o, "};\n\n");
-}
-
-static uint32_t n_slots(const ast_step *s)
-{
-    return s->inputs.n + (s->output != NULL ? 1 : 0);
-}
-
-/* Per step, the slots its wrapper reads: its producers' outputs, in the
- * order of its inputs, then its own output. */
-static void slot_table(out *o, const ast_job *j)
-{
-    out_printf(o, "/* Per step: the output slots of its inputs, then its own. */\n"
-                  "static const size_t %s[] = {\n", j->c_slots);
-    for (uint32_t i = 0; i < j->steps.n; i++) {
-        const ast_step *s = j->steps.items[i];
-        if (n_slots(s) == 0)
-            continue;
-        out_strs(o, "    /* ", s->name.name, " */", NULL);
-        for (uint32_t k = 0; k < s->inputs.n; k++)
-            out_strs(o, " offsetof(", j->c_out, ", ",
-                     ((const ast_param *)s->inputs.items[k])->from->name.name, "),", NULL);
+        const ast_step *s = ast_job_step(j, i);
         if (s->output != NULL)
-            out_strs(o, " offsetof(", j->c_out, ", ", s->name.name, "),", NULL);
-        out_puts(o, "\n");
+            field(o, s->output->text, s->name.name);
     }
-    out_puts(o, "};\n\n");
+    tpl_out(o, "} $out$;\n\n", TPL_VARS("out", c->out));
 }
 
-/* The runtime's successor lists, a third of the edge table's bytes: each
- * step's edge targets, one line per step in step order, so that steps run
- * one after the other read their lists from one cache line. */
-static void succ_table(out *o, const ast_job *j, const sched *s)
+/* "T *" or "T *" from "T" and "T *": how a cast to a pointer to T reads. */
+static const char *pointer_to(const emit_ctx *e, const char *ctype)
 {
-    out_printf(o, "/* Each step's edge targets, step after step. */\n"
-                  "static const uint32_t %s[] = {", j->c_succs);
-    for (uint32_t i = 0; i < j->steps.n; i++) {
-        if (s->n_succs[i] == 0)
-            continue;
-        out_strs(o, "\n    /* ", ((const ast_step *)j->steps.items[i])->name.name, " */", NULL);
-        for (uint32_t k = s->first_edge[i]; k < s->first_edge[i] + s->n_succs[i]; k++) {
-            out_puts(o, " ");
-            out_u32(o, s->edges[k].to);
-            out_puts(o, ",");
-        }
-    }
-    out_puts(o, "\n};\n\n");
+    return arena_cat(e->arena, ctype, ctype[strlen(ctype) - 1] == '*' ? "*" : " *", NULL);
 }
 
-/* One row of the step table, positional: the table's comment names the
- * columns. A row is a third of its designated form, for 100,000 steps. */
-static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st)
+/* The call in a wrapper, under a #line to the step: job inputs, step inputs
+ * by name (or from slot locals), then the output. */
+static void call(const emit_ctx *e, out *o, const ast_job *j, uint32_t si, bool by_slots)
 {
-    out_puts(o, "    /* ");
-    out_u32(o, st->index);
-    out_strs(o, " */ { \"", st->name.name, "\", ", NULL);
-    if (st->output != NULL)
-        out_strs(o, "\"", st->output->text, "\", offsetof(", j->c_out, ", ", st->name.name,
-                 "), ", NULL);
+    const ast_step *s = ast_job_step(j, si);
+    uint32_t line = emit_line(e, s->loc);
+    tpl_list l;
+    char slot[TPL_NUM + 8];
+
+    out_line_to(o, line, e->src->name);
+    tpl_list_open(&l, o, arena_cat(e->arena, "    return ", emit_job_names(e, j)->step[si].fn,
+                                   "(", NULL), line, e->src->name);
+    tpl_list_item(&l, "ctx", NULL);
+    for (uint32_t i = 0; i < j->params.n; i++)
+        tpl_list_item(&l, "i->", ast_job_param(j, i)->name.name);
+    for (uint32_t i = 0; i < s->inputs.n; i++) {
+        const ast_param *p = ast_step_input(s, i);
+        snprintf(slot, sizeof slot, ")slot%lu", (unsigned long)i);
+        if (by_slots)
+            tpl_list_item(&l, arena_cat(e->arena, "*(", pointer_to(e, p->ctype->text), NULL), slot);
+        else
+            tpl_list_item(&l, "o->", p->from->name.name);
+    }
+    if (s->output != NULL && by_slots) {
+        snprintf(slot, sizeof slot, ")slot%lu", (unsigned long)s->inputs.n);
+        tpl_list_item(&l, arena_cat(e->arena, "(", pointer_to(e, s->output->text), NULL), slot);
+    } else if (s->output != NULL) {
+        tpl_list_item(&l, "&o->", s->name.name);
+    }
+    tpl_list_close(&l, ");\n");
+    out_line_back(o);
+}
+
+static void wrapper_head(const emit_ctx *e, out *o, const ast_job *j, const char *run)
+{
+    tpl_list l;
+    tpl_list_open(&l, o, arena_cat(e->arena, "static int ", run, "(", NULL), 0, NULL);
+    tpl_list_item(&l, "aj_ctx *ctx", NULL);
+    tpl_list_item(&l, "void *in", NULL);
+    tpl_list_item(&l, "void *out", NULL);
+    tpl_list_item(&l, "const size_t *slots", NULL);
+    tpl_list_close(&l, ")\n{\n");
+    if (j->params.n > 0)
+        tpl_out(o, "    $in$ *i = in;\n", TPL_VARS("in", emit_job_names(e, j)->in));
     else
-        out_puts(o, "NULL, 0, ");
-    out_strs(o, st->c_free != NULL ? st->c_free : "NULL", ", ",
-             st->retry != NULL ? "&" : "", st->retry != NULL ? st->retry_c_name : "NULL", ", ",
-             NULL);
-    out_printf(o, "%lld, ", (long long)st->timeout_ns);
-    out_u32(o, j->sched->level[st->index]);
-    out_puts(o, ", ");
-    out_u32(o, emit_step_line(e, st));
-    out_puts(o, " },\n");
+        out_puts(o, "    (void)in;\n");
 }
 
-/* One row of the run table: what running the step reads. Its slots start
- * at slot, its successors at succ. */
-static void exec_row(out *o, const ast_job *j, const ast_step *st, uint32_t slot, uint32_t succ)
+/* A step with a function of its own: its inputs and output by name. */
+static void wrapper_by_name(const emit_ctx *e, out *o, const ast_job *j, uint32_t si)
 {
-    const sched *s = j->sched;
-    uint32_t i = st->index;
-    out_puts(o, "    /* ");
-    out_u32(o, i);
-    out_strs(o, " */ { ", st->runner->c_run, ", ", NULL);
-    if (n_slots(st) > 0) {
-        out_strs(o, j->c_slots, " + ", NULL);
-        out_u32(o, slot);
-    } else {
-        out_puts(o, "NULL");
-    }
-    const uint32_t cols[] = { s->n_preds[i], succ, s->n_succs[i] };
-    for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
-        out_puts(o, ", ");
-        out_u32(o, cols[k]);
-    }
-    out_puts(o, st->timeout_ns > 0 ? ", AJ_STEP_TIMED },\n" : ", 0 },\n");
+    const ast_step *s = ast_job_step(j, si);
+    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run);
+    if (s->inputs.n > 0 || s->output != NULL)
+        tpl_out(o, "    $out$ *o = out;\n", TPL_VARS("out", emit_job_names(e, j)->out));
+    else
+        out_puts(o, "    (void)out;\n");
+    out_puts(o, "    (void)slots;\n");
+    call(e, o, j, si, false);
+    out_puts(o, "}\n\n");
 }
 
-static void tables(const emit_ctx *e, out *o, const ast_job *j)
+/* Steps sharing a function: the slots of the step being run say where its
+ * inputs and output are. The slot pointers are void *, so the casts in the
+ * call cannot change alignment. */
+static void wrapper_by_slots(const emit_ctx *e, out *o, const ast_job *j, uint32_t si)
 {
-    const sched *s = j->sched;
-    uint32_t slot = 0, succ = 0;
-    if (has_outputs(j))
-        slot_table(o, j);
-    order_table(o, j, s);
-    if (s->n_edges > 0) {
-        edge_table(o, j, s);
-        succ_table(o, j, s);
-    }
-    out_printf(o, "/* name, output type and slot, free, retry, timeout (ns), level, .job line */\n"
-                  "static const aj_step_def %s[] = {\n", j->c_steps);
-    for (uint32_t i = 0; i < j->steps.n; i++)
-        step_row(e, o, j, j->steps.items[i]);
-    out_printf(o, "};\n\n/* wrapper, its slots, predecessors, first successor, successors, flags */\n"
-                  "static const aj_step_exec %s[] = {\n", j->c_exec);
+    const ast_step *s = ast_job_step(j, si);
+    uint32_t n = s->inputs.n + (s->output != NULL ? 1 : 0);
+    char k[TPL_NUM];
+    tpl_out(o, "/* $fn$, for every step of job $job$ that calls it. */\n",
+            TPL_VARS("fn", emit_job_names(e, j)->step[si].fn, "job", j->name.name));
+    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run);
+    out_puts(o, n > 0 ? "    char *o = out;\n" : "    (void)out;\n    (void)slots;\n");
+    for (uint32_t i = 0; i < n; i++)
+        tpl_out(o, "    void *slot$k$ = o + slots[$k$];\n", TPL_VARS("k", tpl_u32(k, i)));
+    call(e, o, j, si, true);
+    out_puts(o, "}\n\n");
+}
+
+static void wrappers(const emit_ctx *e, out *o, const ast_job *j)
+{
+    const job_names *c = emit_job_names(e, j);
     for (uint32_t i = 0; i < j->steps.n; i++) {
-        exec_row(o, j, j->steps.items[i], slot, succ);
-        slot += n_slots(j->steps.items[i]);
-        succ += s->n_succs[i];
+        if (!c->step[i].writes_run)
+            continue;
+        if (c->step[i].by_slots)
+            wrapper_by_slots(e, o, j, i);
+        else
+            wrapper_by_name(e, o, j, i);
     }
+    /* names.c gives free_out only to a step whose output has a free
+     * function; steps whose outputs share a type share its wrapper. */
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *s = ast_job_step(j, i);
+        if (c->step[i].writes_free)
+            tpl_out(o, "static void $wrapper$(void *slot)\n{\n    $free$(*($ptr$)slot);\n}\n\n",
+                    TPL_VARS("wrapper", c->step[i].free_out, "free",
+                             s->output->named->free_fn.name, "ptr", pointer_to(e, s->output->text)));
+    }
+}
+
+static const char *const backoff_names[] = {
+    [AST_BACKOFF_NONE] = "AJ_BACKOFF_NONE",
+    [AST_BACKOFF_FIXED] = "AJ_BACKOFF_FIXED",
+    [AST_BACKOFF_LINEAR] = "AJ_BACKOFF_LINEAR",
+    [AST_BACKOFF_EXPONENTIAL] = "AJ_BACKOFF_EXPONENTIAL",
+};
+
+/* Only the fields the policy's kind reads: a custom function alone; a
+ * factor and a cap for an exponential backoff only; a delay when there is
+ * a backoff; a jitter when given. */
+static void policy(out *o, const char *c_name, const policy_value *v)
+{
+    char n[4][TPL_NUM];
+    tpl_out(o, "static const aj_retry_policy $name$ = {\n", TPL_VARS("name", c_name));
+    if (v->custom != NULL) {
+        tpl_out(o, "    .custom = $fn$,\n};\n\n", TPL_VARS("fn", v->custom));
+        return;
+    }
+    tpl_out(o, "    .max_retries = $max$,\n    .backoff = $backoff$,\n",
+            TPL_VARS("max", tpl_u32(n[0], v->max_retries), "backoff", backoff_names[v->backoff]));
+    if (v->backoff != AST_BACKOFF_NONE)
+        tpl_out(o, "    .delay_ns = $delay$,\n", TPL_VARS("delay", tpl_i64(n[1], v->delay_ns)));
+    if (v->factor_text != NULL)
+        tpl_out(o, "    .factor = $factor$,\n", TPL_VARS("factor", v->factor_text));
+    if (v->cap_ns > 0)
+        tpl_out(o, "    .cap_ns = $cap$,\n", TPL_VARS("cap", tpl_i64(n[2], v->cap_ns)));
+    if (v->jitter_pct > 0)
+        tpl_out(o, "    .jitter_pct = $pct$,\n", TPL_VARS("pct", tpl_u32(n[3], v->jitter_pct)));
     out_puts(o, "};\n\n");
+}
+
+static void policies(const emit_ctx *e, out *o, const ast_job *j)
+{
+    const job_names *c = emit_job_names(e, j);
+    for (uint32_t i = 0; i < c->policies.n; i++) {
+        const policy_table *t = names_policy(c, i);
+        policy(o, t->c_name, sema_policy_value(e->sema, t->policy));
+    }
 }
 
 static void definition(const emit_ctx *e, out *o, const ast_job *j)
 {
-    const sched *s = j->sched;
-    out_printf(o, "/* The runtime's: it remembers here that these tables were checked. */\n"
-                  "static aj_job_memo %s;\n\n", j->c_memo);
-    out_printf(o, "const aj_job_def %s = {\n    .abi = AJ_GEN_ABI,\n    .name = \"%s\",\n"
-                  "    .source = \"", j->c_def, j->name.name);
+    const sched *s = emit_sched(e, j);
+    const job_names *c = emit_job_names(e, j);
+    char n[5][TPL_NUM];
+    bool edges = s->n_edges > 0, outputs = has_outputs(j);
+    tpl_out(o, "/* The runtime's: it remembers here that these tables were checked. */\n"
+               "static aj_job_memo $memo$;\n\n"
+               "const aj_job_def $def$ = {\n    .abi = AJ_GEN_ABI,\n    .name = \"$job$\",\n"
+               "    .source = \"",
+            TPL_VARS("memo", c->memo, "def", c->def, "job", j->name.name));
     out_cstring(o, e->src->name);
-    out_printf(o, "\",\n    .n_steps = %u,\n    .steps = %s,\n    .exec = %s,\n    .order = %s,\n"
-                  "    .n_roots = %u,\n    .n_levels = %u,\n    .n_edges = %u,\n",
-               (unsigned)s->n_steps, j->c_steps, j->c_exec, j->c_order, (unsigned)s->n_roots,
-               (unsigned)s->n_levels, (unsigned)s->n_edges);
-    out_printf(o, "    .edges = %s,\n    .succs = %s,\n    .result = %d,\n",
-               s->n_edges > 0 ? j->c_edges : "NULL", s->n_edges > 0 ? j->c_succs : "NULL",
-               j->result != NULL ? (int)j->result->index : -1);
+    tpl_out(o, "\",\n    .n_steps = $n$,\n    .steps = $steps$,\n    .exec = $exec$,\n"
+               "    .order = $order$,\n    .n_roots = $roots$,\n    .n_levels = $levels$,\n"
+               "    .n_edges = $n_edges$,\n    .edges = $edges$,\n    .succs = $succs$,\n"
+               "    .result = $result$,\n",
+            TPL_VARS("n", tpl_u32(n[0], s->n_steps), "steps", c->steps, "exec", c->exec,
+                     "order", c->order, "roots", tpl_u32(n[1], s->n_roots),
+                     "levels", tpl_u32(n[2], s->n_levels), "n_edges", tpl_u32(n[3], s->n_edges),
+                     "edges", edges ? c->edges : "NULL", "succs", edges ? c->succs : "NULL",
+                     "result", j->result != NULL ? tpl_u32(n[4], j->result->index) : "-1"));
     if (j->params.n > 0)
-        out_printf(o, "    .inputs_size = sizeof(%s),\n    .inputs_align = _Alignof(%s),\n",
-                   j->c_in, j->c_in);
+        tpl_out(o, "    .inputs_size = sizeof($in$),\n    .inputs_align = _Alignof($in$),\n",
+                TPL_VARS("in", c->in));
     else
         out_puts(o, "    .inputs_size = 0,\n    .inputs_align = 1,\n");
-    if (has_outputs(j))
-        out_printf(o, "    .outputs_size = sizeof(%s),\n    .outputs_align = _Alignof(%s),\n",
-                   j->c_out, j->c_out);
+    if (outputs)
+        tpl_out(o, "    .outputs_size = sizeof($out$),\n    .outputs_align = _Alignof($out$),\n",
+                TPL_VARS("out", c->out));
     else
         out_puts(o, "    .outputs_size = 0,\n    .outputs_align = 1,\n");
-    out_printf(o, "    .memo = &%s,\n};\n\n", j->c_memo);
+    tpl_out(o, "    .memo = &$memo$,\n};\n\n", TPL_VARS("memo", c->memo));
 }
 
-static void start_fn(out *o, const ast_job *j)
+static void start_fn(const emit_ctx *e, out *o, const ast_job *j)
 {
-    out_printf(o, "int %s(aj_runtime *rt", j->c_start);
-    for (uint32_t i = 0; i < j->params.n; i++) {
-        const ast_param *p = j->params.items[i];
-        out_puts(o, ", ");
-        out_decl(o, p->ctype->text, p->name.name);
-    }
-    out_printf(o, ", const aj_start_opts *opts, %s **out)\n{\n", j->name.name);
+    const job_names *c = emit_job_names(e, j);
+    tpl_list l;
+    tpl_list_open(&l, o, arena_cat(e->arena, "int ", c->start, "(", NULL), 0, NULL);
+    tpl_list_item(&l, "aj_runtime *rt", NULL);
+    for (uint32_t i = 0; i < j->params.n; i++)
+        tpl_list_decl(&l, ast_job_param(j, i)->ctype->text, ast_job_param(j, i)->name.name);
+    tpl_list_item(&l, "const aj_start_opts *opts", NULL);
+    tpl_list_item(&l, j->name.name, " **out");
+    tpl_list_close(&l, ")\n{\n");
     if (j->params.n > 0) {
-        out_printf(o, "    %s in = {", j->c_in);
+        tpl_list_open(&l, o, arena_cat(e->arena, "    ", c->in, " in = { ", NULL), 0, NULL);
         for (uint32_t i = 0; i < j->params.n; i++)
-            out_printf(o, "%s %s", i > 0 ? "," : "",
-                       ((const ast_param *)j->params.items[i])->name.name);
-        out_puts(o, " };\n");
+            tpl_list_item(&l, ast_job_param(j, i)->name.name, NULL);
+        tpl_list_close(&l, " };\n");
     }
-    out_printf(o, "    aj_instance *inst = NULL;\n"
-                  "    int rc = aj_instance_start(rt, &%s, %s, opts, &inst);\n"
-                  "    *out = (%s *)inst;\n    return rc;\n}\n\n",
-               j->c_def, j->params.n > 0 ? "&in" : "NULL", j->name.name);
+    tpl_out(o, "    aj_instance *inst = NULL;\n"
+               "    int rc = aj_instance_start(rt, &$def$, $in$, opts, &inst);\n"
+               "    *out = ($job$ *)inst;\n    return rc;\n}\n\n",
+            TPL_VARS("def", c->def, "in", j->params.n > 0 ? "&in" : "NULL", "job", j->name.name));
 }
 
-static void result_fns(out *o, const ast_job *j)
+static void result_fns(const emit_ctx *e, out *o, const ast_job *j)
 {
-    const char *n = j->name.name, *t = j->result->output->text;
-    out_printf(o, "static int %s(%s *job, bool take, ", j->c_result_helper, n);
-    out_decl(o, t, "*out");
-    out_printf(o, ")\n{\n    void *slot = NULL;\n"
-                  "    int rc = aj_instance_output((aj_instance *)job, %u, take, &slot);\n"
-                  "    if (rc == AJ_OK)\n        *out = *(%s%s)slot;\n    return rc;\n}\n\n",
-               (unsigned)j->result->index, t, t[strlen(t) - 1] == '*' ? "*" : " *");
-    const char *fns[2] = { j->c_result, j->c_take };
-    for (int k = 0; k < 2; k++) {
-        out_printf(o, "int %s(%s *job, ", fns[k], n);
-        out_decl(o, t, "*out");
-        out_printf(o, ")\n{\n    return %s(job, %s, out);\n}\n\n", j->c_result_helper,
-                   k == 0 ? "false" : "true");
-    }
+    const job_names *c = emit_job_names(e, j);
+    const char *t = j->result->output->text;
+    char index[TPL_NUM];
+    const char *const *vars = TPL_VARS(
+        "job", j->name.name, "helper", c->result_helper, "result", c->result, "take", c->take,
+        "index", tpl_u32(index, j->result->index), "out", arena_cat(e->arena, t,
+        t[strlen(t) - 1] == '*' ? "*out" : " *out", NULL), "ptr", pointer_to(e, t));
+    tpl_out(o, "static int $helper$($job$ *job, bool take, $out$)\n{\n"
+               "    void *slot = NULL;\n"
+               "    int rc = aj_instance_output((aj_instance *)job, $index$, take, &slot);\n"
+               "    if (rc == AJ_OK)\n        *out = *($ptr$)slot;\n    return rc;\n}\n\n"
+               "int $result$($job$ *job, $out$)\n{\n    return $helper$(job, false, out);\n}\n\n"
+               "int $take$($job$ *job, $out$)\n{\n    return $helper$(job, true, out);\n}\n\n",
+            vars);
 }
 
-static void functions(out *o, const ast_job *j)
+static void functions(const emit_ctx *e, out *o, const ast_job *j)
 {
-    const char *n = j->name.name;
-    start_fn(o, j);
-    out_printf(o, "int %s(%s *job, int64_t timeout_ns)\n{\n"
-                  "    return aj_instance_wait((aj_instance *)job, timeout_ns);\n}\n\n",
-               j->c_wait, n);
-    out_printf(o, "void %s(%s *job)\n{\n    aj_instance_cancel((aj_instance *)job);\n}\n\n",
-               j->c_cancel, n);
+    const job_names *c = emit_job_names(e, j);
+    const char *const *vars = TPL_VARS("job", j->name.name, "wait", c->wait, "cancel", c->cancel,
+                                       "instance", c->instance, "free", c->free);
+    start_fn(e, o, j);
+    tpl_out(o, "int $wait$($job$ *job, int64_t timeout_ns)\n{\n"
+               "    return aj_instance_wait((aj_instance *)job, timeout_ns);\n}\n\n"
+               "void $cancel$($job$ *job)\n{\n    aj_instance_cancel((aj_instance *)job);\n}\n\n",
+            vars);
     if (j->result != NULL)
-        result_fns(o, j);
-    out_printf(o, "aj_instance *%s(%s *job)\n{\n    return (aj_instance *)job;\n}\n\n",
-               j->c_instance, n);
-    out_printf(o, "void %s(%s *job)\n{\n    aj_instance_free((aj_instance *)job);\n}\n",
-               j->c_free, n);
+        result_fns(e, o, j);
+    tpl_out(o, "aj_instance *$instance$($job$ *job)\n{\n    return (aj_instance *)job;\n}\n\n"
+               "void $free$($job$ *job)\n{\n    aj_instance_free((aj_instance *)job);\n}\n",
+            vars);
 }
 
 /* About what one step costs in the source: wrapper, table rows, edges. */
@@ -432,20 +301,18 @@ static void functions(out *o, const ast_job *j)
 void emit_source(const emit_ctx *e, out *o)
 {
     out_reserve(o, 4096 + emit_total_steps(e->file) * SOURCE_BYTES_PER_STEP);
-    out_puts(o, "/* Generated by ajc from ");
-    out_puts(o, e->source_base);
     /* A header name is not a string literal: no escapes (ajc_compile()
      * refuses names that cannot be written here). */
-    out_strs(o, ". DO NOT EDIT. */\n#include \"", e->h_base, "\"\n\n#include <stddef.h>\n", NULL);
+    tpl_out(o, "/* Generated by ajc from $source$. DO NOT EDIT. */\n#include \"$header$\"\n\n"
+               "#include <stddef.h>\n", TPL_VARS("source", e->source_base, "header", e->h_base));
     for (uint32_t i = 0; i < e->file->jobs.n; i++) {
-        const ast_job *j = e->file->jobs.items[i];
-        out_printf(o, "\n/* Job %s */\n\n", j->name.name);
-        structs(o, j);
-        for (uint32_t k = 0; k < j->steps.n; k++)
-            wrapper(e, o, j, j->steps.items[k]);
-        policies(o, j);
-        tables(e, o, j);
+        const ast_job *j = ast_file_job(e->file, i);
+        tpl_out(o, "\n/* Job $job$ */\n\n", TPL_VARS("job", j->name.name));
+        structs(o, j, emit_job_names(e, j));
+        wrappers(e, o, j);
+        policies(e, o, j);
+        emit_tables(e, o, j);
         definition(e, o, j);
-        functions(o, j);
+        functions(e, o, j);
     }
 }

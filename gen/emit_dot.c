@@ -1,69 +1,77 @@
 /*
  * emit_dot.c: `ajc --dot`, the definition graph of every job.
  *
- * To have one DOT format only, this builds each job's aj_job_def in memory
- * from the schedule (no run or free functions) and lets the runtime's
- * aj_job_def_dot() write it. That function writes to a FILE, so the text
- * goes through an open_memstream() stream, the one allocation of ajc that
- * libc makes rather than the arena; it is copied into the output and freed.
+ * The text is the runtime's aj_job_def_dot() format, byte for byte, written
+ * here from the schedule so that ajc links nothing of libasyncjob: nodes
+ * named by step index in topological order, the roots hung from a "job"
+ * node, edges grouped by source in the same order. Tests compare the two
+ * writers on every good case (tests/generated/), so they cannot drift.
  */
 #include "emit.h"
 
-#include "asyncjob.h"
-#include "graph.h"
+#include "tpl.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-
-static aj_job_def *build_def(const emit_ctx *e, const ast_job *j)
+/* s as the inside of a DOT quoted string, escaped as the runtime does. */
+static void escaped(out *o, const char *s)
 {
-    const sched *s = j->sched;
-    aj_job_def *def = arena_calloc(e->arena, 1, sizeof *def);
-    aj_step_def *steps = arena_calloc(e->arena, s->n_steps, sizeof *steps);
-    aj_edge_def *edges = arena_calloc(e->arena, s->n_edges, sizeof *edges);
-    for (uint32_t i = 0; i < s->n_steps; i++) {
-        const ast_step *st = j->steps.items[i];
-        steps[i].name = st->name.name;
-        steps[i].output_type = st->output != NULL ? st->output->text : NULL;
-        steps[i].level = s->level[i];
-        steps[i].line = emit_step_line(e, st);
+    for (; *s != '\0'; s++) {
+        if (*s == '"' || *s == '\\')
+            out_write(o, "\\", 1);
+        if (*s == '\n')
+            out_puts(o, "\\n");
+        else
+            out_write(o, s, 1);
     }
-    for (uint32_t k = 0; k < s->n_edges; k++)
-        edges[k] = (aj_edge_def){ s->edges[k].from, s->edges[k].to, s->edges[k].kind };
-    def->abi = AJ_GEN_ABI;
-    def->name = j->name.name;
-    def->source = e->src->name;
-    def->n_steps = s->n_steps;
-    def->steps = steps;
-    def->order = s->order;
-    def->n_roots = s->n_roots;
-    def->n_levels = s->n_levels;
-    def->n_edges = s->n_edges;
-    def->edges = s->n_edges > 0 ? edges : NULL;
-    def->result = j->result != NULL ? (int32_t)j->result->index : -1;
-    return def;
 }
 
-bool emit_dot(const emit_ctx *e, out *o)
+static void node(out *o, uint32_t i, const ast_step *s)
 {
-    for (uint32_t i = 0; i < e->file->jobs.n; i++) {
-        /* Arena allocations may jump out: make them all while no libc
-         * buffer is held, and park the buffer where arena_free() sees it. */
-        aj_job_def *def = build_def(e, e->file->jobs.items[i]);
-        void **owned = arena_owned_slot(e->arena);
-        char *text = NULL;
-        size_t len = 0;
-        FILE *fp = open_memstream(&text, &len);
-        if (fp == NULL)
-            return false;
-        int rc = aj_job_def_dot(def, fp);
-        int closed = fclose(fp);
-        *owned = text;
-        if (closed != 0 || rc != AJ_OK)
-            return false;
-        out_write(o, text, len);
-        free(text);
-        *owned = NULL;
+    char n[TPL_NUM];
+    tpl_out(o, "\t\"s$i$\" [label=\"", TPL_VARS("i", tpl_u32(n, i)));
+    escaped(o, s->name.name);
+    out_puts(o, "\" shape=box style=filled fillcolor=gray tooltip=\"");
+    escaped(o, s->name.name);
+    if (s->output != NULL) {
+        out_puts(o, " -> ");
+        escaped(o, s->output->text);
     }
-    return true;
+    out_puts(o, "\"]\n");
+}
+
+static void edge(out *o, const ast_job *j, const sched_edge *e)
+{
+    char from[TPL_NUM], to[TPL_NUM];
+    tpl_out(o, "\t\"s$from$\" -> \"s$to$\" ",
+            TPL_VARS("from", tpl_u32(from, e->from), "to", tpl_u32(to, e->to)));
+    if (e->kind & AST_EDGE_DATA) {
+        out_puts(o, "[style=bold color=black tooltip=\"");
+        escaped(o, ast_job_step(j, e->from)->output->text);
+        out_puts(o, "\"]\n");
+    } else {
+        out_puts(o, "[style=dashed color=black]\n");
+    }
+}
+
+static void job_dot(out *o, const ast_job *j, const sched *s)
+{
+    out_puts(o, "digraph \"");
+    escaped(o, j->name.name);
+    out_puts(o, "\" {\n\tnewrank = \"true\"\n\t\"job\" [label=\"");
+    escaped(o, j->name.name);
+    out_puts(o, "\" shape=triangle style=filled fillcolor=gray]\n");
+    for (uint32_t k = 0; k < s->n_steps; k++)
+        node(o, s->order[k], ast_job_step(j, s->order[k]));
+    for (uint32_t k = 0; k < s->n_roots; k++) {
+        char n[TPL_NUM];
+        tpl_out(o, "\t\"job\" -> \"s$i$\" [color=black]\n", TPL_VARS("i", tpl_u32(n, s->order[k])));
+    }
+    for (uint32_t k = 0; k < s->n_edges; k++)
+        edge(o, j, &s->edges[k]);
+    out_puts(o, "}\n");
+}
+
+void emit_dot(const emit_ctx *e, out *o)
+{
+    for (uint32_t i = 0; i < e->file->jobs.n; i++)
+        job_dot(o, ast_file_job(e->file, i), emit_sched(e, ast_file_job(e->file, i)));
 }

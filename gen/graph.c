@@ -20,16 +20,22 @@
 typedef struct graph {
     arena *arena;
     diag *diag;
-    ast_job *job;
+    const ast_job *job;
     uint32_t n;
     uint32_t *succ_start;  /* CSR by step: successors in declaration order */
     uint32_t *succ;
     uint32_t *remaining;   /* unordered predecessors */
 } graph;
 
-static ast_step *step_at(const graph *g, uint32_t i)
+static const ast_step *step_at(const graph *g, uint32_t i)
 {
-    return g->job->steps.items[i];
+    return ast_job_step(g->job, i);
+}
+
+/* The index of the step that pred k of step t comes from. */
+static uint32_t pred_from(const graph *g, uint32_t t, uint32_t k)
+{
+    return ast_step_pred(step_at(g, t), k)->from->index;
 }
 
 static void build_succ(graph *g, sched *s)
@@ -37,19 +43,17 @@ static void build_succ(graph *g, sched *s)
     uint32_t *fill = arena_calloc(g->arena, g->n, sizeof *fill);
     g->succ_start = arena_calloc(g->arena, (size_t)g->n + 1, sizeof *g->succ_start);
     for (uint32_t t = 0; t < g->n; t++) {
-        const vec *preds = &step_at(g, t)->preds;
-        s->n_preds[t] = preds->n;
-        for (uint32_t k = 0; k < preds->n; k++)
-            g->succ_start[((ast_pred *)preds->items[k])->from->index + 1]++;
+        s->n_preds[t] = step_at(g, t)->preds.n;
+        for (uint32_t k = 0; k < s->n_preds[t]; k++)
+            g->succ_start[pred_from(g, t, k) + 1]++;
     }
     for (uint32_t i = 0; i < g->n; i++)
         g->succ_start[i + 1] += g->succ_start[i];
     s->n_edges = g->succ_start[g->n];
     g->succ = arena_alloc(g->arena, (size_t)s->n_edges * sizeof *g->succ + 1);
     for (uint32_t t = 0; t < g->n; t++) {
-        const vec *preds = &step_at(g, t)->preds;
-        for (uint32_t k = 0; k < preds->n; k++) {
-            uint32_t from = ((ast_pred *)preds->items[k])->from->index;
+        for (uint32_t k = 0; k < s->n_preds[t]; k++) {
+            uint32_t from = pred_from(g, t, k);
             g->succ[g->succ_start[from] + fill[from]++] = t;
         }
     }
@@ -113,7 +117,7 @@ static void sort_edges(graph *g, sched *s)
     for (uint32_t k = 0; k < g->n; k++) {
         const ast_step *t = step_at(g, s->order[k]);
         for (uint32_t p = 0; p < t->preds.n; p++) {
-            const ast_pred *pred = t->preds.items[p];
+            const ast_pred *pred = ast_step_pred(t, p);
             uint32_t from = pred->from->index;
             sched_edge *e = &s->edges[s->first_edge[from] + fill[from]++];
             e->from = from;
@@ -172,7 +176,7 @@ static void report_cycle(graph *g, const uint32_t *back, uint32_t m)
     const ast_step *s0 = step_at(g, cyc[0]);
     ajc_loc at = s0->name.loc;
     for (uint32_t k = 0; k < s0->preds.n; k++) {
-        const ast_pred *p = s0->preds.items[k];
+        const ast_pred *p = ast_step_pred(s0, k);
         if (p->from->index == cyc[m - 1])
             at = p->loc;
     }
@@ -182,9 +186,8 @@ static void report_cycle(graph *g, const uint32_t *back, uint32_t m)
 
 static uint32_t unordered_pred(const graph *g, uint32_t v)
 {
-    const vec *preds = &step_at(g, v)->preds;
-    for (uint32_t k = 0; k < preds->n; k++) {
-        uint32_t from = ((const ast_pred *)preds->items[k])->from->index;
+    for (uint32_t k = 0; k < step_at(g, v)->preds.n; k++) {
+        uint32_t from = pred_from(g, v, k);
         if (g->remaining[from] > 0)
             return from;
     }
@@ -214,7 +217,7 @@ static void report_cycles(graph *g)
     }
 }
 
-void graph_schedule(arena *a, diag *d, ast_job *j)
+sched *graph_schedule(arena *a, diag *d, const ast_job *j)
 {
     graph g = { a, d, j, j->steps.n, NULL, NULL, NULL };
     sched *s = arena_calloc(a, 1, sizeof *s);
@@ -227,9 +230,9 @@ void graph_schedule(arena *a, diag *d, ast_job *j)
     build_succ(&g, s);
     if (kahn(&g, s) < g.n) {
         report_cycles(&g);
-        return;
+        return NULL;
     }
     sort_order(&g, s);
     sort_edges(&g, s);
-    j->sched = s;
+    return s;
 }

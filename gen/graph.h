@@ -4,13 +4,16 @@
 
 #include "ast.h"
 
+typedef struct sched sched;
+
 typedef struct sched_edge {
     uint32_t from;   /* step index */
     uint32_t to;     /* step index */
-    uint32_t kind;   /* AJ_EDGE_DATA, AJ_EDGE_AFTER or both */
+    uint32_t kind;   /* AST_EDGE_DATA, AST_EDGE_AFTER or both */
 } sched_edge;
 
-/* What aj_job_def needs, in the order its comments in asyncjob.h define:
+/* A job's schedule, graph.c's result. What aj_job_def needs, in the order
+ * its comments in asyncjob.h define:
  * order[] by (level, declaration index), edges[] by (position of source in
  * order, position of target). Arrays are indexed by step unless noted. */
 struct sched {
@@ -26,9 +29,9 @@ struct sched {
     sched_edge *edges;     /* NULL when n_edges is 0 */
 };
 
-/* Computes j->sched from the steps' resolved predecessors, or reports every
- * cycle (naming its steps) and leaves j->sched NULL. Iterative, O(steps +
+/* The schedule of j from its steps' resolved predecessors (sema), or NULL
+ * after reporting every cycle, naming its steps. Iterative, O(steps +
  * edges). */
-void graph_schedule(arena *a, diag *d, ast_job *j);
+sched *graph_schedule(arena *a, diag *d, const ast_job *j);
 
 #endif

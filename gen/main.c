@@ -11,7 +11,7 @@
  */
 #include "ajc.h"
 
-#include "asyncjob.h"
+#include "abi.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -64,7 +64,7 @@ static int parse_args(int argc, char **argv, cli *c)
             fputs(help, stdout);
             return flush_stdout("the help");
         } else if (options && strcmp(a, "--version") == 0) {
-            puts("ajc " AJ_VERSION);
+            puts("ajc " AJC_VERSION);
             return flush_stdout("the version");
         } else if (options && strcmp(a, "-o") == 0) {
             if (++i == argc)

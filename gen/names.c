@@ -8,6 +8,8 @@
  * clash with both origins. Names of user functions that ajc only refers to
  * (free and custom functions) may be reserved many times by the same kind,
  * and several steps may name one `impl` when their prototypes are the same.
+ *
+ * The result is a file_names the emitters read; the AST is not written.
  */
 #include "names.h"
 
@@ -37,7 +39,14 @@ typedef struct names {
     diag *diag;
     symtab table;          /* C name -> origin */
     symtab customs;        /* custom retry function name -> ast_ident */
+    file_names *result;
 } names;
+
+/* How many steps of one job call one function, and the first of them. */
+typedef struct fn_use {
+    uint32_t first;
+    uint32_t n;
+} fn_use;
 
 /* "the wrapper of job 'a' step 'b'", for messages only. */
 static const char *describe(names *n, const origin *o)
@@ -70,7 +79,7 @@ static const char *signature(names *n, const ast_step *s)
 
     for (size_t l = 0; l < 2; l++)
         for (uint32_t i = 0; i < lists[l]->n; i++) {
-            const ast_param *p = lists[l]->items[i];
+            const ast_param *p = AST_AT(const ast_param, *lists[l], i);
             sig = arena_cat(n->arena, sig, sig[1] != '\0' ? ", " : "", p->ctype->text, NULL);
         }
     return arena_cat(n->arena, sig, " -> ", s->output ? s->output->text : "void", ")", NULL);
@@ -132,31 +141,31 @@ static const char *job_name(names *n, const ast_job *j, const char *what, const 
     return c;
 }
 
-static void assign_job(names *n, ast_job *j)
+static void assign_job(names *n, const ast_job *j, job_names *c)
 {
     origin o = { O_JOB, "the instance type", j, NULL, NULL, j->name.loc };
     reserve(n, j->name.name, &o);
-    j->c_def = job_name(n, j, "the definition", "_", "def");
-    j->c_start = job_name(n, j, "the 'start' function", "_", "start");
-    j->c_wait = job_name(n, j, "the 'wait' function", "_", "wait");
-    j->c_cancel = job_name(n, j, "the 'cancel' function", "_", "cancel");
-    j->c_instance = job_name(n, j, "the 'instance' function", "_", "instance");
-    j->c_free = job_name(n, j, "the 'free' function", "_", "free");
+    c->def = job_name(n, j, "the definition", "_", "def");
+    c->start = job_name(n, j, "the 'start' function", "_", "start");
+    c->wait = job_name(n, j, "the 'wait' function", "_", "wait");
+    c->cancel = job_name(n, j, "the 'cancel' function", "_", "cancel");
+    c->instance = job_name(n, j, "the 'instance' function", "_", "instance");
+    c->free = job_name(n, j, "the 'free' function", "_", "free");
     if (j->result != NULL) {
-        j->c_result = job_name(n, j, "the 'result' function", "_", "result");
-        j->c_take = job_name(n, j, "the 'take' function", "_", "take");
-        j->c_result_helper = job_name(n, j, "the result helper", "__", "result");
+        c->result = job_name(n, j, "the 'result' function", "_", "result");
+        c->take = job_name(n, j, "the 'take' function", "_", "take");
+        c->result_helper = job_name(n, j, "the result helper", "__", "result");
     }
     if (j->params.n > 0)
-        j->c_in = job_name(n, j, "the inputs struct", "__", "in");
-    j->c_out = job_name(n, j, "the outputs struct", "__", "out");
-    j->c_order = job_name(n, j, "the order table", "__", "order");
-    j->c_edges = job_name(n, j, "the edge table", "__", "edges");
-    j->c_steps = job_name(n, j, "the step table", "__", "steps");
-    j->c_exec = job_name(n, j, "the step run table", "__", "exec");
-    j->c_succs = job_name(n, j, "the successor table", "__", "succs");
-    j->c_slots = job_name(n, j, "the slot table", "__", "slots");
-    j->c_memo = job_name(n, j, "the runtime's memo", "__", "memo");
+        c->in = job_name(n, j, "the inputs struct", "__", "in");
+    c->out = job_name(n, j, "the outputs struct", "__", "out");
+    c->order = job_name(n, j, "the order table", "__", "order");
+    c->edges = job_name(n, j, "the edge table", "__", "edges");
+    c->steps = job_name(n, j, "the step table", "__", "steps");
+    c->exec = job_name(n, j, "the step run table", "__", "exec");
+    c->succs = job_name(n, j, "the successor table", "__", "succs");
+    c->slots = job_name(n, j, "the slot table", "__", "slots");
+    c->memo = job_name(n, j, "the runtime's memo", "__", "memo");
 }
 
 static const char *step_name(names *n, const ast_step *s, origin_kind kind, const char *what,
@@ -170,127 +179,196 @@ static const char *step_name(names *n, const ast_step *s, origin_kind kind, cons
 
 /* Outputs of one type share one free wrapper per job, JOB__free_TYPE;
  * frees maps each type to the first step that needs it. */
-static void assign_free(names *n, symtab *frees, ast_step *s)
+static void assign_free(names *n, symtab *frees, const ast_step *s, step_names *c)
 {
     const ast_type *t = s->output != NULL ? s->output->named : NULL;
-    const ast_step *first;
+    const step_names *first;
 
     if (t == NULL || t->free_fn.name == NULL)
         return;
-    first = symtab_put(frees, t->name.name, s);
+    first = symtab_put(frees, t->name.name, c);
     if (first != NULL) {
-        s->c_free = first->c_free;
+        c->free_out = first->free_out;
         return;
     }
     origin o = { O_STEP_INTERNAL, "the free wrapper", s->job, s, NULL, s->output->loc };
-    s->c_free = arena_cat(n->arena, s->job->name.name, "__free_", t->name.name, NULL);
-    s->free_first = true;
-    reserve(n, s->c_free, &o);
+    c->free_out = arena_cat(n->arena, s->job->name.name, "__free_", t->name.name, NULL);
+    c->writes_free = true;
+    reserve(n, c->free_out, &o);
 }
 
-/* impls: the job's functions so far, each to its first step. */
-static void assign_step(names *n, symtab *impls, ast_step *s)
+/* The user's function; uses counts the job's steps calling each one. */
+static void count_fn(names *n, symtab *uses, const ast_step *s, step_names *c)
 {
-    if (s->impl.name != NULL) {
-        origin o = { O_STEP_FN, "the function (impl)", s->job, s, NULL, s->impl.loc };
-        s->c_fn = s->impl.name;
-        s->proto_shared = !reserve(n, s->c_fn, &o);
-    } else {
-        s->c_fn = step_name(n, s, O_STEP_FN, "the step function", "_");
+    c->fn = s->impl.name != NULL
+                ? s->impl.name
+                : arena_cat(n->arena, s->job->name.name, "_", s->name.name, NULL);
+    fn_use *u = symtab_get(uses, c->fn);
+    if (u == NULL) {
+        u = arena_alloc(n->arena, sizeof *u);
+        *u = (fn_use){ s->index, 0 };
+        symtab_put(uses, c->fn, u);
     }
-    s->c_run = step_name(n, s, O_STEP_INTERNAL, "the wrapper", "__run_");
-    /* Steps calling one function share one wrapper, which finds their
-     * slots in a table: one hot function, far less code. */
-    s->runner = symtab_put(impls, s->c_fn, s);
-    if (s->runner == NULL)
-        s->runner = s;
+    u->n++;
 }
 
-static void add_custom(names *n, ast_file *f, ast_policy *p)
+/* A second step naming the same impl declares nothing (share_impl). */
+static void reserve_fn(names *n, const ast_step *s, step_names *c)
+{
+    origin o = { O_STEP_FN, "the function (impl)", s->job, s, NULL, s->impl.loc };
+    if (s->impl.name == NULL) {
+        o.what = "the step function";
+        o.loc = s->name.loc;
+    }
+    c->declares_fn = reserve(n, c->fn, &o);
+}
+
+/* A step with a function of its own gets a wrapper named after the step
+ * that reads its inputs by name. Steps calling one function share one
+ * wrapper, named after the function, which finds their slots in a table:
+ * one hot function, far less code. */
+static void assign_run(names *n, const symtab *uses, const ast_job *j, job_names *jc,
+                       uint32_t i)
+{
+    step_names *c = &jc->step[i];
+    const fn_use *u = symtab_get(uses, c->fn);
+    const ast_step *s = ast_job_step(j, i);
+    c->writes_run = u->first == i;
+    c->by_slots = u->n > 1;
+    if (!c->by_slots) {
+        c->run = step_name(n, s, O_STEP_INTERNAL, "the wrapper", "__run_");
+    } else if (c->writes_run) {
+        origin o = { O_STEP_INTERNAL, "the shared wrapper", j, s, NULL, s->impl.loc };
+        c->run = arena_cat(n->arena, j->name.name, "__run_", c->fn, NULL);
+        reserve(n, c->run, &o);
+    } else {
+        c->run = jc->step[u->first].run;
+    }
+}
+
+static void add_custom(names *n, const ast_policy *p)
 {
     if (p->custom.name == NULL)
         return;
     origin o = { O_USER_FN, "custom retry function", NULL, NULL, p->custom.name, p->custom.loc };
-    if (symtab_put(&n->customs, p->custom.name, &p->custom) == NULL)
-        vec_push(n->arena, &f->custom_fns, &p->custom);
+    if (symtab_put(&n->customs, p->custom.name, (void *)&p->custom) == NULL)
+        vec_push(n->arena, &n->result->custom_fns, (void *)&p->custom);
     reserve(n, p->custom.name, &o);
 }
 
-/* Policies get a table per job that uses them: JOB__retry_NAME for a named
- * policy (once, however many steps use it), JOB__retry_STEP for inline. */
-static void assign_policies(names *n, ast_file *f, ast_job *j)
+static void add_table(names *n, job_names *jc, const char *c_name, const ast_policy *p)
 {
+    policy_table *t = arena_alloc(n->arena, sizeof *t);
+    *t = (policy_table){ c_name, p };
+    vec_push(n->arena, &jc->policies, t);
+}
+
+/* JOB__retry_NAME for a named policy, once per job however many steps use
+ * it; tables maps its name to the C name. */
+static const char *named_policy(names *n, symtab *tables, const ast_job *j, job_names *jc,
+                                const ast_retry *r)
+{
+    const char *c_name = symtab_get(tables, r->name.name);
+    if (c_name != NULL)
+        return c_name;
+    origin o = { O_POLICY, "the retry policy", j, NULL, r->name.name, r->name.loc };
+    c_name = arena_cat(n->arena, j->name.name, "__retry_", r->name.name, NULL);
+    symtab_put(tables, r->name.name, (void *)c_name);
+    reserve(n, c_name, &o);
+    add_table(n, jc, c_name, r->policy);
+    return c_name;
+}
+
+/* Policies get a table per job that uses them: named ones in the order of
+ * first use, then the inline ones, JOB__retry_STEP, in step order. */
+static void assign_policies(names *n, const ast_job *j, job_names *jc)
+{
+    symtab tables;
+    symtab_init(&tables, n->arena);
     for (uint32_t i = 0; i < j->steps.n; i++) {
-        ast_step *s = j->steps.items[i];
-        ast_retry *named = s->retry_named;
+        const ast_step *s = ast_job_step(j, i);
         if (s->retry == NULL)
             continue;
-        add_custom(n, f, s->retry);
-        if (named == NULL) {
-            origin o = { O_POLICY, "the inline retry policy", j, s, s->name.name, s->name.loc };
-            s->retry_c_name = arena_cat(n->arena, j->name.name, "__retry_", s->name.name, NULL);
-            reserve(n, s->retry_c_name, &o);
-        } else if (named->emitted_for != j) {
-            origin o = { O_POLICY, "the retry policy", j, NULL, named->name.name,
-                         named->name.loc };
-            named->emitted_for = j;
-            named->c_name = arena_cat(n->arena, j->name.name, "__retry_", named->name.name, NULL);
-            reserve(n, named->c_name, &o);
-            vec_push(n->arena, &j->policies, named);
-        }
-        if (named != NULL)
-            s->retry_c_name = named->c_name;
+        add_custom(n, s->retry);
+        if (s->retry_named != NULL)
+            jc->step[i].retry = named_policy(n, &tables, j, jc, s->retry_named);
+    }
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *s = ast_job_step(j, i);
+        if (s->retry == NULL || s->retry_named != NULL)
+            continue;
+        origin o = { O_POLICY, "the inline retry policy", j, s, s->name.name, s->name.loc };
+        jc->step[i].retry = arena_cat(n->arena, j->name.name, "__retry_", s->name.name, NULL);
+        reserve(n, jc->step[i].retry, &o);
+        add_table(n, jc, jc->step[i].retry, s->retry);
     }
 }
 
 /* JOB_start() takes the job inputs as parameters: one named like a
  * file-scope name would shadow it (-Wshadow), one named like a local or
  * another parameter of JOB_start() would not compile. */
-static void check_job_inputs(names *n, const ast_job *j)
+static void check_job_inputs(names *n, const ast_job *j, const job_names *jc)
 {
     static const char *const taken[] = { "ctx", "in", "inst", "opts", "out", "rc", "rt" };
     for (uint32_t i = 0; i < j->params.n; i++) {
-        const ast_param *p = j->params.items[i];
+        const ast_param *p = ast_job_param(j, i);
         const origin *o = symtab_get(&n->table, p->name.name);
         for (size_t k = 0; k < sizeof taken / sizeof taken[0]; k++)
             if (strcmp(p->name.name, taken[k]) == 0)
                 diag_error(n->diag, p->name.loc, "job input '%s' is a name the generated "
-                           "'%s' function uses itself; rename it", p->name.name, j->c_start);
+                           "'%s' function uses itself; rename it", p->name.name, jc->start);
         if (o != NULL) {
             diag_error(n->diag, p->name.loc, "job input '%s' would shadow %s in the generated "
-                       "'%s' function; rename it", p->name.name, describe(n, o), j->c_start);
+                       "'%s' function; rename it", p->name.name, describe(n, o), jc->start);
             diag_note(n->diag, o->loc, "'%s' comes from here", p->name.name);
         }
     }
 }
 
-void names_assign(arena *a, diag *d, ast_file *f)
+static void assign_types(names *n, const ast_file *f)
 {
-    names n = { a, d, { 0 }, { 0 } };
-    symtab_init(&n.table, a);
-    symtab_init(&n.customs, a);
     for (uint32_t i = 0; i < f->types.n; i++) {
-        const ast_type *t = f->types.items[i];
+        const ast_type *t = ast_file_type(f, i);
         origin o = { O_TYPE, "type", NULL, NULL, t->name.name, t->name.loc };
-        reserve(&n, t->name.name, &o);
+        reserve(n, t->name.name, &o);
         if (t->free_fn.name != NULL) {
             origin fo = { O_USER_FN, "free function", NULL, NULL, t->free_fn.name,
                           t->free_fn.loc };
-            reserve(&n, t->free_fn.name, &fo);
+            reserve(n, t->free_fn.name, &fo);
         }
     }
+}
+
+static void assign_steps(names *n, const ast_job *j, job_names *jc)
+{
+    symtab uses, frees;
+    symtab_init(&uses, n->arena);
+    symtab_init(&frees, n->arena);
+    jc->step = arena_calloc(n->arena, j->steps.n, sizeof *jc->step);
+    for (uint32_t k = 0; k < j->steps.n; k++)
+        count_fn(n, &uses, ast_job_step(j, k), &jc->step[k]);
+    for (uint32_t k = 0; k < j->steps.n; k++) {
+        reserve_fn(n, ast_job_step(j, k), &jc->step[k]);
+        assign_run(n, &uses, j, jc, k);
+        assign_free(n, &frees, ast_job_step(j, k), &jc->step[k]);
+    }
+}
+
+file_names *names_assign(arena *a, diag *d, const ast_file *f)
+{
+    names n = { a, d, { 0 }, { 0 }, NULL };
+    symtab_init(&n.table, a);
+    symtab_init(&n.customs, a);
+    n.result = arena_calloc(a, 1, sizeof *n.result);
+    n.result->job = arena_calloc(a, (size_t)f->jobs.n + 1, sizeof *n.result->job);
+    assign_types(&n, f);
     for (uint32_t i = 0; i < f->jobs.n; i++) {
-        ast_job *j = f->jobs.items[i];
-        symtab impls, frees;
-        symtab_init(&impls, a);
-        symtab_init(&frees, a);
-        assign_job(&n, j);
-        for (uint32_t k = 0; k < j->steps.n; k++) {
-            assign_step(&n, &impls, j->steps.items[k]);
-            assign_free(&n, &frees, j->steps.items[k]);
-        }
-        assign_policies(&n, f, j);
+        const ast_job *j = ast_file_job(f, i);
+        assign_job(&n, j, &n.result->job[i]);
+        assign_steps(&n, j, &n.result->job[i]);
+        assign_policies(&n, j, &n.result->job[i]);
     }
     for (uint32_t i = 0; i < f->jobs.n; i++)
-        check_job_inputs(&n, f->jobs.items[i]);
+        check_job_inputs(&n, ast_file_job(f, i), &n.result->job[i]);
+    return n.result;
 }

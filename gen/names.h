@@ -1,24 +1,55 @@
-/* names.h: C identifiers: which names are allowed, and what ajc emits. */
+/* names.h: every file-scope C name ajc emits, names.c's result. */
 #ifndef AJC_NAMES_H
 #define AJC_NAMES_H
 
 #include "ast.h"
 
-/* Where a user's name ends up in generated C, which decides what it may be. */
-typedef enum names_use {
-    USE_FILE_SCOPE,   /* a file-scope name in the header (job, type, function) */
-    USE_PARAM,        /* a parameter name in a prototype */
-    USE_MEMBER        /* a struct member in the .c only (step names) */
-} names_use;
+/* The C names one step needs. */
+typedef struct step_names {
+    const char *fn;        /* the user's function: JOB_STEP or its impl */
+    bool declares_fn;      /* the first step calling fn: the header declares it here */
+    const char *run;       /* its wrapper: JOB__run_STEP, or JOB__run_FN when shared */
+    bool writes_run;       /* the first step of its wrapper: the wrapper is written here */
+    bool by_slots;         /* the wrapper is shared, so it reads the step's slots */
+    const char *free_out;  /* JOB__free_TYPE; NULL when its output needs no free */
+    bool writes_free;      /* the first step of its job to need free_out */
+    const char *retry;     /* its policy's table; NULL: no retry */
+} step_names;
 
-/* Reports and returns false when id cannot be used as a C name in that
- * place: a C or C++ keyword, a reserved identifier, a name of the standard
- * headers the generated code includes, or the runtime's aj_/AJ_ prefix. */
-bool names_check_ident(diag *d, const ast_ident *id, names_use use, const char *what);
+/* A policy table a job defines, named or inline, in the order of first use. */
+typedef struct policy_table {
+    const char *c_name;    /* JOB__retry_NAME or JOB__retry_STEP */
+    const ast_policy *policy;
+} policy_table;
 
-/* Builds every file-scope C name of the file (contract and internal) into
- * the AST and reserves each; reports two origins that give the same name.
- * Also checks that job inputs do not shadow any of those names. */
-void names_assign(arena *a, diag *d, ast_file *f);
+typedef struct job_names {
+    /* The contract, DESIGN.md's names. */
+    const char *def, *start, *wait, *cancel, *result, *take, *instance, *free;
+    /* Internal: structs and tables of the .c. */
+    const char *in, *out, *order, *edges, *steps, *exec, *succs, *slots, *memo;
+    const char *result_helper;
+    step_names *step;      /* by step index */
+    vec policies;          /* policy_table *: named ones first, then inline ones */
+} job_names;
+
+typedef struct file_names {
+    job_names *job;        /* by job index */
+    vec custom_fns;        /* const ast_ident *: distinct custom functions, first use first */
+} file_names;
+
+/* Builds every file-scope C name of a checked file (contract and internal)
+ * and reserves each; reports two origins that give the same name, and job
+ * inputs that would shadow one of them. */
+file_names *names_assign(arena *a, diag *d, const ast_file *f);
+
+static inline const policy_table *names_policy(const job_names *jn, uint32_t i)
+{
+    return (const policy_table *)jn->policies.items[i];
+}
+
+static inline const ast_ident *names_custom_fn(const file_names *fn, uint32_t i)
+{
+    return (const ast_ident *)fn->custom_fns.items[i];
+}
 
 #endif

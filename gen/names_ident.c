@@ -7,7 +7,7 @@
  * standard headers of asyncjob.h define (bool, NULL, size_t, FILE...), or
  * sit in the runtime's aj_/AJ_ namespace.
  */
-#include "names.h"
+#include "names_ident.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,86 +1,35 @@
 /*
- * sema.c: the checks on a parsed file that concern types, retry policies
- * and numbers, and the driver that runs every check in file order.
- *
- * sema_check() reports everything it finds rather than stopping at the
- * first problem; graph.c (cycles, schedule) and names.c (C names) run after
- * the name resolution that sema_job.c does.
+ * sema.c: the checks that concern the file as a whole: `type`
+ * declarations and file-level retry policies, and the index of every step
+ * name that lets a job's checks say an unknown step exists in another job.
+ * sema_job.c checks each job; the compiler's driver (ajc.c) runs both.
  */
 #include "sema.h"
 
-#include "asyncjob.h"
-#include "graph.h"
-#include "names.h"
+#include "names_ident.h"
+#include "sema_value.h"
 
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#define MAX_RETRIES 1000000u  /* documented bound of `max N` */
-#define MAX_FACTOR 1000.0     /* documented bound of `factor` */
-
-void sema_duplicate(sema *s, const char *what, const ast_ident *again, const ast_ident *first)
+void sema_init(sema *s, arena *a, src *sr, diag *d, ast_file *f)
 {
-    diag_error(s->diag, again->loc, "duplicate %s '%s'", what, again->name);
-    diag_note(s->diag, first->loc, "'%s' is first declared here", first->name);
-}
-
-static bool is_word(const char *w, const char *text, size_t len)
-{
-    return strlen(w) == len && memcmp(w, text, len) == 0;
-}
-
-/* Checks one word of a C type; returns whether it names a type itself (as
- * opposed to '*' or a qualifier). */
-static bool ctype_word(sema *s, ast_ctype *t, uint32_t i, bool *ok)
-{
-    const ajc_loc *w = t->words.items[i];
-    const char *text = s->src->text + w->begin;
-    size_t len = w->end - w->begin;
-    if (text[0] == '*') {
-        if (i == 0) {
-            diag_error(s->diag, *w, "C type '%s' starts with '*'; write the pointed-to "
-                       "type first", t->text);
-            *ok = false;
-        }
-        return false;
-    }
-    char *name = arena_strndup(s->arena, text, len);
-    const ast_type *named = symtab_get(&s->types, name);
-    if (named != NULL && named->name.loc.begin > w->begin) {
-        diag_error(s->diag, *w, "type '%s' is used before its declaration; declare "
-                   "types before use", name);
-        diag_note(s->diag, named->name.loc, "'%s' is declared here", name);
-        *ok = false;
-    }
-    return !is_word("const", text, len) && !is_word("volatile", text, len) &&
-           !is_word("restrict", text, len);
-}
-
-bool sema_ctype(sema *s, ast_ctype *t, const char *what)
-{
-    bool ok = true, base = false;
-    for (uint32_t i = 0; i < t->words.n; i++)
-        base |= ctype_word(s, t, i, &ok);
-    if (ok && !base) {
-        diag_error(s->diag, t->loc, "%s has no type, only '%s'", what, t->text);
-        return false;
-    }
-    if (ok && strcmp(t->text, "void") == 0) {
-        diag_error(s->diag, t->loc, "%s cannot be 'void': a step that produces nothing "
-                   "has no '->', and an input needs a value", what);
-        return false;
-    }
-    if (ok && t->words.n == 1)
-        t->named = symtab_get(&s->types, t->text);
-    return ok;
+    memset(s, 0, sizeof *s);
+    s->arena = a;
+    s->src = sr;
+    s->diag = d;
+    s->file = f;
+    symtab_init(&s->types, a);
+    symtab_init(&s->retries, a);
+    symtab_init(&s->jobs, a);
+    symtab_init(&s->steps, a);
+    s->policies = arena_calloc(a, (size_t)f->n_policies + 1, sizeof *s->policies);
+    s->policy_state = arena_calloc(a, (size_t)f->n_policies + 1, sizeof *s->policy_state);
 }
 
 static void check_types(sema *s)
 {
     for (uint32_t i = 0; i < s->file->types.n; i++) {
-        ast_type *t = s->file->types.items[i];
+        ast_type *t = ast_file_type(s->file, i);
         const ast_type *first = symtab_put(&s->types, t->name.name, t);
         if (first != NULL)
             sema_duplicate(s, "type", &t->name, &first->name);
@@ -88,8 +37,9 @@ static void check_types(sema *s)
         if (t->free_fn.name != NULL)
             names_check_ident(s->diag, &t->free_fn, USE_FILE_SCOPE, "free function");
         for (uint32_t k = 0; k < t->ctype->words.n; k++) {
-            const ajc_loc *w = t->ctype->words.items[k];
-            if (is_word(t->name.name, s->src->text + w->begin, w->end - w->begin))
+            const ajc_loc *w = ast_ctype_word(t->ctype, k);
+            if (strlen(t->name.name) == w->end - w->begin &&
+                memcmp(t->name.name, s->src->text + w->begin, w->end - w->begin) == 0)
                 diag_error(s->diag, *w, "type '%s' is defined in terms of itself",
                            t->name.name);
         }
@@ -99,132 +49,10 @@ static void check_types(sema *s)
     }
 }
 
-/* The decimal digits at loc as a number; false if above max. */
-static bool parse_uint(sema *s, ajc_loc loc, uint64_t max, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (uint32_t i = loc.begin; i < loc.end; i++) {
-        unsigned d = (unsigned)(s->src->text[i] - '0');
-        if (v > (max - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
-}
-
-bool sema_duration(sema *s, const ast_duration *d, const char *what, int64_t min_ns,
-                   int64_t *ns)
-{
-    static const struct { const char *name; int64_t ns; } units[] = {
-        { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
-        { "m", 60000000000 },
-    };
-    const char *unit = s->src->text + d->unit.begin;
-    size_t len = d->unit.end - d->unit.begin;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        uint64_t v = 0;
-        if (!is_word(units[i].name, unit, len))
-            continue;
-        if (!parse_uint(s, d->num, (uint64_t)(INT64_MAX / units[i].ns), &v)) {
-            diag_error(s->diag, (ajc_loc){ d->num.begin, d->unit.end }, "%s is too long: "
-                       "at most %" PRId64 "%s (INT64_MAX nanoseconds, about 292 years)",
-                       what, INT64_MAX / units[i].ns, units[i].name);
-            return false;
-        }
-        *ns = (int64_t)v * units[i].ns;
-        if (*ns < min_ns) {
-            diag_error(s->diag, (ajc_loc){ d->num.begin, d->unit.end },
-                       "%s must be at least %" PRId64 "ns", what, min_ns);
-            return false;
-        }
-        return true;
-    }
-    diag_error(s->diag, d->unit, "unknown time unit '%.*s' in %s; use ns, us, ms, s or m",
-               (int)(len > 40 ? 40 : len), unit, what);
-    return false;
-}
-
-/* `factor` is INT or INT.INT, in [1, MAX_FACTOR]; the C text keeps the
- * digits as written (a double constant), so output does not depend on how
- * the host prints floating point. */
-static bool check_factor(sema *s, ast_policy *p)
-{
-    const char *text = src_text(s->src, p->factor);
-    double f = strtod(text, NULL);
-    if (!(f >= 1.0 && f <= MAX_FACTOR)) {
-        diag_error(s->diag, p->factor, "factor %s is out of range: use a number from 1 "
-                   "to %g", text, MAX_FACTOR);
-        return false;
-    }
-    p->factor_text = strchr(text, '.') != NULL ? text : arena_cat(s->arena, text, ".0", NULL);
-    return true;
-}
-
-static bool check_settings(sema *s, ast_policy *p)
-{
-    uint64_t v = 0;
-    bool ok = true;
-    if (!parse_uint(s, p->max, MAX_RETRIES, &v)) {
-        diag_error(s->diag, p->max, "retry count %s is out of range: use 0 to %u",
-                   src_text(s->src, p->max), MAX_RETRIES);
-        ok = false;
-    }
-    p->max_retries = (uint32_t)v;
-    if (p->delay.present)
-        ok &= sema_duration(s, &p->delay, "a retry delay", 0, &p->delay_ns);
-    if (!ast_loc_empty(p->factor))
-        ok &= check_factor(s, p);
-    if (p->cap.present && sema_duration(s, &p->cap, "a retry cap", 1, &p->cap_ns) &&
-        p->delay.present && p->cap_ns < p->delay_ns) {
-        diag_error(s->diag, (ajc_loc){ p->cap.num.begin, p->cap.unit.end },
-                   "cap %s is below the base delay %s: the cap must be at least the delay",
-                   src_text(s->src, (ajc_loc){ p->cap.num.begin, p->cap.unit.end }),
-                   src_text(s->src, (ajc_loc){ p->delay.num.begin, p->delay.unit.end }));
-        ok = false;
-    }
-    if (!ast_loc_empty(p->jitter)) {
-        if (parse_uint(s, p->jitter, 100, &v)) {
-            p->jitter_pct = (uint32_t)v;
-        } else {
-            diag_error(s->diag, p->jitter, "jitter %s%% is out of range: use 0 to 100%%",
-                       src_text(s->src, p->jitter));
-            ok = false;
-        }
-    }
-    return ok;
-}
-
-bool sema_policy(sema *s, ast_policy *p)
-{
-    if (p->checked)
-        return p->ok;
-    p->checked = true;
-    p->factor_text = "2.0";
-    p->ok = false;
-    if (!ast_loc_empty(p->dup)) {
-        diag_error(s->diag, p->dup, "'%s' is given twice in one retry policy",
-                   src_text(s->src, p->dup));
-        return false;
-    }
-    if (!ast_loc_empty(p->misplaced)) {
-        diag_error(s->diag, p->misplaced, p->custom.name != NULL
-                   ? "a custom retry policy takes no '%s': the function decides alone"
-                   : "'%s' applies to an exponential backoff only",
-                   src_text(s->src, p->misplaced));
-        return false;
-    }
-    if (p->custom.name != NULL)
-        p->ok = names_check_ident(s->diag, &p->custom, USE_FILE_SCOPE, "custom retry function");
-    else
-        p->ok = check_settings(s, p);
-    return p->ok;
-}
-
 static void check_retries(sema *s)
 {
     for (uint32_t i = 0; i < s->file->retries.n; i++) {
-        ast_retry *r = s->file->retries.items[i];
+        ast_retry *r = ast_file_retry(s->file, i);
         const ast_retry *first = symtab_put(&s->retries, r->name.name, r);
         if (first != NULL)
             sema_duplicate(s, "retry policy", &r->name, &first->name);
@@ -237,38 +65,18 @@ static void check_retries(sema *s)
 static void index_steps(sema *s)
 {
     for (uint32_t i = 0; i < s->file->jobs.n; i++) {
-        const ast_job *j = s->file->jobs.items[i];
+        ast_job *j = ast_file_job(s->file, i);
         for (uint32_t k = 0; k < j->steps.n; k++) {
-            ast_step *st = j->steps.items[k];
-            st->job = (ast_job *)j;
+            ast_step *st = ast_job_step(j, k);
+            st->job = j;
             symtab_put(&s->steps, st->name.name, st);
         }
     }
 }
 
-bool sema_check(arena *a, src *sr, diag *d, ast_file *f)
+void sema_check_file(sema *s)
 {
-    sema s = { a, sr, d, f, { 0 }, { 0 }, { 0 }, { 0 } };
-    symtab_init(&s.types, a);
-    symtab_init(&s.retries, a);
-    symtab_init(&s.jobs, a);
-    symtab_init(&s.steps, a);
-    check_types(&s);
-    check_retries(&s);
-    index_steps(&s);
-    for (uint32_t i = 0; i < f->jobs.n; i++) {
-        ast_job *j = f->jobs.items[i];
-        const ast_job *first = symtab_put(&s.jobs, j->name.name, j);
-        if (first != NULL)
-            sema_duplicate(&s, "job", &j->name, &first->name);
-        sema_job(&s, j);
-    }
-    /* Cycles do not depend on the other checks: report them in the same run. */
-    for (uint32_t i = 0; i < f->jobs.n; i++)
-        if (((ast_job *)f->jobs.items[i])->steps.n > 0)
-            graph_schedule(a, d, f->jobs.items[i]);
-    if (d->n_errors > 0)
-        return false;
-    names_assign(a, d, f);
-    return d->n_errors == 0;
+    check_types(s);
+    check_retries(s);
+    index_steps(s);
 }

@@ -4,12 +4,21 @@
 
 #include "ast.h"
 
-/* Checks f (which parsed without errors): names, types, policies, numbers,
- * edges, results, then the schedule (graph.c) and the C names (names.c).
- * Reports through d; returns true when it found no error. */
-bool sema_check(arena *a, src *s, diag *d, ast_file *f);
+/* A retry policy as the tables write it, once sema has checked it. */
+typedef struct policy_value {
+    ast_backoff backoff;
+    uint32_t max_retries;
+    int64_t delay_ns;
+    const char *factor_text; /* C text of the factor; NULL unless exponential */
+    int64_t cap_ns;
+    uint32_t jitter_pct;
+    const char *custom;      /* the custom function; NULL otherwise */
+} policy_value;
 
-/* Shared by sema.c and sema_job.c. */
+/* The checker's state, shared by the file checks (sema.c) and the job
+ * checks (sema_job.c). The caller runs sema_check_file() once, then
+ * sema_check_job() on each job in file order; both report through diag
+ * and go on after an error, so that one run reports everything. */
 typedef struct sema {
     arena *arena;
     src *src;
@@ -19,13 +28,24 @@ typedef struct sema {
     symtab retries;   /* file-level policy name -> ast_retry */
     symtab jobs;      /* name -> ast_job */
     symtab steps;     /* step name -> the first ast_step of that name, any job */
+    policy_value *policies; /* by ast_policy.index: the result */
+    uint8_t *policy_state;  /* by ast_policy.index: POLICY_* of sema_value.c */
 } sema;
 
-bool sema_ctype(sema *s, ast_ctype *t, const char *what);
-bool sema_policy(sema *s, ast_policy *p);
-bool sema_duration(sema *s, const ast_duration *d, const char *what, int64_t min_ns,
-                   int64_t *ns);
-void sema_duplicate(sema *s, const char *what, const ast_ident *again, const ast_ident *first);
-void sema_job(sema *s, ast_job *j);
+void sema_init(sema *s, arena *a, src *sr, diag *d, ast_file *f);
+
+/* Types, file-level retry policies, and the index of every step name. */
+void sema_check_file(sema *s);
+
+/* The job's name, inputs, policies, steps, edges, result, unused outputs.
+ * Resolves into the AST what the schedule needs: each step's index and
+ * preds, each input's producer, the result step. */
+void sema_check_job(sema *s, ast_job *j);
+
+/* The checked value of a policy sema accepted. */
+static inline const policy_value *sema_policy_value(const sema *s, const ast_policy *p)
+{
+    return &s->policies[p->index];
+}
 
 #endif

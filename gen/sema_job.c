@@ -9,10 +9,10 @@
  * time linear in its size; graph.c works from these records.
  */
 #include "sema.h"
-#include "suggest.h"
 
-#include "asyncjob.h"
-#include "names.h"
+#include "names_ident.h"
+#include "sema_value.h"
+#include "suggest.h"
 
 #include <string.h>
 
@@ -141,8 +141,8 @@ static void check_input(job_check *c, ast_step *st, ast_param *in)
         return;
     in->from = from;
     uint32_t had;
-    ast_pred *p = add_pred(c, st, from, AJ_EDGE_DATA, in->producer.loc, &had);
-    if (had & AJ_EDGE_DATA) {
+    ast_pred *p = add_pred(c, st, from, AST_EDGE_DATA, in->producer.loc, &had);
+    if (had & AST_EDGE_DATA) {
         diag_error(d, in->producer.loc, "step '%s' takes the output of '%s' twice; bind it "
                    "to one input", st->name.name, from->name.name);
         diag_note(d, p->loc, "'%s' is first bound here", from->name.name);
@@ -171,12 +171,12 @@ static void check_after(job_check *c, ast_step *st, const ast_ident *ref)
     if (from == NULL)
         return;
     uint32_t had;
-    ast_pred *p = add_pred(c, st, from, AJ_EDGE_AFTER, ref->loc, &had);
-    if (had & AJ_EDGE_AFTER) {
+    ast_pred *p = add_pred(c, st, from, AST_EDGE_AFTER, ref->loc, &had);
+    if (had & AST_EDGE_AFTER) {
         diag_error(d, ref->loc, "'after %s' is given twice in step '%s'", from->name.name,
                    st->name.name);
         diag_note(d, p->loc, "'%s' is first listed here", from->name.name);
-    } else if (had & AJ_EDGE_DATA) {
+    } else if (had & AST_EDGE_DATA) {
         diag_warning(d, ref->loc, "'after %s' is redundant: step '%s' already takes its "
                      "output", from->name.name, st->name.name);
         diag_note(d, p->loc, "'%s' is bound here", from->name.name);
@@ -223,7 +223,7 @@ static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[3
     switch (a->kind) {
     case ATTR_AFTER:
         for (uint32_t i = 0; i < a->afters.n; i++)
-            check_after(c, st, a->afters.items[i]);
+            check_after(c, st, ast_attr_after_name(a, i));
         break;
     case ATTR_RETRY:
         if (!first_attr(c, st, &seen[0], a))
@@ -251,15 +251,15 @@ static void check_step(job_check *c, ast_step *st)
 {
     ast_attr *seen[3] = { NULL, NULL, NULL };
     for (uint32_t i = 0; i < st->inputs.n; i++)
-        check_input(c, st, st->inputs.items[i]);
+        check_input(c, st, ast_step_input(st, i));
     for (uint32_t i = 0; i < st->attrs.n; i++)
-        check_attr(c, st, st->attrs.items[i], seen);
+        check_attr(c, st, ast_step_attr(st, i), seen);
 }
 
 static void check_job_retries(job_check *c)
 {
     for (uint32_t i = 0; i < c->job->retries.n; i++) {
-        ast_retry *r = c->job->retries.items[i];
+        ast_retry *r = ast_job_retry(c->job, i);
         const ast_retry *first = symtab_put(&c->retries, r->name.name, r);
         const ast_retry *outer = symtab_get(&c->s->retries, r->name.name);
         if (first != NULL) {
@@ -279,7 +279,7 @@ static void declare_steps(job_check *c)
 {
     ast_job *j = c->job;
     for (uint32_t i = 0; i < j->steps.n; i++) {
-        ast_step *st = j->steps.items[i];
+        ast_step *st = ast_job_step(j, i);
         st->index = i;
         const ast_step *first = symtab_put(&j->step_names, st->name.name, st);
         if (first != NULL)
@@ -294,9 +294,9 @@ static void check_result(job_check *c)
 {
     ast_job *j = c->job;
     for (uint32_t i = 0; i < j->results.n; i++) {
-        const ast_ident *r = j->results.items[i];
+        const ast_ident *r = ast_job_result(j, i);
         if (i > 0) {
-            const ast_ident *first = j->results.items[0];
+            const ast_ident *first = ast_job_result(j, 0);
             diag_error(c->s->diag, r->loc, "job '%s' has a second 'result'; a job has one "
                        "result", j->name.name);
             diag_note(c->s->diag, first->loc, "the first 'result' is '%s'", first->name);
@@ -316,7 +316,7 @@ static void check_result(job_check *c)
 static void warn_unused(job_check *c)
 {
     for (uint32_t i = 0; i < c->job->steps.n; i++) {
-        const ast_step *st = c->job->steps.items[i];
+        const ast_step *st = ast_job_step(c->job, i);
         if (st->output != NULL && !st->consumed && st != c->job->result)
             diag_warning(c->s->diag, st->name.loc, "output '%s' of step '%s' is never "
                          "used: no step takes it and it is not the job's result",
@@ -324,20 +324,29 @@ static void warn_unused(job_check *c)
     }
 }
 
-void sema_job(sema *s, ast_job *j)
+static void check_job_name(sema *s, const ast_job *j)
 {
-    job_check c = { s, j, NULL, NULL, { 0 }, { 0 } };
-    unsigned errors = s->diag->n_errors;
-    symtab_init(&c.params, s->arena);
-    symtab_init(&c.retries, s->arena);
-    symtab_init(&j->step_names, s->arena);
     if (names_check_ident(s->diag, &j->name, USE_FILE_SCOPE, "job name") &&
         (strcmp(j->name.name, "aj") == 0 || strcmp(j->name.name, "AJ") == 0))
         diag_error(s->diag, j->name.loc, "job name '%s' would put every generated name "
                    "('%s_def', '%s_start', ...) in the runtime's namespace; choose another name",
                    j->name.name, j->name.name, j->name.name);
+}
+
+void sema_check_job(sema *s, ast_job *j)
+{
+    job_check c = { s, j, NULL, NULL, { 0 }, { 0 } };
+    const ast_job *first = symtab_put(&s->jobs, j->name.name, j);
+    if (first != NULL)
+        sema_duplicate(s, "job", &j->name, &first->name);
+    /* Warnings wait for a job without errors of its own. */
+    unsigned errors = s->diag->n_errors;
+    symtab_init(&c.params, s->arena);
+    symtab_init(&c.retries, s->arena);
+    symtab_init(&j->step_names, s->arena);
+    check_job_name(s, j);
     for (uint32_t i = 0; i < j->params.n; i++)
-        check_param(&c, j->params.items[i], 0, "job input");
+        check_param(&c, ast_job_param(j, i), 0, "job input");
     check_job_retries(&c);
     if (j->steps.n == 0) {
         diag_error(s->diag, j->name.loc, "job '%s' has no steps: nothing to run", j->name.name);
@@ -347,7 +356,7 @@ void sema_job(sema *s, ast_job *j)
     c.stamp = arena_calloc(s->arena, j->steps.n, sizeof *c.stamp);
     declare_steps(&c);
     for (uint32_t i = 0; i < j->steps.n; i++)
-        check_step(&c, j->steps.items[i]);
+        check_step(&c, ast_job_step(j, i));
     check_result(&c);
     if (s->diag->n_errors == errors)
         warn_unused(&c);

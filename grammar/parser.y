@@ -51,7 +51,7 @@ int ajc_yyparse(yyscan_t scanner, ast_builder *b);
 static void ajc_yyerror(const ajc_loc *loc, yyscan_t scanner, ast_builder *b, const char *msg)
 {
     (void)scanner;
-    ast_syntax_error(b, *loc, "%s", msg);
+    diag_syntax_error(b->diag, *loc, "%s", msg);
 }
 }
 
@@ -144,9 +144,9 @@ retry_decl
 policy
     : MAX INT                               { $$ = ast_policy_max(b, @1, @2); }
     | CUSTOM IDENT                          { $$ = ast_policy_custom(b, @1, @2); }
-    | policy ',' FIXED duration             { $$ = ast_policy_backoff($1, AJ_BACKOFF_FIXED, @3, $4); }
-    | policy ',' LINEAR duration            { $$ = ast_policy_backoff($1, AJ_BACKOFF_LINEAR, @3, $4); }
-    | policy ',' EXPONENTIAL duration       { $$ = ast_policy_backoff($1, AJ_BACKOFF_EXPONENTIAL, @3, $4); }
+    | policy ',' FIXED duration             { $$ = ast_policy_backoff($1, AST_BACKOFF_FIXED, @3, $4); }
+    | policy ',' LINEAR duration            { $$ = ast_policy_backoff($1, AST_BACKOFF_LINEAR, @3, $4); }
+    | policy ',' EXPONENTIAL duration       { $$ = ast_policy_backoff($1, AST_BACKOFF_EXPONENTIAL, @3, $4); }
     | policy FACTOR number                  { $$ = ast_policy_factor($1, @2, $3); }
     | policy CAP duration                   { $$ = ast_policy_cap($1, @2, $3); }
     | policy ',' JITTER INT '%'             { $$ = ast_policy_jitter($1, @3, @4); }
@@ -243,6 +243,6 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ast_
             len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s",
                             i == 0 ? ", expected " : i == n - 1 ? " or " : ", ",
                             yysymbol_name(expected[i]));
-    ast_syntax_error(b, *loc, "%s", msg);
+    diag_syntax_error(b->diag, *loc, "%s", msg);
     return 0;
 }

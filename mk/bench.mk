@@ -1,5 +1,4 @@
 # make bench: figures W1-W5 and G (see bench/main.c); not part of make test.
-AJC ?= $(B)/ajc
 BENCH_B    := $(B)/bench
 BENCH_JOBS := $(BENCH_B)/jobs
 BENCH_JOB_NAMES := seed chain fanin wave cpu
@@ -27,6 +26,8 @@ $(BENCH_B)/g/mixed_%.job: bench/genjob.sh
 	@mkdir -p $(@D)
 	bench/genjob.sh mixed $* > $@
 
+# These .job files are themselves generated into $(B), which the pattern
+# rule of mk/compiler.mk (for .job files of the tree) does not cover.
 $(BENCH_JOBS)/%.job.c $(BENCH_JOBS)/%.job.h: $(BENCH_JOBS)/%.job $(AJC)
 	$(AJC) -o $(@D) $<
 $(BENCH_JOBS)/%.job.o: $(BENCH_JOBS)/%.job.c

@@ -1,6 +1,13 @@
 # ajc: the .job compiler. grammar/ holds the flex and bison sources, gen/
 # everything after parsing. The compiler is built as a library (libajc.a)
-# that the ajc command and the tests link, plus the runtime for its DOT.
+# that the ajc command and the tests link.
+#
+# The link rule: ajc links only objects built from gen/ and grammar/, never
+# an object of runtime/ nor libasyncjob.a, so that editing the runtime's
+# code rebuilds neither ajc nor the generated .job.c files. It takes the
+# runtime's ABI number and version from asyncjob.h's macros (gen/abi.h) and
+# writes DOT with a writer of its own. scripts/check-ajc-link checks the
+# rule on every `make test`, from the link inputs recorded in $(B)/ajc.link.
 
 AJC          := $(B)/ajc
 AJC_LIB      := $(B)/libajc.a
@@ -38,7 +45,26 @@ $(AJC_LIB): $(AJC_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(AJC): $(B)/gen/main.o $(AJC_LIB) $(LIBAJ)
+# Everything ajc's link line holds, and that list as a file for the check.
+AJC_LINK := $(B)/gen/main.o $(AJC_LIB)
+
+$(AJC): $(AJC_LINK)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
--include mk/compiler-tests.mk
+$(B)/ajc.link: $(AJC_LINK)
+	printf '%s\n' $^ > $@
+
+.PHONY: check-ajc-link
+check-ajc-link: $(AJC) $(B)/ajc.link scripts/check-ajc-link
+	scripts/check-ajc-link $(B)
+TEST_DEPS += check-ajc-link
+
+# Generated sources: one ajc run writes both outputs of a .job of the tree
+# into the same place under $(B) (a pattern rule with two targets is a
+# group), for the examples and the test cases alike. A new ajc regenerates
+# them; a change to the runtime's code does not.
+$(B)/%.job.c $(B)/%.job.h: %.job $(AJC)
+	@mkdir -p $(@D)
+	$(AJC) -o $(@D) $<
+
+include mk/compiler-tests.mk

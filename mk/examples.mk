@@ -1,13 +1,7 @@
 # Examples: complete programs built from a .job file, step implementations
 # and a main(). Generated sources live under $(B)/examples/NAME/.
 
-AJC ?= $(B)/ajc
-
-# One ajc run writes both outputs: a pattern rule with two targets is a group.
-$(B)/examples/%.job.c $(B)/examples/%.job.h: examples/%.job $(AJC)
-	@mkdir -p $(@D)
-	$(AJC) -o $(@D) $<
-
+# The .job.c and .job.h come from the pattern rule of mk/compiler.mk.
 $(B)/examples/%.job.o: $(B)/examples/%.job.c
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 

@@ -10,7 +10,9 @@
  */
 #include "check_def.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Each step's successor run follows the previous step's. */
 static const char *check_succ_runs(const aj_job_def *d)
@@ -112,5 +114,46 @@ const char *check_def(const aj_job_def *d)
     free(level);
     free(preds);
     free(seen);
+    return err;
+}
+
+/* The whole file at path, NUL-terminated, in a malloc'd buffer. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    char *text = NULL;
+    size_t cap = 0;
+    *len = 0;
+    if (fp == NULL)
+        return NULL;
+    for (size_t n = 1; n > 0; *len += n) {
+        if (cap - *len < 4096 && (text = realloc(text, cap += 65536)) == NULL)
+            break;
+        n = fread(text + *len, 1, cap - *len - 1, fp);
+    }
+    fclose(fp);
+    if (text != NULL)
+        text[*len] = '\0';
+    return text;
+}
+
+const char *check_def_dot(const aj_job_def *const *defs, size_t n, const char *path)
+{
+    char *got = NULL, *want;
+    size_t got_len = 0, want_len;
+    FILE *fp = open_memstream(&got, &got_len);
+    const char *err = NULL;
+    for (size_t i = 0; fp != NULL && i < n && err == NULL; i++)
+        if (aj_job_def_dot(defs[i], fp) != AJ_OK)
+            err = "aj_job_def_dot failed";
+    if (fp == NULL || fclose(fp) != 0)
+        return "cannot write to memory";
+    want = slurp(path, &want_len);
+    if (err == NULL && want == NULL)
+        err = "cannot read the expected DOT";
+    else if (err == NULL && (want_len != got_len || memcmp(want, got, got_len) != 0))
+        err = "aj_job_def_dot() and ajc --dot differ";
+    free(got);
+    free(want);
     return err;
 }

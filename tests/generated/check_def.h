@@ -8,4 +8,9 @@
  * (recomputed here from the edges alone), else which rule it breaks. */
 const char *check_def(const aj_job_def *def);
 
+/* NULL when aj_job_def_dot() of defs, one after the other, prints exactly
+ * the bytes of the file at path (what `ajc --dot` printed for the .job
+ * file: ajc has a DOT writer of its own), else what differs. */
+const char *check_def_dot(const aj_job_def *const *defs, size_t n, const char *path);
+
 #endif

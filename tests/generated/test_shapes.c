@@ -284,6 +284,18 @@ static void test_shapes_tables_keep_the_rules(void **state)
     }
 }
 
+/* The runtime draws the generated tables of every job of the file as
+ * `ajc --dot` drew them from its schedule, with its own writer. */
+static void test_shapes_dot_of_tables_is_ajc_dot(void **state)
+{
+    (void)state;
+    const aj_job_def *defs[] = { &lone_def, &graphy_def, &wide_def, &tagged_def, &relay_def };
+    const char *err = check_def_dot(defs, sizeof defs / sizeof defs[0],
+                                    "tests/cases/good/shapes/expected.dot");
+    if (err != NULL)
+        fail_msg("%s", err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_shapes_tagged_job),
         cmocka_unit_test(test_shapes_relay_shares_wrappers),
         cmocka_unit_test(test_shapes_tables_keep_the_rules),
+        cmocka_unit_test(test_shapes_dot_of_tables_is_ajc_dot),
     };
     return cmocka_run_group_tests_name("generated_shapes", tests, NULL, NULL);
 }

@@ -1,0 +1,256 @@
+/*
+ * emit_table.c: the static tables of one job: slots, topological order,
+ * edges, successor lists, steps and what running each step reads.
+ *
+ * Rows are written from templates and lists (tpl.c), one comment per row,
+ * in the order asyncjob.h documents. These are the rows a 100,000-step job
+ * repeats, so each costs a few string copies and no format parsing.
+ */
+#include "emit_table.h"
+
+#include "tpl.h"
+
+#include <string.h>
+
+static bool has_outputs(const ast_job *j)
+{
+    for (uint32_t i = 0; i < j->steps.n; i++)
+        if (ast_job_step(j, i)->output != NULL)
+            return true;
+    return false;
+}
+
+static uint32_t n_slots(const ast_step *s)
+{
+    return s->inputs.n + (s->output != NULL ? 1 : 0);
+}
+
+static bool reads_slots(const job_names *c, const ast_step *s)
+{
+    return c->step[s->index].by_slots && n_slots(s) > 0;
+}
+
+/* Per step of a shared wrapper, the slots it reads: its producers'
+ * outputs, in the order of its inputs, then its own output. */
+static void slot_table(out *o, const ast_job *j, const job_names *c)
+{
+    tpl_out(o, "/* Per step of a shared wrapper: the output slots of its inputs, then its own. */\n"
+               "static const size_t $slots$[] = {\n", TPL_VARS("slots", c->slots));
+    const char *of = arena_cat(o->arena, "offsetof(", c->out, ", ", NULL);
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *s = ast_job_step(j, i);
+        tpl_list l;
+        if (!reads_slots(c, s))
+            continue;
+        tpl_out(o, "    /* $step$ */ ", TPL_VARS("step", s->name.name));
+        tpl_list_open(&l, o, "", 0, NULL);
+        for (uint32_t k = 0; k < s->inputs.n; k++)
+            tpl_list_item3(&l, of, ast_step_input(s, k)->from->name.name, ")");
+        if (s->output != NULL)
+            tpl_list_item3(&l, of, s->name.name, ")");
+        tpl_list_close(&l, ",\n");
+    }
+    out_puts(o, "};\n\n");
+}
+
+static bool any_slots(const ast_job *j, const job_names *c)
+{
+    for (uint32_t i = 0; i < j->steps.n; i++)
+        if (reads_slots(c, ast_job_step(j, i)))
+            return true;
+    return false;
+}
+
+#define ORDER_ROW 8  /* step indexes per row of the order table */
+
+/* Rows break at a level change and every ORDER_ROW entries. */
+static uint32_t row_end(const sched *s, uint32_t from)
+{
+    uint32_t to = from + 1;
+    while (to < s->n_steps && to - from < ORDER_ROW &&
+           s->level[s->order[to]] == s->level[s->order[from]])
+        to++;
+    return to;
+}
+
+static size_t digits(uint32_t v)
+{
+    size_t n = 1;
+    for (; v >= 10; v /= 10)
+        n++;
+    return n;
+}
+
+/* Columns of "0, 1," for the indexes of one row. */
+static size_t order_width(const sched *s, uint32_t from, uint32_t to)
+{
+    size_t w = 0;
+    for (uint32_t k = from; k < to; k++)
+        w += digits(s->order[k]) + (k + 1 < to ? 2 : 1);
+    return w;
+}
+
+static void order_row(out *o, const ast_job *j, const sched *s, uint32_t from, uint32_t to,
+                      size_t width)
+{
+    char n[TPL_NUM];
+    out_puts(o, "    ");
+    for (uint32_t k = from; k < to; k++)
+        out_strs(o, tpl_u32(n, s->order[k]), k + 1 < to ? ", " : ",", NULL);
+    tpl_out(o, "$pad$/* level $level$:",
+            TPL_VARS("pad", tpl_spaces(width + 2 - order_width(s, from, to)),
+                     "level", tpl_u32(n, s->level[s->order[from]])));
+    for (uint32_t m = from; m < to; m++)
+        out_strs(o, " ", ast_job_step(j, s->order[m])->name.name, NULL);
+    out_puts(o, " */\n");
+}
+
+static void order_table(out *o, const ast_job *j, const sched *s, const job_names *c)
+{
+    size_t width = 0;
+    for (uint32_t k = 0; k < s->n_steps; k = row_end(s, k)) {
+        size_t w = order_width(s, k, row_end(s, k));
+        width = w > width ? w : width;
+    }
+    tpl_out(o, "/* Topological order: by level, then declaration. */\n"
+               "static const uint32_t $order$[] = {\n", TPL_VARS("order", c->order));
+    for (uint32_t k = 0; k < s->n_steps; k = row_end(s, k))
+        order_row(o, j, s, k, row_end(s, k), width);
+    out_puts(o, "};\n\n");
+}
+
+static const char *edge_kind(uint32_t kind)
+{
+    if (kind == (AST_EDGE_DATA | AST_EDGE_AFTER))
+        return "AJ_EDGE_DATA | AJ_EDGE_AFTER";
+    return kind == AST_EDGE_DATA ? "AJ_EDGE_DATA" : "AJ_EDGE_AFTER";
+}
+
+/* Columns of one edge row up to its comment, for padding. */
+static size_t edge_width(uint32_t k, const sched_edge *e)
+{
+    return digits(k) + digits(e->from) + digits(e->to) + strlen(edge_kind(e->kind)) + 17;
+}
+
+static void edge_table(out *o, const ast_job *j, const sched *s, const job_names *c)
+{
+    size_t width = 0;
+    for (uint32_t k = 0; k < s->n_edges; k++)
+        width = edge_width(k, &s->edges[k]) > width ? edge_width(k, &s->edges[k]) : width;
+    tpl_out(o, "/* Edges grouped by source, in topological order of source then target. */\n"
+               "static const aj_edge_def $edges$[] = {\n", TPL_VARS("edges", c->edges));
+    for (uint32_t k = 0; k < s->n_edges; k++) {
+        const sched_edge *e = &s->edges[k];
+        char n[3][TPL_NUM];
+        tpl_out(o, "    /* $k$ */ { $from$, $to$, $kind$ },$pad$/* $source$ -> $target$ */\n",
+                TPL_VARS("k", tpl_u32(n[0], k), "from", tpl_u32(n[1], e->from),
+                         "to", tpl_u32(n[2], e->to), "kind", edge_kind(e->kind),
+                         "pad", tpl_spaces(width + 2 - edge_width(k, e)),
+                         "source", ast_job_step(j, e->from)->name.name,
+                         "target", ast_job_step(j, e->to)->name.name));
+    }
+    out_puts(o, "};\n\n");
+}
+
+/* The runtime's successor lists: each step's edge targets, one line per
+ * step in step order, so that steps run one after the other read their
+ * lists from one cache line. */
+static void succ_table(out *o, const ast_job *j, const sched *s, const job_names *c)
+{
+    tpl_out(o, "/* Each step's edge targets, step after step. */\n"
+               "static const uint32_t $succs$[] = {\n", TPL_VARS("succs", c->succs));
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        tpl_list l;
+        if (s->n_succs[i] == 0)
+            continue;
+        tpl_out(o, "    /* $step$ */ ", TPL_VARS("step", ast_job_step(j, i)->name.name));
+        tpl_list_open(&l, o, "", 0, NULL);
+        for (uint32_t k = s->first_edge[i]; k < s->first_edge[i] + s->n_succs[i]; k++) {
+            char n[TPL_NUM];
+            tpl_list_item(&l, tpl_u32(n, s->edges[k].to), NULL);
+        }
+        tpl_list_close(&l, ",\n");
+    }
+    out_puts(o, "};\n\n");
+}
+
+/* One row of the step table, positional: the table's comment names the
+ * columns. A row is a third of its designated form, for 100,000 steps. A
+ * row too long for one line breaks before its free function: what the step
+ * is on the first line, how it runs on the second. */
+static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st)
+{
+    static const char *const rows[2][2] = {
+        { "    /* $i$ */ { \"$name$\", NULL, 0, $free$, $amp$$retry$, $timeout$, $level$, $line$ },\n",
+          "    /* $i$ */ { \"$name$\", NULL, 0,\n"
+          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$ },\n" },
+        { "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $name$), $free$, $amp$$retry$, "
+          "$timeout$, $level$, $line$ },\n",
+          "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $name$),\n"
+          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$ },\n" },
+    };
+    const job_names *c = emit_job_names(e, j);
+    const step_names *sc = &c->step[st->index];
+    char n[4][TPL_NUM];
+    const char *i = tpl_u32(n[0], st->index);
+    const char *const *vars = TPL_VARS(
+        "i", i, "name", st->name.name, "type", st->output != NULL ? st->output->text : "",
+        "out", c->out, "free", sc->free_out != NULL ? sc->free_out : "NULL",
+        "amp", sc->retry != NULL ? "&" : "", "retry", sc->retry != NULL ? sc->retry : "NULL",
+        "timeout", tpl_i64(n[1], st->timeout_ns),
+        "level", tpl_u32(n[2], emit_sched(e, j)->level[st->index]),
+        "line", tpl_u32(n[3], emit_line(e, st->loc)), "pad", tpl_spaces(strlen(i) + 13));
+    const char *const *shape = rows[st->output != NULL];
+    tpl_out(o, shape[tpl_len(shape[0], vars) > TPL_WIDTH + 1], vars);
+}
+
+/* One row of the run table: what running the step reads. Its slots start
+ * at at[0], its successors at at[1]. */
+static void exec_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st,
+                     const uint32_t at[2])
+{
+    const job_names *c = emit_job_names(e, j);
+    const sched *s = emit_sched(e, j);
+    uint32_t i = st->index;
+    char n[5][TPL_NUM];
+    tpl_out(o, reads_slots(c, st)
+                   ? "    /* $i$ */ { $run$, $slots$ + $slot$, $preds$, $first$, $succs$, $flags$ },\n"
+                   : "    /* $i$ */ { $run$, NULL, $preds$, $first$, $succs$, $flags$ },\n",
+            TPL_VARS("i", tpl_u32(n[0], i), "run", c->step[i].run, "slots", c->slots,
+                     "slot", tpl_u32(n[1], at[0]), "preds", tpl_u32(n[2], s->n_preds[i]),
+                     "first", tpl_u32(n[3], at[1]), "succs", tpl_u32(n[4], s->n_succs[i]),
+                     "flags", st->timeout_ns > 0 ? "AJ_STEP_TIMED" : "0"));
+}
+
+static void step_tables(const emit_ctx *e, out *o, const ast_job *j)
+{
+    const job_names *c = emit_job_names(e, j);
+    uint32_t at[2] = { 0, 0 }; /* next slot, next successor */
+    tpl_out(o, "/* name, output type and slot, free, retry, timeout (ns), level, .job line */\n"
+               "static const aj_step_def $steps$[] = {\n", TPL_VARS("steps", c->steps));
+    for (uint32_t i = 0; i < j->steps.n; i++)
+        step_row(e, o, j, ast_job_step(j, i));
+    tpl_out(o, "};\n\n/* wrapper, its slots, predecessors, first successor, successors, flags */\n"
+               "static const aj_step_exec $exec$[] = {\n", TPL_VARS("exec", c->exec));
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *st = ast_job_step(j, i);
+        exec_row(e, o, j, st, at);
+        at[0] += reads_slots(c, st) ? n_slots(st) : 0;
+        at[1] += emit_sched(e, j)->n_succs[i];
+    }
+    out_puts(o, "};\n\n");
+}
+
+void emit_tables(const emit_ctx *e, out *o, const ast_job *j)
+{
+    const sched *s = emit_sched(e, j);
+    const job_names *c = emit_job_names(e, j);
+    if (has_outputs(j) && any_slots(j, c))
+        slot_table(o, j, c);
+    order_table(o, j, s, c);
+    if (s->n_edges > 0) {
+        edge_table(o, j, s, c);
+        succ_table(o, j, s, c);
+    }
+    step_tables(e, o, j);
+}

@@ -1,0 +1,19 @@
+/* names_ident.h: which names from the .job file may become C names. */
+#ifndef AJC_NAMES_IDENT_H
+#define AJC_NAMES_IDENT_H
+
+#include "ast.h"
+
+/* Where a user's name ends up in generated C, which decides what it may be. */
+typedef enum names_use {
+    USE_FILE_SCOPE,   /* a file-scope name in the header (job, type, function) */
+    USE_PARAM,        /* a parameter name in a prototype */
+    USE_MEMBER        /* a struct member in the .c only (step names) */
+} names_use;
+
+/* Reports and returns false when id cannot be used as a C name in that
+ * place: a C or C++ keyword, a reserved identifier, a name of the standard
+ * headers the generated code includes, or the runtime's aj_/AJ_ prefix. */
+bool names_check_ident(diag *d, const ast_ident *id, names_use use, const char *what);
+
+#endif

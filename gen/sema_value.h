@@ -1,0 +1,16 @@
+/* sema_value.h: checks of values that file and job checks share: C types,
+ * durations, retry policies, duplicate names. */
+#ifndef AJC_SEMA_VALUE_H
+#define AJC_SEMA_VALUE_H
+
+#include "sema.h"
+
+bool sema_ctype(sema *s, ast_ctype *t, const char *what);
+bool sema_duration(sema *s, const ast_duration *d, const char *what, int64_t min_ns,
+                   int64_t *ns);
+
+/* Checks p once, however many steps use it, and stores its value. */
+bool sema_policy(sema *s, const ast_policy *p);
+void sema_duplicate(sema *s, const char *what, const ast_ident *again, const ast_ident *first);
+
+#endif
