@@ -15,6 +15,14 @@
 
 #define AJ__CACHE_LINE 64
 
+/* For the few functions every step runs through: inline wherever they are
+ * called, even where the compiler would rather make one copy. */
+#if defined(__GNUC__) || defined(__clang__)
+#define AJ__ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define AJ__ALWAYS_INLINE static inline
+#endif
+
 /* ------------------------------------------------------------------------ */
 /* alloc.c: every byte and every thread the runtime asks for (the test
  * build of the library can fail them: aj_test_hooks.h)                     */

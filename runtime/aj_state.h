@@ -48,7 +48,7 @@ void aj__inst_free_outputs(aj_instance *inst);
  * goes on r's stack to run, unless it is doomed (skipped at once). Once
  * the instance is cancelled, what r's stack holds is cancelled before it
  * would run. */
-static inline void aj__step_runnable(aj__runner *r, aj__step *s, aj__step **work)
+AJ__ALWAYS_INLINE void aj__step_runnable(aj__runner *r, aj__step *s, aj__step **work)
 {
     if (AJ__GET(s, doomed)) {
         aj__state_skip(s, work);
@@ -64,7 +64,7 @@ static inline void aj__step_runnable(aj__runner *r, aj__step *s, aj__step **work
 /* One more of t's n_preds predecessors is final: true when t is runnable.
  * A solo runner just counts. Otherwise arrivals at the held step stay in
  * r, and another step's add those first. */
-static inline bool aj__step_arrive(aj__runner *r, aj__step *t, uint32_t n_preds,
+AJ__ALWAYS_INLINE bool aj__step_arrive(aj__runner *r, aj__step *t, uint32_t n_preds,
                                    aj__step **work)
 {
     if (r->solo) {
@@ -99,7 +99,7 @@ static inline bool aj__step_arrive(aj__runner *r, aj__step *t, uint32_t n_preds,
  * tables and outputs lie) ends on top of r's stack and runs next: a
  * wavefront then walks its rows through memory instead of striding down
  * its columns. */
-static inline void aj__step_release(aj__runner *r, const aj__step *s, bool doom,
+AJ__ALWAYS_INLINE void aj__step_release(aj__runner *r, const aj__step *s, bool doom,
                                     aj__step **work)
 {
     aj_instance *inst = r->inst;
