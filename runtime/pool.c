@@ -19,7 +19,8 @@
  * pays for a wake-up. Parked workers sleep until the earliest timer when
  * there is one. A worker leaves only when stopping is set, which
  * aj_runtime_free does once every instance started on the runtime is
- * final.
+ * final. Lock order: a worker holds rt->mu only between runs and drops it
+ * before it drains an instance, whose inst->mu comes first (sched.c).
  */
 #include "aj_exec.h"
 
