@@ -27,7 +27,7 @@ $(REL_BOTH): %: %.o $(AJC_TEST_UTIL) $(RT_SUPPORT) $(AJC_LIB) $(LIBAJ)
 	$(call need_cmocka)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
 
-$(REL_RT): %: %.o $(RT_SUPPORT) $(LIBAJ)
+$(REL_RT): %: %.o $(RT_SUPPORT) $(LIBAJ_TEST)
 	$(call need_cmocka)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(REL_LDFLAGS) -lcmocka
 

@@ -11,6 +11,24 @@ $(LIBAJ): $(RUNTIME_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# The test build of the library, which the runtime tests link: the files
+# with test hooks (runtime/aj_test_hooks.h) compiled again with
+# -DAJ_TEST_HOOKS, the others shared. The installed library has no hooks.
+RUNTIME_HOOKED    := $(shell grep -l '^\#ifdef AJ_TEST_HOOKS' $(RUNTIME_SRCS))
+RUNTIME_TEST_OBJS := $(filter-out $(RUNTIME_HOOKED:%.c=$(B)/%.o),$(RUNTIME_OBJS)) \
+                     $(RUNTIME_HOOKED:runtime/%.c=$(B)/runtime/test-hooks/%.o)
+LIBAJ_TEST        := $(B)/libasyncjob-test.a
+ALL_OBJS += $(RUNTIME_HOOKED:runtime/%.c=$(B)/runtime/test-hooks/%.o)
+
+$(B)/runtime/test-hooks/%.o: runtime/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DAJ_TEST_HOOKS $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBAJ_TEST): $(RUNTIME_TEST_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
 # Runtime tests: one cmocka binary per module, all linked with the test
 # jobs of tests/runtime/tjob.c. (Latency is measured by make bench, W1.)
 RT_TESTS     := test_clock test_timer test_retry test_instance test_pool test_cancel test_dot test_stress \
@@ -21,7 +39,7 @@ RT_SUPPORT   := $(B)/tests/runtime/tjob.o
 TEST_BINS += $(RT_TEST_BINS)
 ALL_OBJS  += $(RT_TEST_BINS:%=%.o) $(RT_SUPPORT)
 
-$(RT_TEST_BINS): %: %.o $(RT_SUPPORT) $(LIBAJ)
+$(RT_TEST_BINS): %: %.o $(RT_SUPPORT) $(LIBAJ_TEST)
 	$(call need_cmocka)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
 

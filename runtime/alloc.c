@@ -1,17 +1,20 @@
 /*
- * alloc.c: the runtime's only way to get memory and threads, so that tests
- * can make the Nth allocation or thread creation fail and check that the
- * failure is reported and nothing leaks (Lua's ltests.c does the same).
- * The hooks are always compiled in: one relaxed atomic load when unused.
- * Threads created and joined are counted, so that a test can tell that
- * every worker was joined.
+ * alloc.c: the runtime's only way to get memory and threads. In the test
+ * build of the library (-DAJ_TEST_HOOKS, aj_test_hooks.h) tests can make
+ * the Nth allocation or thread creation fail and check that the failure
+ * is reported and nothing leaks (Lua's ltests.c does the same), and
+ * threads created and joined are counted, so that a test can tell that
+ * every worker was joined. The installed library has none of it.
  */
-#include "aj_internal.h"
+#include "aj_base.h"
 
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef AJ_TEST_HOOKS
+#include "aj_test_hooks.h"
 
 /* A countdown to the call that fails. Sticky: that call and every one
  * after it fail, until the hook is turned off (at stays -1). */
@@ -21,6 +24,7 @@ typedef struct fault {
     _Atomic long n_failed;  /* calls failed on purpose */
 } fault;
 
+/* Process-wide, in the test build only. */
 static fault alloc_fault, thread_fault;
 static _Atomic long n_allocs;
 static _Atomic long n_threads_created, n_threads_joined;
@@ -96,6 +100,13 @@ long aj__test_threads_joined(void)
     return atomic_load(&n_threads_joined);
 }
 
+#define FAILS(f) injected(&(f))
+#define COUNT(n) atomic_fetch_add_explicit(&(n), 1, memory_order_relaxed)
+#else
+#define FAILS(f) false
+#define COUNT(n) ((void)0)
+#endif
+
 /* posix_memalign costs several times what malloc does in glibc, and an
  * instance is one allocation: over-allocate and align by hand. The word
  * before the block says how far back malloc's block starts. */
@@ -103,7 +114,7 @@ void *aj__alloc(size_t size, size_t align)
 {
     unsigned char *raw, *p;
 
-    if (injected(&alloc_fault))
+    if (FAILS(alloc_fault))
         return NULL;
     if (align < _Alignof(max_align_t))
         align = _Alignof(max_align_t);
@@ -111,7 +122,7 @@ void *aj__alloc(size_t size, size_t align)
         return NULL;
     p = raw + align - (uintptr_t)raw % align;
     memcpy(p - sizeof(size_t), &(size_t){ (size_t)(p - raw) }, sizeof(size_t));
-    atomic_fetch_add_explicit(&n_allocs, 1, memory_order_relaxed);
+    COUNT(n_allocs);
     return p;
 }
 
@@ -129,11 +140,11 @@ int aj__thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
 {
     int rc;
 
-    if (injected(&thread_fault))
+    if (FAILS(thread_fault))
         return EAGAIN;
     rc = pthread_create(t, NULL, fn, arg);
     if (rc == 0)
-        atomic_fetch_add(&n_threads_created, 1);
+        COUNT(n_threads_created);
     return rc;
 }
 
@@ -142,6 +153,6 @@ int aj__thread_join(pthread_t t)
     int rc = pthread_join(t, NULL);
 
     if (rc == 0)
-        atomic_fetch_add(&n_threads_joined, 1);
+        COUNT(n_threads_joined);
     return rc;
 }

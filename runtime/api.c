@@ -1,9 +1,10 @@
 /*
  * api.c: the public life of an instance: start (checks, the one
- * allocation, id, overrides), wait, cancel, outputs, snapshots, the root
- * cause, free. The work itself is in exec.c, sched.c and instance.c.
+ * allocation, id, overrides), outputs, snapshots, the root cause, free.
+ * Waiting and cancelling are in wait.c, the work itself in the layers
+ * below (aj_internal.h).
  */
-#include "aj_internal.h"
+#include "aj_wait.h"
 
 #include <string.h>
 
@@ -11,11 +12,6 @@
 typedef struct layout {
     size_t steps, timers, overrides, inputs, outputs, total, align;
 } layout;
-
-static bool pow2(size_t a)
-{
-    return a != 0 && (a & (a - 1)) == 0;
-}
 
 /* Appends size bytes aligned to align at *end; false on overflow. */
 static bool place(size_t *end, size_t size, size_t align, size_t *at)
@@ -35,8 +31,6 @@ static int plan(const aj_job_def *def, size_t n_overrides, layout *l)
     size_t out_align = def->outputs_align ? def->outputs_align : 1;
     size_t end = sizeof(aj_instance);
 
-    if (!pow2(in_align) || !pow2(out_align))
-        return AJ_EINVAL;
     if ((uint64_t)def->n_steps * (sizeof(aj__step) + sizeof(aj__timer)) > SIZE_MAX ||
         n_overrides > SIZE_MAX / sizeof(aj__override))
         return AJ_ENOMEM;
@@ -58,11 +52,11 @@ static int plan(const aj_job_def *def, size_t n_overrides, layout *l)
 
 static int check_args(const aj_job_def *def, const void *inputs, const aj_start_opts *o)
 {
-    if (def == NULL)
-        return AJ_EINVAL;
-    if (def->abi != AJ_GEN_ABI)
-        return AJ_EABI;
-    if (def->name == NULL || (inputs == NULL && def->inputs_size > 0))
+    int rc = aj__def_usable(def);
+
+    if (rc != AJ_OK)
+        return rc;
+    if (inputs == NULL && def->inputs_size > 0)
         return AJ_EINVAL;
     if (o == NULL)
         return AJ_OK;
@@ -155,7 +149,7 @@ int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
     inst->rt_obs = rt != NULL && rt->has_obs ? &rt->obs : NULL;
     inst->observed = inst->rt_obs != NULL || inst->has_obs;
     /* A lone runner uses plain counters, if a joining thread can make its
-     * writes visible (step.h). */
+     * writes visible (exec.c). */
     inst->can_solo = aj__barrier_ready();
     atomic_init(&inst->runners, inst->can_solo ? 0 : AJ__SHARED);
     aj__mutex_init(&inst->mu);
@@ -171,37 +165,6 @@ int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
         aj__sched_start(inst);
     *out = inst;
     return AJ_OK;
-}
-
-/* What wait reports once the instance is final. */
-static int outcome(const aj_instance *inst)
-{
-    if (atomic_load_explicit(&((aj_instance *)inst)->failed, memory_order_acquire))
-        return inst->fail_code;
-    if (atomic_load(&((aj_instance *)inst)->cut))
-        return AJ_ECANCELED;
-    return AJ_OK;
-}
-
-int aj_instance_wait(aj_instance *inst, int64_t timeout_ns)
-{
-    int64_t deadline;
-
-    if (inst == NULL)
-        return AJ_EINVAL;
-    deadline = timeout_ns < 0 ? INT64_MAX : aj__add_sat(aj_now_ns(), timeout_ns);
-    if (!aj__inst_done(inst) && aj__sched_wait(inst, deadline) != AJ_OK)
-        return AJ_ETIMEDOUT;
-    return outcome(inst);
-}
-
-void aj_instance_cancel(aj_instance *inst)
-{
-    if (inst == NULL)
-        return;
-    atomic_fetch_add(&inst->holders, 1);
-    aj__sched_cancel(inst);
-    aj__sched_unhold(inst);
 }
 
 bool aj_instance_done(const aj_instance *inst)
@@ -235,9 +198,9 @@ void aj_instance_free(aj_instance *inst)
         return;
     if (!aj__inst_done(inst)) {
         aj_instance_cancel(inst);
-        aj__sched_wait(inst, INT64_MAX);
+        aj__wait_until(inst, INT64_MAX);
     }
-    aj__sched_release(inst);
+    aj__wait_release(inst);
     aj__inst_free_outputs(inst);
     pthread_cond_destroy(&inst->cv);
     pthread_mutex_destroy(&inst->mu);
@@ -290,23 +253,4 @@ int aj_instance_failure(const aj_instance *inst, aj_failure *out)
         out->kind = AJ_FAIL_CANCELLED;
     }
     return out->code;
-}
-
-const char *aj_step_state_name(aj_step_state state)
-{
-    static const char *const names[AJ_STEP_STATE_COUNT] = {
-        "pending", "running", "completed", "failed", "skipped", "cancelled",
-    };
-
-    return (unsigned)state < AJ_STEP_STATE_COUNT ? names[state] : "unknown";
-}
-
-int32_t aj_job_def_find_step(const aj_job_def *def, const char *name)
-{
-    if (def == NULL || name == NULL || def->steps == NULL)
-        return -1;
-    for (uint32_t i = 0; i < def->n_steps; i++)
-        if (def->steps[i].name != NULL && strcmp(def->steps[i].name, name) == 0)
-            return (int32_t)i;
-    return -1;
 }

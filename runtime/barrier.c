@@ -10,7 +10,7 @@
  * every counter update is an atomic read-modify-write.
  */
 #define _DEFAULT_SOURCE /* syscall() */
-#include "aj_internal.h"
+#include "aj_base.h"
 
 #include <stdlib.h>
 

@@ -27,7 +27,10 @@
  * The anchor is published under a seqlock: readers never wait except while
  * a re-anchor (a few tens of ns every SPAN_NS) is being written.
  */
-#include "aj_internal.h"
+#include "aj_base.h"
+#ifdef AJ_TEST_HOOKS
+#include "aj_test_hooks.h"
+#endif
 
 #include <fcntl.h>
 #include <sched.h>
@@ -321,6 +324,7 @@ int64_t aj_wall_now_ns(void)
     return read_clock(CLOCK_REALTIME);
 }
 
+#ifdef AJ_TEST_HOOKS
 const char *aj__test_clock_source(void)
 {
     aj_now_ns();
@@ -333,17 +337,11 @@ const char *aj__test_clock_source(void)
         return "monotonic";
     }
 }
+#endif
 
 int64_t aj__wall_offset_ns(void)
 {
     if (atomic_load_explicit(&clk.mode, memory_order_relaxed) != CLK_TSC)
         return read_clock(CLOCK_REALTIME) - read_clock(CLOCK_MONOTONIC);
     return atomic_load_explicit(&clk.wall_off, memory_order_relaxed);
-}
-
-/* Saturates: a monotonic reading centuries after the start (only a fake
- * clock gives one) must not overflow. */
-int64_t aj__inst_wall(const aj_instance *inst, int64_t mono_ns)
-{
-    return aj__add_sat(inst->start_wall_ns, mono_ns - inst->start_ns);
 }

@@ -4,7 +4,7 @@
  * (a message, a permanent failure). The context lives on the stack of the
  * thread that runs the attempt; nothing here allocates.
  */
-#include "aj_internal.h"
+#include "aj_data.h"
 
 #include <stdarg.h>
 #include <string.h>

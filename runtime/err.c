@@ -1,4 +1,5 @@
-/* err.c: texts and names of the runtime's error codes, from AJ_ERRORS. */
+/* err.c: texts and names of the runtime's error codes, from AJ_ERRORS,
+ * and of step states. */
 #include "asyncjob.h"
 
 const char *aj_strerror(int code)
@@ -30,4 +31,13 @@ const char *aj_err_name(int code)
     default:
         return NULL;
     }
+}
+
+const char *aj_step_state_name(aj_step_state state)
+{
+    static const char *const names[AJ_STEP_STATE_COUNT] = {
+        "pending", "running", "completed", "failed", "skipped", "cancelled",
+    };
+
+    return (unsigned)state < AJ_STEP_STATE_COUNT ? names[state] : "unknown";
 }

@@ -1,77 +1,204 @@
 /*
- * exec.c: running steps. A runner is one thread working on one instance.
- * It runs the step it made runnable last (so a chain runs on one thread
- * without touching any queue), then the rest of what it owns, then a run
- * of roots it claims, then a step from the instance's shared list. One
- * attempt calls the step's generated wrapper with an aj_ctx on this
+ * exec.c: running steps, the doing half of an instance (the deciding half
+ * is aj_state.h and instance.c). A runner is one thread working on one
+ * instance. It runs the step it made runnable last (so a chain runs on one
+ * thread without touching any queue), then the rest of what it owns, then
+ * a run of roots it claims, then a step from the instance's shared list.
+ * One attempt calls the step's generated wrapper with an aj_ctx on this
  * thread's stack, judges the result (deadline, permanent mark, retry
- * policy) and either settles the step through instance.c, runs it again,
- * or parks it in the timer heap. The clock is read once per step: the end
- * of one step is the start of the next.
+ * policy) and either settles the step, runs it again, or parks it in the
+ * timer heap. Settling asks the state machine what follows and acts on
+ * its answers: runs what became runnable, tells the observers (observe.c),
+ * cancels the instance on a fail-fast failure. The clock is read once per
+ * step: the end of one step is the start of the next.
+ *
+ * DESIGN
+ * The solo-runner protocol. A solo runner (the only thread running the
+ * instance, r->solo) counts arrivals with plain loads and stores. It
+ * brackets every stretch that may touch counters with busy and idle; a
+ * thread that joins sets AJ__SHARED, makes every thread pass a full
+ * barrier (barrier.c), then waits until the solo runner is idle. Either
+ * that runner's busy store was before its barrier and the joiner sees it
+ * and waits, or its load of runners was after the barrier and sees
+ * AJ__SHARED: it then counts with read-modify-writes. The stores cost
+ * nothing on x86; the signal fence keeps the compiler from moving the load
+ * above the store. A runner left alone in a shared instance clears
+ * AJ__SHARED and is solo again. Observers are the user's code and may
+ * cancel the instance, which joins it from this very thread: a runner
+ * calls them only while idle.
  */
-#include "step.h"
+#include "aj_exec.h"
 
 #include <sched.h>
 
-static void emit(const aj_instance *inst, int which, const aj_step_event *ev)
-{
-    const aj_observer *obs[2] = { inst->rt_obs, inst->has_obs ? &inst->obs : NULL };
+/* ------------------------------------------------------------------------ */
+/* The solo-runner protocol                                                  */
 
-    for (int i = 0; i < 2; i++) {
-        void (*fn)(void *, const aj_step_event *);
-        if (obs[i] == NULL)
-            continue;
-        fn = which == AJ__EV_START   ? obs[i]->step_start
-             : which == AJ__EV_RETRY ? obs[i]->step_retry
-                                     : obs[i]->step_finish;
-        if (fn != NULL)
-            fn(obs[i]->arg, ev);
+/* True when r, alone in its shared instance, is solo now. */
+static bool try_solo(aj__runner *r)
+{
+    uint32_t alone = 2u | AJ__SHARED;
+
+    /* acq_rel: the read-modify-writes of the runners that left come first. */
+    r->solo = atomic_compare_exchange_strong_explicit(&r->inst->runners, &alone, 2u,
+                                                      memory_order_acq_rel,
+                                                      memory_order_relaxed);
+    /* What they ran may have ended after this thread's last reading: the
+     * steps it readies start now, not then. */
+    if (r->solo)
+        r->now_ns = aj_now_ns();
+    return r->solo;
+}
+
+static inline void runner_busy(aj__runner *r)
+{
+    aj_instance *inst = r->inst;
+
+    if (!r->solo &&
+        (!inst->can_solo ||
+         atomic_load_explicit(&inst->runners, memory_order_relaxed) != (2u | AJ__SHARED) ||
+         !try_solo(r)))
+        return;
+    atomic_store_explicit(&inst->solo_busy, true, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&inst->runners, memory_order_relaxed) & AJ__SHARED) {
+        atomic_store_explicit(&inst->solo_busy, false, memory_order_release);
+        r->solo = false;
     }
 }
 
-static void event_init(aj_step_event *ev, const aj__step *s, uint32_t attempt)
+static inline void runner_idle(aj__runner *r)
 {
-    const aj_instance *inst = s->inst;
-
-    *ev = (aj_step_event){
-        .instance = inst,
-        .job = inst->def->name,
-        .instance_id = aj__inst_id(inst),
-        .step = inst->def->steps[s->index].name,
-        .step_index = s->index,
-        .attempt = attempt,
-        .state = AJ_STEP_RUNNING,
-        .message = "",
-        .user = inst->user,
-    };
+    if (r->solo)
+        atomic_store_explicit(&r->inst->solo_busy, false, memory_order_release);
 }
 
-void aj__emit_finish(aj__step *s, aj_step_state state, int err, const char *message,
-                     int64_t end_ns)
+/* Joins the threads running r's instance. Alone, it is solo; joining
+ * others, it makes the instance shared and waits until a solo runner, if
+ * busy, is done with plain counters. */
+static void enter(aj__runner *r)
 {
-    aj_step_event ev;
-    int64_t start;
+    aj_instance *inst = r->inst;
+    uint32_t old = atomic_fetch_add_explicit(&inst->runners, 2, memory_order_acq_rel);
 
-    event_init(&ev, s, atomic_load_explicit(&s->attempts, memory_order_relaxed));
-    start = atomic_load_explicit(&s->start_ns, memory_order_relaxed);
-    ev.state = state;
-    ev.err = err;
-    ev.duration_ns = start != 0 && end_ns > start ? end_ns - start : 0;
-    ev.message = message != NULL ? message : "";
-    emit(s->inst, AJ__EV_FINISH, &ev);
+    r->solo = false;
+    if (!inst->can_solo)
+        return;
+    if (old >> 1 == 0) {
+        if ((old & AJ__SHARED) == 0)
+            r->solo = true;
+        else
+            try_solo(r);
+        return;
+    }
+    /* Another joiner may be doing the same: each waits for itself. */
+    atomic_fetch_or_explicit(&inst->runners, AJ__SHARED, memory_order_seq_cst);
+    aj__barrier_heavy();
+    for (unsigned spins = 0; atomic_load_explicit(&inst->solo_busy, memory_order_acquire);
+         spins++) {
+        if (spins > 64)
+            sched_yield();
+        aj__cpu_relax();
+    }
 }
 
-static void emit_attempt(aj_ctx *ctx, int which, int err, int64_t delay_ns)
+static void leave(aj__runner *r)
 {
-    aj_step_event ev;
-
-    event_init(&ev, ctx->step, ctx->attempt);
-    ev.err = err;
-    ev.delay_ns = delay_ns;
-    if (which == AJ__EV_RETRY)
-        ev.message = ctx->message;
-    emit(ctx->inst, which, &ev);
+    atomic_fetch_sub_explicit(&r->inst->runners, 2, memory_order_acq_rel);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Settling: acting on what the state machine answers                        */
+
+/* The observers learn of the skipped steps on told (linked by next). */
+static void tell_skipped(aj__step *told)
+{
+    while (told != NULL) {
+        aj__step *s = told;
+        told = s->next;
+        aj__observe_finish(s, AJ_STEP_SKIPPED, 0, NULL, 0);
+    }
+}
+
+/* Counts the settled steps on work as final, releases their successors,
+ * then tells the observers what that skipped. */
+static void settle(aj__runner *r, aj__step *work)
+{
+    aj__step *told = NULL;
+
+    runner_busy(r);
+    aj__step_settle(r, work, r->inst->observed ? &told : NULL);
+    runner_idle(r);
+    tell_skipped(told);
+}
+
+/* Adds every arrival r holds back; what they make runnable goes on r's
+ * stack, what they doom is settled. */
+static void flush_held(aj__runner *r)
+{
+    aj__step *told = NULL, **tail = r->inst->observed ? &told : NULL;
+
+    runner_busy(r);
+    /* Settling what the arrivals release may hold back new ones. */
+    while (r->held != NULL) {
+        aj__step *work = NULL, *ready = aj__state_add_held(r);
+        if (ready != NULL)
+            aj__step_runnable(r, ready, &work);
+        tail = aj__step_settle(r, work, tail);
+    }
+    runner_idle(r);
+    tell_skipped(told);
+}
+
+/* The instance is cancelled from inside (fail-fast): every step waiting
+ * elsewhere becomes r's, and r's loop settles them as cancelled. */
+static void cancel_into(aj__runner *r)
+{
+    if (!atomic_exchange(&r->inst->cancelled, true))
+        aj__sched_take_all(r);
+}
+
+/* s, owned by r's thread, ends failed or cancelled. The cancel that a
+ * fail-fast failure calls for comes before anyone is told of it. */
+static void finish(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind kind, int err,
+                   const char *message, int64_t end_ns)
+{
+    if (aj__state_finish(s, state, kind, err, message, end_ns))
+        cancel_into(r);
+    if (r->inst->observed)
+        aj__observe_finish(s, state, err, message, end_ns);
+    s->next = NULL;
+    settle(r, s);
+}
+
+/* Settles s (owned by r's thread) as cancelled, keeping the code of its
+ * last attempt. */
+static void cancel_step(aj__runner *r, aj__step *s, int64_t now_ns)
+{
+    bool started = atomic_load_explicit(&s->attempts, memory_order_relaxed) > 0;
+    int err = atomic_load_explicit(&s->err, memory_order_relaxed);
+
+    finish(r, s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, err, NULL, started ? now_ns : 0);
+}
+
+/* s completed at end_ns: how most steps end, all inline. */
+static void complete(aj__runner *r, aj__step *s, int64_t end_ns)
+{
+    aj__step *work = NULL;
+
+    aj__rec_final(s, AJ_STEP_COMPLETED, AJ_FAIL_NONE, 0, end_ns);
+    if (r->inst->observed)
+        aj__observe_finish(s, AJ_STEP_COMPLETED, 0, NULL, end_ns);
+    r->n_final++;
+    runner_busy(r);
+    aj__step_release(r, s, false, &work);
+    runner_idle(r);
+    if (work != NULL)
+        settle(r, work);
+}
+
+/* ------------------------------------------------------------------------ */
+/* One step                                                                  */
 
 static void ctx_open(aj_ctx *ctx, aj_instance *inst, aj__step *s, int64_t now_ns, bool timed)
 {
@@ -84,7 +211,7 @@ static void ctx_open(aj_ctx *ctx, aj_instance *inst, aj__step *s, int64_t now_ns
     ctx->deadline_ns = timeout > 0 ? aj__add_sat(now_ns, timeout) : INT64_MAX;
     ctx->attempt = aj__rec_attempt(s, now_ns);
     if (inst->observed)
-        emit_attempt(ctx, AJ__EV_START, 0, 0);
+        aj__observe_start(ctx);
 }
 
 /* A step that returns after its deadline failed by timing out: with its own
@@ -97,15 +224,6 @@ static aj_fail_kind judge(const aj_ctx *ctx, int *rc, int64_t end_ns)
         return AJ_FAIL_TIMEOUT;
     }
     return *rc != 0 ? AJ_FAIL_ERROR : AJ_FAIL_NONE;
-}
-
-void aj__exec_cancel_step(aj__runner *r, aj__step *s, int64_t now_ns)
-{
-    bool started = atomic_load_explicit(&s->attempts, memory_order_relaxed) > 0;
-    int err = atomic_load_explicit(&s->err, memory_order_relaxed);
-
-    aj__inst_finish(r, s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, err, NULL,
-                    started ? now_ns : 0);
 }
 
 /* A step that returned 0 after its deadline failed, but it did store an
@@ -128,7 +246,7 @@ static bool wait_out(aj__runner *r, aj__step *s, int64_t delay)
         return true;
     if (inst->sequential) {
         if (aj__sched_sleep(inst, aj__add_sat(r->now_ns, delay))) {
-            aj__exec_cancel_step(r, s, aj_now_ns());
+            cancel_step(r, s, aj_now_ns());
             return false;
         }
         r->now_ns = aj_now_ns();
@@ -136,24 +254,8 @@ static bool wait_out(aj__runner *r, aj__step *s, int64_t delay)
     }
     if (aj__sched_delay(inst, s, aj__add_sat(r->now_ns, delay)))
         return false;
-    aj__exec_cancel_step(r, s, r->now_ns);
+    cancel_step(r, s, r->now_ns);
     return false;
-}
-
-/* s completed at end_ns: how most steps end, all inline. */
-static void complete(aj__runner *r, aj__step *s, int64_t end_ns)
-{
-    aj__step *work = NULL;
-
-    aj__rec_final(s, AJ_STEP_COMPLETED, AJ_FAIL_NONE, 0, end_ns);
-    if (r->inst->observed)
-        aj__emit_finish(s, AJ_STEP_COMPLETED, 0, NULL, end_ns);
-    r->n_final++;
-    aj__runner_busy(r);
-    aj__step_release(r, s, false, &work);
-    aj__runner_idle(r);
-    if (work != NULL)
-        aj__inst_settle_all(r, work);
 }
 
 /* Runs s until it is final or parked in the timer heap. */
@@ -184,70 +286,19 @@ static void run_step(aj__runner *r, aj__step *s)
         }
         if (ctx.permanent || atomic_load(&inst->cancelled) ||
             !aj__retry_next(aj__inst_retry(inst, s->index), &ctx, rc, ctx.attempt - 1, &delay)) {
-            aj__inst_finish(r, s, AJ_STEP_FAILED, kind, rc, ctx.message, r->now_ns);
+            finish(r, s, AJ_STEP_FAILED, kind, rc, ctx.message, r->now_ns);
             return;
         }
-        aj__inst_note_retry(s, rc, kind);
+        aj__rec_retry(s, rc, kind);
         if (inst->observed)
-            emit_attempt(&ctx, AJ__EV_RETRY, rc, delay);
+            aj__observe_retry(&ctx, rc, delay);
         if (!wait_out(r, s, delay))
             return;
     }
 }
 
-void aj__runner_init(aj__runner *r, aj_instance *inst)
-{
-    *r = (aj__runner){ .inst = inst, .now_ns = aj_now_ns(), .step_ns = -1 };
-}
-
-bool aj__runner_try_solo(aj__runner *r)
-{
-    uint32_t alone = 2u | AJ__SHARED;
-
-    /* acq_rel: the read-modify-writes of the runners that left come first. */
-    r->solo = atomic_compare_exchange_strong_explicit(&r->inst->runners, &alone, 2u,
-                                                      memory_order_acq_rel,
-                                                      memory_order_relaxed);
-    /* What they ran may have ended after this thread's last reading: the
-     * steps it readies start now, not then. */
-    if (r->solo)
-        r->now_ns = aj_now_ns();
-    return r->solo;
-}
-
-/* Joins the threads running r's instance. Alone, it is solo; joining
- * others, it makes the instance shared and waits until a solo runner, if
- * busy, is done with plain counters (step.h). */
-static void enter(aj__runner *r)
-{
-    aj_instance *inst = r->inst;
-    uint32_t old = atomic_fetch_add_explicit(&inst->runners, 2, memory_order_acq_rel);
-
-    r->solo = false;
-    if (!inst->can_solo)
-        return;
-    if (old >> 1 == 0) {
-        if ((old & AJ__SHARED) == 0)
-            r->solo = true;
-        else
-            aj__runner_try_solo(r);
-        return;
-    }
-    /* Another joiner may be doing the same: each waits for itself. */
-    atomic_fetch_or_explicit(&inst->runners, AJ__SHARED, memory_order_seq_cst);
-    aj__barrier_heavy();
-    for (unsigned spins = 0; atomic_load_explicit(&inst->solo_busy, memory_order_acquire);
-         spins++) {
-        if (spins > 64)
-            sched_yield();
-        aj__cpu_relax();
-    }
-}
-
-static void leave(aj__runner *r)
-{
-    atomic_fetch_sub_explicit(&r->inst->runners, 2, memory_order_acq_rel);
-}
+/* ------------------------------------------------------------------------ */
+/* The drain loop                                                            */
 
 /* The next step r owns: the one it made runnable last, then its roots. */
 static aj__step *owned(aj__runner *r)
@@ -281,7 +332,7 @@ static aj__step *next_step(aj__runner *r)
             continue;
         if (r->held == NULL)
             return NULL;
-        aj__inst_flush_held(r);
+        flush_held(r);
     }
 }
 
@@ -306,7 +357,7 @@ static void count_final(aj__runner *r)
         return;
     r->n_final = 0;
     /* Once n_final reaches n_steps the owner may free the instance. seq_cst:
-     * pairs with a waiter's n_waiting (sched.c) without a lock. */
+     * pairs with a waiter's n_waiting (wait.c) without a lock. */
     if (atomic_fetch_add_explicit(&inst->n_final, n, memory_order_seq_cst) + n ==
         inst->def->n_steps)
         aj__sched_done(inst);
@@ -322,9 +373,9 @@ void aj__exec_drain(aj__runner *r)
     for (aj__step *s; (s = next_step(r)) != NULL;) {
         /* Held arrivals wait only while the next step leads there too. */
         if (r->held != NULL && !aj__inst_leads_to(inst, s, r->held))
-            aj__inst_flush_held(r);
+            flush_held(r);
         if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed)) {
-            aj__exec_cancel_step(r, s, r->now_ns);
+            cancel_step(r, s, r->now_ns);
             continue;
         }
         if (r->n_stack > 0)
@@ -350,15 +401,28 @@ void aj__exec_sequential(aj_instance *inst)
         if (atomic_load_explicit(&s->state, memory_order_relaxed) != AJ_STEP_PENDING)
             continue;
         if (atomic_load(&inst->cancelled))
-            aj__exec_cancel_step(&r, s, r.now_ns);
+            cancel_step(&r, s, r.now_ns);
         else
             run_step(&r, s);
         /* What became runnable runs in its turn; what was skipped is
          * settled before it. */
-        aj__inst_flush_held(&r);
+        flush_held(&r);
         r.stack = NULL;
         r.n_stack = 0;
         count_final(&r);
     }
     leave(&r);
+}
+
+void aj__exec_cancel(aj_instance *inst)
+{
+    aj__runner r;
+
+    if (atomic_exchange(&inst->cancelled, true))
+        return;
+    aj__runner_init(&r, inst);
+    aj__sched_take_all(&r);
+    /* These steps are ours now, and the instance is cancelled: draining
+     * settles them and what they release as cancelled. */
+    aj__exec_drain(&r);
 }

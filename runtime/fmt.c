@@ -3,7 +3,7 @@
  * (go-asyncjob's tooltips do), instants as RFC 3339 in UTC with
  * microseconds.
  */
-#include "aj_internal.h"
+#include "aj_base.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -6,8 +6,8 @@
  * copied once, consistently, before anything is written, so a picture of a
  * running instance agrees with itself.
  */
-#include "aj_dot.h"
-#include "aj_internal.h"
+#include "aj_write.h"
+#include "aj_data.h"
 
 #include <string.h>
 
@@ -28,31 +28,31 @@ static aj_step_state job_state(const aj_instance *inst)
     return AJ_STEP_COMPLETED;
 }
 
-static void tooltip_time(aj__dot *d, const aj_instance *inst, const char *label, int64_t mono)
+static void tooltip_time(aj__writer *d, const aj_instance *inst, const char *label, int64_t mono)
 {
     char buf[AJ__FMT_MAX];
 
-    aj__dot_printf(d, "\\n%s: %s", label, aj__fmt_wall(buf, aj__inst_wall(inst, mono)));
+    aj__write_printf(d, "\\n%s: %s", label, aj__fmt_wall(buf, aj__inst_wall(inst, mono)));
 }
 
 /* tooltip="State: ...\nStartAt: ...\nDuration: ...\nAttempts: N" */
-static void tooltip(aj__dot *d, const aj_instance *inst, aj_step_state st, int64_t start,
+static void tooltip(aj__writer *d, const aj_instance *inst, aj_step_state st, int64_t start,
                     int64_t end, const uint32_t *attempts, bool times)
 {
-    aj__dot_printf(d, " tooltip=\"State: %s", aj_step_state_name(st));
+    aj__write_printf(d, " tooltip=\"State: %s", aj_step_state_name(st));
     if (times && start != 0) {
         tooltip_time(d, inst, "StartAt", start);
         if (end != 0) {
             char buf[AJ__FMT_MAX];
-            aj__dot_printf(d, "\\nDuration: %s", aj__fmt_duration(buf, end - start));
+            aj__write_printf(d, "\\nDuration: %s", aj__fmt_duration(buf, end - start));
         }
     }
     if (attempts != NULL)
-        aj__dot_printf(d, "\\nAttempts: %" PRIu32, *attempts);
-    aj__dot_printf(d, "\"]\n");
+        aj__write_printf(d, "\\nAttempts: %" PRIu32, *attempts);
+    aj__write_printf(d, "\"]\n");
 }
 
-static void job_node(aj__dot *d, const aj_instance *inst, const aj__snap *snaps, bool times)
+static void job_node(aj__writer *d, const aj_instance *inst, const aj__snap *snaps, bool times)
 {
     aj_step_state st = job_state(inst);
     int64_t end = 0;
@@ -61,45 +61,45 @@ static void job_node(aj__dot *d, const aj_instance *inst, const aj__snap *snaps,
         for (uint32_t i = 0; i < inst->def->n_steps; i++)
             if (snaps[i].end_ns > end)
                 end = snaps[i].end_ns;
-    aj__dot_printf(d, "\t\"job\" [label=\"");
+    aj__write_printf(d, "\t\"job\" [label=\"");
     aj__dot_escaped(d, inst->def->name);
-    aj__dot_printf(d, "\" shape=triangle style=filled fillcolor=%s", state_colour[st]);
+    aj__write_printf(d, "\" shape=triangle style=filled fillcolor=%s", state_colour[st]);
     tooltip(d, inst, st, inst->start_ns, end > inst->start_ns ? end : 0, NULL, times);
 }
 
-static void step_node(aj__dot *d, const aj_instance *inst, uint32_t i, const aj__snap *s,
+static void step_node(aj__writer *d, const aj_instance *inst, uint32_t i, const aj__snap *s,
                       bool times)
 {
-    aj__dot_printf(d, "\t\"s%" PRIu32 "\" [label=\"", i);
+    aj__write_printf(d, "\t\"s%" PRIu32 "\" [label=\"", i);
     aj__dot_escaped(d, inst->def->steps[i].name);
-    aj__dot_printf(d, "\" shape=hexagon style=filled fillcolor=%s", state_colour[s->state]);
+    aj__write_printf(d, "\" shape=hexagon style=filled fillcolor=%s", state_colour[s->state]);
     tooltip(d, inst, s->state, s->start_ns, s->end_ns, &s->attempts, times);
 }
 
 /* The attributes after "style=... color=...": the target's start. */
-static void edge_end(aj__dot *d, const aj_instance *inst, const aj__snap *to, bool times)
+static void edge_end(aj__writer *d, const aj_instance *inst, const aj__snap *to, bool times)
 {
     if (times && to->start_ns != 0) {
         char buf[AJ__FMT_MAX];
-        aj__dot_printf(d, " tooltip=\"Time: %s\"",
+        aj__write_printf(d, " tooltip=\"Time: %s\"",
                        aj__fmt_wall(buf, aj__inst_wall(inst, to->start_ns)));
     }
-    aj__dot_printf(d, "]\n");
+    aj__write_printf(d, "]\n");
 }
 
-static void edges(aj__dot *d, const aj_instance *inst, const aj__snap *snaps, bool times)
+static void edges(aj__writer *d, const aj_instance *inst, const aj__snap *snaps, bool times)
 {
     const aj_job_def *def = inst->def;
     const char *root_colour = state_colour[job_state(inst)];
 
     for (uint32_t k = 0; k < def->n_roots; k++) {
         uint32_t to = def->order[k];
-        aj__dot_printf(d, "\t\"job\" -> \"s%" PRIu32 "\" [color=%s", to, root_colour);
+        aj__write_printf(d, "\t\"job\" -> \"s%" PRIu32 "\" [color=%s", to, root_colour);
         edge_end(d, inst, &snaps[to], times);
     }
     for (uint32_t k = 0; k < def->n_edges; k++) {
         const aj_edge_def *e = &def->edges[k];
-        aj__dot_printf(d, "\t\"s%" PRIu32 "\" -> \"s%" PRIu32 "\" [style=%s color=%s", e->from,
+        aj__write_printf(d, "\t\"s%" PRIu32 "\" -> \"s%" PRIu32 "\" [style=%s color=%s", e->from,
                        e->to, e->kind & AJ_EDGE_DATA ? "bold" : "dashed",
                        state_colour[snaps[e->from].state]);
         edge_end(d, inst, &snaps[e->to], times);
@@ -108,7 +108,7 @@ static void edges(aj__dot *d, const aj_instance *inst, const aj__snap *snaps, bo
 
 int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags)
 {
-    aj__dot d = { out, false };
+    aj__writer d = { out, false };
     bool times = (flags & AJ_DOT_NO_TIMES) == 0;
     aj__snap *snaps;
 

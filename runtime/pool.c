@@ -2,8 +2,7 @@
  * pool.c: the runtime's worker threads, and the process-wide default
  * runtime. A worker only moves between three things: a due timer (it runs
  * that step), an instance in the runtime queue whose grace has passed (it
- * runs what it can of that instance), and rest. What a step does and what
- * follows it is decided in exec.c, instance.c and sched.c.
+ * runs what it can of that instance, as a runner of exec.c), and rest.
  *
  * DESIGN
  * Resting comes in stages. A worker with nothing to do first spins for
@@ -20,9 +19,10 @@
  * pays for a wake-up. Parked workers sleep until the earliest timer when
  * there is one. A worker leaves only when stopping is set, which
  * aj_runtime_free does once every instance started on the runtime is
- * final.
+ * final. Lock order: a worker holds rt->mu only between runs and drops it
+ * before it drains an instance, whose inst->mu comes first (sched.c).
  */
-#include "aj_internal.h"
+#include "aj_exec.h"
 
 #include <sched.h>
 #include <stdlib.h>
@@ -33,33 +33,6 @@
 #define POLL_NS 250000      /* the sentinel looks at the queue this often */
 #define WARM_NS 50000000    /* there is a sentinel this long after a start */
 #define MAX_WORKERS 1024
-
-/* Failing to set up a mutex breaks the runtime's invariants: abort, as
- * libuv does. */
-void aj__mutex_init(pthread_mutex_t *mu)
-{
-    if (pthread_mutex_init(mu, NULL) != 0)
-        abort();
-}
-
-/* Condition variables time out on the monotonic clock. */
-static pthread_condattr_t monotonic;
-static pthread_once_t monotonic_once = PTHREAD_ONCE_INIT;
-
-static void monotonic_init(void)
-{
-    if (pthread_condattr_init(&monotonic) != 0 ||
-        pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC) != 0)
-        abort();
-}
-
-/* Every instance has a condition variable: the attributes are made once. */
-void aj__cond_init(pthread_cond_t *cv)
-{
-    pthread_once(&monotonic_once, monotonic_init);
-    if (pthread_cond_init(cv, &monotonic) != 0)
-        abort();
-}
 
 /* Runs what this thread can get of inst, starting with s if not NULL, then
  * lets go of it. */
@@ -78,7 +51,6 @@ static void drain(aj_instance *inst, aj__step *s)
     aj__sched_unhold(inst);
 }
 
-/* Spins for work with rt->mu released. Returns with it held. */
 /* When a spin started at start_ns should end: SPIN_NS, longer while
  * instances run (their steps may soon be shared, the next one started), or
  * until the grace of an instance that soon may be taken. */
@@ -92,6 +64,7 @@ static int64_t spin_end(aj_runtime *rt, int64_t start_ns)
     return visible > until && visible - start_ns <= LIVE_SPIN_NS ? visible : until;
 }
 
+/* Spins for work with rt->mu released. Returns with it held. */
 static void spin(aj_runtime *rt)
 {
     int64_t start = aj_now_ns(), now = start;
@@ -116,7 +89,6 @@ static void spin(aj_runtime *rt)
  * true when a wake-up ended it. */
 static bool park(aj_runtime *rt)
 {
-    struct timespec ts;
     int64_t now = aj_now_ns(), due = rt->timers != NULL ? rt->timers->due_ns : INT64_MAX;
     bool sentinel = !rt->sentinel && now - rt->last_start_ns < WARM_NS;
     int rc;
@@ -126,13 +98,7 @@ static bool park(aj_runtime *rt)
         due = due < now + POLL_NS ? due : now + POLL_NS;
     }
     rt->n_parked++;
-    if (due == INT64_MAX) {
-        rc = pthread_cond_wait(&rt->work_cv, &rt->mu);
-    } else {
-        ts.tv_sec = (time_t)(due / 1000000000);
-        ts.tv_nsec = (long)(due % 1000000000);
-        rc = pthread_cond_timedwait(&rt->work_cv, &rt->mu, &ts);
-    }
+    rc = aj__cond_wait_until(&rt->work_cv, &rt->mu, due);
     rt->n_parked--;
     if (sentinel)
         rt->sentinel = false;
@@ -250,6 +216,7 @@ void aj_runtime_free(aj_runtime *rt)
     stop_and_free(rt);
 }
 
+/* Process-wide: the default runtime (aj_internal.h lists every such state). */
 static _Atomic(aj_runtime *) default_rt;
 static pthread_mutex_t default_mu = PTHREAD_MUTEX_INITIALIZER;
 

@@ -3,7 +3,7 @@
  * its own xoshiro256** state, seeded once from getrandom() (or
  * /dev/urandom), so that starting an instance costs no system call.
  */
-#include "aj_internal.h"
+#include "aj_base.h"
 
 #include <fcntl.h>
 #include <sys/random.h>

@@ -3,19 +3,10 @@
  * factor raised to a large power, a delay near INT64_MAX or a wide jitter
  * gives the cap (or INT64_MAX), never a wrapped, negative or zero value.
  */
-#include "aj_internal.h"
+#include "aj_base.h"
 
 /* Below 2^63, so that converting the double back to int64_t is defined. */
 #define AJ__DOUBLE_SAT 9.2e18
-
-int64_t aj__add_sat(int64_t a, int64_t b)
-{
-    if (a < 0)
-        a = 0;
-    if (b < 0)
-        b = 0;
-    return b > INT64_MAX - a ? INT64_MAX : a + b;
-}
 
 static int64_t mul_sat(int64_t base, uint64_t n)
 {

@@ -3,7 +3,9 @@
  * runner makes runnable stay with it (exec.c); what other threads may take
  * is an instance's unclaimed roots and its shared ready list. The runtime
  * has a queue of instances with such work, a timer heap of steps waiting
- * out a retry delay, and parked workers to wake.
+ * out a retry delay, and parked workers to wake. Nothing here runs a step
+ * or decides a state: runners (exec.c), workers (pool.c) and waiters
+ * (wait.c) call in to put steps down and pick them up.
  *
  * DESIGN
  * Lock order: inst->mu, then rt->mu; never the other way round.
@@ -20,22 +22,22 @@
  * about BATCH_NS of work, one at a time while steps are long, so that
  * long steps spread over every thread. Steps a runner made runnable are
  * offered to others (the shared list, at the head of the queue, with a
- * wake-up) once they have waited AJ__SHARE_NS, and all of them before a
- * step when the last one took that long: steps that wait (on I/O, say)
- * then run side by side, while short steps never leave their core.
- * Waiters and finishers meet through n_waiting and n_final, both seq_cst,
- * so that neither a wake-up nor the end is missed without a lock on the
- * fast path.
+ * wake-up) once they have waited AJ__SHARE_NS (aj_exec.h), and all of them
+ * before a step when the last one took that long: steps that wait (on
+ * I/O, say) then run side by side, while short steps never leave their
+ * core. Waiters and finishers meet through n_waiting and n_final, both
+ * seq_cst, so that neither a wake-up nor the end is missed without a lock
+ * on the fast path.
  * Lifetime: once n_final reaches n_steps the owner may free the instance.
  * Any other thread that may touch an instance after that point holds it
  * (holders): workers while they drain it or run one of its timers, and
  * aj_instance_cancel. A worker takes its hold under rt->mu as it pops the
  * instance from the queue, and an instance may end while still queued, so
- * aj__sched_release waits until it is out of the queue and holders is 0. The
- * runtime outlives an instance until its n_live decrement, the finisher's
- * last touch of the runtime.
+ * aj__wait_release (wait.c) waits until it is out of the queue and
+ * holders is 0. The runtime outlives an instance until its n_live
+ * decrement, the finisher's last touch of the runtime.
  */
-#include "aj_internal.h"
+#include "aj_queue.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -46,26 +48,6 @@
 #define GRACE_NS 50000      /* a new instance is the waiter's alone this long */
 #define BATCH_NS 2000       /* a run of roots is about this much work */
 #define MAX_BATCH 64        /* roots claimed at once, at most */
-#define WAIT_SPIN_NS 1000000 /* a waiter with nothing to run spins, then blocks */
-
-static struct timespec abs_time(int64_t ns)
-{
-    struct timespec ts = { (time_t)(ns / 1000000000), (long)(ns % 1000000000) };
-
-    return ts;
-}
-
-/* Waits on cv until woken or, when until_ns is finite, until that
- * monotonic time. Returns ETIMEDOUT or 0. */
-static int cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t until_ns)
-{
-    struct timespec ts;
-
-    if (until_ns == INT64_MAX)
-        return pthread_cond_wait(cv, mu);
-    ts = abs_time(until_ns);
-    return pthread_cond_timedwait(cv, mu, &ts);
-}
 
 /* ------------------------------------------------------------------------ */
 /* The runtime queue                                                         */
@@ -135,7 +117,7 @@ aj_instance *aj__sched_rq_pop(aj_runtime *rt, int64_t now_ns)
 
     if (inst == NULL || inst->visible_ns > now_ns)
         return NULL;
-    /* Held before it leaves the queue: aj__sched_release waits for both. */
+    /* Held before it leaves the queue: aj__wait_release waits for both. */
     atomic_fetch_add_explicit(&inst->holders, 1, memory_order_relaxed);
     rq_unlink_locked(rt, inst);
     /* More work waits: pass the wake-up on rather than serialise. */
@@ -292,7 +274,7 @@ aj__step *aj__sched_timer_pop(aj_runtime *rt, int64_t now_ns)
 
     if (rt->timers == NULL || rt->timers->due_ns > now_ns)
         return NULL;
-    s = rt->timers->step;
+    s = rt->timers->item;
     timer_unlink_locked(rt, s);
     atomic_fetch_add_explicit(&s->inst->holders, 1, memory_order_relaxed);
     return s;
@@ -310,7 +292,7 @@ bool aj__sched_delay(aj_instance *inst, aj__step *s, int64_t due_ns)
         return false;
     }
     t->due_ns = due_ns;
-    t->step = s;
+    t->item = s;
     s->in_timer = true;
     aj__timer_insert(&rt->timers, t);
     atomic_fetch_add(&inst->n_delayed, 1);
@@ -335,7 +317,7 @@ bool aj__sched_sleep(aj_instance *inst, int64_t due_ns)
 
     pthread_mutex_lock(&inst->mu);
     while (!(cancelled = atomic_load(&inst->cancelled)) && aj_now_ns() < due_ns)
-        cond_wait_until(&inst->cv, &inst->mu, due_ns);
+        aj__cond_wait_until(&inst->cv, &inst->mu, due_ns);
     pthread_mutex_unlock(&inst->mu);
     return cancelled;
 }
@@ -361,8 +343,7 @@ static aj__step *cut_timers(aj_instance *inst)
     return cut;
 }
 
-/* A timer of this instance that is due, or NULL and *next_due_ns. */
-static aj__step *own_timer(aj_instance *inst, int64_t now_ns, int64_t *next_due_ns)
+aj__step *aj__sched_own_timer(aj_instance *inst, int64_t now_ns, int64_t *next_due_ns)
 {
     aj_runtime *rt = inst->rt;
     aj__step *due = NULL;
@@ -388,45 +369,33 @@ static aj__step *own_timer(aj_instance *inst, int64_t now_ns, int64_t *next_due_
 }
 
 /* ------------------------------------------------------------------------ */
-/* Cancelling, ending, waiting                                               */
+/* Cancelling and ending                                                     */
 
-/* Pushes list (linked by next) on r's stack. */
-static void adopt(aj__runner *r, aj__step *list)
+void aj__sched_take_all(aj__runner *r)
 {
-    if (r->stack == NULL)
-        r->stack_since_ns = r->now_ns;
-    while (list != NULL) {
-        aj__step *s = list;
-        list = s->next;
-        s->next = r->stack;
-        r->stack = s;
-        r->n_stack++;
-    }
-}
-
-void aj__sched_cancel(aj_instance *inst)
-{
+    aj_instance *inst = r->inst;
     uint32_t n_roots = inst->def->n_roots, first;
-    aj__runner r;
 
-    if (atomic_exchange(&inst->cancelled, true))
-        return;
-    aj__runner_init(&r, inst);
-    adopt(&r, cut_timers(inst));
+    aj__runner_adopt(r, cut_timers(inst));
     pthread_mutex_lock(&inst->mu);
-    adopt(&r, inst->ready_head);
+    aj__runner_adopt(r, inst->ready_head);
     inst->ready_head = inst->ready_tail = NULL;
     atomic_store_explicit(&inst->n_ready, 0, memory_order_relaxed);
+    /* A waiter blocked on cv sees the cancel. */
     pthread_cond_broadcast(&inst->cv);
     pthread_mutex_unlock(&inst->mu);
+    /* The roots r claimed and has not run yet go on its stack, so that the
+     * rest of the cursor can take their place. */
+    for (; r->root < r->root_end; r->root++) {
+        aj__step *s = &inst->steps[inst->def->order[r->root]];
+        s->next = NULL;
+        aj__runner_adopt(r, s);
+    }
     first = atomic_exchange_explicit(&inst->next_root, n_roots, memory_order_relaxed);
     if (first < n_roots) {
-        r.root = first;
-        r.root_end = n_roots;
+        r->root = first;
+        r->root_end = n_roots;
     }
-    /* These steps are ours now, and the instance is cancelled: draining
-     * settles them and what they release as cancelled. */
-    aj__exec_drain(&r);
 }
 
 void aj__sched_done(aj_instance *inst)
@@ -448,81 +417,4 @@ void aj__sched_done(aj_instance *inst)
     /* The last touch of rt: aj_runtime_free may free it once n_live is 0. */
     if (rt != NULL)
         atomic_fetch_sub_explicit(&rt->n_live, 1, memory_order_release);
-}
-
-/* Sleeps until something may have changed: a ready step, the end, a new
- * timer, until_ns. */
-static void block(aj_instance *inst, uint32_t delayed_seen, int64_t until_ns)
-{
-    pthread_mutex_lock(&inst->mu);
-    atomic_fetch_add(&inst->n_waiting, 1);
-    if (!aj__inst_done(inst) && inst->ready_head == NULL &&
-        atomic_load(&inst->n_delayed) == delayed_seen)
-        cond_wait_until(&inst->cv, &inst->mu, until_ns);
-    atomic_fetch_sub(&inst->n_waiting, 1);
-    pthread_mutex_unlock(&inst->mu);
-}
-
-/* Spins until the instance ends or has work for this thread (true), or
- * until until_ns (false): another thread is likely to finish soon, and a
- * wake-up costs tens of microseconds. */
-static bool spin_for(aj_instance *inst, int64_t until_ns)
-{
-    for (unsigned i = 1;; i++) {
-        if (aj__inst_done(inst) || atomic_load_explicit(&inst->n_ready, memory_order_relaxed) > 0 ||
-            atomic_load_explicit(&inst->next_root, memory_order_relaxed) < inst->def->n_roots)
-            return true;
-        if (i % 32 == 0 && aj_now_ns() >= until_ns)
-            return false;
-        if (i % 512 == 0)
-            sched_yield();
-        aj__cpu_relax();
-    }
-}
-
-static int64_t min64(int64_t a, int64_t b)
-{
-    return a < b ? a : b;
-}
-
-int aj__sched_wait(aj_instance *inst, int64_t deadline_ns)
-{
-    aj__runner r;
-
-    aj__runner_init(&r, inst);
-    for (;;) {
-        aj__step *s;
-        int64_t next_due;
-        uint32_t delayed;
-
-        aj__exec_drain(&r);
-        if (aj__inst_done(inst))
-            return AJ_OK;
-        r.now_ns = aj_now_ns();
-        delayed = atomic_load(&inst->n_delayed);
-        if ((s = own_timer(inst, r.now_ns, &next_due)) != NULL) {
-            s->next = NULL;
-            adopt(&r, s);
-            continue;
-        }
-        if (r.now_ns >= deadline_ns)
-            return AJ_ETIMEDOUT;
-        if (spin_for(inst, min64(min64(next_due, deadline_ns), r.now_ns + WAIT_SPIN_NS)))
-            continue;
-        block(inst, delayed, min64(next_due, deadline_ns));
-    }
-}
-
-void aj__sched_release(aj_instance *inst)
-{
-    /* An instance can end while still queued (its steps were shared), and
-     * a worker may take it from the queue until aj__sched_done takes it
-     * out: freeing it before then would hand the worker freed memory, and
-     * its release would land on whatever is allocated there next. So wait
-     * until it is out of the queue, then until every holder has left;
-     * both happen within a few instructions of the end. A pop holds before
-     * it unlinks, so an in_rq of false shows its hold. */
-    while (atomic_load_explicit(&inst->in_rq, memory_order_acquire) ||
-           atomic_load_explicit(&inst->holders, memory_order_acquire) != 0)
-        sched_yield();
 }

@@ -6,30 +6,30 @@
  * Times are relative to the instance's start. A step still running is
  * drawn up to now.
  */
-#include "aj_dot.h"
-#include "aj_internal.h"
+#include "aj_write.h"
+#include "aj_data.h"
 
 #include <ctype.h>
 
 /* Microseconds with three decimals, from nanoseconds >= 0. */
-static void print_us(aj__dot *w, int64_t ns)
+static void print_us(aj__writer *w, int64_t ns)
 {
-    aj__dot_printf(w, "%" PRId64 ".%03" PRId64, ns / 1000, ns % 1000);
+    aj__write_printf(w, "%" PRId64 ".%03" PRId64, ns / 1000, ns % 1000);
 }
 
-static void json_string(aj__dot *w, const char *s)
+static void json_string(aj__writer *w, const char *s)
 {
-    aj__dot_printf(w, "\"");
+    aj__write_printf(w, "\"");
     for (; *s != '\0'; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\')
-            aj__dot_printf(w, "\\%c", c);
+            aj__write_printf(w, "\\%c", c);
         else if (c < 0x20)
-            aj__dot_printf(w, "\\u%04x", c);
+            aj__write_printf(w, "\\u%04x", c);
         else
-            aj__dot_printf(w, "%c", c);
+            aj__write_printf(w, "%c", c);
     }
-    aj__dot_printf(w, "\"");
+    aj__write_printf(w, "\"");
 }
 
 /* End of a started step's bar: its end, or now while it runs. */
@@ -38,31 +38,31 @@ static int64_t bar_end(const aj__snap *s, int64_t now)
     return s->end_ns != 0 ? s->end_ns : now;
 }
 
-static void trace_step(aj__dot *w, const aj_instance *inst, uint32_t i, const aj__snap *s,
+static void trace_step(aj__writer *w, const aj_instance *inst, uint32_t i, const aj__snap *s,
                        int64_t now)
 {
     const char *name = inst->def->steps[i].name;
 
-    aj__dot_printf(w, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%" PRIu32
+    aj__write_printf(w, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%" PRIu32
                       ",\"args\":{\"name\":", i + 1);
     json_string(w, name);
-    aj__dot_printf(w, "}}");
+    aj__write_printf(w, "}}");
     if (s->start_ns == 0)
         return;
-    aj__dot_printf(w, ",\n{\"name\":");
+    aj__write_printf(w, ",\n{\"name\":");
     json_string(w, name);
-    aj__dot_printf(w, ",\"cat\":\"step\",\"ph\":\"X\",\"pid\":1,\"tid\":%" PRIu32 ",\"ts\":",
+    aj__write_printf(w, ",\"cat\":\"step\",\"ph\":\"X\",\"pid\":1,\"tid\":%" PRIu32 ",\"ts\":",
                    i + 1);
     print_us(w, s->start_ns - inst->start_ns);
-    aj__dot_printf(w, ",\"dur\":");
+    aj__write_printf(w, ",\"dur\":");
     print_us(w, bar_end(s, now) - s->start_ns);
-    aj__dot_printf(w, ",\"args\":{\"state\":\"%s\",\"attempts\":%" PRIu32 "}}",
+    aj__write_printf(w, ",\"args\":{\"state\":\"%s\",\"attempts\":%" PRIu32 "}}",
                    aj_step_state_name(s->state), s->attempts);
 }
 
 int aj_instance_trace_json(const aj_instance *inst, FILE *out)
 {
-    aj__dot w = { out, false };
+    aj__writer w = { out, false };
     aj__snap *snaps;
     int64_t now = aj_now_ns();
 
@@ -70,27 +70,27 @@ int aj_instance_trace_json(const aj_instance *inst, FILE *out)
         return AJ_EINVAL;
     if ((snaps = aj__inst_snap_all(inst)) == NULL)
         return AJ_ENOMEM;
-    aj__dot_printf(&w, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
-    aj__dot_printf(&w, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"args\":{\"name\":");
+    aj__write_printf(&w, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
+    aj__write_printf(&w, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"args\":{\"name\":");
     json_string(&w, inst->def->name);
-    aj__dot_printf(&w, "}}");
+    aj__write_printf(&w, "}}");
     for (uint32_t k = 0; k < inst->def->n_steps; k++) {
         uint32_t i = inst->def->order[k];
         trace_step(&w, inst, i, &snaps[i], now);
     }
-    aj__dot_printf(&w, "\n]}\n");
+    aj__write_printf(&w, "\n]}\n");
     aj__free(snaps);
-    return aj__dot_flush(&w);
+    return aj__write_flush(&w);
 }
 
 /* Mermaid has no quoting for task and section names: anything but letters,
  * digits, '_', '-', '.' and spaces becomes '_'. */
-static void mermaid_name(aj__dot *w, const char *s)
+static void mermaid_name(aj__writer *w, const char *s)
 {
     for (; *s != '\0'; s++) {
         unsigned char c = (unsigned char)*s;
         bool plain = isalnum(c) || c == '_' || c == '-' || c == '.' || c == ' ';
-        aj__dot_printf(w, "%c", plain ? c : '_');
+        aj__write_printf(w, "%c", plain ? c : '_');
     }
 }
 
@@ -114,7 +114,7 @@ static int64_t *ready_times(const aj_instance *inst, const aj__snap *snaps)
     return ready;
 }
 
-static void mermaid_step(aj__dot *w, const aj_instance *inst, uint32_t i, const aj__snap *s,
+static void mermaid_step(aj__writer *w, const aj_instance *inst, uint32_t i, const aj__snap *s,
                          int64_t ready, int64_t now)
 {
     static const char *const tag[AJ_STEP_STATE_COUNT] = {
@@ -125,19 +125,19 @@ static void mermaid_step(aj__dot *w, const aj_instance *inst, uint32_t i, const 
 
     if (s->start_ns == 0)
         return;
-    aj__dot_printf(w, "    section ");
+    aj__write_printf(w, "    section ");
     mermaid_name(w, inst->def->steps[i].name);
     if (ready_us < start_us)
-        aj__dot_printf(w, "\n    waiting :s%" PRIu32 "w, %" PRId64 ", %" PRId64, i, ready_us,
+        aj__write_printf(w, "\n    waiting :s%" PRIu32 "w, %" PRId64 ", %" PRId64, i, ready_us,
                        start_us);
-    aj__dot_printf(w, "\n    %s :%ss%" PRIu32 "r, %" PRId64 ", %" PRId64 "\n",
+    aj__write_printf(w, "\n    %s :%ss%" PRIu32 "r, %" PRId64 ", %" PRId64 "\n",
                    aj_step_state_name(s->state), tag[s->state], i, start_us,
                    (bar_end(s, now) - t0) / 1000);
 }
 
 int aj_instance_mermaid(const aj_instance *inst, FILE *out)
 {
-    aj__dot w = { out, false };
+    aj__writer w = { out, false };
     aj__snap *snaps;
     int64_t *ready, now = aj_now_ns();
 
@@ -149,12 +149,12 @@ int aj_instance_mermaid(const aj_instance *inst, FILE *out)
         aj__free(snaps);
         return AJ_ENOMEM;
     }
-    aj__dot_printf(&w, "gantt\n    title ");
+    aj__write_printf(&w, "gantt\n    title ");
     mermaid_name(&w, inst->def->name);
-    aj__dot_printf(&w, " ");
+    aj__write_printf(&w, " ");
     mermaid_name(&w, aj__inst_id(inst));
     /* Times are microseconds; read as milliseconds, the axis shows ms.us. */
-    aj__dot_printf(&w, "\n    %%%% times in microseconds since the instance started\n"
+    aj__write_printf(&w, "\n    %%%% times in microseconds since the instance started\n"
                        "    dateFormat x\n    axisFormat %%s.%%L\n");
     for (uint32_t k = 0; k < inst->def->n_steps; k++) {
         uint32_t i = inst->def->order[k];
@@ -162,5 +162,5 @@ int aj_instance_mermaid(const aj_instance *inst, FILE *out)
     }
     aj__free(ready);
     aj__free(snaps);
-    return aj__dot_flush(&w);
+    return aj__write_flush(&w);
 }

@@ -4,7 +4,7 @@
  * allocation, so a retry delay allocates nothing; any node can be removed
  * (cancellation cuts delays short). Callers hold the runtime's lock.
  */
-#include "aj_internal.h"
+#include "aj_base.h"
 
 /* Joins two heap roots; the later one becomes the first child. */
 static aj__timer *meld(aj__timer *a, aj__timer *b)

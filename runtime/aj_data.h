@@ -1,0 +1,290 @@
+/*
+ * aj_data.h: layer 3 of the runtime (see aj_internal.h), what an instance,
+ * a runtime, a runner and a step's context are made of, and the step
+ * records' seqlock, which every layer above reads or writes through.
+ * record.c: consistent copies of records, the instance's id and times.
+ *
+ * An instance is one allocation: its aj_instance, then one aj__step record
+ * (a cache line) per step, one timer node per step (touched only while
+ * the step waits to retry), the per-instance retry overrides, the job
+ * inputs and the output slots. Names with two underscores (aj__) are the
+ * runtime's own cross-file functions.
+ */
+#ifndef AJ_DATA_H
+#define AJ_DATA_H
+
+#include "aj_base.h"
+
+/* In an instance's runners word: counters need read-modify-writes. */
+#define AJ__SHARED 1u
+
+typedef struct aj__step aj__step;
+typedef struct aj__runner aj__runner;
+
+/*
+ * One step of one instance: one cache line, so that threads working on
+ * different steps never share a line. Whoever owns the step writes its
+ * record: the thread that made it runnable (and then runs, skips or
+ * cancels it), or the thread that took it from a shared list, the roots or
+ * the timer heap. Readers (DOT, step_info, the timeline) copy the record
+ * between two equal even values of seq, so every record field is an atomic
+ * read and written relaxed. A new record is all zeros but inst and index.
+ */
+struct aj__step {
+    _Alignas(AJ__CACHE_LINE) _Atomic uint32_t arrived; /* predecessors final so far;
+                                                          by their finishers */
+    _Atomic uint32_t seq;          /* odd while the owner writes the record */
+    _Atomic uint32_t state;        /* aj_step_state */
+    _Atomic uint32_t kind;         /* aj_fail_kind of the last attempt */
+    _Atomic uint32_t attempts;     /* runs started */
+    _Atomic int err;               /* code of the last attempt */
+    _Atomic int64_t start_ns;      /* aj_now_ns(), first attempt; 0: never started */
+    _Atomic int64_t end_ns;        /* aj_now_ns(), final state; 0 until then */
+    aj__step *next;                /* the owner's list, or a shared ready list */
+    aj_instance *inst;
+    uint32_t index;                /* in def->steps */
+    _Atomic bool doomed;           /* a predecessor failed or was skipped */
+    _Atomic bool taken;            /* output handed over by aj_instance_output */
+    bool in_timer;                 /* in the runtime's timer heap; under rt->mu */
+};
+
+/* A consistent copy of a record. */
+typedef struct aj__snap {
+    aj_step_state state;
+    aj_fail_kind kind;
+    int err;
+    uint32_t attempts;
+    int64_t start_ns;
+    int64_t end_ns;
+} aj__snap;
+
+/* A per-instance retry policy that replaces a step's. */
+typedef struct aj__override {
+    uint32_t index;
+    aj_retry_policy policy;
+} aj__override;
+
+/*
+ * What one thread holds while it runs steps of one instance, on its own
+ * stack: steps it made runnable and will run itself, roots it claimed,
+ * one successor whose arrivals it holds back, and the steps it settled but
+ * has not yet counted in n_final. None of it is shared; aj__runner_end
+ * hands back what is left.
+ */
+struct aj__runner {
+    aj_instance *inst;
+    aj__step *stack;           /* runnable steps it owns, last in first out */
+    uint32_t n_stack;
+    uint32_t n_final;          /* settled here, not yet added to inst->n_final */
+    aj__step *held;            /* a step with more than one predecessor ... */
+    uint32_t n_held;           /* ... and this many arrivals not yet added */
+    uint32_t root;             /* claimed roots: def->order[root..root_end) */
+    uint32_t root_end;
+    int64_t now_ns;            /* latest clock reading */
+    int64_t stack_since_ns;    /* when the stack last became non-empty */
+    int64_t step_ns;           /* how long the last step it ran took */
+    aj__clock_line clock;      /* for the end of each step it runs */
+    bool solo;                 /* no other thread runs the instance: counters
+                                  are plain loads and stores (aj_state.h) */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Instances and runtimes                                                    */
+
+struct aj_instance {
+    /* Set by start, read-only afterwards. */
+    const aj_job_def *def;
+    aj_runtime *rt;                /* NULL: sequential without a runtime */
+    aj__step *steps;               /* def->n_steps records, in this allocation */
+    aj__timer *timers;             /* def->n_steps heap nodes, in this allocation */
+    void *inputs;                  /* def->inputs_size bytes, in this allocation */
+    void *outputs;                 /* def->outputs_size bytes, in this allocation */
+    const aj__override *overrides; /* n_overrides, in this allocation */
+    uint32_t n_overrides;
+    _Atomic uint32_t runners;      /* 2 x threads running its steps (exec.c),
+                                      | AJ__SHARED while counters need
+                                      read-modify-writes (aj_state.h) */
+    bool can_solo;                 /* a lone runner may use plain counters */
+    bool frees;                    /* some step's output has a free function */
+    bool observed;                 /* rt_obs or obs is set */
+    bool has_obs;
+    bool sequential;
+    bool fail_fast;
+    aj_observer obs;               /* the instance's observer (zero: none) */
+    const aj_observer *rt_obs;     /* the runtime's, or NULL */
+    void *user;
+    int64_t start_ns;              /* aj_now_ns() at start */
+    int64_t start_wall_ns;         /* realtime, same instant */
+    char id[AJ_ID_MAX];            /* given, or made on first use: aj__inst_id */
+    _Atomic uint32_t id_state;     /* 0: not made yet; 1: being made; 2: made */
+
+    /* Root cause: root is claimed once by CAS; the fields below are written
+     * by the winner, then failed is set (release). */
+    _Atomic int32_t root;          /* step index, -1 while none */
+    _Atomic bool failed;           /* the root-cause fields are readable */
+    int fail_code;
+    aj_fail_kind fail_kind;
+    uint32_t fail_attempts;
+    char message[AJ_MESSAGE_MAX];
+
+    /* Waiting and the shared ready list. */
+    _Alignas(AJ__CACHE_LINE) pthread_mutex_t mu;
+    pthread_cond_t cv;             /* done, ready steps, cancel; monotonic clock */
+    aj__step *ready_head;          /* runnable steps anyone may take; under mu */
+    aj__step *ready_tail;
+    _Atomic uint32_t n_ready;      /* length of the ready list (peeked unlocked) */
+    _Atomic uint32_t n_waiting;    /* threads blocked on cv */
+
+    /* Progress, written by every thread that runs steps. */
+    _Alignas(AJ__CACHE_LINE) _Atomic uint32_t n_final;  /* done at def->n_steps */
+    _Atomic uint32_t next_root;    /* roots handed out: a position in order[] */
+    _Atomic bool cancelled;
+    _Atomic bool cut;              /* a step was settled as cancelled */
+    _Atomic uint32_t n_delayed;    /* steps in the runtime's timer heap */
+    _Atomic uint32_t holders;      /* threads that may touch it after done */
+
+    /* The solo runner's: set while it may touch counters (exec.c). */
+    _Alignas(AJ__CACHE_LINE) _Atomic bool solo_busy;
+
+    /* Runtime queue of instances with work to share; under rt->mu, but
+     * in_rq may be peeked by a thread that knows nothing sets it. */
+    aj_instance *rq_next;
+    aj_instance *rq_prev;
+    int64_t visible_ns;            /* workers may take it from then on */
+    _Atomic bool in_rq;
+};
+
+struct aj_runtime {
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv;        /* parked workers; monotonic clock */
+    aj_instance *rq_head;          /* instances with work to share; under mu */
+    aj_instance *rq_tail;
+    aj__timer *timers;             /* pairing heap by due_ns; under mu */
+    unsigned n_parked;             /* under mu */
+    bool sentinel;                 /* a parked worker polls the queue; under mu */
+    bool stopping;                 /* under mu */
+    int64_t last_start_ns;         /* latest instance start; under mu */
+    aj_observer obs;
+    bool has_obs;
+    unsigned n_workers;
+    unsigned n_started;            /* threads created */
+
+    /* Peeked by spinning workers without the lock. */
+    _Alignas(AJ__CACHE_LINE) _Atomic unsigned n_spinning;
+    _Atomic int64_t rq_visible_ns; /* when the queue's head may be taken;
+                                      INT64_MAX: empty */
+    _Atomic int64_t next_due;      /* earliest timer, INT64_MAX: none */
+    _Atomic unsigned long n_live;  /* instances started and not final */
+    pthread_t threads[];           /* n_workers */
+};
+
+/* The step's view of one attempt, on the stack of the thread running it. */
+struct aj_ctx {
+    aj_instance *inst;
+    aj__step *step;
+    uint32_t attempt;
+    bool permanent;
+    int64_t deadline_ns;           /* INT64_MAX: none */
+    char message[AJ_MESSAGE_MAX];
+};
+
+/* ------------------------------------------------------------------------ */
+/* The seqlock of step records (the owner writes, anyone reads)              */
+
+#define AJ__SET(s, field, v) atomic_store_explicit(&(s)->field, (v), memory_order_relaxed)
+#define AJ__GET(s, field) atomic_load_explicit(&(s)->field, memory_order_relaxed)
+/* A record field written under the seqlock: release, so that no reader
+ * sees it without the odd seq before it (a plain store on x86). */
+#define AJ__PUT(s, field, v) atomic_store_explicit(&(s)->field, (v), memory_order_release)
+
+/* Seqlock writer: the owner brackets every change of a record. */
+static inline uint32_t aj__rec_begin(aj__step *s)
+{
+    uint32_t q = AJ__GET(s, seq);
+
+    AJ__SET(s, seq, q + 1);
+    return q + 2;
+}
+
+static inline void aj__rec_end(aj__step *s, uint32_t q)
+{
+    atomic_store_explicit(&s->seq, q, memory_order_release);
+}
+
+/* The caller owns s and starts attempt number s->attempts + 1. */
+static inline uint32_t aj__rec_attempt(aj__step *s, int64_t now_ns)
+{
+    uint32_t attempt = AJ__GET(s, attempts) + 1, q = aj__rec_begin(s);
+
+    AJ__PUT(s, attempts, attempt);
+    AJ__PUT(s, state, AJ_STEP_RUNNING);
+    if (attempt == 1)
+        AJ__PUT(s, start_ns, now_ns);
+    aj__rec_end(s, q);
+    return attempt;
+}
+
+/* A failed attempt that will be retried. */
+static inline void aj__rec_retry(aj__step *s, int err, aj_fail_kind kind)
+{
+    uint32_t q = aj__rec_begin(s);
+
+    AJ__PUT(s, err, err);
+    AJ__PUT(s, kind, kind);
+    aj__rec_end(s, q);
+}
+
+static inline void aj__rec_final(aj__step *s, aj_step_state state, aj_fail_kind kind, int err,
+                                 int64_t end_ns)
+{
+    uint32_t q = aj__rec_begin(s);
+
+    AJ__PUT(s, state, state);
+    AJ__PUT(s, kind, kind);
+    AJ__PUT(s, err, err);
+    AJ__PUT(s, end_ns, end_ns);
+    aj__rec_end(s, q);
+}
+
+/* ------------------------------------------------------------------------ */
+/* record.c and the instance's plain facts                                   */
+
+/* Reads step i's record consistently, also while it changes. */
+void aj__inst_snap(const aj_instance *inst, uint32_t i, aj__snap *out);
+/* Every record, in one aj__alloc'd array (aj__free it); NULL: no memory. */
+aj__snap *aj__inst_snap_all(const aj_instance *inst);
+/* The instance's id: a random UUID is made the first time it is asked for
+ * (most instances are never asked), by any thread. */
+const char *aj__inst_id(const aj_instance *inst);
+/* Wall-clock time of a monotonic instant of the instance; saturates, since
+ * only a fake clock gives a reading centuries after the start. */
+int64_t aj__inst_wall(const aj_instance *inst, int64_t mono_ns);
+
+/* Every step is final. seq_cst: pairs with the finisher's n_final. */
+static inline bool aj__inst_done(const aj_instance *inst)
+{
+    return atomic_load_explicit(&((aj_instance *)inst)->n_final, memory_order_seq_cst) ==
+           inst->def->n_steps;
+}
+
+/* A runner of inst that owns nothing yet. */
+static inline void aj__runner_init(aj__runner *r, aj_instance *inst)
+{
+    *r = (aj__runner){ .inst = inst, .now_ns = aj_now_ns(), .step_ns = -1 };
+}
+
+/* Pushes list (linked by next), whose steps the caller owns, on r's stack. */
+static inline void aj__runner_adopt(aj__runner *r, aj__step *list)
+{
+    if (r->stack == NULL)
+        r->stack_since_ns = r->now_ns;
+    while (list != NULL) {
+        aj__step *s = list;
+        list = s->next;
+        s->next = r->stack;
+        r->stack = s;
+        r->n_stack++;
+    }
+}
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * aj_def.h: layer 2 of the runtime (see aj_internal.h), a job's tables:
+ * whether an aj_job_def can be run, and what the runtime needs to know of
+ * it. def.c states the tables' invariants; every other layer relies on
+ * them without checking again.
+ */
+#ifndef AJ_DEF_H
+#define AJ_DEF_H
+
+#include "aj_base.h"
+
+/* What start checks on every call: the definition, its ABI, its name and
+ * its alignments. AJ_OK, AJ_EABI or AJ_EINVAL. */
+int aj__def_usable(const aj_job_def *def);
+
+/* A fact of def: some step's output has a free function. */
+#define AJ__DEF_FREES 1u
+
+/* Scratch bytes per step that aj__def_check needs. */
+#define AJ__DEF_SCRATCH 16
+
+/* Checks def's tables, unless an earlier call did (def->memo), and tells
+ * their facts (AJ__DEF_*). scratch: n_steps * AJ__DEF_SCRATCH bytes,
+ * aligned for uint32_t, that it may overwrite. AJ_OK or AJ_EINVAL. */
+int aj__def_check(const aj_job_def *def, void *scratch, uint64_t *facts);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * aj_exec.h: layer 7 of the runtime (see aj_internal.h), doing: runners
+ * (exec.c), which run steps and act on what the state machine answers,
+ * and the worker threads (pool.c), which find work for runners.
+ */
+#ifndef AJ_EXEC_H
+#define AJ_EXEC_H
+
+#include "aj_observe.h"
+#include "aj_queue.h"
+#include "aj_state.h"
+
+/* A runner hands part of its own runnable steps to other threads once they
+ * have waited this long (sched.c): long enough that short steps never pay
+ * for moving between cores, short against a step worth running apart. */
+#define AJ__SHARE_NS 20000
+
+/* Runs every step r owns or can get of its instance (its stack, claimed
+ * roots, the shared list, new roots), then counts what it settled. After
+ * it returns, r owns nothing, and the instance may be done: only a holder
+ * or the instance's owner may touch it then. */
+void aj__exec_drain(aj__runner *r);
+/* Sequential mode: every step on this thread, in def->order. */
+void aj__exec_sequential(aj_instance *inst);
+/* Cancels inst from any thread: the steps not started are settled as
+ * cancelled on this thread, running ones see the flag. The caller holds
+ * inst or owns it. */
+void aj__exec_cancel(aj_instance *inst);
+
+/* pool.c: the process-wide default runtime, made on first use; NULL when
+ * it cannot be made (it is tried again next time). */
+aj_runtime *aj__runtime_default(void);
+
+#endif

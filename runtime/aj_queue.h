@@ -1,0 +1,44 @@
+/*
+ * aj_queue.h: layer 6 of the runtime (see aj_internal.h), where runnable
+ * steps wait and who is told about them (sched.c): an instance's unclaimed
+ * roots and shared ready list, the runtime's queue of instances with work
+ * to share, the timer heap of steps waiting out a retry delay, the
+ * wake-ups of parked workers and waiters. It moves steps between places;
+ * it runs none.
+ */
+#ifndef AJ_QUEUE_H
+#define AJ_QUEUE_H
+
+#include "aj_data.h"
+
+/* A new instance joins the runtime's queue. */
+void aj__sched_start(aj_instance *inst);
+/* Claims the next run of roots for r; false when none are left. */
+bool aj__sched_claim_roots(aj__runner *r);
+/* Hands r's stack but its top keep steps to other threads. */
+void aj__sched_offer(aj__runner *r, uint32_t keep);
+/* A step from the shared ready list, or NULL. */
+aj__step *aj__sched_pop(aj_instance *inst);
+/* Puts s in the timer heap until due_ns. False when the instance was
+ * cancelled: the caller still owns s. */
+bool aj__sched_delay(aj_instance *inst, aj__step *s, int64_t due_ns);
+/* Sequential mode: waits until due_ns or a cancel; true if cancelled. */
+bool aj__sched_sleep(aj_instance *inst, int64_t due_ns);
+/* A timer of inst that is due, taken out of the heap (the caller owns the
+ * step), or NULL and the earliest due time of inst's in *next_due_ns. */
+aj__step *aj__sched_own_timer(aj_instance *inst, int64_t now_ns, int64_t *next_due_ns);
+/* The instance is cancelled: every step waiting anywhere (the timer heap,
+ * the shared list, the roots) becomes r's, which may own steps already. */
+void aj__sched_take_all(aj__runner *r);
+/* Every step is final: out of the queue, waiters woken; the last touch of
+ * the runtime. */
+void aj__sched_done(aj_instance *inst);
+
+/* For the workers (pool.c), with rt->mu held. */
+aj_instance *aj__sched_rq_pop(aj_runtime *rt, int64_t now_ns);
+aj__step *aj__sched_timer_pop(aj_runtime *rt, int64_t now_ns);
+void aj__sched_wake_locked(aj_runtime *rt);
+/* Lets go of a hold taken by a pop (or by aj_instance_cancel). */
+void aj__sched_unhold(aj_instance *inst);
+
+#endif

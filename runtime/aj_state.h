@@ -1,0 +1,144 @@
+/*
+ * aj_state.h: layer 4 of the runtime (see aj_internal.h), deciding: an
+ * instance's state machine. Which steps are runnable, which are skipped,
+ * the root cause, whether a failure cancels the rest (fail-fast). It runs
+ * nothing, waits for nothing and tells nobody: it records, counts and
+ * answers, and the layers above act on the answers (exec.c runs what it
+ * makes runnable, tells the observers, cancels on fail-fast).
+ *
+ * What every step costs is inline here, so that exec.c runs a step,
+ * records it and releases what follows in one stretch of code; the rare
+ * outcomes (a doomed successor, held arrivals to add) are leaves in
+ * instance.c, which call nothing back here.
+ */
+#ifndef AJ_STATE_H
+#define AJ_STATE_H
+
+#include "aj_data.h"
+#include "aj_def.h"
+
+/* ------------------------------------------------------------------------ */
+/* instance.c                                                                */
+
+/* Checks the tables (def.c) and fills the step records; AJ_EINVAL when
+ * the tables are inconsistent. */
+int aj__inst_init_steps(aj_instance *inst);
+/* s, owned by the caller's thread, ends failed or cancelled: records it
+ * and, for a failure, claims the root cause if it is the first. True when
+ * the caller must now cancel the instance (the first failure, fail-fast). */
+bool aj__state_finish(aj__step *s, aj_step_state state, aj_fail_kind kind, int err,
+                      const char *message, int64_t end_ns);
+/* s, owned by the caller's thread, is doomed: it ends skipped and goes on
+ * *work, to be counted and to release its successors. */
+void aj__state_skip(aj__step *s, aj__step **work);
+/* Adds the arrivals r holds back at r->held, and holds none: returns that
+ * step if they made it runnable (r's thread owns it then), else NULL. */
+aj__step *aj__state_add_held(aj__runner *r);
+/* Whether s is a predecessor of t (through s's first few edges). */
+bool aj__inst_leads_to(const aj_instance *inst, const aj__step *s, const aj__step *t);
+/* The retry policy of step i in this instance. */
+const aj_retry_policy *aj__inst_retry(const aj_instance *inst, uint32_t i);
+/* Frees the outputs of completed steps that were not taken. */
+void aj__inst_free_outputs(aj_instance *inst);
+
+/* ------------------------------------------------------------------------ */
+/* The hot path, inline                                                      */
+
+/* s is runnable as far as its predecessors go, and the caller owns it: it
+ * goes on r's stack to run, unless it is doomed (skipped at once). Once
+ * the instance is cancelled, what r's stack holds is cancelled before it
+ * would run. */
+AJ__ALWAYS_INLINE void aj__step_runnable(aj__runner *r, aj__step *s, aj__step **work)
+{
+    if (AJ__GET(s, doomed)) {
+        aj__state_skip(s, work);
+        return;
+    }
+    if (r->stack == NULL)
+        r->stack_since_ns = r->now_ns;
+    s->next = r->stack;
+    r->stack = s;
+    r->n_stack++;
+}
+
+/* One more of t's n_preds predecessors is final: true when t is runnable.
+ * A solo runner just counts. Otherwise arrivals at the held step stay in
+ * r, and another step's add those first. */
+AJ__ALWAYS_INLINE bool aj__step_arrive(aj__runner *r, aj__step *t, uint32_t n_preds,
+                                   aj__step **work)
+{
+    if (r->solo) {
+        /* Alone: nobody else counts. Release: a thread that joins later
+         * reads the count with a read-modify-write. */
+        uint32_t a = AJ__GET(t, arrived) + 1;
+        atomic_store_explicit(&t->arrived, a, memory_order_release);
+        return a == n_preds;
+    }
+    if (t == r->held) {
+        if (++r->n_held < n_preds)
+            return false;
+        /* Every predecessor's arrival was ours: nobody else counts it. */
+        r->held = NULL;
+        r->n_held = 0;
+        return true;
+    }
+    if (r->held != NULL) {
+        aj__step *ready = aj__state_add_held(r);
+        if (ready != NULL)
+            aj__step_runnable(r, ready, work);
+    }
+    r->held = t;
+    r->n_held = 1;
+    return false;
+}
+
+/* s (owned by r's thread) is final: releases its successors. One with a
+ * single predecessor is s's at once; the others count arrivals. The
+ * caller brackets it with the solo protocol's busy and idle (exec.c).
+ * Last edge first, so that the first successor (in declaration order, as
+ * tables and outputs lie) ends on top of r's stack and runs next: a
+ * wavefront then walks its rows through memory instead of striding down
+ * its columns. */
+AJ__ALWAYS_INLINE void aj__step_release(aj__runner *r, const aj__step *s, bool doom,
+                                    aj__step **work)
+{
+    aj_instance *inst = r->inst;
+    const aj_job_def *def = inst->def;
+    const aj_step_exec *x = &def->exec[s->index];
+
+    for (uint32_t j = x->n_succs; j-- > 0;) {
+        uint32_t ti = def->succs[x->first_succ + j], n_preds = def->exec[ti].n_preds;
+        aj__step *t = &inst->steps[ti];
+        if (doom)
+            AJ__SET(t, doomed, true);
+        if (n_preds > 1 && !aj__step_arrive(r, t, n_preds, work))
+            continue;
+        aj__step_runnable(r, t, work);
+    }
+}
+
+/* Counts the settled steps on work (linked by next) as r's final ones and
+ * releases their successors, which may settle more (skipped), with an
+ * explicit list, no recursion. When told is not NULL, the skipped steps
+ * are linked at *told in the order they were counted, for the observers;
+ * returns where the next one would go. Between busy and idle, as
+ * aj__step_release. */
+static inline aj__step **aj__step_settle(aj__runner *r, aj__step *work, aj__step **told)
+{
+    while (work != NULL) {
+        aj__step *w = work;
+        uint32_t st = AJ__GET(w, state);
+        work = w->next;
+        r->n_final++;
+        aj__step_release(r, w, st == AJ_STEP_FAILED || st == AJ_STEP_SKIPPED, &work);
+        /* Final: w is on no list any more, its link is free. */
+        if (told != NULL && st == AJ_STEP_SKIPPED) {
+            w->next = NULL;
+            *told = w;
+            told = &w->next;
+        }
+    }
+    return told;
+}
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * aj_write.h: layer 1 (base), the writer every picture uses (DOT, trace
+ * JSON, Mermaid): it remembers the first failed write, so that a picture
+ * ends in AJ_EIO, and it knows DOT's quoting and frame.
+ */
+#ifndef AJ_WRITE_H
+#define AJ_WRITE_H
+
+#include "asyncjob.h"
+
+#include <inttypes.h>
+
+typedef struct aj__writer {
+    FILE *out;
+    bool failed; /* a write failed: later writes are skipped */
+} aj__writer;
+
+int aj__write_printf(aj__writer *w, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Flushes; AJ_EIO if any write failed. */
+int aj__write_flush(aj__writer *w);
+
+/* s as the inside of a DOT quoted string. */
+void aj__dot_escaped(aj__writer *w, const char *s);
+/* Starts the DOT graph of def ("digraph ... {"). */
+void aj__dot_open(aj__writer *w, const aj_job_def *def);
+/* Ends a DOT graph ("}") and flushes. */
+int aj__dot_close(aj__writer *w);
+
+#endif

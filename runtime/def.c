@@ -1,0 +1,173 @@
+/*
+ * def.c: the one place that knows what makes an aj_job_def runnable. ajc
+ * writes the tables; a hand-written or damaged definition is refused at
+ * start with AJ_EINVAL (or AJ_EABI), never run. Once checked, a
+ * definition's memo remembers it, so a job pays for the check once.
+ *
+ * DESIGN
+ * The invariants the rest of the runtime relies on, and checks nowhere else:
+ * - steps[], exec[] and order[] have n_steps rows; edges[] and succs[]
+ *   have n_edges.
+ * - Every step has a run function and a name; an output's slot lies
+ *   inside the outputs block; exec[i].flags says AJ_STEP_TIMED exactly
+ *   when the step has a timeout.
+ * - edges[] is grouped by source, one group per source, and each step's
+ *   successor run succs[first_succ .. +n_succs) repeats its group's
+ *   targets in the same order: the runs add up to n_edges.
+ * - order[] is a permutation of the steps in which every edge goes
+ *   forward (so there is no cycle); its first n_roots entries are exactly
+ *   the steps with no predecessor; exec[i].n_preds counts step i's edges.
+ * - inputs_align and outputs_align are 0 or powers of two.
+ */
+#include "aj_def.h"
+
+#include <string.h>
+
+/* Per step, in the caller's scratch. */
+typedef struct scratch {
+    uint32_t seen;     /* the step's group of edges was seen */
+    uint32_t pos;      /* 1 + its position in order[]; 0: not placed */
+    uint32_t n_preds;  /* edges into it, counted */
+} scratch;
+
+_Static_assert(sizeof(scratch) <= AJ__DEF_SCRATCH, "scratch fits what callers give");
+
+static bool pow2_or_0(size_t a)
+{
+    return (a & (a - 1)) == 0;
+}
+
+int aj__def_usable(const aj_job_def *def)
+{
+    if (def == NULL)
+        return AJ_EINVAL;
+    if (def->abi != AJ_GEN_ABI)
+        return AJ_EABI;
+    if (def->name == NULL || !pow2_or_0(def->inputs_align) || !pow2_or_0(def->outputs_align))
+        return AJ_EINVAL;
+    return AJ_OK;
+}
+
+/* Every step has a run function, a slot inside the outputs block, a run of
+ * successors inside succs[] and flags that agree with its row. */
+static bool steps_valid(const aj_job_def *def)
+{
+    for (uint32_t i = 0; i < def->n_steps; i++) {
+        const aj_step_def *sd = &def->steps[i];
+        const aj_step_exec *x = &def->exec[i];
+        if (x->run == NULL || sd->name == NULL)
+            return false;
+        if (sd->output_type != NULL && sd->output_offset >= def->outputs_size)
+            return false;
+        if (x->flags != (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u))
+            return false;
+        if (x->first_succ > def->n_edges || x->n_succs > def->n_edges - x->first_succ)
+            return false;
+    }
+    return true;
+}
+
+/* edges[] is grouped by source, one group per source, and each step's
+ * successor run repeats its group's targets: the runs add up to n_edges. */
+static bool succs_valid(const aj_job_def *def, scratch *st)
+{
+    uint64_t total = 0;
+
+    for (uint32_t i = 0; i < def->n_steps; i++)
+        total += def->exec[i].n_succs;
+    if (total != def->n_edges)
+        return false;
+    for (uint32_t k = 0, n; k < def->n_edges; k += n) {
+        uint32_t from = def->edges[k].from;
+        const aj_step_exec *x;
+        if (from >= def->n_steps || st[from].seen)
+            return false;
+        st[from].seen = 1;
+        x = &def->exec[from];
+        for (n = 0; k + n < def->n_edges && def->edges[k + n].from == from; n++)
+            if (n >= x->n_succs || def->succs[x->first_succ + n] != def->edges[k + n].to)
+                return false;
+        if (n != x->n_succs)
+            return false;
+    }
+    return true;
+}
+
+/* order[] is a permutation whose first n_roots entries are the steps with
+ * no predecessors; every edge goes forward in it (so there is no cycle);
+ * the counted predecessors match n_preds. */
+static bool graph_valid(const aj_job_def *def, scratch *st)
+{
+    for (uint32_t k = 0; k < def->n_steps; k++) {
+        uint32_t o = def->order[k];
+        if (o >= def->n_steps || st[o].pos != 0)
+            return false;
+        st[o].pos = k + 1;
+    }
+    for (uint32_t e = 0; e < def->n_edges; e++) {
+        const aj_edge_def *ed = &def->edges[e];
+        if (ed->from >= def->n_steps || ed->to >= def->n_steps || ed->kind == 0 ||
+            st[ed->from].pos >= st[ed->to].pos)
+            return false;
+        st[ed->to].n_preds++;
+    }
+    for (uint32_t k = 0; k < def->n_steps; k++) {
+        uint32_t i = def->order[k], n = st[i].n_preds;
+        if (n != def->exec[i].n_preds || (k < def->n_roots) != (n == 0))
+            return false;
+    }
+    return def->n_roots <= def->n_steps;
+}
+
+/* The memo's mark for def: a memo moved to another definition (or a
+ * definition copied elsewhere) does not pass for checked. */
+static uint64_t checked_mark(const aj_job_def *def)
+{
+    return (uint64_t)(uintptr_t)def ^ 0x616a2d636865636bu;
+}
+
+static uint64_t facts_of(const aj_job_def *def)
+{
+    for (uint32_t i = 0; i < def->n_steps; i++)
+        if (def->steps[i].free_output != NULL && def->steps[i].output_type != NULL)
+            return AJ__DEF_FREES;
+    return 0;
+}
+
+static bool tables_valid(const aj_job_def *def, scratch *st)
+{
+    if (def->n_steps > 0 && (def->steps == NULL || def->exec == NULL || def->order == NULL))
+        return false;
+    if (def->n_edges > 0 && (def->edges == NULL || def->succs == NULL))
+        return false;
+    memset(st, 0, def->n_steps * sizeof *st);
+    return steps_valid(def) && succs_valid(def, st) && graph_valid(def, st);
+}
+
+int aj__def_check(const aj_job_def *def, void *scratch_bytes, uint64_t *facts)
+{
+    aj_job_memo *m = def->memo;
+
+    if (m != NULL && __atomic_load_n(&m->checked, __ATOMIC_ACQUIRE) == checked_mark(def)) {
+        *facts = __atomic_load_n(&m->facts, __ATOMIC_RELAXED);
+        return AJ_OK;
+    }
+    if (!tables_valid(def, scratch_bytes))
+        return AJ_EINVAL;
+    *facts = facts_of(def);
+    if (m != NULL) {
+        __atomic_store_n(&m->facts, *facts, __ATOMIC_RELAXED);
+        __atomic_store_n(&m->checked, checked_mark(def), __ATOMIC_RELEASE);
+    }
+    return AJ_OK;
+}
+
+int32_t aj_job_def_find_step(const aj_job_def *def, const char *name)
+{
+    if (def == NULL || name == NULL || def->steps == NULL)
+        return -1;
+    for (uint32_t i = 0; i < def->n_steps; i++)
+        if (def->steps[i].name != NULL && strcmp(def->steps[i].name, name) == 0)
+            return (int32_t)i;
+    return -1;
+}

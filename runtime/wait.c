@@ -1,0 +1,130 @@
+/*
+ * wait.c: waiting for an instance and cancelling it, from any thread. A
+ * waiter is a runner too: it takes the instance's work (roots, shared
+ * steps, its own due timers) and runs it on this thread, spins a while
+ * when there is none (another thread is likely to end soon, and a wake-up
+ * costs tens of microseconds), then blocks on inst->cv. A cancel marks
+ * the instance and settles on this thread every step that has not started
+ * (exec.c); running steps see the flag.
+ *
+ * DESIGN
+ * Lock order: inst->mu, then rt->mu (sched.c); here only inst->mu is
+ * taken, to block. A waiter counts itself in n_waiting (seq_cst) before
+ * it looks at the end, the shared list and the timers under inst->mu, and
+ * whoever changes those reads n_waiting after the change: one of the two
+ * sees the other, so no wake-up is lost. aj_instance_cancel holds the
+ * instance while it works, since the instance may end, and its owner free
+ * it, as soon as the last step is settled.
+ */
+#include "aj_wait.h"
+
+#include <sched.h>
+
+#define WAIT_SPIN_NS 1000000 /* a waiter with nothing to run spins, then blocks */
+
+/* Sleeps until something may have changed: a ready step, the end, a new
+ * timer, until_ns. */
+static void block(aj_instance *inst, uint32_t delayed_seen, int64_t until_ns)
+{
+    pthread_mutex_lock(&inst->mu);
+    atomic_fetch_add(&inst->n_waiting, 1);
+    if (!aj__inst_done(inst) && inst->ready_head == NULL &&
+        atomic_load(&inst->n_delayed) == delayed_seen)
+        aj__cond_wait_until(&inst->cv, &inst->mu, until_ns);
+    atomic_fetch_sub(&inst->n_waiting, 1);
+    pthread_mutex_unlock(&inst->mu);
+}
+
+/* Spins until the instance ends or has work for this thread (true), or
+ * until until_ns (false). */
+static bool spin_for(aj_instance *inst, int64_t until_ns)
+{
+    for (unsigned i = 1;; i++) {
+        if (aj__inst_done(inst) || atomic_load_explicit(&inst->n_ready, memory_order_relaxed) > 0 ||
+            atomic_load_explicit(&inst->next_root, memory_order_relaxed) < inst->def->n_roots)
+            return true;
+        if (i % 32 == 0 && aj_now_ns() >= until_ns)
+            return false;
+        if (i % 512 == 0)
+            sched_yield();
+        aj__cpu_relax();
+    }
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+int aj__wait_until(aj_instance *inst, int64_t deadline_ns)
+{
+    aj__runner r;
+
+    aj__runner_init(&r, inst);
+    for (;;) {
+        aj__step *s;
+        int64_t next_due;
+        uint32_t delayed;
+
+        aj__exec_drain(&r);
+        if (aj__inst_done(inst))
+            return AJ_OK;
+        r.now_ns = aj_now_ns();
+        delayed = atomic_load(&inst->n_delayed);
+        if ((s = aj__sched_own_timer(inst, r.now_ns, &next_due)) != NULL) {
+            s->next = NULL;
+            aj__runner_adopt(&r, s);
+            continue;
+        }
+        if (r.now_ns >= deadline_ns)
+            return AJ_ETIMEDOUT;
+        if (spin_for(inst, min64(min64(next_due, deadline_ns), r.now_ns + WAIT_SPIN_NS)))
+            continue;
+        block(inst, delayed, min64(next_due, deadline_ns));
+    }
+}
+
+/* What wait reports once the instance is final. */
+static int outcome(const aj_instance *inst)
+{
+    if (atomic_load_explicit(&((aj_instance *)inst)->failed, memory_order_acquire))
+        return inst->fail_code;
+    if (atomic_load(&((aj_instance *)inst)->cut))
+        return AJ_ECANCELED;
+    return AJ_OK;
+}
+
+int aj_instance_wait(aj_instance *inst, int64_t timeout_ns)
+{
+    int64_t deadline;
+
+    if (inst == NULL)
+        return AJ_EINVAL;
+    deadline = timeout_ns < 0 ? INT64_MAX : aj__add_sat(aj_now_ns(), timeout_ns);
+    if (!aj__inst_done(inst) && aj__wait_until(inst, deadline) != AJ_OK)
+        return AJ_ETIMEDOUT;
+    return outcome(inst);
+}
+
+void aj_instance_cancel(aj_instance *inst)
+{
+    if (inst == NULL)
+        return;
+    atomic_fetch_add(&inst->holders, 1);
+    aj__exec_cancel(inst);
+    aj__sched_unhold(inst);
+}
+
+void aj__wait_release(aj_instance *inst)
+{
+    /* An instance can end while still queued (its steps were shared), and
+     * a worker may take it from the queue until aj__sched_done takes it
+     * out: freeing it before then would hand the worker freed memory, and
+     * its release would land on whatever is allocated there next. So wait
+     * until it is out of the queue, then until every holder has left;
+     * both happen within a few instructions of the end. A pop holds before
+     * it unlinks, so an in_rq of false shows its hold. */
+    while (atomic_load_explicit(&inst->in_rq, memory_order_acquire) ||
+           atomic_load_explicit(&inst->holders, memory_order_acquire) != 0)
+        sched_yield();
+}
