@@ -11,7 +11,7 @@
 REL_DIR     := $(B)/tests/reliability
 # Runtime tests link the test jobs of tests/runtime; compiler tests the
 # helpers of tests/gen.
-REL_RT      := $(patsubst %,$(REL_DIR)/%,test_oom_runtime test_time test_chaos)
+REL_RT      := $(patsubst %,$(REL_DIR)/%,test_oom_runtime test_time test_chaos test_regress)
 REL_AJC     := $(patsubst %,$(REL_DIR)/%,test_oom_ajc)
 REL_BOTH    := $(REL_DIR)/test_output
 

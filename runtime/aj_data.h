@@ -15,6 +15,8 @@
 
 #include "aj_base.h"
 
+#include <semaphore.h>
+
 /* In an instance's runners word: counters need read-modify-writes. */
 #define AJ__SHARED 1u
 
@@ -138,10 +140,15 @@ struct aj_instance {
     /* Progress, written by every thread that runs steps. */
     _Alignas(AJ__CACHE_LINE) _Atomic uint32_t n_final;  /* done at def->n_steps */
     _Atomic uint32_t next_root;    /* roots handed out: a position in order[] */
-    _Atomic bool cancelled;
+    _Atomic bool cancelled;        /* what steps and runners read */
+    _Atomic bool cancel_begun;     /* aj__exec_cancel has begun */
     _Atomic bool cut;              /* a step was settled as cancelled */
     _Atomic uint32_t n_delayed;    /* steps in the runtime's timer heap */
     _Atomic uint32_t holders;      /* threads that may touch it after done */
+
+    /* A request from aj_instance_cancel_async (canceller.c). */
+    aj_instance *cancel_next;      /* on the runtime's stack of requests */
+    _Atomic bool cancel_queued;    /* it is, or was: once is enough */
 
     /* The solo runner's: set while it may touch counters (exec.c). */
     _Alignas(AJ__CACHE_LINE) _Atomic bool solo_busy;
@@ -175,6 +182,13 @@ struct aj_runtime {
                                       INT64_MAX: empty */
     _Atomic int64_t next_due;      /* earliest timer, INT64_MAX: none */
     _Atomic unsigned long n_live;  /* instances started and not final */
+
+    /* Cancel requests from signal handlers (canceller.c). */
+    _Atomic(aj_instance *) cancel_head;
+    _Atomic bool cancel_stop;
+    bool has_canceller;
+    sem_t cancel_sem;
+    pthread_t canceller;
     pthread_t threads[];           /* n_workers */
 };
 

@@ -27,6 +27,12 @@ void aj__exec_sequential(aj_instance *inst);
  * inst or owns it. */
 void aj__exec_cancel(aj_instance *inst);
 
+/* canceller.c: the runtime's thread that makes the cancels signal handlers
+ * ask for (aj_instance_cancel_async). Start: AJ_EAGAIN when it cannot be
+ * created. Stop: after it, no request is left undone. */
+int aj__canceller_start(aj_runtime *rt);
+void aj__canceller_stop(aj_runtime *rt);
+
 /* pool.c: the process-wide default runtime, made on first use; NULL when
  * it cannot be made (it is tried again next time). */
 aj_runtime *aj__runtime_default(void);

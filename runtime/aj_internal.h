@@ -37,7 +37,7 @@
  *    4 state   aj_state.h instance.c
  *    5 observe aj_observe.h observe.c
  *    6 queue   aj_queue.h sched.c
- *    7 exec    aj_exec.h exec.c pool.c
+ *    7 exec    aj_exec.h exec.c pool.c canceller.c
  *    8 wait    aj_wait.h wait.c
  *    9 api     api.c ctx.c inst_dot.c timeline.c
  *   10 tests   aj_internal.h
@@ -47,6 +47,9 @@
  * Everything the runtime keeps outside a runtime or an instance:
  * - pool.c: the default runtime (default_rt, default_mu), made on first
  *   use; a failed creation is tried again by the next use.
+ * - fork(): pool.c, clock.c and rand.c each install, on first use, the
+ *   pthread_atfork handler that keeps their state usable in a child
+ *   (a new default runtime, no half-written clock line, a new seed).
  * - clock.c: the clock's line (clk: mode, anchor, slope, span, wall
  *   offset, under its seqlock) and the calibration base (cal_tsc, cal_ns);
  *   the environment's AJ_CLOCK, read once.

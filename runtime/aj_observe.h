@@ -17,4 +17,7 @@ void aj__observe_retry(const aj_ctx *ctx, int err, int64_t delay_ns);
 void aj__observe_finish(aj__step *s, aj_step_state state, int err, const char *message,
                         int64_t end_ns);
 
+/* Whether this thread is inside an observer callback of inst. */
+bool aj__observing(const aj_instance *inst);
+
 #endif

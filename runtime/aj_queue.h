@@ -11,8 +11,15 @@
 
 #include "aj_data.h"
 
+/* The runtime outlives the instance (and its observer the instance's
+ * steps) until aj__sched_done: counted in its live instances, sequential
+ * ones included, whose steps run on their starter's thread. */
+void aj__sched_live(aj_instance *inst);
 /* A new instance joins the runtime's queue. */
 void aj__sched_start(aj_instance *inst);
+/* Steps nobody has begun go to the workers at once, with no grace left
+ * for a waiter that will not run them (a waiter with a timeout). */
+void aj__sched_hand_over(aj_instance *inst);
 /* Claims the next run of roots for r; false when none are left. */
 bool aj__sched_claim_roots(aj__runner *r);
 /* Hands r's stack but its top keep steps to other threads. */

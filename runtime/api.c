@@ -156,6 +156,7 @@ int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
     aj__cond_init(&inst->cv);
     inst->start_ns = aj_now_ns();
     inst->start_wall_ns = inst->start_ns + aj__wall_offset_ns();
+    aj__sched_live(inst);
     if (inst->sequential) {
         /* Steps run in order[], not from the roots' cursor. */
         atomic_store_explicit(&inst->next_root, def->n_roots, memory_order_relaxed);

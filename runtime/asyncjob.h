@@ -58,7 +58,8 @@ extern "C" {
     X(EBUSY, -1009, "instance has not finished")                               \
     X(EABI, -1010, "job definition was generated for another runtime ABI")     \
     X(EIO, -1011, "write failed")                                              \
-    X(EAGAIN, -1012, "could not create a thread")
+    X(EAGAIN, -1012, "could not create a thread")                              \
+    X(EDEADLK, -1013, "would wait for itself: called from its own observer")
 
 enum {
     AJ_OK = 0,
@@ -250,7 +251,11 @@ typedef struct aj_step_event {
 
 /* Callbacks run on the thread that ran (or skipped, or cancelled) the step,
  * with no runtime lock held. Any of them may be NULL. step_finish is called
- * once for every step of every instance, whatever its final state. */
+ * once for every step of every instance, whatever its final state.
+ * step_start comes just before the attempt: the step's start time and its
+ * timeout count from when the callback returns, so time spent in callbacks
+ * is never charged to a step. A callback must not wait for or free its own
+ * instance: that would wait for itself. */
 typedef struct aj_observer {
     void (*step_start)(void *arg, const aj_step_event *ev);
     void (*step_retry)(void *arg, const aj_step_event *ev);
@@ -266,6 +271,13 @@ typedef struct aj_runtime_opts {
     const aj_observer *observer; /* copied; NULL: none */
 } aj_runtime_opts;
 
+/* fork(): only the calling thread goes on in the child. There, the default
+ * runtime is a new one (made on first use, as in any process), and so are
+ * the instance ids; runtimes and instances from before the fork belong to
+ * the parent: the child must not start on, wait for, cancel or free them
+ * (their threads do not exist in the child). Runtimes the child makes
+ * itself work as usual. */
+
 /* A pool of worker threads (at most 1024). opts NULL means defaults.
  * Returns NULL, having released everything, when memory or threads run
  * out. Idle workers spin before they sleep (up to a millisecond while
@@ -276,9 +288,11 @@ typedef struct aj_runtime_opts {
 aj_runtime *aj_runtime_new(const aj_runtime_opts *opts);
 
 /* Waits until every instance started on rt has reached a final state (it
- * does not cancel them), then joins the workers and frees the pool. Those
- * instances stay valid and must still be freed by their owners. Must not be
- * called from a step. */
+ * does not cancel them), sequential ones included, then joins the workers
+ * and frees the pool. Those instances stay valid and must still be freed
+ * by their owners; nothing they do afterwards (wait, cancel, pictures,
+ * free) touches the freed runtime. Must not be called from a step, nor
+ * twice, and no instance may be started on rt once it has begun. */
 void aj_runtime_free(aj_runtime *rt);
 
 /* Number of worker threads of rt (NULL: the default runtime's, creating it). */
@@ -325,21 +339,36 @@ typedef struct aj_start_opts {
 int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
                       const aj_start_opts *opts, aj_instance **out);
 
-/* Waits until every step is final, running ready steps of this instance on
- * the calling thread meanwhile (also those whose retry delay ends); with
- * none to run it spins up to a millisecond, then sleeps. timeout_ns
- * < 0 waits for ever; the timeout is on the monotonic clock and does not
- * cancel the instance. Returns AJ_OK, AJ_ETIMEDOUT, the root cause's code,
- * or AJ_ECANCELED when a step was cancelled and none failed. Must not be
- * called from one of the instance's own steps. */
+/* Waits until every step is final. timeout_ns < 0 waits for ever, running
+ * ready steps of this instance on the calling thread meanwhile (also those
+ * whose retry delay ends); with none to run it spins up to a millisecond,
+ * then sleeps. With a timeout (on the monotonic clock) the calling thread
+ * runs no step, since a step may take longer than the time left: it hands
+ * the instance to the workers at once and sleeps until the end or the
+ * deadline, which holds whatever the steps do; the timeout does not cancel
+ * the instance. Returns AJ_OK, AJ_ETIMEDOUT, the root cause's code, or
+ * AJ_ECANCELED when a step was cancelled and none failed; AJ_EDEADLK,
+ * at once, from one of the instance's own observer callbacks, which the
+ * instance waits for. Must not be called from one of its own steps. */
 int aj_instance_wait(aj_instance *inst, int64_t timeout_ns);
 
 /* Cancels: steps not started become cancelled and never run; running steps
  * see aj_ctx_cancelled(); a step waiting out a retry delay becomes cancelled
  * at once (its step_info keeps the code of its last attempt). A running step
  * that then returns 0 completes; one that fails is not retried. Idempotent;
- * after the instance finished it changes nothing. */
+ * after the instance finished it changes nothing and touches nothing but
+ * the instance (its runtime may have been freed since). */
 void aj_instance_cancel(aj_instance *inst);
+
+/* The same cancel, safe to call from a signal handler (a SIGINT handler,
+ * say), which aj_instance_cancel is not: it takes locks the interrupted
+ * thread may hold. It marks the instance cancelled (running steps see
+ * aj_ctx_cancelled() at once) and asks the runtime's canceller thread to
+ * do the rest, so it returns before steps are settled; wait as usual.
+ * An instance started sequentially without a runtime settles what is left
+ * as cancelled between two steps. Only atomics and sem_post(); the
+ * instance must not be freed while the call may run. */
+void aj_instance_cancel_async(aj_instance *inst);
 
 /* True once every step is final. */
 bool aj_instance_done(const aj_instance *inst);

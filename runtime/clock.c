@@ -219,13 +219,37 @@ static int64_t reanchor(uint64_t tsc0, int64_t ns0, uint64_t mult)
     return now;
 }
 
+/* In a child of fork(), where only the forking thread goes on: a thread
+ * of the parent was writing the line when it forked, its line may be
+ * half-written, and it will never finish. The child reads clock_gettime()
+ * from then on. */
+static void after_fork(void)
+{
+    uint32_t q = atomic_load_explicit(&clk.seq, memory_order_relaxed);
+
+    if ((q & 1) == 0)
+        return;
+    atomic_store_explicit(&clk.mode, CLK_SYSCALL, memory_order_relaxed);
+    atomic_store_explicit(&clk.seq, q + 1, memory_order_release);
+}
+
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+/* Without the handler a child is only as safe as it was: nothing to say. */
+static void watch_fork(void)
+{
+    (void)pthread_atfork(NULL, NULL, after_fork);
+}
+
 static void choose_mode(void)
 {
     int unknown = CLK_UNKNOWN;
     int mode = tsc_usable() ? CLK_CALIBRATING : CLK_SYSCALL;
 
+    pthread_once(&fork_once, watch_fork);
     atomic_compare_exchange_strong(&clk.mode, &unknown, mode);
 }
+
 
 /* Everything but a reading inside the current span: out of line, so that
  * the common path needs no stack frame. */

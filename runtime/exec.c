@@ -200,7 +200,11 @@ static void complete(aj__runner *r, aj__step *s, int64_t end_ns)
 /* ------------------------------------------------------------------------ */
 /* One step                                                                  */
 
-static void ctx_open(aj_ctx *ctx, aj_instance *inst, aj__step *s, int64_t now_ns, bool timed)
+/* Opens attempt s->attempts + 1 of s, which starts at now_ns or, when a
+ * start observer is told of it first, once that observer has returned: an
+ * observer's time is not the step's. Returns the start. */
+static int64_t ctx_open(aj_ctx *ctx, aj_instance *inst, aj__step *s, int64_t now_ns,
+                        bool timed)
 {
     int64_t timeout = timed ? inst->def->steps[s->index].timeout_ns : 0;
 
@@ -208,10 +212,14 @@ static void ctx_open(aj_ctx *ctx, aj_instance *inst, aj__step *s, int64_t now_ns
     ctx->step = s;
     ctx->permanent = false;
     ctx->message[0] = '\0';
-    ctx->deadline_ns = timeout > 0 ? aj__add_sat(now_ns, timeout) : INT64_MAX;
-    ctx->attempt = aj__rec_attempt(s, now_ns);
-    if (inst->observed)
+    ctx->attempt = atomic_load_explicit(&s->attempts, memory_order_relaxed) + 1;
+    if (inst->observed) {
         aj__observe_start(ctx);
+        now_ns = aj_now_ns();
+    }
+    ctx->deadline_ns = timeout > 0 ? aj__add_sat(now_ns, timeout) : INT64_MAX;
+    aj__rec_attempt(s, now_ns);
+    return now_ns;
 }
 
 /* A step that returns after its deadline failed by timing out: with its own
@@ -266,13 +274,14 @@ static void run_step(aj__runner *r, aj__step *s)
 
     for (;;) {
         aj_ctx ctx;
-        /* Alone, this thread's last reading is the start: it readied s.
-         * Else another thread may have readied it after that reading. */
-        int64_t delay, start = r->solo ? r->now_ns : aj_now_ns();
+        /* Alone, this thread's last reading is the start: it readied s,
+         * unless an observer ran since. Else another thread may have
+         * readied it after that reading. */
+        int64_t delay, start = r->solo && !inst->observed ? r->now_ns : aj_now_ns();
         int rc, returned;
         aj_fail_kind kind;
 
-        ctx_open(&ctx, inst, s, start, x->flags & AJ_STEP_TIMED);
+        start = ctx_open(&ctx, inst, s, start, x->flags & AJ_STEP_TIMED);
         returned = x->run(&ctx, inst->inputs, inst->outputs, x->slots);
         r->now_ns = aj__line_now(&r->clock);
         r->step_ns = r->now_ns - start;
@@ -418,8 +427,10 @@ void aj__exec_cancel(aj_instance *inst)
 {
     aj__runner r;
 
-    if (atomic_exchange(&inst->cancelled, true))
+    /* Once; a request from a signal handler sets cancelled by itself. */
+    if (atomic_exchange(&inst->cancel_begun, true))
         return;
+    atomic_store(&inst->cancelled, true);
     aj__runner_init(&r, inst);
     aj__sched_take_all(&r);
     /* These steps are ours now, and the instance is cancelled: draining

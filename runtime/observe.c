@@ -9,10 +9,21 @@
 
 enum { EV_START, EV_RETRY, EV_FINISH };
 
+/* The instance whose observer this thread is calling, if any: waiting for
+ * it there would wait for itself (aj_instance_wait refuses). */
+static _Thread_local const aj_instance *observing;
+
+bool aj__observing(const aj_instance *inst)
+{
+    return observing == inst;
+}
+
 static void emit(const aj_instance *inst, int which, const aj_step_event *ev)
 {
     const aj_observer *obs[2] = { inst->rt_obs, inst->has_obs ? &inst->obs : NULL };
+    const aj_instance *outer = observing;
 
+    observing = inst;
     for (int i = 0; i < 2; i++) {
         void (*fn)(void *, const aj_step_event *);
         if (obs[i] == NULL)
@@ -23,6 +34,7 @@ static void emit(const aj_instance *inst, int which, const aj_step_event *ev)
         if (fn != NULL)
             fn(obs[i]->arg, ev);
     }
+    observing = outer;
 }
 
 static void event_init(aj_step_event *ev, const aj__step *s, uint32_t attempt)

@@ -170,6 +170,7 @@ static void stop_and_free(aj_runtime *rt)
     pthread_mutex_unlock(&rt->mu);
     for (unsigned i = 0; i < rt->n_started; i++)
         aj__thread_join(rt->threads[i]);
+    aj__canceller_stop(rt);
     pthread_cond_destroy(&rt->work_cv);
     pthread_mutex_destroy(&rt->mu);
     aj__free(rt);
@@ -194,6 +195,10 @@ aj_runtime *aj_runtime_new(const aj_runtime_opts *opts)
     }
     aj__mutex_init(&rt->mu);
     aj__cond_init(&rt->work_cv);
+    if (aj__canceller_start(rt) != AJ_OK) {
+        stop_and_free(rt);
+        return NULL;
+    }
     for (; rt->n_started < n; rt->n_started++) {
         if (aj__thread_create(&rt->threads[rt->n_started], worker_main, rt) != 0) {
             stop_and_free(rt);
@@ -220,6 +225,33 @@ void aj_runtime_free(aj_runtime *rt)
 static _Atomic(aj_runtime *) default_rt;
 static pthread_mutex_t default_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* fork(): only the forking thread goes on in the child, so the parent's
+ * default runtime has no workers there; the child forgets it (freeing it
+ * would join threads that do not exist) and makes its own on first use.
+ * default_mu is held across the fork, so no creation is caught halfway. */
+static void before_fork(void)
+{
+    pthread_mutex_lock(&default_mu);
+}
+
+static void in_parent(void)
+{
+    pthread_mutex_unlock(&default_mu);
+}
+
+static void in_child(void)
+{
+    atomic_store_explicit(&default_rt, NULL, memory_order_relaxed);
+    pthread_mutex_unlock(&default_mu);
+}
+
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void watch_fork(void)
+{
+    (void)pthread_atfork(before_fork, in_parent, in_child);
+}
+
 /* Created on first use. Not under pthread_once: a creation that fails for
  * want of memory or threads is tried again by the next use, not
  * remembered for the life of the process. */
@@ -229,6 +261,7 @@ aj_runtime *aj__runtime_default(void)
 
     if (rt != NULL)
         return rt;
+    pthread_once(&fork_once, watch_fork);
     pthread_mutex_lock(&default_mu);
     rt = atomic_load_explicit(&default_rt, memory_order_relaxed);
     if (rt == NULL) {

@@ -26,6 +26,20 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
+/* In a child of fork(), the forking thread's generator is its parent's:
+ * seeded again, so that the two make different instance ids. */
+static void after_fork(void)
+{
+    seeded = false;
+}
+
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void watch_fork(void)
+{
+    (void)pthread_atfork(NULL, NULL, after_fork);
+}
+
 /* Kernel entropy, mixed with the clock and the state's address so that two
  * threads differ even if the kernel gave nothing. */
 static void seed(void)
@@ -45,7 +59,9 @@ static void seed(void)
     for (int i = 0; i < 4; i++)
         state[i] = splitmix64(&s);
     seeded = true;
+    pthread_once(&fork_once, watch_fork);
 }
+
 
 uint64_t aj__rand64(void)
 {

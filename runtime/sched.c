@@ -138,17 +138,37 @@ void aj__sched_unhold(aj_instance *inst)
 /* ------------------------------------------------------------------------ */
 /* Starting, roots and the shared ready list                                 */
 
+void aj__sched_live(aj_instance *inst)
+{
+    if (inst->rt != NULL && inst->def->n_steps > 0)
+        atomic_fetch_add_explicit(&inst->rt->n_live, 1, memory_order_relaxed);
+}
+
 void aj__sched_start(aj_instance *inst)
 {
     aj_runtime *rt = inst->rt;
 
     if (inst->def->n_steps == 0)
         return;
-    atomic_fetch_add_explicit(&rt->n_live, 1, memory_order_relaxed);
     pthread_mutex_lock(&rt->mu);
     rt->last_start_ns = inst->start_ns;
     rq_push_locked(rt, inst, false);
     aj__sched_wake_locked(rt);
+    pthread_mutex_unlock(&rt->mu);
+}
+
+void aj__sched_hand_over(aj_instance *inst)
+{
+    aj_runtime *rt = inst->rt;
+
+    if (rt == NULL || !atomic_load_explicit(&inst->in_rq, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&rt->mu);
+    /* Still queued under rt->mu, so aj__sched_done has yet to unlink it. */
+    if (atomic_load_explicit(&inst->in_rq, memory_order_relaxed)) {
+        rq_push_locked(rt, inst, true);
+        wake_now_locked(rt);
+    }
     pthread_mutex_unlock(&rt->mu);
 }
 
@@ -400,7 +420,7 @@ void aj__sched_take_all(aj__runner *r)
 
 void aj__sched_done(aj_instance *inst)
 {
-    aj_runtime *rt = inst->sequential ? NULL : inst->rt;
+    aj_runtime *rt = inst->rt;
 
     /* Nothing queues a final instance again, and it may outlive rt. */
     if (rt != NULL && atomic_load_explicit(&inst->in_rq, memory_order_relaxed)) {

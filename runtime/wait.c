@@ -1,9 +1,11 @@
 /*
  * wait.c: waiting for an instance and cancelling it, from any thread. A
- * waiter is a runner too: it takes the instance's work (roots, shared
- * steps, its own due timers) and runs it on this thread, spins a while
- * when there is none (another thread is likely to end soon, and a wake-up
- * costs tens of microseconds), then blocks on inst->cv. A cancel marks
+ * waiter without a time limit is a runner too: it takes the instance's
+ * work (roots, shared steps, its own due timers) and runs it on this
+ * thread, spins a while when there is none (another thread is likely to
+ * end soon, and a wake-up costs tens of microseconds), then blocks on
+ * inst->cv. A waiter with a time limit runs nothing, since a step could
+ * outlast it: it hands the instance to the workers and blocks. A cancel marks
  * the instance and settles on this thread every step that has not started
  * (exec.c); running steps see the flag.
  *
@@ -18,6 +20,7 @@
  */
 #include "aj_wait.h"
 
+#include <errno.h>
 #include <sched.h>
 
 #define WAIT_SPIN_NS 1000000 /* a waiter with nothing to run spins, then blocks */
@@ -56,10 +59,28 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
+/* A waiter with a timeout runs no step: a step may take longer than the
+ * time left. It hands the instance to the workers and sleeps until the end
+ * or the deadline. AJ_OK when the instance ended. */
+static int sleep_until_done(aj_instance *inst, int64_t deadline_ns)
+{
+    aj__sched_hand_over(inst);
+    pthread_mutex_lock(&inst->mu);
+    atomic_fetch_add(&inst->n_waiting, 1);
+    while (!aj__inst_done(inst) &&
+           aj__cond_wait_until(&inst->cv, &inst->mu, deadline_ns) != ETIMEDOUT)
+        ;
+    atomic_fetch_sub(&inst->n_waiting, 1);
+    pthread_mutex_unlock(&inst->mu);
+    return aj__inst_done(inst) ? AJ_OK : AJ_ETIMEDOUT;
+}
+
 int aj__wait_until(aj_instance *inst, int64_t deadline_ns)
 {
     aj__runner r;
 
+    if (deadline_ns != INT64_MAX)
+        return sleep_until_done(inst, deadline_ns);
     aj__runner_init(&r, inst);
     for (;;) {
         aj__step *s;
@@ -100,6 +121,8 @@ int aj_instance_wait(aj_instance *inst, int64_t timeout_ns)
 
     if (inst == NULL)
         return AJ_EINVAL;
+    if (aj__observing(inst) && !aj__inst_done(inst))
+        return AJ_EDEADLK;
     deadline = timeout_ns < 0 ? INT64_MAX : aj__add_sat(aj_now_ns(), timeout_ns);
     if (!aj__inst_done(inst) && aj__wait_until(inst, deadline) != AJ_OK)
         return AJ_ETIMEDOUT;
@@ -108,7 +131,8 @@ int aj_instance_wait(aj_instance *inst, int64_t timeout_ns)
 
 void aj_instance_cancel(aj_instance *inst)
 {
-    if (inst == NULL)
+    /* A final instance has nothing to cancel, and its runtime may be gone. */
+    if (inst == NULL || aj__inst_done(inst))
         return;
     atomic_fetch_add(&inst->holders, 1);
     aj__exec_cancel(inst);

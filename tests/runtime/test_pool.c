@@ -128,9 +128,61 @@ static void world_close(world *w, aj_instance *inst)
     tj_free(w->j);
 }
 
-/* Two roots; the only worker is stuck in the first, so the waiter runs the
- * second. */
+typedef struct opener {
+    world *w;
+    aj_instance *inst;
+    int step1, step0, step2;  /* states seen once step 1 completed */
+    bool busy;                /* outputs were busy then */
+} opener;
+
+/* Opens the gate once step 1 completed, having looked at the instance. */
+static void *open_after_step1(void *arg)
+{
+    opener *o = arg;
+    void *slot;
+
+    while ((o->step1 = tj_state(o->inst, 1)) != AJ_STEP_COMPLETED)
+        sched_yield();
+    o->step0 = tj_state(o->inst, 0);
+    o->step2 = tj_state(o->inst, 2);
+    o->busy = aj_instance_output(o->inst, 0, false, &slot) == AJ_EBUSY &&
+              !aj_instance_done(o->inst);
+    tj_gate_open(&o->w->gate);
+    return NULL;
+}
+
+/* Two roots; the only worker is stuck in the first, so a waiter without a
+ * time limit runs the second. */
 static void test_pool_waiter_runs_ready_steps(void **state)
+{
+    static const aj_edge_def edges[] = { { 0, 2, AJ_EDGE_DATA }, { 1, 2, AJ_EDGE_DATA } };
+    world w;
+    opener o = { .w = &w };
+    pthread_t t;
+
+    (void)state;
+    world_open(&w, tj_new("two_roots", 3, NULL, NULL, edges, 2), 1);
+    w.r->behave[0].gate = &w.gate;
+    w.r->behave[0].started = &w.started;
+    o.inst = start(w.rt, w.j, w.r, NULL);
+    sem_wait(&w.started);
+    assert_int_equal(pthread_create(&t, NULL, open_after_step1, &o), 0);
+    assert_int_equal(aj_instance_wait(o.inst, -1), AJ_OK);
+    pthread_join(t, NULL);
+    assert_true(pthread_equal(w.r->thread[1], pthread_self()));
+    /* When step 1 was done: 0 still running, 2 pending, outputs busy. */
+    assert_int_equal(o.step0, AJ_STEP_RUNNING);
+    assert_int_equal(o.step2, AJ_STEP_PENDING);
+    assert_true(o.busy);
+    assert_int_equal(tj_output(o.inst, 2), 3);
+    assert_false(pthread_equal(w.r->thread[0], pthread_self()));
+    world_close(&w, o.inst);
+}
+
+/* A waiter with a time limit runs no step: the only worker is stuck in
+ * the first root, so the second waits for it, and wait(0) times out with
+ * both roots where they were. */
+static void test_pool_timed_waiter_runs_no_step(void **state)
 {
     static const aj_edge_def edges[] = { { 0, 2, AJ_EDGE_DATA }, { 1, 2, AJ_EDGE_DATA } };
     world w;
@@ -143,18 +195,12 @@ static void test_pool_waiter_runs_ready_steps(void **state)
     inst = start(w.rt, w.j, w.r, NULL);
     sem_wait(&w.started);
     assert_int_equal(aj_instance_wait(inst, 0), AJ_ETIMEDOUT);
-    assert_int_equal(tj_state(inst, 1), AJ_STEP_COMPLETED);
-    assert_true(pthread_equal(w.r->thread[1], pthread_self()));
+    assert_int_equal(aj_instance_wait(inst, 1000000), AJ_ETIMEDOUT);
+    assert_int_equal(tj_state(inst, 1), AJ_STEP_PENDING);
     assert_int_equal(tj_state(inst, 0), AJ_STEP_RUNNING);
-    assert_int_equal(tj_state(inst, 2), AJ_STEP_PENDING);
-    /* Not final yet: outputs are busy. */
-    void *slot;
-    assert_int_equal(aj_instance_output(inst, 0, false, &slot), AJ_EBUSY);
-    assert_false(aj_instance_done(inst));
     tj_gate_open(&w.gate);
-    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
-    assert_int_equal(tj_output(inst, 2), 3);
-    assert_false(pthread_equal(w.r->thread[0], pthread_self()));
+    assert_int_equal(aj_instance_wait(inst, 10000000000), AJ_OK);
+    assert_false(pthread_equal(w.r->thread[1], pthread_self()));
     world_close(&w, inst);
 }
 
@@ -313,17 +359,20 @@ static void test_pool_waiter_fires_own_timer(void **state)
     w.r->behave[0].gate = &w.gate;
     w.r->behave[0].started = &w.started;
     w.r->behave[1].fails = 1;
-    inst = start(w.rt, w.j, w.r, NULL);
+    opener o = { .w = &w };
+    pthread_t t;
+
+    inst = o.inst = start(w.rt, w.j, w.r, NULL);
     sem_wait(&w.started);
     /* The worker is stuck in step 0 (first in the ready list); only this
-     * thread can run step 1 and fire its timer. */
-    while (tj_state(inst, 1) != AJ_STEP_COMPLETED)
-        assert_int_equal(aj_instance_wait(inst, 1000000), AJ_ETIMEDOUT);
+     * thread, waiting without a time limit, can run step 1 and fire its
+     * timer. The gate opens once step 1 completed. */
+    assert_int_equal(pthread_create(&t, NULL, open_after_step1, &o), 0);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+    pthread_join(t, NULL);
     aj_instance_step_info(inst, 1, &info);
     assert_int_equal(info.attempts, 2);
     assert_true(pthread_equal(w.r->thread[1], pthread_self()));
-    tj_gate_open(&w.gate);
-    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
     world_close(&w, inst);
 }
 
@@ -424,6 +473,7 @@ int main(void)
         cmocka_unit_test(test_pool_seed_many_times),
         cmocka_unit_test(test_pool_many_in_flight_one_allocation_each),
         cmocka_unit_test(test_pool_waiter_runs_ready_steps),
+        cmocka_unit_test(test_pool_timed_waiter_runs_no_step),
         cmocka_unit_test(test_pool_after_long_step_released_steps_spread),
         cmocka_unit_test(test_pool_times_follow_the_graph),
         cmocka_unit_test(test_pool_delay_holds_no_worker),

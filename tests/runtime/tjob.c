@@ -62,6 +62,8 @@ static void box_free(void *slot)
 /* Waits as the behaviour says. */
 static void hold(aj_ctx *ctx, const tj_behave *b, tj_run *r, uint32_t i)
 {
+    if (b->cancel_async)
+        aj_instance_cancel_async((aj_instance *)aj_ctx_instance(ctx));
     if (b->opens != NULL)
         tj_gate_open(b->opens);
     for (int64_t t0 = aj_now_ns(); aj_now_ns() - t0 < b->busy_ns;)
@@ -145,6 +147,8 @@ static int tj_step(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots
     if (b->until_expired)
         return b->after_expired;
     if (b->fails < 0 || attempt <= (uint32_t)b->fails) {
+        if (b->store_on_fail)
+            produce(r, i, outputs);
         if (b->message != NULL)
             aj_ctx_set_message(ctx, "%s", b->message);
         if (b->permanent)

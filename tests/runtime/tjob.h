@@ -74,6 +74,9 @@ typedef struct tj_behave {
     bool until_expired;     /* each attempt waits until past its deadline */
     int after_expired;      /* ... then returns this */
     bool box;               /* output is a malloc'd int64_t * (free_output) */
+    bool store_on_fail;     /* failing attempts store their output first */
+    bool cancel_async;      /* every attempt asks to cancel its instance
+                               (aj_instance_cancel_async) first */
 } tj_behave;
 
 /* One instance's script and ledger. */

@@ -1,0 +1,115 @@
+/*
+ * canceller.c: cancelling from a signal handler. aj_instance_cancel takes
+ * the instance's and the runtime's locks and settles steps on the calling
+ * thread, so a handler that interrupted a thread inside one of those
+ * stretches (a waiter running steps alone, say) would wait for itself.
+ * A request instead does only what a handler may do: stores and
+ * read-modify-writes on lock-free atomics, and sem_post(). Each runtime
+ * has a canceller thread, parked on a semaphore, that makes the real
+ * cancel of every instance requested since it last looked.
+ *
+ * DESIGN
+ * Requests form a lock-free stack (rt->cancel_head, linked by
+ * inst->cancel_next); an instance is on it at most once (cancel_queued)
+ * and is held (holders) from its push until the canceller is done with
+ * it, so its owner cannot free it meanwhile. The flag steps read
+ * (cancelled) is set by the request itself: running steps see it at once.
+ */
+#include "aj_exec.h"
+
+#include <errno.h>
+
+/* What a handler touches must not hide a lock. */
+_Static_assert(ATOMIC_POINTER_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2 &&
+                   ATOMIC_BOOL_LOCK_FREE == 2,
+               "cancelling from a signal handler needs lock-free atomics");
+
+/* Takes every request made so far, oldest last. */
+static aj_instance *take_requests(aj_runtime *rt)
+{
+    return atomic_exchange_explicit(&rt->cancel_head, NULL, memory_order_acquire);
+}
+
+/* Each request holds its instance: it cannot be freed under the cancel. */
+static void cancel_all(aj_instance *list)
+{
+    while (list != NULL) {
+        aj_instance *inst = list;
+        list = inst->cancel_next;
+        if (!aj__inst_done(inst))
+            aj__exec_cancel(inst);
+        aj__sched_unhold(inst);
+    }
+}
+
+static void *canceller_main(void *arg)
+{
+    aj_runtime *rt = arg;
+
+    for (;;) {
+        while (sem_wait(&rt->cancel_sem) != 0 && errno == EINTR)
+            ;
+        cancel_all(take_requests(rt));
+        if (atomic_load_explicit(&rt->cancel_stop, memory_order_acquire))
+            break;
+    }
+    /* Requests made up to the stop, which nothing makes any more. */
+    cancel_all(take_requests(rt));
+    return NULL;
+}
+
+int aj__canceller_start(aj_runtime *rt)
+{
+    if (sem_init(&rt->cancel_sem, 0, 0) != 0)
+        return AJ_EAGAIN;
+    if (aj__thread_create(&rt->canceller, canceller_main, rt) != 0) {
+        sem_destroy(&rt->cancel_sem);
+        return AJ_EAGAIN;
+    }
+    rt->has_canceller = true;
+    return AJ_OK;
+}
+
+void aj__canceller_stop(aj_runtime *rt)
+{
+    if (!rt->has_canceller)
+        return;
+    atomic_store_explicit(&rt->cancel_stop, true, memory_order_release);
+    sem_post(&rt->cancel_sem);
+    aj__thread_join(rt->canceller);
+    sem_destroy(&rt->cancel_sem);
+    rt->has_canceller = false;
+}
+
+/* Pushes inst, held, on its runtime's stack and wakes the canceller. */
+static void request(aj_runtime *rt, aj_instance *inst)
+{
+    aj_instance *head = atomic_load_explicit(&rt->cancel_head, memory_order_relaxed);
+
+    do
+        inst->cancel_next = head;
+    while (!atomic_compare_exchange_weak_explicit(&rt->cancel_head, &head, inst,
+                                                  memory_order_release,
+                                                  memory_order_relaxed));
+    sem_post(&rt->cancel_sem);
+}
+
+void aj_instance_cancel_async(aj_instance *inst)
+{
+    if (inst == NULL)
+        return;
+    /* Held before the look at done: an owner that sees it done then waits. */
+    atomic_fetch_add(&inst->holders, 1);
+    if (aj__inst_done(inst) || atomic_exchange(&inst->cancel_queued, true)) {
+        aj__sched_unhold(inst);
+        return;
+    }
+    atomic_store(&inst->cancelled, true);
+    /* Without a runtime the instance runs sequentially inside its start,
+     * whose loop settles what is left as cancelled when it sees the flag. */
+    if (inst->rt == NULL) {
+        aj__sched_unhold(inst);
+        return;
+    }
+    request(inst->rt, inst);
+}
