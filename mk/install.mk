@@ -1,7 +1,6 @@
 # make install PREFIX=/usr/local DESTDIR=: ajc, the one header, the static
 # library and its pkg-config file.
 AJC ?= $(B)/ajc
-AJ_VERSION := $(shell sed -n 's/^\#define AJ_VERSION "\(.*\)"/\1/p' runtime/asyncjob.h)
 INSTALL_ROOT = $(DESTDIR)$(PREFIX)
 
 .PHONY: install
@@ -23,3 +22,12 @@ $(BUILD_TEST): $(B)/tests/build/test_build.o $(TEST_SUPPORT)
 TEST_BINS += $(BUILD_TEST)
 TEST_DEPS += $(AJC) $(LIBAJ)
 ALL_OBJS  += $(B)/tests/build/test_build.o
+
+# The release: version, changelog, licence (later: exports, dist).
+RELEASE_TEST := $(B)/tests/build/test_release
+$(B)/tests/build/test_release.o: CPPFLAGS += -Itests/support
+$(RELEASE_TEST): $(B)/tests/build/test_release.o $(TEST_SUPPORT) $(LIBAJ)
+	$(call need_cmocka)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
+TEST_BINS += $(RELEASE_TEST)
+ALL_OBJS  += $(B)/tests/build/test_release.o

@@ -3,6 +3,11 @@ RUNTIME_SRCS := $(wildcard runtime/*.c)
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(B)/%.o)
 LIBAJ        := $(B)/libasyncjob.a
 
+# The version: the AJ_VERSION_* lines of asyncjob.h, the one place it is written.
+AJ_VERSION_PARTS := $(shell sed -n 's/^\#define AJ_VERSION_[A-Z]* \([0-9][0-9]*\)$$/\1/p' runtime/asyncjob.h)
+AJ_MAJOR     := $(word 1,$(AJ_VERSION_PARTS))
+AJ_VERSION   := $(word 1,$(AJ_VERSION_PARTS)).$(word 2,$(AJ_VERSION_PARTS)).$(word 3,$(AJ_VERSION_PARTS))
+
 PROGRAMS += $(LIBAJ)
 ALL_OBJS += $(RUNTIME_OBJS)
 

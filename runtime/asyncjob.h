@@ -40,7 +40,22 @@ extern "C" {
  * another version with AJ_EABI. */
 #define AJ_GEN_ABI 4
 
-#define AJ_VERSION "0.1.0"
+/* The release, the one place it is written: make, the pkg-config and CMake
+ * files and `ajc --version` read these lines. AJ_VERSION_STRING is the
+ * version of the header; aj_version() that of the library linked. */
+#define AJ_VERSION_MAJOR 0
+#define AJ_VERSION_MINOR 2
+#define AJ_VERSION_PATCH 0
+#define AJ_VERSION_STR__(x) #x
+#define AJ_VERSION_STR_(x) AJ_VERSION_STR__(x)
+#define AJ_VERSION_STRING                                                      \
+    AJ_VERSION_STR_(AJ_VERSION_MAJOR) "." AJ_VERSION_STR_(AJ_VERSION_MINOR) "." \
+    AJ_VERSION_STR_(AJ_VERSION_PATCH)
+#define AJ_VERSION AJ_VERSION_STRING /* the 0.1 name, kept */
+
+/* "MAJOR.MINOR.PATCH" of the library, which may be newer than the header a
+ * program was compiled with (a shared library of the same major version). */
+const char *aj_version(void);
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                    */
