@@ -1,0 +1,179 @@
+/*
+ * test_install.c: a user's projects against `make install` into a
+ * temporary prefix with a lib64 LIBDIR: static and dynamic linking, a
+ * plugin (a shared library holding generated code and the static runtime,
+ * loaded with dlopen), and `make uninstall` leaving the prefix empty.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "asyncjob.h"
+#include "project.h"
+#include "shell.h"
+
+static const char *tmp;
+static char prefix[128], libdir[160], make_dirs[512];
+
+/* Everything install puts, under the prefix, sorted. */
+#define V AJ_VERSION_STRING
+static const char installed[] =
+    "bin/ajc\n"
+    "include/asyncjob.h\n"
+    "lib64/libasyncjob.a\n"
+    "lib64/libasyncjob.so\n"
+    "lib64/libasyncjob.so.0\n"
+    "lib64/libasyncjob.so." V "\n"
+    "lib64/pkgconfig/asyncjob.pc\n";
+
+static int setup(void **state)
+{
+    char cmd[1024], *out;
+    int rc;
+    (void)state;
+    tmp = project_tmp_setup();
+    if (*tmp == '\0')
+        return 1;
+    snprintf(prefix, sizeof prefix, "%s/prefix", tmp);
+    snprintf(libdir, sizeof libdir, "%s/lib64", prefix);
+    snprintf(make_dirs, sizeof make_dirs, "B=%s PREFIX=%s LIBDIR=%s", shell_build_dir(),
+             prefix, libdir);
+    snprintf(cmd, sizeof cmd, "make -s install %s 2>&1", make_dirs);
+    rc = shell_run(cmd, &out);
+    if (rc != 0)
+        fprintf(stderr, "%s failed:\n%s", cmd, out);
+    free(out);
+    return rc != 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return project_tmp_teardown();
+}
+
+static void test_install_puts_exactly_these_files(void **state)
+{
+    char cmd[512], want[512];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "cd %s && find . ! -type d | sed 's|^\\./||' | LC_ALL=C sort", prefix);
+    project_expect(cmd, installed);
+    snprintf(cmd, sizeof cmd, "PKG_CONFIG_PATH=%s/pkgconfig pkg-config --variable=ajc asyncjob",
+             libdir);
+    snprintf(want, sizeof want, "%s/bin/ajc\n", prefix);
+    project_expect(cmd, want);
+    snprintf(cmd, sizeof cmd,
+             "PKG_CONFIG_PATH=%s/pkgconfig pkg-config --libs asyncjob && "
+             "PKG_CONFIG_PATH=%s/pkgconfig pkg-config --static --libs asyncjob",
+             libdir, libdir);
+    snprintf(want, sizeof want, "-L%s -lasyncjob \n-L%s -lasyncjob -pthread \n", libdir, libdir);
+    project_expect(cmd, want);
+}
+
+/* Generates hello.job's code with the installed ajc, in a project of its own. */
+static void hello_generated(const char *dir)
+{
+    char cmd[1024];
+    project_hello(dir);
+    snprintf(cmd, sizeof cmd, "cd %s && %s/bin/ajc hello.job 2>&1", dir, prefix);
+    project_run_ok(cmd);
+}
+
+#define PKG "PKG_CONFIG_PATH=%s/pkgconfig pkg-config"
+
+static void test_install_static_and_dynamic_linking(void **state)
+{
+    char dir[256], cmd[2048];
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/link", tmp);
+    hello_generated(dir);
+    /* Static: the archive by name, and the Libs.private of pkg-config. */
+    snprintf(cmd, sizeof cmd,
+             "cd %s && cc %s -std=c11 -Wall -Wextra -Wpedantic -Werror $(" PKG " --cflags asyncjob) "
+             "-o hello-static main.c hello.job.c %s/libasyncjob.a "
+             "$(" PKG " --static --libs-only-other asyncjob) 2>&1 && "
+             "! objdump -p hello-static | grep -q 'NEEDED.*libasyncjob' && ./hello-static",
+             dir, project_sanflags(), libdir, libdir, libdir);
+    project_expect(cmd, "HELLO, INSTALLED WORLD\n");
+    /* Dynamic: -lasyncjob finds the development link; the program needs
+     * the soname, found through its run path. */
+    snprintf(cmd, sizeof cmd,
+             "cd %s && cc %s -std=c11 -Wall -Wextra -Wpedantic -Werror $(" PKG " --cflags asyncjob) "
+             "-o hello-shared main.c hello.job.c $(" PKG " --libs asyncjob) -Wl,-rpath,%s 2>&1 && "
+             "objdump -p hello-shared | awk '$1 == \"NEEDED\" && /asyncjob/ {print $2}' && "
+             "./hello-shared",
+             dir, project_sanflags(), libdir, libdir, libdir);
+    project_expect(cmd, "libasyncjob.so.0\nHELLO, INSTALLED WORLD\n");
+}
+
+static const char plugin_c[] =
+    PROJECT_HELLO_STEPS
+    "int plugin_greet(const char *who, char *buf, size_t size);\n"
+    "int plugin_greet(const char *who, char *buf, size_t size)\n"
+    "{ hello *job; Greeting g; aj_runtime *rt = aj_runtime_new(NULL);\n"
+    "  if (rt == NULL || hello_start(rt, who, NULL, &job) != AJ_OK) return 1;\n"
+    "  int rc = hello_wait(job, -1);\n"
+    "  if (rc == AJ_OK && (rc = hello_result(job, &g)) == AJ_OK) snprintf(buf, size, \"%s\", g.text);\n"
+    "  hello_free(job); aj_runtime_free(rt); return rc; }\n";
+
+static const char host_c[] =
+    "#include <dlfcn.h>\n#include <stddef.h>\n#include <stdio.h>\n"
+    "typedef int greet_fn(const char *, char *, size_t);\n"
+    "int main(int argc, char **argv)\n"
+    "{ char buf[64]; void *h = argc > 1 ? dlopen(argv[1], RTLD_NOW) : NULL;\n"
+    "  if (h == NULL) { fprintf(stderr, \"%s\\n\", dlerror()); return 1; }\n"
+    "  greet_fn *greet; *(void **)&greet = dlsym(h, \"plugin_greet\");\n"
+    "  if (greet == NULL || greet(\"plugin world\", buf, sizeof buf) != 0) return 1;\n"
+    "  puts(buf); return dlclose(h); }\n";
+
+/* The static library is position-independent. The plugin runs its job on
+ * a runtime of its own, freed before it returns: the workers of the default
+ * runtime would still be running the plugin's code when dlclose() unmaps
+ * it. Linked with --exclude-libs,
+ * as README.md advises, the plugin keeps its copy of the runtime to itself:
+ * it exports its own functions, none of the runtime's. */
+static void test_install_plugin_links_generated_code_and_the_static_runtime(void **state)
+{
+    char dir[256], path[300], cmd[2048];
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/plugin", tmp);
+    hello_generated(dir);
+    snprintf(path, sizeof path, "%s/plugin.c", dir), project_write(path, plugin_c);
+    snprintf(path, sizeof path, "%s/host.c", dir), project_write(path, host_c);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && cc %s -std=c11 -Wall -Wextra -Wpedantic -Werror -fPIC -shared "
+             "$(" PKG " --cflags asyncjob) -o libhello.so plugin.c hello.job.c %s/libasyncjob.a "
+             "-Wl,--exclude-libs,libasyncjob.a "
+             "$(" PKG " --static --libs-only-other asyncjob) 2>&1 && "
+             "cc %s -std=c11 -Wall -Wextra -Werror -o host host.c -ldl 2>&1 && "
+             "./host ./libhello.so && "
+             "nm -D --defined-only libhello.so | awk '$3 ~ /^aj_/ {n++} END {print n + 0}'",
+             dir, project_sanflags(), libdir, libdir, libdir, project_sanflags());
+    project_expect(cmd, "HELLO, PLUGIN WORLD\n0\n");
+}
+
+/* Last: removes what setup installed. */
+static void test_install_uninstall_leaves_the_prefix_empty(void **state)
+{
+    char cmd[1024];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "make -s uninstall %s >/dev/null 2>&1 && find %s -mindepth 1",
+             make_dirs, prefix);
+    project_expect(cmd, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_install_puts_exactly_these_files),
+        cmocka_unit_test(test_install_static_and_dynamic_linking),
+        cmocka_unit_test(test_install_plugin_links_generated_code_and_the_static_runtime),
+        cmocka_unit_test(test_install_uninstall_leaves_the_prefix_empty),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
