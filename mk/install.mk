@@ -60,7 +60,7 @@ uninstall:
 
 # The build and install tests drive make themselves: they install from $(B)
 # into a temporary prefix and build user projects with what was installed.
-BUILD_TESTS := $(patsubst %,$(B)/tests/build/%,test_build test_install)
+BUILD_TESTS := $(patsubst %,$(B)/tests/build/%,test_build test_install test_dist)
 BUILD_UTIL  := $(B)/tests/build/project.o
 $(BUILD_TESTS:=.o) $(BUILD_UTIL): CPPFLAGS += -Itests/support
 $(BUILD_TESTS): %: %.o $(BUILD_UTIL) $(TEST_SUPPORT)
@@ -79,3 +79,36 @@ $(RELEASE_TEST): $(B)/tests/build/test_release.o $(TEST_SUPPORT) $(LIBAJ)
 TEST_BINS += $(RELEASE_TEST)
 TEST_DEPS += $(LIBAJ_SO) $(LIBAJ_LINKS)
 ALL_OBJS  += $(B)/tests/build/test_release.o
+
+# make dist: asyncjob-VERSION.tar.gz (into DIST_DIR) of the tracked files,
+# or in an unpacked tarball of those its MANIFEST lists, plus the generated
+# parser and lexer in generated/grammar/, as bison's own releases ship
+# theirs, so that the tarball builds without flex and bison.
+DIST_NAME    := asyncjob-$(AJ_VERSION)
+DIST_DIR     ?= .
+DIST_STAGE   := $(B)/dist/$(DIST_NAME)
+SHIPPED_GRAMMAR := generated/grammar
+
+.PHONY: dist
+dist: $(GRAMMAR_C) $(GRAMMAR_H)
+	rm -rf $(B)/dist
+	mkdir -p $(DIST_STAGE)/$(SHIPPED_GRAMMAR)
+	{ if [ -e .git ]; then git ls-files; else cat MANIFEST; fi; } | \
+	    grep -v -x -e MANIFEST -e '$(SHIPPED_GRAMMAR)/.*' > $(B)/dist/MANIFEST
+	tar -cf - -T $(B)/dist/MANIFEST | tar -xf - -C $(DIST_STAGE)
+	cp $(B)/dist/MANIFEST $(DIST_STAGE)/MANIFEST
+	cp $(GRAMMAR_C) $(GRAMMAR_H) $(DIST_STAGE)/$(SHIPPED_GRAMMAR)/
+	tar -C $(B)/dist --sort=name --owner=0 --group=0 --numeric-owner \
+	    -czf $(DIST_DIR)/$(DIST_NAME).tar.gz $(DIST_NAME)
+	@echo "$(DIST_DIR)/$(DIST_NAME).tar.gz"
+
+# In a tarball, where flex or bison is missing, the build copies the shipped
+# grammar instead of running them (explicit rules win over compiler.mk's
+# pattern rules). With both tools the grammar is generated as in git.
+ifneq ($(wildcard $(SHIPPED_GRAMMAR)/parser.c),)
+ifeq ($(and $(shell command -v flex 2>/dev/null),$(shell command -v bison 2>/dev/null)),)
+$(GRAMMAR_C) $(GRAMMAR_H): $(B)/grammar/%: $(SHIPPED_GRAMMAR)/%
+	@mkdir -p $(@D)
+	cp $< $@
+endif
+endif

@@ -35,6 +35,28 @@ int project_tmp_teardown(void)
     return system(cmd) != 0;
 }
 
+int project_teardown(void **state)
+{
+    (void)state;
+    return project_tmp_teardown();
+}
+
+int project_setup_run(const char *fmt, ...)
+{
+    char cmd[2048], *out;
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    rc = shell_run(cmd, &out);
+    if (rc != 0)
+        fprintf(stderr, "%s failed:\n%s", cmd, out);
+    free(out);
+    return rc != 0;
+}
+
 void project_run_ok(const char *cmd)
 {
     char *out;

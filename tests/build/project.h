@@ -9,8 +9,13 @@
 /* Unsets what make test's make would pass on to the makes a test starts,
  * and makes a temporary directory (its path is returned; "" on failure). */
 const char *project_tmp_setup(void);
-/* Removes the temporary directory; 0 on success. */
+/* Removes the temporary directory; 0 on success. Also a cmocka group
+ * teardown. */
 int project_tmp_teardown(void);
+int project_teardown(void **state);
+/* For a group setup: runs cmd (a printf format with the arguments that
+ * follow); 0 on success, else prints cmd and its output and returns 1. */
+int project_setup_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Runs cmd; on a non-zero exit fails the test with its output. */
 void project_run_ok(const char *cmd);

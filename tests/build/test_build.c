@@ -28,12 +28,6 @@ static int setup(void **state)
     return *tmp == '\0';
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    return project_tmp_teardown();
-}
-
 /* The Makefile of README.md's "Using ajc in your project". */
 static const char hello_makefile[] =
     "CFLAGS += -std=c11 -Wall -Wextra -Wpedantic -Werror $(shell pkg-config --cflags asyncjob)\n"
@@ -85,12 +79,16 @@ static void test_build_missing_tool_names_the_install_command(void **state)
     char dir[128], cmd[1024], *out;
     (void)state;
 
-    make_path_without_grammar_tools(dir, sizeof dir);
-    snprintf(cmd, sizeof cmd, "PATH=%s make B=%s/b %s/b/ajc 2>&1", dir, tmp, tmp);
-    assert_int_not_equal(shell_run(cmd, &out), 0);
-    assert_non_null(strstr(out, "not found"));
-    assert_non_null(strstr(out, HINT));
-    free(out);
+    /* An unpacked tarball ships the generated grammar and needs neither
+     * flex nor bison (test_dist); a git tree needs both. */
+    if (access("generated/grammar/parser.c", F_OK) != 0) {
+        make_path_without_grammar_tools(dir, sizeof dir);
+        snprintf(cmd, sizeof cmd, "PATH=%s make B=%s/b %s/b/ajc 2>&1", dir, tmp, tmp);
+        assert_int_not_equal(shell_run(cmd, &out), 0);
+        assert_non_null(strstr(out, "not found"));
+        assert_non_null(strstr(out, HINT));
+        free(out);
+    }
 
     snprintf(cmd, sizeof cmd, "make B=%s/b CMOCKA_H= %s/b/tests/examples/test_sql_summary_defs 2>&1",
              tmp, tmp);
@@ -129,5 +127,5 @@ int main(void)
         cmocka_unit_test(test_build_missing_tool_names_the_install_command),
         cmocka_unit_test(test_build_clean_needs_no_tools),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, project_teardown);
 }

@@ -33,8 +33,6 @@ static const char installed[] =
 
 static int setup(void **state)
 {
-    char cmd[1024], *out;
-    int rc;
     (void)state;
     tmp = project_tmp_setup();
     if (*tmp == '\0')
@@ -43,18 +41,7 @@ static int setup(void **state)
     snprintf(libdir, sizeof libdir, "%s/lib64", prefix);
     snprintf(make_dirs, sizeof make_dirs, "B=%s PREFIX=%s LIBDIR=%s", shell_build_dir(),
              prefix, libdir);
-    snprintf(cmd, sizeof cmd, "make -s install %s 2>&1", make_dirs);
-    rc = shell_run(cmd, &out);
-    if (rc != 0)
-        fprintf(stderr, "%s failed:\n%s", cmd, out);
-    free(out);
-    return rc != 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return project_tmp_teardown();
+    return project_setup_run("make -s install %s 2>&1", make_dirs);
 }
 
 static void test_install_puts_exactly_these_files(void **state)
@@ -175,5 +162,5 @@ int main(void)
         cmocka_unit_test(test_install_plugin_links_generated_code_and_the_static_runtime),
         cmocka_unit_test(test_install_uninstall_leaves_the_prefix_empty),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, project_teardown);
 }
