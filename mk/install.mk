@@ -14,6 +14,7 @@ INCLUDEDIR   ?= $(PREFIX)/include
 DATADIR      ?= $(PREFIX)/share
 MANDIR       ?= $(DATADIR)/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+CMAKEDIR     ?= $(LIBDIR)/cmake/asyncjob
 
 # What install puts, one MODE|SOURCE|DESTINATION a word; uninstall removes
 # the same list. Templates (*.in) get the directories and the version.
@@ -22,14 +23,19 @@ INSTALL_FILES = \
     644|runtime/asyncjob.h|$(INCLUDEDIR)/asyncjob.h \
     644|$(LIBAJ)|$(LIBDIR)/libasyncjob.a \
     755|$(LIBAJ_SO)|$(LIBDIR)/$(notdir $(LIBAJ_SO)) \
-    644|asyncjob.pc.in|$(PKGCONFIGDIR)/asyncjob.pc
+    644|asyncjob.pc.in|$(PKGCONFIGDIR)/asyncjob.pc \
+    644|cmake/asyncjob-config.cmake.in|$(CMAKEDIR)/asyncjob-config.cmake \
+    644|cmake/asyncjob-config-version.cmake.in|$(CMAKEDIR)/asyncjob-config-version.cmake
 # LINK|TARGET: the shared library's soname and development links.
 INSTALL_LINKS = $(LIBDIR)/$(LIBAJ_SONAME)|$(notdir $(LIBAJ_SO)) \
                 $(LIBDIR)/libasyncjob.so|$(LIBAJ_SONAME)
 INSTALL_SUBST = -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
                 -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
                 -e 's|@VERSION@|$(AJ_VERSION)|g' -e 's|@MAJOR@|$(AJ_MAJOR)|g' \
-                -e 's|@SONAME@|$(LIBAJ_SONAME)|g'
+                -e 's|@MINOR@|$(word 2,$(AJ_VERSION_PARTS))|g' \
+                -e 's|@SONAME@|$(LIBAJ_SONAME)|g' -e 's|@SIZEOF_VOID_P@|$(SIZEOF_VOID_P)|g'
+# For CMake's version check; computed only when install runs.
+SIZEOF_VOID_P = $(shell echo __SIZEOF_POINTER__ | $(CC) -E -P - | tail -n 1)
 install_field = $(word $(2),$(subst |, ,$(1)))
 
 .PHONY: install uninstall

@@ -2,9 +2,12 @@
  * test_install.c: a user's projects against `make install` into a
  * temporary prefix with a lib64 LIBDIR: static and dynamic linking, a
  * plugin (a shared library holding generated code and the static runtime,
- * loaded with dlopen), and `make uninstall` leaving the prefix empty.
+ * loaded with dlopen), CMake's find_package and asyncjob_generate(), and
+ * `make uninstall` leaving the prefix empty. A CMake or Meson test without
+ * its tool says so and is skipped.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,6 +28,8 @@ static char prefix[128], libdir[160], make_dirs[512];
 static const char installed[] =
     "bin/ajc\n"
     "include/asyncjob.h\n"
+    "lib64/cmake/asyncjob/asyncjob-config-version.cmake\n"
+    "lib64/cmake/asyncjob/asyncjob-config.cmake\n"
     "lib64/libasyncjob.a\n"
     "lib64/libasyncjob.so\n"
     "lib64/libasyncjob.so.0\n"
@@ -144,6 +149,82 @@ static void test_install_plugin_links_generated_code_and_the_static_runtime(void
     project_expect(cmd, "HELLO, PLUGIN WORLD\n0\n");
 }
 
+/* True if cmd is on PATH; else says the test is skipped and why. */
+static bool have(const char *tool, const char *package)
+{
+    char cmd[128], *out;
+    snprintf(cmd, sizeof cmd, "command -v %s", tool);
+    int rc = shell_run(cmd, &out);
+    free(out);
+    if (rc != 0)
+        print_message("skipped: %s not found (apt-get install -y %s)\n", tool, package);
+    return rc == 0;
+}
+
+static const char cmakelists[] =
+    "cmake_minimum_required(VERSION 3.13)\n"
+    "project(hello C)\n"
+    "find_package(asyncjob %d.%d REQUIRED)\n"
+    "set(CMAKE_C_STANDARD 11)\n"
+    "add_compile_options(-Wall -Wextra -Wpedantic -Werror)\n"
+    "add_executable(hello main.c)\n"
+    "asyncjob_generate(TARGET hello JOBS hello.job)\n"
+    "target_link_libraries(hello PRIVATE asyncjob::asyncjob)\n"
+    "add_executable(hello2 main.c)\n"
+    "asyncjob_generate(TARGET hello2 JOBS hello.job OUT_DIR gen)\n"
+    "target_link_libraries(hello2 PRIVATE asyncjob::asyncjob)\n"
+    "# Last, as a failed find_package forgets asyncjob_DIR: the next minor\n"
+    "# version is refused by the version file, not for want of a package.\n"
+    "find_package(asyncjob 0.%d QUIET)\n"
+    "if(asyncjob_FOUND OR NOT asyncjob_CONSIDERED_VERSIONS STREQUAL \"%s\")\n"
+    "    message(FATAL_ERROR \"0.%d: found ${asyncjob_FOUND}, \"\n"
+    "                        \"considered ${asyncjob_CONSIDERED_VERSIONS}\")\n"
+    "endif()\n";
+
+/* Sanitizer flags reach CMake and Meson through the environment. */
+static const char *flags_env(void)
+{
+    static char env[300];
+    const char *san = project_sanflags();
+    snprintf(env, sizeof env, "CFLAGS='%s' LDFLAGS='%s'", san, san);
+    return env;
+}
+
+static void test_install_cmake_project(void **state)
+{
+    char dir[256], path[300], text[2048], cmd[2048];
+    (void)state;
+    if (!have("cmake", "cmake"))
+        skip();
+    snprintf(dir, sizeof dir, "%s/cmake", tmp);
+    project_hello(dir);
+    snprintf(text, sizeof text, cmakelists, AJ_VERSION_MAJOR, AJ_VERSION_MINOR,
+             AJ_VERSION_MINOR + 1, AJ_VERSION_STRING, AJ_VERSION_MINOR + 1);
+    snprintf(path, sizeof path, "%s/CMakeLists.txt", dir), project_write(path, text);
+    /* CMake searches lib64 only where the system uses it (not on Debian):
+     * asyncjob_DIR says where the package is, as README.md tells. */
+    snprintf(cmd, sizeof cmd,
+             "cd %s && %s cmake -S . -B b -Dasyncjob_DIR=%s/cmake/asyncjob %s >b.log 2>&1 && "
+             "cmake --build b >>b.log 2>&1 && b/hello && b/hello2 && test -f b/gen/hello.job.h "
+             "|| { cat b.log; exit 1; }",
+             dir, flags_env(), libdir, have("ninja", "ninja-build") ? "-G Ninja" : "");
+    project_expect(cmd, "HELLO, INSTALLED WORLD\nHELLO, INSTALLED WORLD\n");
+    /* A changed .job is compiled again, and the program with it. */
+    snprintf(cmd, sizeof cmd,
+             "cd %s && sed -i 's/result Shout;/result Greet;/' hello.job && "
+             "{ cmake --build b >b.log 2>&1 || { cat b.log; exit 1; }; } && "
+             "grep -c 'ajc hello.job' b.log && b/hello",
+             dir);
+    project_expect(cmd, "2\nhello, installed world\n");
+    /* ASYNCJOB_USE_STATIC_LIBS: the same project on libasyncjob.a. */
+    snprintf(cmd, sizeof cmd,
+             "cd %s && %s cmake -S . -B s -Dasyncjob_DIR=%s/cmake/asyncjob "
+             "-DASYNCJOB_USE_STATIC_LIBS=ON >s.log 2>&1 && cmake --build s >>s.log 2>&1 "
+             "|| { cat s.log; exit 1; }; ! objdump -p s/hello | grep -q 'NEEDED.*asyncjob' && s/hello",
+             dir, flags_env(), libdir);
+    project_expect(cmd, "hello, installed world\n");
+}
+
 /* Last: removes what setup installed. */
 static void test_install_uninstall_leaves_the_prefix_empty(void **state)
 {
@@ -160,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_install_puts_exactly_these_files),
         cmocka_unit_test(test_install_static_and_dynamic_linking),
         cmocka_unit_test(test_install_plugin_links_generated_code_and_the_static_runtime),
+        cmocka_unit_test(test_install_cmake_project),
         cmocka_unit_test(test_install_uninstall_leaves_the_prefix_empty),
     };
     return cmocka_run_group_tests(tests, setup, project_teardown);
