@@ -2,9 +2,9 @@
  * test_install.c: a user's projects against `make install` into a
  * temporary prefix with a lib64 LIBDIR: static and dynamic linking, a
  * plugin (a shared library holding generated code and the static runtime,
- * loaded with dlopen), CMake's find_package and asyncjob_generate(), and
- * `make uninstall` leaving the prefix empty. A CMake or Meson test without
- * its tool says so and is skipped.
+ * loaded with dlopen), CMake's find_package and asyncjob_generate(), Meson's
+ * dependency() and generator(), and `make uninstall` leaving the prefix
+ * empty. A CMake or Meson test without its tool says so and is skipped.
  */
 #include <setjmp.h>
 #include <stdbool.h>
@@ -225,6 +225,36 @@ static void test_install_cmake_project(void **state)
     project_expect(cmd, "hello, installed world\n");
 }
 
+/* README.md's Meson recipe. */
+static const char meson_build[] =
+    "project('hello', 'c', default_options: ['c_std=c11', 'warning_level=3', 'werror=true'])\n"
+    "asyncjob = dependency('asyncjob', version: '>=%d.%d')\n"
+    "ajc = find_program(asyncjob.get_variable(pkgconfig: 'ajc'))\n"
+    "jobs = generator(ajc, output: ['@PLAINNAME@.c', '@PLAINNAME@.h'],\n"
+    "                 arguments: ['-o', '@BUILD_DIR@', '@INPUT@'])\n"
+    "executable('hello', 'main.c', jobs.process('hello.job'), dependencies: asyncjob)\n";
+
+static void test_install_meson_project(void **state)
+{
+    char dir[256], path[300], text[1024], cmd[2048];
+    (void)state;
+    if (!have("meson", "meson") || !have("ninja", "ninja-build"))
+        skip();
+    snprintf(dir, sizeof dir, "%s/meson", tmp);
+    project_hello(dir);
+    snprintf(text, sizeof text, meson_build, AJ_VERSION_MAJOR, AJ_VERSION_MINOR);
+    snprintf(path, sizeof path, "%s/meson.build", dir), project_write(path, text);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && export PKG_CONFIG_PATH=%s/pkgconfig && "
+             "{ %s meson setup b >b.log 2>&1 && meson compile -C b >>b.log 2>&1 || "
+             "{ cat b.log; exit 1; }; } && LD_LIBRARY_PATH=%s b/hello && "
+             "sed -i 's/result Shout;/result Greet;/' hello.job && "
+             "{ meson compile -C b >b.log 2>&1 || { cat b.log; exit 1; }; } && "
+             "LD_LIBRARY_PATH=%s b/hello",
+             dir, libdir, flags_env(), libdir, libdir);
+    project_expect(cmd, "HELLO, INSTALLED WORLD\nhello, installed world\n");
+}
+
 /* Last: removes what setup installed. */
 static void test_install_uninstall_leaves_the_prefix_empty(void **state)
 {
@@ -242,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_install_static_and_dynamic_linking),
         cmocka_unit_test(test_install_plugin_links_generated_code_and_the_static_runtime),
         cmocka_unit_test(test_install_cmake_project),
+        cmocka_unit_test(test_install_meson_project),
         cmocka_unit_test(test_install_uninstall_leaves_the_prefix_empty),
     };
     return cmocka_run_group_tests(tests, setup, project_teardown);
