@@ -25,7 +25,10 @@ INSTALL_FILES = \
     755|$(LIBAJ_SO)|$(LIBDIR)/$(notdir $(LIBAJ_SO)) \
     644|asyncjob.pc.in|$(PKGCONFIGDIR)/asyncjob.pc \
     644|cmake/asyncjob-config.cmake.in|$(CMAKEDIR)/asyncjob-config.cmake \
-    644|cmake/asyncjob-config-version.cmake.in|$(CMAKEDIR)/asyncjob-config-version.cmake
+    644|cmake/asyncjob-config-version.cmake.in|$(CMAKEDIR)/asyncjob-config-version.cmake \
+    644|man/ajc.1|$(MANDIR)/man1/ajc.1 \
+    644|man/asyncjob.3|$(MANDIR)/man3/asyncjob.3 \
+    644|man/asyncjob.7|$(MANDIR)/man7/asyncjob.7
 # LINK|TARGET: the shared library's soname and development links.
 INSTALL_LINKS = $(LIBDIR)/$(LIBAJ_SONAME)|$(notdir $(LIBAJ_SO)) \
                 $(LIBDIR)/libasyncjob.so|$(LIBAJ_SONAME)
@@ -65,8 +68,9 @@ uninstall:
 	done
 
 # The build and install tests drive make themselves: they install from $(B)
-# into a temporary prefix and build user projects with what was installed.
-BUILD_TESTS := $(patsubst %,$(B)/tests/build/%,test_build test_install test_dist)
+# into a temporary prefix and build user projects with what was installed,
+# make a tarball and build it; test_docs checks the man pages.
+BUILD_TESTS := $(patsubst %,$(B)/tests/build/%,test_build test_install test_dist test_docs)
 BUILD_UTIL  := $(B)/tests/build/project.o
 $(BUILD_TESTS:=.o) $(BUILD_UTIL): CPPFLAGS += -Itests/support
 $(BUILD_TESTS): %: %.o $(BUILD_UTIL) $(TEST_SUPPORT)

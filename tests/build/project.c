@@ -131,3 +131,14 @@ void project_path_without(char *dir, size_t size, const char *without)
              "[ -e %s/$n ] || ln -s $f %s/$n; done", dir, without, dir, dir);
     project_run_ok(cmd);
 }
+
+bool project_have(const char *tool, const char *package)
+{
+    char cmd[128], *out;
+    snprintf(cmd, sizeof cmd, "command -v %s", tool);
+    int rc = shell_run(cmd, &out);
+    free(out);
+    if (rc != 0)
+        print_message("skipped: %s not found (apt-get install -y %s)\n", tool, package);
+    return rc == 0;
+}

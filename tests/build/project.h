@@ -4,6 +4,7 @@
 #ifndef TESTS_BUILD_PROJECT_H
 #define TESTS_BUILD_PROJECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Unsets what make test's make would pass on to the makes a test starts,
@@ -41,6 +42,10 @@ void project_hello(const char *dir);
 /* "-fsanitize=$SAN" when the suite runs under a sanitizer, else "": user
  * projects are built the same way as the library they link. */
 const char *project_sanflags(void);
+
+/* True if tool is on PATH; else prints that the test is skipped and the
+ * package to install. */
+bool project_have(const char *tool, const char *package);
 
 /* Makes dir (size bytes) a directory for PATH holding every command of
  * /usr/bin and /bin except those matching the shell pattern `without`. */

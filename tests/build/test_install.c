@@ -34,7 +34,10 @@ static const char installed[] =
     "lib64/libasyncjob.so\n"
     "lib64/libasyncjob.so.0\n"
     "lib64/libasyncjob.so." V "\n"
-    "lib64/pkgconfig/asyncjob.pc\n";
+    "lib64/pkgconfig/asyncjob.pc\n"
+    "share/man/man1/ajc.1\n"
+    "share/man/man3/asyncjob.3\n"
+    "share/man/man7/asyncjob.7\n";
 
 static int setup(void **state)
 {
@@ -149,18 +152,6 @@ static void test_install_plugin_links_generated_code_and_the_static_runtime(void
     project_expect(cmd, "HELLO, PLUGIN WORLD\n0\n");
 }
 
-/* True if cmd is on PATH; else says the test is skipped and why. */
-static bool have(const char *tool, const char *package)
-{
-    char cmd[128], *out;
-    snprintf(cmd, sizeof cmd, "command -v %s", tool);
-    int rc = shell_run(cmd, &out);
-    free(out);
-    if (rc != 0)
-        print_message("skipped: %s not found (apt-get install -y %s)\n", tool, package);
-    return rc == 0;
-}
-
 static const char cmakelists[] =
     "cmake_minimum_required(VERSION 3.13)\n"
     "project(hello C)\n"
@@ -194,7 +185,7 @@ static void test_install_cmake_project(void **state)
 {
     char dir[256], path[300], text[2048], cmd[2048];
     (void)state;
-    if (!have("cmake", "cmake"))
+    if (!project_have("cmake", "cmake"))
         skip();
     snprintf(dir, sizeof dir, "%s/cmake", tmp);
     project_hello(dir);
@@ -207,7 +198,7 @@ static void test_install_cmake_project(void **state)
              "cd %s && %s cmake -S . -B b -Dasyncjob_DIR=%s/cmake/asyncjob %s >b.log 2>&1 && "
              "cmake --build b >>b.log 2>&1 && b/hello && b/hello2 && test -f b/gen/hello.job.h "
              "|| { cat b.log; exit 1; }",
-             dir, flags_env(), libdir, have("ninja", "ninja-build") ? "-G Ninja" : "");
+             dir, flags_env(), libdir, project_have("ninja", "ninja-build") ? "-G Ninja" : "");
     project_expect(cmd, "HELLO, INSTALLED WORLD\nHELLO, INSTALLED WORLD\n");
     /* A changed .job is compiled again, and the program with it. */
     snprintf(cmd, sizeof cmd,
@@ -238,7 +229,7 @@ static void test_install_meson_project(void **state)
 {
     char dir[256], path[300], text[1024], cmd[2048];
     (void)state;
-    if (!have("meson", "meson") || !have("ninja", "ninja-build"))
+    if (!project_have("meson", "meson") || !project_have("ninja", "ninja-build"))
         skip();
     snprintf(dir, sizeof dir, "%s/meson", tmp);
     project_hello(dir);
