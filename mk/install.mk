@@ -15,6 +15,8 @@ DATADIR      ?= $(PREFIX)/share
 MANDIR       ?= $(DATADIR)/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CMAKEDIR     ?= $(LIBDIR)/cmake/asyncjob
+VIMDIR       ?= $(DATADIR)/vim/vimfiles
+EMACSDIR     ?= $(DATADIR)/emacs/site-lisp
 
 # What install puts, one MODE|SOURCE|DESTINATION a word; uninstall removes
 # the same list. Templates (*.in) get the directories and the version.
@@ -28,7 +30,10 @@ INSTALL_FILES = \
     644|cmake/asyncjob-config-version.cmake.in|$(CMAKEDIR)/asyncjob-config-version.cmake \
     644|man/ajc.1|$(MANDIR)/man1/ajc.1 \
     644|man/asyncjob.3|$(MANDIR)/man3/asyncjob.3 \
-    644|man/asyncjob.7|$(MANDIR)/man7/asyncjob.7
+    644|man/asyncjob.7|$(MANDIR)/man7/asyncjob.7 \
+    644|editors/vim/syntax/asyncjob.vim|$(VIMDIR)/syntax/asyncjob.vim \
+    644|editors/vim/ftdetect/asyncjob.vim|$(VIMDIR)/ftdetect/asyncjob.vim \
+    644|editors/emacs/asyncjob-mode.el|$(EMACSDIR)/asyncjob-mode.el
 # LINK|TARGET: the shared library's soname and development links.
 INSTALL_LINKS = $(LIBDIR)/$(LIBAJ_SONAME)|$(notdir $(LIBAJ_SO)) \
                 $(LIBDIR)/libasyncjob.so|$(LIBAJ_SONAME)

@@ -1,7 +1,9 @@
 /*
  * test_docs.c: the man pages render without a single warning, under groff
  * (what man uses) and mandoc's lint where they are installed, and carry the
- * release's version.
+ * release's version. The editor grammars (vim, VS Code, Emacs) know exactly
+ * the language's keywords, checked by scripts/check-editor-keywords, which
+ * is shown to catch each kind of drift; VS Code's JSON files parse.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -85,12 +87,97 @@ static void test_docs_man_pages_carry_the_version(void **state)
     }
 }
 
+/* The checker's inputs, in the order of its arguments. */
+static const char *const keyword_files[] = {
+    "grammar/lexer.l", "editors/reserved-keywords", "editors/vim/syntax/asyncjob.vim",
+    "editors/vscode/syntaxes/asyncjob.tmLanguage.json", "editors/emacs/asyncjob-mode.el",
+};
+enum { LEXER, RESERVED, VIM, VSCODE, EMACS, N_KEYWORD_FILES };
+
+/* Runs the checker with file `which` passed through the sed script `edit`
+ * (or every file as it is when edit is NULL); its exit status, its output
+ * in *out. */
+static int check_keywords(int which, const char *edit, char **out)
+{
+    char cmd[2048], copy[256];
+    const char *name = strrchr(keyword_files[which], '/') + 1;
+    size_t len;
+
+    /* The copy keeps the file's name, which the complaints show. */
+    snprintf(copy, sizeof copy, "%s/tests/build/keywords/%s", shell_build_dir(), name);
+    if (edit != NULL) {
+        snprintf(cmd, sizeof cmd, "mkdir -p %s/tests/build/keywords && sed '%s' %s > %s",
+                 shell_build_dir(), edit, keyword_files[which], copy);
+        assert_int_equal(system(cmd), 0);
+    }
+    len = (size_t)snprintf(cmd, sizeof cmd, "scripts/check-editor-keywords");
+    for (int i = 0; i < N_KEYWORD_FILES; i++)
+        len += (size_t)snprintf(cmd + len, sizeof cmd - len, " %s",
+                                edit != NULL && i == which ? copy : keyword_files[i]);
+    return shell_run(cmd, out);
+}
+
+static void expect_complaint(int which, const char *edit, const char *complaint)
+{
+    char *out;
+    assert_int_equal(check_keywords(which, edit, &out), 1);
+    if (strstr(out, complaint) == NULL)
+        fail_msg("no \"%s\" in:\n%s", complaint, out);
+    free(out);
+}
+
+static void test_docs_editor_grammars_know_exactly_the_keywords(void **state)
+{
+    char *out;
+    (void)state;
+    if (check_keywords(0, NULL, &out) != 0)
+        fail_msg("%s", out);
+    assert_non_null(strstr(out, " keywords in each grammar\n"));
+    free(out);
+}
+
+static void test_docs_keyword_check_catches_drift(void **state)
+{
+    (void)state;
+    expect_complaint(VIM, "s/ jitter / /", "asyncjob.vim: missing keyword 'jitter'");
+    expect_complaint(VSCODE, "s/(?:max|/(?:max|bogus|/",
+                     "asyncjob.tmLanguage.json: 'bogus' is not a keyword");
+    expect_complaint(EMACS, "s/ \"uses\"//", "asyncjob-mode.el: missing keyword 'uses'");
+    /* A keyword the lexer learns leaves the reserved list. */
+    expect_complaint(RESERVED, "$a step", "'step' is known by the lexer now");
+    /* A lexer whose keywords cannot be found fails, never passes empty. */
+    expect_complaint(LEXER, "/TOKEN(/d", "no keyword found");
+}
+
+static void test_docs_vscode_extension_files_parse_and_carry_the_version(void **state)
+{
+    static const char *const json[] = { "editors/vscode/package.json",
+                                        "editors/vscode/language-configuration.json",
+                                        "editors/vscode/syntaxes/asyncjob.tmLanguage.json" };
+    char cmd[512], *out;
+    (void)state;
+    if (!project_have("cmake", "cmake"))
+        skip();
+    for (size_t i = 0; i < sizeof json / sizeof json[0]; i++) {
+        snprintf(cmd, sizeof cmd, "cmake -DF=%s -P tests/build/json_version.cmake 2>&1",
+                 json[i]);
+        if (shell_run(cmd, &out) != 0)
+            fail_msg("%s:\n%s", json[i], out);
+        if (i == 0)
+            assert_string_equal(out, AJ_VERSION_STRING "\n");
+        free(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_docs_man_pages_render_without_warnings_under_groff),
         cmocka_unit_test(test_docs_man_pages_pass_mandoc_lint),
         cmocka_unit_test(test_docs_man_pages_carry_the_version),
+        cmocka_unit_test(test_docs_editor_grammars_know_exactly_the_keywords),
+        cmocka_unit_test(test_docs_keyword_check_catches_drift),
+        cmocka_unit_test(test_docs_vscode_extension_files_parse_and_carry_the_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

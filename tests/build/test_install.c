@@ -35,9 +35,12 @@ static const char installed[] =
     "lib64/libasyncjob.so.0\n"
     "lib64/libasyncjob.so." V "\n"
     "lib64/pkgconfig/asyncjob.pc\n"
+    "share/emacs/site-lisp/asyncjob-mode.el\n"
     "share/man/man1/ajc.1\n"
     "share/man/man3/asyncjob.3\n"
-    "share/man/man7/asyncjob.7\n";
+    "share/man/man7/asyncjob.7\n"
+    "share/vim/vimfiles/ftdetect/asyncjob.vim\n"
+    "share/vim/vimfiles/syntax/asyncjob.vim\n";
 
 static int setup(void **state)
 {
