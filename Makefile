@@ -9,7 +9,8 @@
 #   make bench           benchmarks, with figures printed
 #   make fuzz, stress, helgrind, cppcheck, scan-build: see mk/fuzz.mk and
 #                        mk/reliability.mk
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   (LIBDIR=..., see mk/install.mk)
+#   make uninstall, make dist
 #
 # One build directory per configuration: B=build-asan SAN=address,undefined.
 

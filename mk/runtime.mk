@@ -3,13 +3,36 @@ RUNTIME_SRCS := $(wildcard runtime/*.c)
 RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(B)/%.o)
 LIBAJ        := $(B)/libasyncjob.a
 
-PROGRAMS += $(LIBAJ)
+# The version: the AJ_VERSION_* lines of asyncjob.h, the one place it is written.
+AJ_VERSION_PARTS := $(shell sed -n 's/^\#define AJ_VERSION_[A-Z]* \([0-9][0-9]*\)$$/\1/p' runtime/asyncjob.h)
+AJ_MAJOR     := $(word 1,$(AJ_VERSION_PARTS))
+AJ_VERSION   := $(word 1,$(AJ_VERSION_PARTS)).$(word 2,$(AJ_VERSION_PARTS)).$(word 3,$(AJ_VERSION_PARTS))
+
+# The shared library: libasyncjob.so.MAJOR.MINOR.PATCH, its soname
+# libasyncjob.so.MAJOR and the development link libasyncjob.so.
+LIBAJ_SONAME := libasyncjob.so.$(AJ_MAJOR)
+LIBAJ_SO     := $(B)/libasyncjob.so.$(AJ_VERSION)
+LIBAJ_LINKS  := $(B)/$(LIBAJ_SONAME) $(B)/libasyncjob.so
+
+PROGRAMS += $(LIBAJ) $(LIBAJ_SO) $(LIBAJ_LINKS)
 ALL_OBJS += $(RUNTIME_OBJS)
+
+# One set of objects for both libraries: position-independent, so that the
+# static library also links into a user's shared library, and exporting only
+# what asyncjob.h marks AJ_API. Static linking ignores visibility, so the
+# tests still reach the aj__test_* hooks through libasyncjob.a.
+$(RUNTIME_OBJS): ALL_CFLAGS += -fPIC -fvisibility=hidden
 
 $(LIBAJ): $(RUNTIME_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
+
+$(LIBAJ_SO): $(RUNTIME_OBJS)
+	$(CC) -shared -Wl,-soname,$(LIBAJ_SONAME) -o $@ $^ $(ALL_LDFLAGS)
+
+$(LIBAJ_LINKS): $(LIBAJ_SO)
+	ln -sf $(<F) $@
 
 # The test build of the library, which the runtime tests link: the files
 # with test hooks (runtime/aj_test_hooks.h) compiled again with

@@ -35,12 +35,35 @@
 extern "C" {
 #endif
 
+/* Marks the library's API: the only symbols libasyncjob.so exports, as it
+ * is built with -fvisibility=hidden. */
+#if defined(__GNUC__) || defined(__clang__)
+#define AJ_API __attribute__((visibility("default")))
+#else
+#define AJ_API
+#endif
+
 /* Version of the interface between ajc's output and this runtime. ajc emits
  * a check against it; aj_instance_start() refuses a definition built for
  * another version with AJ_EABI. */
 #define AJ_GEN_ABI 4
 
-#define AJ_VERSION "0.1.0"
+/* The release, the one place it is written: make, the pkg-config and CMake
+ * files and `ajc --version` read these lines. AJ_VERSION_STRING is the
+ * version of the header; aj_version() that of the library linked. */
+#define AJ_VERSION_MAJOR 0
+#define AJ_VERSION_MINOR 2
+#define AJ_VERSION_PATCH 0
+#define AJ_VERSION_STR__(x) #x
+#define AJ_VERSION_STR_(x) AJ_VERSION_STR__(x)
+#define AJ_VERSION_STRING                                                      \
+    AJ_VERSION_STR_(AJ_VERSION_MAJOR) "." AJ_VERSION_STR_(AJ_VERSION_MINOR) "." \
+    AJ_VERSION_STR_(AJ_VERSION_PATCH)
+#define AJ_VERSION AJ_VERSION_STRING /* the 0.1 name, kept */
+
+/* "MAJOR.MINOR.PATCH" of the library, which may be newer than the header a
+ * program was compiled with (a shared library of the same major version). */
+AJ_API const char *aj_version(void);
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                    */
@@ -73,10 +96,10 @@ enum {
 
 /* A sentence for any code: the runtime's own, 0, or a step's code (which
  * gets a generic text). Never NULL. */
-const char *aj_strerror(int code);
+AJ_API const char *aj_strerror(int code);
 
 /* The symbolic name ("AJ_ECANCELED"), or NULL for a code not in the list. */
-const char *aj_err_name(int code);
+AJ_API const char *aj_err_name(int code);
 
 /* ------------------------------------------------------------------------ */
 /* Types shared with generated code                                          */
@@ -207,7 +230,7 @@ typedef struct aj_job_def {
 } aj_job_def;
 
 /* Index of the step called name, or -1. */
-int32_t aj_job_def_find_step(const aj_job_def *def, const char *name);
+AJ_API int32_t aj_job_def_find_step(const aj_job_def *def, const char *name);
 
 /* ------------------------------------------------------------------------ */
 /* Observers                                                                 */
@@ -225,7 +248,7 @@ typedef enum aj_step_state {
 #define AJ_STEP_STATE_COUNT 6
 
 /* "pending", "running", ...; "unknown" outside the enum. */
-const char *aj_step_state_name(aj_step_state state);
+AJ_API const char *aj_step_state_name(aj_step_state state);
 
 typedef enum aj_fail_kind {
     AJ_FAIL_NONE = 0,
@@ -285,7 +308,7 @@ typedef struct aj_runtime_opts {
  * sleeping worker looks for work every 250 us, so that starting an
  * instance costs no wake-up. At most as many threads as there are CPUs
  * work on one instance, unless more workers than CPUs were asked for. */
-aj_runtime *aj_runtime_new(const aj_runtime_opts *opts);
+AJ_API aj_runtime *aj_runtime_new(const aj_runtime_opts *opts);
 
 /* Waits until every instance started on rt has reached a final state (it
  * does not cancel them), sequential ones included, then joins the workers
@@ -293,10 +316,10 @@ aj_runtime *aj_runtime_new(const aj_runtime_opts *opts);
  * by their owners; nothing they do afterwards (wait, cancel, pictures,
  * free) touches the freed runtime. Must not be called from a step, nor
  * twice, and no instance may be started on rt once it has begun. */
-void aj_runtime_free(aj_runtime *rt);
+AJ_API void aj_runtime_free(aj_runtime *rt);
 
 /* Number of worker threads of rt (NULL: the default runtime's, creating it). */
-unsigned aj_runtime_workers(aj_runtime *rt);
+AJ_API unsigned aj_runtime_workers(aj_runtime *rt);
 
 /* ------------------------------------------------------------------------ */
 /* Instances                                                                 */
@@ -336,8 +359,8 @@ typedef struct aj_start_opts {
  * again). On error *out is NULL and nothing runs.
  * In sequential mode every step has run when it returns AJ_OK, whatever
  * their outcome: wait returns it. Generated JOB_start() calls this. */
-int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
-                      const aj_start_opts *opts, aj_instance **out);
+AJ_API int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
+                             const aj_start_opts *opts, aj_instance **out);
 
 /* Waits until every step is final. timeout_ns < 0 waits for ever, running
  * ready steps of this instance on the calling thread meanwhile (also those
@@ -350,7 +373,7 @@ int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
  * AJ_ECANCELED when a step was cancelled and none failed; AJ_EDEADLK,
  * at once, from one of the instance's own observer callbacks, which the
  * instance waits for. Must not be called from one of its own steps. */
-int aj_instance_wait(aj_instance *inst, int64_t timeout_ns);
+AJ_API int aj_instance_wait(aj_instance *inst, int64_t timeout_ns);
 
 /* Cancels: steps not started become cancelled and never run; running steps
  * see aj_ctx_cancelled(); a step waiting out a retry delay becomes cancelled
@@ -358,7 +381,7 @@ int aj_instance_wait(aj_instance *inst, int64_t timeout_ns);
  * that then returns 0 completes; one that fails is not retried. Idempotent;
  * after the instance finished it changes nothing and touches nothing but
  * the instance (its runtime may have been freed since). */
-void aj_instance_cancel(aj_instance *inst);
+AJ_API void aj_instance_cancel(aj_instance *inst);
 
 /* The same cancel, safe to call from a signal handler (a SIGINT handler,
  * say), which aj_instance_cancel is not: it takes locks the interrupted
@@ -368,25 +391,25 @@ void aj_instance_cancel(aj_instance *inst);
  * An instance started sequentially without a runtime settles what is left
  * as cancelled between two steps. Only atomics and sem_post(); the
  * instance must not be freed while the call may run. */
-void aj_instance_cancel_async(aj_instance *inst);
+AJ_API void aj_instance_cancel_async(aj_instance *inst);
 
 /* True once every step is final. */
-bool aj_instance_done(const aj_instance *inst);
+AJ_API bool aj_instance_done(const aj_instance *inst);
 
 /* Points *slot at the output of step, lent (take false) or handed over
  * (take true).
  * AJ_EBUSY if the step is not final yet, AJ_ENORESULT if it did not
  * complete or produces nothing, AJ_ETAKEN if already taken. A taken
  * output is not freed by aj_instance_free(). */
-int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void **slot);
+AJ_API int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void **slot);
 
 /* Frees the instance and every produced output not taken. An instance that
  * has not finished is cancelled and waited for first. Must not be called
  * from one of its own steps. */
-void aj_instance_free(aj_instance *inst);
+AJ_API void aj_instance_free(aj_instance *inst);
 
-const aj_job_def *aj_instance_def(const aj_instance *inst);
-const char *aj_instance_id(const aj_instance *inst);
+AJ_API const aj_job_def *aj_instance_def(const aj_instance *inst);
+AJ_API const char *aj_instance_id(const aj_instance *inst);
 
 typedef struct aj_step_info {
     aj_step_state state;
@@ -399,7 +422,7 @@ typedef struct aj_step_info {
 } aj_step_info;
 
 /* A consistent snapshot of one step, also while the instance runs. */
-int aj_instance_step_info(const aj_instance *inst, uint32_t step, aj_step_info *out);
+AJ_API int aj_instance_step_info(const aj_instance *inst, uint32_t step, aj_step_info *out);
 
 typedef struct aj_failure {
     int32_t step;            /* root-cause step index; -1 when none */
@@ -413,7 +436,7 @@ typedef struct aj_failure {
 /* Fills *out with the root cause (the first step to fail) and returns its
  * code; returns 0 and sets out->step = -1 when nothing failed. When nothing
  * failed but a step was cancelled: step -1, AJ_ECANCELED, AJ_FAIL_CANCELLED. */
-int aj_instance_failure(const aj_instance *inst, aj_failure *out);
+AJ_API int aj_instance_failure(const aj_instance *inst, aj_failure *out);
 
 /* ------------------------------------------------------------------------ */
 /* Step context                                                              */
@@ -421,29 +444,29 @@ int aj_instance_failure(const aj_instance *inst, aj_failure *out);
 #define AJ_MESSAGE_MAX 256 /* message bytes kept, including the NUL; a longer
                               message ends in "..." */
 
-const char *aj_ctx_job_name(const aj_ctx *ctx);
-const char *aj_ctx_instance_id(const aj_ctx *ctx);
-const char *aj_ctx_step_name(const aj_ctx *ctx);
-uint32_t aj_ctx_step_index(const aj_ctx *ctx);
-uint32_t aj_ctx_attempt(const aj_ctx *ctx);     /* 1 for the first run */
-int64_t aj_ctx_deadline_ns(const aj_ctx *ctx);  /* monotonic; INT64_MAX: none */
-bool aj_ctx_expired(const aj_ctx *ctx);         /* deadline passed */
-bool aj_ctx_cancelled(const aj_ctx *ctx);
-void *aj_ctx_user(const aj_ctx *ctx);
-const aj_instance *aj_ctx_instance(const aj_ctx *ctx);
+AJ_API const char *aj_ctx_job_name(const aj_ctx *ctx);
+AJ_API const char *aj_ctx_instance_id(const aj_ctx *ctx);
+AJ_API const char *aj_ctx_step_name(const aj_ctx *ctx);
+AJ_API uint32_t aj_ctx_step_index(const aj_ctx *ctx);
+AJ_API uint32_t aj_ctx_attempt(const aj_ctx *ctx);     /* 1 for the first run */
+AJ_API int64_t aj_ctx_deadline_ns(const aj_ctx *ctx);  /* monotonic; INT64_MAX: none */
+AJ_API bool aj_ctx_expired(const aj_ctx *ctx);         /* deadline passed */
+AJ_API bool aj_ctx_cancelled(const aj_ctx *ctx);
+AJ_API void *aj_ctx_user(const aj_ctx *ctx);
+AJ_API const aj_instance *aj_ctx_instance(const aj_ctx *ctx);
 
 /* A context is valid during the step function's call only.
  * aj_ctx_expired: the monotonic clock is past the deadline. */
 
 /* Attaches a printf-formatted message to this attempt's failure. */
-void aj_ctx_set_message(aj_ctx *ctx, const char *fmt, ...)
+AJ_API void aj_ctx_set_message(aj_ctx *ctx, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
 /* Marks this attempt's failure permanent: it is not retried. */
-void aj_ctx_set_permanent(aj_ctx *ctx);
+AJ_API void aj_ctx_set_permanent(aj_ctx *ctx);
 
 /* ------------------------------------------------------------------------ */
 /* Clocks and retry arithmetic                                               */
@@ -452,13 +475,13 @@ void aj_ctx_set_permanent(aj_ctx *ctx);
  * it (clocksource "tsc"), else, or with AJ_CLOCK=monotonic in the
  * environment, with clock_gettime(). Never goes back, also from one thread
  * to another. */
-int64_t aj_now_ns(void);
-int64_t aj_wall_now_ns(void);  /* CLOCK_REALTIME */
+AJ_API int64_t aj_now_ns(void);
+AJ_API int64_t aj_wall_now_ns(void);  /* CLOCK_REALTIME */
 
 /* The delay before retry k (0-based) of a non-custom policy, in
  * [0, cap_ns] (or [0, INT64_MAX] without a cap): never negative, never
  * wrapped. jitter_seed picks the jitter deterministically. */
-int64_t aj_retry_delay_ns(const aj_retry_policy *p, uint32_t k, uint64_t jitter_seed);
+AJ_API int64_t aj_retry_delay_ns(const aj_retry_policy *p, uint32_t k, uint64_t jitter_seed);
 
 /* ------------------------------------------------------------------------ */
 /* Pictures                                                                  */
@@ -470,7 +493,7 @@ enum {
 /* Graphviz DOT of a definition: gray boxes, bold data edges, dashed
  * ordering edges, a triangle for the job. Byte-identical to `ajc --dot`.
  * Returns AJ_OK or AJ_EIO. */
-int aj_job_def_dot(const aj_job_def *def, FILE *out);
+AJ_API int aj_job_def_dot(const aj_job_def *def, FILE *out);
 
 /* DOT of an instance, safe while it runs: hexagons filled by state (gray
  * pending, yellow running, green completed, red failed, orange skipped,
@@ -478,16 +501,16 @@ int aj_job_def_dot(const aj_job_def *def, FILE *out);
  * attempts, edges coloured by the state of the step they leave, the job's
  * triangle by the instance's state. The instance pictures below copy every
  * step record first: AJ_OK, AJ_EIO, AJ_ENOMEM or AJ_EINVAL. */
-int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags);
+AJ_API int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags);
 
 /* Timeline as Chrome trace-event JSON (Perfetto, chrome://tracing): one
  * complete event per step that started, one thread row per step, times in
  * microseconds from the instance's start. */
-int aj_instance_trace_json(const aj_instance *inst, FILE *out);
+AJ_API int aj_instance_trace_json(const aj_instance *inst, FILE *out);
 
 /* Timeline as a Mermaid gantt chart: a section per step that started, with
  * its waiting and running bars, in microseconds from the instance's start. */
-int aj_instance_mermaid(const aj_instance *inst, FILE *out);
+AJ_API int aj_instance_mermaid(const aj_instance *inst, FILE *out);
 
 #ifdef __cplusplus
 }

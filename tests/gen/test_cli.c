@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "asyncjob.h"
 #include "testutil.h"
 
 #include <signal.h>
@@ -45,7 +46,7 @@ static void test_cli_version_and_help(void **state)
     cli_fixture *f = *state;
     assert_int_equal(cli_ajc(f, "--version", NULL, NULL, NULL), 0);
     char *out = read_file(f->out, NULL);
-    assert_string_equal(out, "ajc 0.1.0\n");
+    assert_string_equal(out, "ajc " AJ_VERSION_STRING "\n");
     free(out);
     assert_int_equal(cli_ajc(f, "--help", NULL, NULL, NULL), 0);
     out = read_file(f->out, NULL);

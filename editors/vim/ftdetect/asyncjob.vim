@@ -1,0 +1,2 @@
+" .job files of asyncjob for C
+autocmd BufRead,BufNewFile *.job setfiletype asyncjob
