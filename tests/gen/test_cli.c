@@ -76,8 +76,7 @@ static void test_cli_writes_beside_the_input(void **state)
     assert_int_equal(cli_ajc(f, f->job, NULL, NULL, NULL), 0);
     assert_true(file_exists(cli_in_dir(f, "j.job.h")));
     assert_true(file_exists(cli_in_dir(f, "j.job.c")));
-    assert_false(file_exists(cli_in_dir(f, "j.job.h.tmp")));
-    assert_false(file_exists(cli_in_dir(f, "j.job.c.tmp")));
+    assert_dir_holds(f->dir, "j.job j.job.c j.job.h stderr stdout ");
     char *c = read_file(cli_in_dir(f, "j.job.c"), NULL);
     char want[600];
     snprintf(want, sizeof want, "#line 3 \"%s\"\n", f->job);
@@ -127,8 +126,7 @@ static void test_cli_rejected_input_leaves_old_outputs(void **state)
     char *h = read_file(cli_in_dir(f, "j.job.h"), NULL);
     assert_string_equal(h, "old\n");
     free(h);
-    assert_false(file_exists(cli_in_dir(f, "j.job.c")));
-    assert_false(file_exists(cli_in_dir(f, "j.job.h.tmp")));
+    assert_dir_holds(f->dir, "j.job j.job.h stderr stdout ");
 }
 
 static void test_cli_unwritable_directory(void **state)
@@ -160,10 +158,7 @@ static void test_cli_file_size_limit(void **state)
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 2);
     cli_one_line_reason(f, "cannot write");
-    assert_false(file_exists(cli_in_dir(f, "j.job.h")));
-    assert_false(file_exists(cli_in_dir(f, "j.job.c")));
-    assert_false(file_exists(cli_in_dir(f, "j.job.h.tmp")));
-    assert_false(file_exists(cli_in_dir(f, "j.job.c.tmp")));
+    assert_dir_holds(f->dir, "j.job stderr ");
 }
 
 static void test_cli_dot_to_full_device(void **state)

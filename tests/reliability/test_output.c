@@ -52,25 +52,8 @@ static void fails_with(const cli_fixture *f, int status, const char *what)
     cli_one_line_reason(f, what);
 }
 
-/* dir holds exactly the names listed (each followed by a space). */
-static void only(const char *dir, const char *want)
-{
-    char *const argv[] = { "/bin/sh", "-c", "ls -A \"$0\" | tr '\\n' ' '", (char *)dir, NULL };
-    char tmp[] = "/tmp/ajc-ls-XXXXXX";
-    int fd = mkstemp(tmp);
-    char *list;
-
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(run(argv, tmp, NULL), 0);
-    list = read_file(tmp, NULL);
-    unlink(tmp);
-    assert_string_equal(list, want);
-    free(list);
-}
-
 /* chmod does not stop root: make the directory immutable instead. */
-static bool make_read_only(const char *dir, bool on)
+static bool make_read_assert_dir_holds(const char *dir, bool on)
 {
     char *const argv[] = { "/usr/bin/chattr", on ? "+i" : "-i", (char *)dir, NULL };
     bool root = geteuid() == 0;
@@ -89,12 +72,12 @@ static void test_output_read_only_directory(void **state)
     int status;
 
     assert_int_equal(mkdir(ro, 0755), 0);
-    if (!make_read_only(ro, true))
+    if (!make_read_assert_dir_holds(ro, true))
         skip(); /* root, and no chattr or a file system without +i */
     status = cli_ajc(f, "-o", ro, f->job, NULL);
-    assert_true(make_read_only(ro, false));
+    assert_true(make_read_assert_dir_holds(ro, false));
     fails_with(f, status, "cannot write");
-    only(ro, "");
+    assert_dir_holds(ro, "");
 }
 
 /* The temporary file's path leads to /dev/full: the write fails for want
@@ -124,7 +107,7 @@ static void test_output_not_a_directory(void **state)
 
     fails_with(f, cli_ajc(f, "-o", "/dev/full", f->job, NULL), "Not a directory");
     fails_with(f, cli_ajc(f, "-o", f->job, f->job, NULL), "Not a directory");
-    only(f->dir, "j.job stderr stdout ");
+    assert_dir_holds(f->dir, "j.job stderr stdout ");
 }
 
 /* stdout is /dev/full, or closed. */
@@ -157,7 +140,7 @@ static void test_output_stdout_full_or_closed(void **state)
     fails_with(f, ajc_to(f, NULL, "--dot", f->job), "Bad file descriptor");
     fails_with(f, ajc_to(f, "/dev/full", "--help", NULL), "No space left on device");
     fails_with(f, ajc_to(f, "/dev/full", "--version", NULL), "No space left on device");
-    only(f->dir, "j.job stderr ");
+    assert_dir_holds(f->dir, "j.job stderr ");
 }
 
 /* ------------------------------------------------------------------------ */
