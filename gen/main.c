@@ -5,9 +5,11 @@
  *
  * Exit 0 when the input is accepted (warnings allowed), 1 when it is
  * rejected, 2 on a usage, I/O or memory problem, which gets one line
- * "ajc: <reason>". Outputs are written to NAME.tmp and renamed only when
- * both are complete (fflush and fclose included); on any failure the
- * temporary files are removed, so no half-written file is ever left.
+ * "ajc: <reason>". The input's name must end in .job, since the outputs
+ * are named after it (FILE.job.h, FILE.job.c). Outputs are written to
+ * NAME.tmp and renamed only when both are complete (fflush and fclose
+ * included); on any failure the temporary files are removed, so no
+ * half-written file is ever left.
  */
 #include "ajc.h"
 
@@ -54,6 +56,18 @@ static int flush_stdout(const char *what)
     return 2;
 }
 
+/* -1 to go on, or 2: the outputs are named after the input, so `ajc
+ * pipeline` would write pipeline.c, likely the user's own. */
+static int check_input_name(const char *input)
+{
+    size_t len = strlen(input);
+
+    if (len >= 4 && strcmp(input + len - 4, ".job") == 0)
+        return -1;
+    fprintf(stderr, "ajc: %s: input file name must end in .job\n", input);
+    return 2;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, cli *c)
 {
@@ -86,7 +100,7 @@ static int parse_args(int argc, char **argv, cli *c)
             c->input = a;
         }
     }
-    return c->input == NULL ? usage_error("no input file", "") : -1;
+    return c->input == NULL ? usage_error("no input file", "") : check_input_name(c->input);
 }
 
 /* The whole file in a malloc'd buffer; NULL after reporting. */

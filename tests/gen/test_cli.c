@@ -1,8 +1,9 @@
 /*
  * test_cli.c: the ajc command as a user runs it: options and exit codes,
- * where outputs go, atomic writes (nothing left behind on a rejected input,
- * a missing directory, a file size limit or a full stdout), DOT accepted by
- * Graphviz, and #line directives that make a C compiler point at the .job.
+ * an input not named .job refused, where outputs go, atomic writes
+ * (nothing left behind on a rejected input, a missing directory, a file
+ * size limit or a full stdout), DOT accepted by Graphviz, and #line
+ * directives that make a C compiler point at the .job.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,8 +67,32 @@ static void test_cli_usage_errors(void **state)
     cli_one_line_reason(f, "-o needs a directory");
     assert_int_equal(cli_ajc(f, cli_in_dir(f, "missing.job"), NULL, NULL, NULL), 2);
     cli_one_line_reason(f, "cannot read");
-    assert_int_equal(cli_ajc(f, f->dir, NULL, NULL, NULL), 2); /* a directory */
+    assert_int_equal(mkdir(cli_in_dir(f, "d.job"), 0755), 0);
+    assert_int_equal(cli_ajc(f, cli_in_dir(f, "d.job"), NULL, NULL, NULL), 2); /* a directory */
     cli_one_line_reason(f, "cannot read");
+}
+
+/* The outputs are named after the input: `ajc pipeline` would write
+ * pipeline.c, likely the user's own. */
+static void test_cli_input_without_job_suffix(void **state)
+{
+    cli_fixture *f = *state;
+    static const char mine[] = "int main(void) { return 0; }\n";
+    char *input = cli_in_dir(f, "pipeline");
+
+    write_file(input, job_text, strlen(job_text));
+    write_file(cli_in_dir(f, "pipeline.c"), mine, strlen(mine));
+    assert_int_equal(cli_ajc(f, input, NULL, NULL, NULL), 2);
+    char *err = read_file(f->err, NULL), want[700];
+    snprintf(want, sizeof want, "ajc: %s: input file name must end in .job\n", input);
+    assert_string_equal(err, want);
+    free(err);
+    assert_int_equal(cli_ajc(f, "--check", input, NULL, NULL), 2);
+    cli_one_line_reason(f, "must end in .job");
+    char *c = read_file(cli_in_dir(f, "pipeline.c"), NULL);
+    assert_string_equal(c, mine);
+    free(c);
+    assert_dir_holds(f->dir, "j.job pipeline pipeline.c stderr stdout ");
 }
 
 static void test_cli_writes_beside_the_input(void **state)
@@ -242,6 +267,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_cli_version_and_help, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_usage_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_input_without_job_suffix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_writes_beside_the_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_output_dir_check_and_no_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_same_bytes_every_run, setup, teardown),
