@@ -166,7 +166,8 @@ static void collect(const char *dir, cli_run *r)
     assert_non_null(d);
     while ((e = readdir(d)) != NULL) {
         char *p = path_in(out, e->d_name);
-        if (e->d_name[0] == '.')
+        /* A temporary left behind starts with '.': only these two may. */
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         if (strcmp(e->d_name, "x.job.h") == 0)
             r->h = read_file(p, NULL);
