@@ -5,11 +5,15 @@
  *
  * Exit 0 when the input is accepted (warnings allowed), 1 when it is
  * rejected, 2 on a usage, I/O or memory problem, which gets one line
- * "ajc: <reason>". Outputs are written to NAME.tmp and renamed only when
- * both are complete (fflush and fclose included); on any failure the
- * temporary files are removed, so no half-written file is ever left.
+ * "ajc: <reason>". The input's name must end in .job, since the outputs
+ * are named after it (FILE.job.h, FILE.job.c). write.c puts them in
+ * place, both or neither: it refuses to replace a file ajc did not write,
+ * writes each into a fresh temporary beside it and renames it over the
+ * output, and puts the source back if the header then fails; no
+ * half-written file or temporary is ever left.
  */
 #include "ajc.h"
+#include "write.h"
 
 #include "abi.h"
 
@@ -54,6 +58,18 @@ static int flush_stdout(const char *what)
     return 2;
 }
 
+/* -1 to go on, or 2: the outputs are named after the input, so `ajc
+ * pipeline` would write pipeline.c, likely the user's own. */
+static int check_input_name(const char *input)
+{
+    size_t len = strlen(input);
+
+    if (len >= 4 && strcmp(input + len - 4, ".job") == 0)
+        return -1;
+    fprintf(stderr, "ajc: %s: input file name must end in .job\n", input);
+    return 2;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, cli *c)
 {
@@ -86,7 +102,7 @@ static int parse_args(int argc, char **argv, cli *c)
             c->input = a;
         }
     }
-    return c->input == NULL ? usage_error("no input file", "") : -1;
+    return c->input == NULL ? usage_error("no input file", "") : check_input_name(c->input);
 }
 
 /* The whole file in a malloc'd buffer; NULL after reporting. */
@@ -139,53 +155,13 @@ static char *output_path(const cli *c, const char *suffix)
     return p;
 }
 
-static bool write_file(const char *path, const char *data, size_t len)
+/* The source first, the header last: when the header cannot be put in
+ * place, the source's older file comes back. */
+static int write_both(const char *h_path, const char *c_path, const ajc_output *out)
 {
-    FILE *fp = fopen(path, "wb");
-    if (fp == NULL) {
-        fprintf(stderr, "ajc: cannot write %s: %s\n", path, strerror(errno));
-        return false;
-    }
-    bool ok = fwrite(data, 1, len, fp) == len && fflush(fp) == 0;
-    int err = errno;
-    if (fclose(fp) != 0 && ok) {
-        ok = false;
-        err = errno;
-    }
-    if (!ok)
-        fprintf(stderr, "ajc: cannot write %s: %s\n", path, strerror(err));
-    return ok;
-}
+    write_output c = { c_path, out->c, out->c_len }, h = { h_path, out->h, out->h_len };
 
-static bool rename_to(const char *from, const char *to)
-{
-    if (rename(from, to) == 0)
-        return true;
-    fprintf(stderr, "ajc: cannot rename %s to %s: %s\n", from, to, strerror(errno));
-    return false;
-}
-
-/* Both temporaries complete, then both renames; else no temporary left. */
-static int write_outputs(const char *h_path, const char *c_path, const ajc_output *out)
-{
-    size_t hn = strlen(h_path) + 5, cn = strlen(c_path) + 5;
-    char *h_tmp = malloc(hn), *c_tmp = malloc(cn);
-    bool ok = h_tmp != NULL && c_tmp != NULL;
-    if (!ok) {
-        fprintf(stderr, "ajc: out of memory\n");
-    } else {
-        snprintf(h_tmp, hn, "%s.tmp", h_path);
-        snprintf(c_tmp, cn, "%s.tmp", c_path);
-        ok = write_file(h_tmp, out->h, out->h_len) && write_file(c_tmp, out->c, out->c_len) &&
-             rename_to(h_tmp, h_path) && rename_to(c_tmp, c_path);
-        if (!ok) {
-            remove(h_tmp);
-            remove(c_tmp);
-        }
-    }
-    free(h_tmp);
-    free(c_tmp);
-    return ok ? 0 : 2;
+    return write_outputs(&c, &h);
 }
 
 static int print_dot(const ajc_output *out)
@@ -222,7 +198,7 @@ int main(int argc, char **argv)
     if (rc == 0 && c.opts.dot)
         rc = print_dot(&out);
     else if (rc == 0 && !c.opts.check)
-        rc = write_outputs(h_path, c_path, &out);
+        rc = write_both(h_path, c_path, &out);
     ajc_output_free(&out);
     free(h_path);
     free(c_path);

@@ -1,8 +1,9 @@
 /*
  * test_cli.c: the ajc command as a user runs it: options and exit codes,
- * where outputs go, atomic writes (nothing left behind on a rejected input,
- * a missing directory, a file size limit or a full stdout), DOT accepted by
- * Graphviz, and #line directives that make a C compiler point at the .job.
+ * an input not named .job refused, where outputs go, atomic writes
+ * (nothing left behind on a rejected input, a missing directory, a file
+ * size limit or a full stdout), DOT accepted by Graphviz, and #line
+ * directives that make a C compiler point at the .job.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -67,8 +68,32 @@ static void test_cli_usage_errors(void **state)
     cli_one_line_reason(f, "-o needs a directory");
     assert_int_equal(cli_ajc(f, cli_in_dir(f, "missing.job"), NULL, NULL, NULL), 2);
     cli_one_line_reason(f, "cannot read");
-    assert_int_equal(cli_ajc(f, f->dir, NULL, NULL, NULL), 2); /* a directory */
+    assert_int_equal(mkdir(cli_in_dir(f, "d.job"), 0755), 0);
+    assert_int_equal(cli_ajc(f, cli_in_dir(f, "d.job"), NULL, NULL, NULL), 2); /* a directory */
     cli_one_line_reason(f, "cannot read");
+}
+
+/* The outputs are named after the input: `ajc pipeline` would write
+ * pipeline.c, likely the user's own. */
+static void test_cli_input_without_job_suffix(void **state)
+{
+    cli_fixture *f = *state;
+    static const char mine[] = "int main(void) { return 0; }\n";
+    char *input = cli_in_dir(f, "pipeline");
+
+    write_file(input, job_text, strlen(job_text));
+    write_file(cli_in_dir(f, "pipeline.c"), mine, strlen(mine));
+    assert_int_equal(cli_ajc(f, input, NULL, NULL, NULL), 2);
+    char *err = read_file(f->err, NULL), want[700];
+    snprintf(want, sizeof want, "ajc: %s: input file name must end in .job\n", input);
+    assert_string_equal(err, want);
+    free(err);
+    assert_int_equal(cli_ajc(f, "--check", input, NULL, NULL), 2);
+    cli_one_line_reason(f, "must end in .job");
+    char *c = read_file(cli_in_dir(f, "pipeline.c"), NULL);
+    assert_string_equal(c, mine);
+    free(c);
+    assert_dir_holds(f->dir, "j.job pipeline pipeline.c stderr stdout ");
 }
 
 static void test_cli_writes_beside_the_input(void **state)
@@ -77,8 +102,7 @@ static void test_cli_writes_beside_the_input(void **state)
     assert_int_equal(cli_ajc(f, f->job, NULL, NULL, NULL), 0);
     assert_true(file_exists(cli_in_dir(f, "j.job.h")));
     assert_true(file_exists(cli_in_dir(f, "j.job.c")));
-    assert_false(file_exists(cli_in_dir(f, "j.job.h.tmp")));
-    assert_false(file_exists(cli_in_dir(f, "j.job.c.tmp")));
+    assert_dir_holds(f->dir, "j.job j.job.c j.job.h stderr stdout ");
     char *c = read_file(cli_in_dir(f, "j.job.c"), NULL);
     char want[600];
     snprintf(want, sizeof want, "#line 3 \"%s\"\n", f->job);
@@ -128,8 +152,7 @@ static void test_cli_rejected_input_leaves_old_outputs(void **state)
     char *h = read_file(cli_in_dir(f, "j.job.h"), NULL);
     assert_string_equal(h, "old\n");
     free(h);
-    assert_false(file_exists(cli_in_dir(f, "j.job.c")));
-    assert_false(file_exists(cli_in_dir(f, "j.job.h.tmp")));
+    assert_dir_holds(f->dir, "j.job j.job.h stderr stdout ");
 }
 
 static void test_cli_unwritable_directory(void **state)
@@ -161,10 +184,7 @@ static void test_cli_file_size_limit(void **state)
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 2);
     cli_one_line_reason(f, "cannot write");
-    assert_false(file_exists(cli_in_dir(f, "j.job.h")));
-    assert_false(file_exists(cli_in_dir(f, "j.job.c")));
-    assert_false(file_exists(cli_in_dir(f, "j.job.h.tmp")));
-    assert_false(file_exists(cli_in_dir(f, "j.job.c.tmp")));
+    assert_dir_holds(f->dir, "j.job stderr ");
 }
 
 static void test_cli_dot_to_full_device(void **state)
@@ -248,6 +268,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_cli_version_and_help, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_usage_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_input_without_job_suffix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_writes_beside_the_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_output_dir_check_and_no_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_same_bytes_every_run, setup, teardown),

@@ -82,6 +82,24 @@ bool file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+void assert_dir_holds(const char *dir, const char *want)
+{
+    char *const argv[] = { "/bin/sh", "-c", "LC_ALL=C ls -A \"$0\" | tr '\\n' ' '", (char *)dir,
+                           NULL };
+    char tmp[] = "/tmp/ajc-ls-XXXXXX";
+    int fd = mkstemp(tmp);
+    char *list;
+
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(run(argv, tmp, NULL), 0);
+    list = read_file(tmp, NULL);
+    unlink(tmp);
+    if (strcmp(list, want) != 0)
+        fail_msg("%s holds '%s'; want '%s'", dir, list, want);
+    free(list);
+}
+
 char *make_tmpdir(void)
 {
     char *dir = strdup("/tmp/ajc-test-XXXXXX");

@@ -29,6 +29,10 @@ char *read_file(const char *path, size_t *len);
 void write_file(const char *path, const char *text, size_t len);
 bool file_exists(const char *path);
 
+/* Fails the test unless dir holds exactly the names in want, dot files
+ * included, each followed by a space, in ls order: "a.job a.job.c ". */
+void assert_dir_holds(const char *dir, const char *want);
+
 /* A fresh directory under /tmp, and its removal with everything in it. */
 char *make_tmpdir(void);
 void remove_tree(const char *dir);

@@ -166,7 +166,8 @@ static void collect(const char *dir, cli_run *r)
     assert_non_null(d);
     while ((e = readdir(d)) != NULL) {
         char *p = path_in(out, e->d_name);
-        if (e->d_name[0] == '.')
+        /* A temporary left behind starts with '.': only these two may. */
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         if (strcmp(e->d_name, "x.job.h") == 0)
             r->h = read_file(p, NULL);
@@ -181,10 +182,12 @@ static void collect(const char *dir, cli_run *r)
 
 static void run_ajc(const char *dir, bool dot, long nth, bool sticky, cli_run *r)
 {
-    char cwd[2048], lib[4096], num[32];
+    char cwd[2048], lib[4096], num[32], out[2048], job[2048];
     const char *b = getenv("B");
+    /* Copies: path_in() hands out each of its buffers again four calls on. */
     char *const argv[] = { (char *)ajc_path(), dot ? "--dot" : "--no-line", "-o",
-                           path_in(dir, "out"), path_in(dir, "x.job"), NULL };
+                           strcpy(out, path_in(dir, "out")), strcpy(job, path_in(dir, "x.job")),
+                           NULL };
 
     /* LD_PRELOAD wants the path whatever the child's directory. */
     assert_non_null(getcwd(cwd, sizeof cwd));
