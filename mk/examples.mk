@@ -50,6 +50,16 @@ $(foreach f,$(FEATURES),$(eval $(call feature,$(f))))
 FEATURE_BINS := $(foreach f,$(FEATURES),$(B)/examples/$(f)/$(f))
 PROGRAMS     += $(FEATURE_BINS)
 
+# tests/examples/test_features runs each one as examples/README.md shows it
+# and compares what it prints with the page.
+FEATURES_TEST := $(B)/tests/examples/test_features
+$(FEATURES_TEST).o: CPPFLAGS += -Itests/support
+$(FEATURES_TEST): $(FEATURES_TEST).o $(TEST_SUPPORT) $(B)/tests/support/json.o
+	$(call need_cmocka)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
+TEST_BINS += $(FEATURES_TEST)
+ALL_OBJS  += $(FEATURES_TEST).o $(B)/tests/support/json.o
+
 # go-asyncjob's definition-time errors, as ajc diagnostics; the test runs
 # ajc and the C compiler on the generated header.
 DEFS_TEST := $(B)/tests/examples/test_sql_summary_defs
