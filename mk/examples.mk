@@ -34,6 +34,32 @@ endef
 $(eval $(call example,sql_summary,sql_lib.c steps.c))
 $(eval $(call example,logstats,tally.c logio.c generate.c steps.c))
 
+# One small program per runtime feature (examples/README.md): each is
+# examples/NAME/{NAME.job,steps.c,main.c} and builds $(B)/examples/NAME/NAME.
+FEATURES := observer custom_retry retry_override fail_fast trace cancel take own_runtime
+
+define feature
+$(1)_OBJS := $(B)/examples/$(1)/$(1).job.o $(B)/examples/$(1)/steps.o $(B)/examples/$(1)/main.o
+$$($(1)_OBJS): CPPFLAGS += -Iexamples/$(1) -I$(B)/examples/$(1)
+$$($(1)_OBJS): | $(B)/examples/$(1)/$(1).job.c $(B)/examples/$(1)/$(1).job.h
+$(B)/examples/$(1)/$(1): $$($(1)_OBJS) $(LIBAJ)
+	$$(CC) -o $$@ $$^ $$(ALL_LDFLAGS)
+ALL_OBJS += $$($(1)_OBJS)
+endef
+$(foreach f,$(FEATURES),$(eval $(call feature,$(f))))
+FEATURE_BINS := $(foreach f,$(FEATURES),$(B)/examples/$(f)/$(f))
+PROGRAMS     += $(FEATURE_BINS)
+
+# tests/examples/test_features runs each one as examples/README.md shows it
+# and compares what it prints with the page.
+FEATURES_TEST := $(B)/tests/examples/test_features
+$(FEATURES_TEST).o: CPPFLAGS += -Itests/support
+$(FEATURES_TEST): $(FEATURES_TEST).o $(TEST_SUPPORT) $(B)/tests/support/json.o
+	$(call need_cmocka)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
+TEST_BINS += $(FEATURES_TEST)
+ALL_OBJS  += $(FEATURES_TEST).o $(B)/tests/support/json.o
+
 # go-asyncjob's definition-time errors, as ajc diagnostics; the test runs
 # ajc and the C compiler on the generated header.
 DEFS_TEST := $(B)/tests/examples/test_sql_summary_defs

@@ -36,6 +36,7 @@ static void add_dir(const char *dir, bool nested)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
+    struct stat st;
     char path[1024];
 
     assert_non_null(d);
@@ -47,7 +48,7 @@ static void add_dir(const char *dir, bool nested)
         if (len > 4 && strcmp(e->d_name + len - 4, ".job") == 0) {
             assert_true(n_files < MAX_FILES);
             files[n_files++] = strdup(path);
-        } else if (nested) {
+        } else if (nested && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
             add_dir(path, false);
         }
     }
