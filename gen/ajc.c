@@ -33,7 +33,7 @@ const char *ajc_basename(const char *path)
 
 static void parse(ast_builder *b)
 {
-    struct lexer_extra x = { b, 0, { 0, 0 }, false };
+    struct lexer_extra x = { .b = b };
     yyscan_t scanner;
     ajc_yylex_init_extra(&x, &scanner);
     ajc_yy_scan_bytes(b->src->text, (int)b->src->len, scanner);
