@@ -266,7 +266,7 @@ static void test_special_every_cycle_named(void **state)
  * nothing and leak nothing (the ASan build checks the last part). */
 static void walk_allocations(const char *text, bool dot, int final_rc)
 {
-    ajc_options o = { dot, false, false, NULL, NULL, NULL, AJC_MAX_ERRORS };
+    ajc_options o = { dot, false, false, NULL, NULL, NULL, AJC_MAX_ERRORS, false, false };
     for (long n = 0;; n++) {
         compiled c;
         arena_fail_after(n);
