@@ -29,7 +29,7 @@ typedef struct run {
 static bool compile(run *r, const uint8_t *data, size_t size, bool dot, bool no_line)
 {
     ajc_input in = { "fuzz.job", (const char *)data, size };
-    ajc_options o = { dot, false, no_line, NULL, NULL, NULL, AJC_MAX_ERRORS };
+    ajc_options o = { dot, false, no_line, NULL, NULL, NULL, AJC_MAX_ERRORS, false, false };
 
     r->diag = NULL;
     r->diag_len = 0;

@@ -7,6 +7,6 @@
 #include "asyncjob.h"
 
 #define AJC_GEN_ABI AJ_GEN_ABI
-#define AJC_VERSION AJ_VERSION
+#define AJC_VERSION AJ_VERSION_STRING
 
 #endif

@@ -33,7 +33,7 @@ const char *ajc_basename(const char *path)
 
 static void parse(ast_builder *b)
 {
-    struct lexer_extra x = { b, 0, { 0, 0 }, false };
+    struct lexer_extra x = { .b = b };
     yyscan_t scanner;
     ajc_yylex_init_extra(&x, &scanner);
     ajc_yy_scan_bytes(b->src->text, (int)b->src->len, scanner);
@@ -96,6 +96,8 @@ static int compile(arena *a, jmp_buf *jb, const ajc_input *in, const ajc_options
     sema sem;
     src_init(s, a, in->name, in->text, (uint32_t)in->len);
     diag_init(d, s, o->diag, o->max_errors, jb);
+    d->werror = o->werror;
+    d->color = o->color;
     ast_builder_init(&b, a, s, d);
     ast_file *f = b.file;
 

@@ -20,6 +20,8 @@ typedef struct ajc_options {
     const char *c_path;  /* the source's path as written, for #line; NULL: NAME.c */
     FILE *diag;          /* where messages go */
     unsigned max_errors; /* stop after this many errors; 0: no limit */
+    bool werror;         /* warnings are errors: the input is then rejected */
+    bool color;          /* messages in gcc's colours (ANSI escapes) */
 } ajc_options;
 
 #define AJC_MAX_ERRORS 50 /* what the command line uses */

@@ -9,6 +9,7 @@
  * so that the caret stays under its byte; tabs are kept. A line longer than
  * SHOW_MAX bytes is shown as a window around the column. After max_errors
  * errors, one more line says so and diag_error() jumps out of the run.
+ * Under color, the place, the kind and the caret take gcc's colours.
  */
 #include "diag.h"
 
@@ -16,6 +17,23 @@
 
 #define SHOW_MAX 200u    /* longest line shown whole */
 #define SHOW_BEFORE 60u  /* bytes shown before the column in a long line */
+
+/* gcc's colours, as SGR escapes; each coloured span ends with a reset. */
+#define SGR_PLACE "\33[01m"      /* bold file:line:col: */
+#define SGR_ERROR "\33[01;31m"   /* bold red */
+#define SGR_WARNING "\33[01;35m" /* bold magenta */
+#define SGR_NOTE "\33[01;36m"    /* bold cyan */
+#define SGR_CARET "\33[01;32m"   /* bold green */
+#define SGR_RESET "\33[m"
+
+typedef struct kind {
+    const char *name;
+    const char *sgr;
+} kind;
+
+static const kind kind_error = { "error", SGR_ERROR };
+static const kind kind_warning = { "warning", SGR_WARNING };
+static const kind kind_note = { "note", SGR_NOTE };
 
 void diag_init(diag *d, src *s, FILE *fp, unsigned max_errors, jmp_buf *stop)
 {
@@ -28,20 +46,55 @@ void diag_init(diag *d, src *s, FILE *fp, unsigned max_errors, jmp_buf *stop)
     d->n_syntax_errors = 0;
     d->lex_error_end = 0;
     d->lex_error = false;
+    d->werror = false;
+    d->color = false;
 }
 
-static void show_bytes(diag *d, uint32_t from, uint32_t to, bool caret, uint32_t mark,
-                       uint32_t mark_end)
+static void color_on(diag *d, const char *sgr)
+{
+    if (d->color)
+        fputs(sgr, d->fp);
+}
+
+static void color_off(diag *d)
+{
+    if (d->color)
+        fputs(SGR_RESET, d->fp);
+}
+
+/* "error:" in its colour. */
+static void put_kind(diag *d, const kind *k)
+{
+    color_on(d, k->sgr);
+    fprintf(d->fp, "%s:", k->name);
+    color_off(d);
+}
+
+/* Source bytes, control and non-ASCII ones as '?', so that each byte takes
+ * one column; tabs are kept. */
+static void show_text(diag *d, uint32_t from, uint32_t to)
 {
     const char *t = d->src->text;
     for (uint32_t i = from; i < to; i++) {
         unsigned char c = (unsigned char)t[i];
-        if (caret)
-            c = i == mark ? '^' : i > mark && i < mark_end ? '~' : c == '\t' ? '\t' : ' ';
-        else if (c != '\t' && (c < 0x20 || c >= 0x7f))
-            c = '?';
-        putc(c, d->fp);
+        putc(c != '\t' && (c < 0x20 || c >= 0x7f) ? '?' : c, d->fp);
     }
+}
+
+/* The caret line under show_text(from, to): blanks (tabs kept, so that the
+ * caret lines up) to the mark, then ^~~ up to mark_end. The caret may sit
+ * one past the last byte shown (end of line or file). */
+static void show_caret(diag *d, uint32_t from, uint32_t to, uint32_t mark, uint32_t mark_end)
+{
+    const char *t = d->src->text;
+    for (uint32_t i = from; i < mark && i < to; i++)
+        putc(t[i] == '\t' ? '\t' : ' ', d->fp);
+    color_on(d, SGR_CARET);
+    putc('^', d->fp);
+    for (uint32_t i = mark + 1; i < mark_end && i < to; i++)
+        putc('~', d->fp);
+    color_off(d);
+    putc('\n', d->fp);
 }
 
 /* The source line of loc and a caret line under it. */
@@ -59,38 +112,58 @@ static void show_line(diag *d, ajc_loc loc, uint32_t line, uint32_t col)
         to = end - from > SHOW_MAX ? from + SHOW_MAX : end;
     }
     fprintf(d->fp, "%5u | %s", (unsigned)line, from > begin ? "..." : "");
-    show_bytes(d, from, to, false, 0, 0);
+    show_text(d, from, to);
     fprintf(d->fp, "%s\n      | %s", to < end ? "..." : "", from > begin ? "   " : "");
-    /* The caret may sit one past the last byte (end of line or file). */
-    show_bytes(d, from, mark_end < to ? mark_end : to, true, mark, mark_end);
-    if (mark >= to)
-        putc('^', d->fp);
-    putc('\n', d->fp);
+    show_caret(d, from, to, mark, mark_end);
 }
 
-static void report(diag *d, ajc_loc loc, const char *kind, const char *fmt, va_list ap)
+/* FILE:LINE:COL: KIND: MESSAGE[ [-Werror]], then the line and the caret. */
+static void report(diag *d, ajc_loc loc, const kind *k, bool werror, const char *fmt,
+                   va_list ap)
 {
     uint32_t line, col;
     src_pos(d->src, loc.begin, &line, &col);
-    fprintf(d->fp, "%s:%u:%u: %s: ", d->src->name, (unsigned)line, (unsigned)col, kind);
+    color_on(d, SGR_PLACE);
+    fprintf(d->fp, "%s:%u:%u:", d->src->name, (unsigned)line, (unsigned)col);
+    color_off(d);
+    putc(' ', d->fp);
+    put_kind(d, k);
+    putc(' ', d->fp);
     vfprintf(d->fp, fmt, ap);
+    if (werror) {
+        fputs(" [", d->fp);
+        color_on(d, SGR_ERROR);
+        fputs("-Werror", d->fp);
+        color_off(d);
+        putc(']', d->fp);
+    }
     putc('\n', d->fp);
     show_line(d, loc, line, col);
+}
+
+/* Counts one more error, or says there are too many and stops the run. */
+static void count_error(diag *d)
+{
+    if (d->max_errors != 0 && d->n_errors == d->max_errors) {
+        color_on(d, SGR_PLACE);
+        fprintf(d->fp, "%s:", d->src->name);
+        color_off(d);
+        putc(' ', d->fp);
+        put_kind(d, &kind_error);
+        fprintf(d->fp, " too many errors (%u), stopping\n", d->max_errors);
+        d->n_errors++;
+        longjmp(*d->stop, DIAG_STOP);
+    }
+    d->n_errors++;
 }
 
 void diag_error(diag *d, ajc_loc loc, const char *fmt, ...)
 {
     va_list ap;
 
-    if (d->max_errors != 0 && d->n_errors == d->max_errors) {
-        fprintf(d->fp, "%s: error: too many errors (%u), stopping\n", d->src->name,
-                d->max_errors);
-        d->n_errors++;
-        longjmp(*d->stop, DIAG_STOP);
-    }
-    d->n_errors++;
+    count_error(d);
     va_start(ap, fmt);
-    report(d, loc, "error", fmt, ap);
+    report(d, loc, &kind_error, false, fmt, ap);
     va_end(ap);
 }
 
@@ -98,9 +171,12 @@ void diag_warning(diag *d, ajc_loc loc, const char *fmt, ...)
 {
     va_list ap;
 
-    d->n_warnings++;
+    if (d->werror)
+        count_error(d);
+    else
+        d->n_warnings++;
     va_start(ap, fmt);
-    report(d, loc, "warning", fmt, ap);
+    report(d, loc, d->werror ? &kind_error : &kind_warning, d->werror, fmt, ap);
     va_end(ap);
 }
 
@@ -111,7 +187,7 @@ void diag_note(diag *d, ajc_loc loc, const char *fmt, ...)
     if (d->max_errors != 0 && d->n_errors > d->max_errors)
         return;
     va_start(ap, fmt);
-    report(d, loc, "note", fmt, ap);
+    report(d, loc, &kind_note, false, fmt, ap);
     va_end(ap);
 }
 

@@ -27,11 +27,16 @@ typedef struct diag {
     unsigned n_syntax_errors; /* lexer and parser errors, dropped ones too */
     uint32_t lex_error_end;   /* parser errors up to here follow a lexer error */
     bool lex_error;
+    bool werror;          /* warnings are errors, as gcc's -Werror */
+    bool color;           /* gcc's colours (ANSI escapes) */
 } diag;
 
+/* Plain messages, warnings as warnings; set werror and color after it. */
 void diag_init(diag *d, src *s, FILE *fp, unsigned max_errors, jmp_buf *stop);
 
-/* FILE:LINE:COL: error: MESSAGE, the source line and a caret under loc. */
+/* FILE:LINE:COL: error: MESSAGE, the source line and a caret under loc.
+ * Under werror a warning is an error, "MESSAGE [-Werror]", counted and
+ * capped as errors are. */
 void diag_error(diag *d, ajc_loc loc, const char *fmt, ...) AJC_PRINTF(3, 4);
 void diag_warning(diag *d, ajc_loc loc, const char *fmt, ...) AJC_PRINTF(3, 4);
 

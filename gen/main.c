@@ -1,7 +1,7 @@
 /*
  * main.c: the ajc command: options, reading the input, writing outputs.
  *
- *   ajc [-o DIR] [--dot] [--check] [--no-line] FILE.job
+ *   ajc [-o DIR] [--dot] [--check] [--no-line] [-Werror] [--color[=WHEN]] FILE.job
  *
  * Exit 0 when the input is accepted (warnings allowed), 1 when it is
  * rejected, 2 on a usage, I/O or memory problem, which gets one line
@@ -20,27 +20,35 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define USAGE "usage: ajc [-o DIR] [--dot] [--check] [--no-line] FILE.job\n"
+#define USAGE "usage: ajc [OPTION]... FILE.job\n"
 
 static const char help[] =
     USAGE
     "\n"
     "Checks a .job file and generates FILE.job.h and FILE.job.c.\n"
     "\n"
-    "  -o DIR      write the outputs into DIR (default: beside FILE)\n"
-    "  --dot       print the definition graph of every job as DOT on stdout\n"
-    "  --check     check only, write nothing\n"
-    "  --no-line   no #line directives in the generated code\n"
-    "  --version   print the version\n"
-    "  --help      print this help\n"
+    "  -o DIR          write the outputs into DIR (default: beside FILE)\n"
+    "  --dot           print the definition graph of every job as DOT on stdout\n"
+    "  --check         check only, write nothing\n"
+    "  --no-line       no #line directives in the generated code\n"
+    "  -Werror         make every warning an error (the input is then rejected)\n"
+    "  --color[=WHEN]  colour the messages: always, never, or auto (the default:\n"
+    "                  when stderr is a terminal, TERM is not dumb and NO_COLOR\n"
+    "                  is unset); --color alone means always\n"
+    "  -V, --version   print the version\n"
+    "  -h, --help      print this help\n"
     "\n"
     "Exit status: 0 accepted, 1 rejected, 2 usage or I/O error.\n";
+
+typedef enum color_when { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } color_when;
 
 typedef struct cli {
     const char *input;
     const char *out_dir;
     ajc_options opts;
+    color_when color;  /* the last --color given */
 } cli;
 
 static int usage_error(const char *what, const char *arg)
@@ -70,38 +78,86 @@ static int check_input_name(const char *input)
     return 2;
 }
 
+/* --color=WHEN; returns -1 to go on, or the exit status. */
+static int parse_color(const char *when, cli *c)
+{
+    if (strcmp(when, "always") == 0) {
+        c->color = COLOR_ALWAYS;
+    } else if (strcmp(when, "never") == 0) {
+        c->color = COLOR_NEVER;
+    } else if (strcmp(when, "auto") == 0) {
+        c->color = COLOR_AUTO;
+    } else {
+        char what[160];
+        snprintf(what, sizeof what, "--color takes auto, always or never, not '%.100s'", when);
+        return usage_error(what, "");
+    }
+    return -1;
+}
+
+/* Colours only for a reader who sees them: a terminal that can show them,
+ * and no NO_COLOR (no-color.org) in the environment. */
+static bool color_wanted(color_when when)
+{
+    if (when != COLOR_AUTO)
+        return when == COLOR_ALWAYS;
+    const char *term = getenv("TERM"), *no_color = getenv("NO_COLOR");
+    return isatty(STDERR_FILENO) && term != NULL && strcmp(term, "dumb") != 0 &&
+           (no_color == NULL || no_color[0] == '\0');
+}
+
+/* The option argv[*i]; -o takes the next argument too. Returns -1 to go
+ * on, or the exit status. */
+static int parse_option(int argc, char **argv, int *i, cli *c)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        fputs(help, stdout);
+        return flush_stdout("the help");
+    } else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+        puts("ajc " AJC_VERSION);
+        return flush_stdout("the version");
+    } else if (strcmp(a, "-o") == 0) {
+        if (++*i == argc)
+            return usage_error("option -o needs a directory", "");
+        c->out_dir = argv[*i];
+    } else if (strcmp(a, "--dot") == 0) {
+        c->opts.dot = true;
+    } else if (strcmp(a, "--check") == 0) {
+        c->opts.check = true;
+    } else if (strcmp(a, "--no-line") == 0) {
+        c->opts.no_line = true;
+    } else if (strcmp(a, "-Werror") == 0) {
+        c->opts.werror = true;
+    } else if (strcmp(a, "--color") == 0) {
+        c->color = COLOR_ALWAYS; /* as ls and grep: no WHEN means always */
+    } else if (strncmp(a, "--color=", 8) == 0) {
+        return parse_color(a + 8, c);
+    } else {
+        return usage_error("unknown option ", a);
+    }
+    return -1;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, cli *c)
 {
     bool options = true;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (options && strcmp(a, "--help") == 0) {
-            fputs(help, stdout);
-            return flush_stdout("the help");
-        } else if (options && strcmp(a, "--version") == 0) {
-            puts("ajc " AJC_VERSION);
-            return flush_stdout("the version");
-        } else if (options && strcmp(a, "-o") == 0) {
-            if (++i == argc)
-                return usage_error("option -o needs a directory", "");
-            c->out_dir = argv[i];
-        } else if (options && strcmp(a, "--dot") == 0) {
-            c->opts.dot = true;
-        } else if (options && strcmp(a, "--check") == 0) {
-            c->opts.check = true;
-        } else if (options && strcmp(a, "--no-line") == 0) {
-            c->opts.no_line = true;
-        } else if (options && strcmp(a, "--") == 0) {
+        if (options && strcmp(a, "--") == 0) {
             options = false;
         } else if (options && a[0] == '-' && a[1] != '\0') {
-            return usage_error("unknown option ", a);
+            int rc = parse_option(argc, argv, &i, c);
+            if (rc >= 0)
+                return rc;
         } else if (c->input != NULL) {
             return usage_error("one input file at a time; extra ", a);
         } else {
             c->input = a;
         }
     }
+    c->opts.color = color_wanted(c->color);
     return c->input == NULL ? usage_error("no input file", "") : check_input_name(c->input);
 }
 
@@ -175,7 +231,8 @@ static int print_dot(const ajc_output *out)
 
 int main(int argc, char **argv)
 {
-    cli c = { NULL, NULL, { false, false, false, NULL, NULL, stderr, AJC_MAX_ERRORS } };
+    cli c = { NULL, NULL, { false, false, false, NULL, NULL, stderr, AJC_MAX_ERRORS, false, false },
+              COLOR_AUTO };
     int rc = parse_args(argc, argv, &c);
     if (rc >= 0)
         return rc;

@@ -3,9 +3,15 @@
  *
  * Every action is one call into ast.c; nothing here checks meaning. Lists
  * are left-recursive so that the parser stack stays a few entries deep
- * whatever the input size, and it is a fixed array on the C stack. The
- * parser recovers at ';' and '}' and keeps going, so one run reports
- * several syntax errors.
+ * whatever the input size, and it is a fixed array on the C stack.
+ *
+ * Error recovery, so that one run reports every independent syntax error:
+ * a statement whose ';' is missing ends where the error is found (`end`),
+ * as if the ';' were there; any other error skips to the next ';' or '}'.
+ * Either way the parser is back in step, so yyerrok lets it report the
+ * next error at once instead of keeping quiet for three tokens, bison's
+ * default, which is kept only after a token that is just wrong (see
+ * in_step_after_error).
  */
 %require "3.6"
 %define api.pure full
@@ -47,6 +53,22 @@ int ajc_yyparse(yyscan_t scanner, ast_builder *b);
  * the parser never allocates. */
 #define YYINITDEPTH 200
 #define YYMAXDEPTH 200
+
+/* A statement ended at an error. The parser is in step again when the
+ * error was the statement's missing ';' (the token in hand opens the next
+ * statement), or when the token in hand is a ';' or '}' that the recovery
+ * rules of the statement list sync on (the error there is the same one, and
+ * is not reported twice). Anything else is a wrong token that the parser
+ * skips with what follows it, quietly for three tokens, as bison does. */
+static bool in_step_after_error(yyscan_t scanner)
+{
+    struct lexer_extra *x = ajc_yyget_extra(scanner);
+    bool missing = x->semicolon_missing;
+    x->semicolon_missing = false;
+    if (missing)
+        x->statement = x->last_token;
+    return missing || x->last_token == ';' || x->last_token == '}';
+}
 
 static void ajc_yyerror(const ajc_loc *loc, yyscan_t scanner, ast_builder *b, const char *msg)
 {
@@ -98,13 +120,26 @@ file
     ;
 
 item
-    : INCLUDE STRING ';'                    { ast_include_add(b, @2); }
-    | TYPE IDENT '=' ctype opt_free ';'     { ast_type_add(b, @2, $4, $5); }
+    : INCLUDE STRING end                    { ast_include_add(b, @2); }
+    | TYPE IDENT '=' ctype opt_free end     { ast_type_add(b, @2, $4, $5); }
     | retry_decl                            { ast_file_add_retry(b, $1); }
-    | JOB IDENT '(' opt_params ')' '{' job_body '}'
+    | JOB IDENT '(' opt_params ')' '{' job_body job_end
                                             { ast_job_finish(b, $7, @2, $4); }
-    | error ';'
-    | error '}'
+    | error ';'                             { yyerrok; }
+    | error '}'                             { yyerrok; }
+    ;
+
+/* A statement's ';', or the error that shows it missing (reported by
+ * yyreport_syntax_error as "expected ';' after ..."). */
+end
+    : ';'
+    | error                                 { if (in_step_after_error(scanner)) yyerrok; }
+    ;
+
+/* An error in a job's last statement skips to the job's '}'. */
+job_end
+    : '}'
+    | error '}'                             { yyerrok; }
     ;
 
 opt_free
@@ -138,7 +173,7 @@ params
     ;
 
 retry_decl
-    : RETRY IDENT '=' policy ';'            { $$ = ast_retry_new(b, @2, $4); }
+    : RETRY IDENT '=' policy end            { $$ = ast_retry_new(b, @2, $4); }
     ;
 
 policy
@@ -165,12 +200,12 @@ job_body
     : %empty                                { $$ = ast_job_new(b); }
     | job_body step                         { $$ = ast_job_add_step(b, $1, $2); }
     | job_body retry_decl                   { $$ = ast_job_add_retry(b, $1, $2); }
-    | job_body RESULT IDENT ';'             { $$ = ast_job_add_result(b, $1, @3); }
-    | job_body error ';'                    { $$ = $1; }
+    | job_body RESULT IDENT end             { $$ = ast_job_add_result(b, $1, @3); }
+    | job_body error ';'                    { $$ = $1; yyerrok; }
     ;
 
 step
-    : STEP IDENT '(' opt_inputs ')' opt_output attrs ';'
+    : STEP IDENT '(' opt_inputs ')' opt_output attrs end
                                             { $$ = ast_step_new(b, @1, @2, $4, $6, $7); }
     ;
 
@@ -213,17 +248,74 @@ names
 
 %%
 
+static bool is_symbol(yysymbol_kind_t sym, const char *name)
+{
+    return strcmp(yysymbol_name(sym), name) == 0;
+}
+
+static bool expects(const yysymbol_kind_t *expected, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (is_symbol(expected[i], name))
+            return true;
+    return false;
+}
+
+/* A ';' would do, and what came instead ends the block or the file, opens
+ * another statement, or is on a later line: the ';' is what is missing,
+ * not something the token should have been. */
+static bool semicolon_missing(const ast_builder *b, const struct lexer_extra *x,
+                              yysymbol_kind_t got, const ajc_loc *loc,
+                              const yysymbol_kind_t *expected, int n)
+{
+    if (!expects(expected, n, "';'"))
+        return false;
+    switch (got) {
+    case YYSYMBOL_YYEOF:
+    case YYSYMBOL_INCLUDE:
+    case YYSYMBOL_TYPE:
+    case YYSYMBOL_JOB:
+    case YYSYMBOL_STEP:
+    case YYSYMBOL_RESULT:
+        return true;
+    default:
+        return is_symbol(got, "'}'") ||
+               memchr(b->src->text + x->prev_end, '\n', loc->begin - x->prev_end) != NULL;
+    }
+}
+
+/* What the statement opened by token is called in a message. */
+static const char *statement_name(int token)
+{
+    switch (token) {
+    case INCLUDE: return "include";
+    case TYPE: return "type declaration";
+    case RETRY: return "retry declaration";
+    case STEP: return "step declaration";
+    case RESULT: return "result declaration";
+    default: return NULL;
+    }
+}
+
+/* "expected ';' after step declaration", just after the statement's last
+ * token, where gcc and clang put it: the line where it is missing. */
+static void report_missing_semicolon(ast_builder *b, const struct lexer_extra *x)
+{
+    ajc_loc at = { x->prev_end, x->prev_end };
+    const char *what = statement_name(x->statement);
+    if (what != NULL)
+        diag_syntax_error(b->diag, at, "expected ';' after %s", what);
+    else
+        diag_syntax_error(b->diag, at, "expected ';'");
+}
+
 /* "unexpected name 'foo', expected ';' or '->'": the token's own text where
  * it has one, and the expected tokens when there are few; when there are
  * many and ';' is one of them, a hint that it is missing. */
-static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ast_builder *b)
+static void report_unexpected(ast_builder *b, yysymbol_kind_t got, const ajc_loc *loc,
+                              const yysymbol_kind_t *expected, int n)
 {
-    (void)scanner;
     enum { N_LISTED = 4 };
-    yysymbol_kind_t expected[YYNTOKENS];
-    int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
-    yysymbol_kind_t got = yypcontext_token(ctx);
-    const ajc_loc *loc = yypcontext_location(ctx);
     char msg[256];
     int len;
 
@@ -233,10 +325,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ast_
                        b->src->text + loc->begin);
     else
         len = snprintf(msg, sizeof msg, "unexpected %s", yysymbol_name(got));
-    bool semicolon = false;
-    for (int i = 0; i < n; i++)
-        semicolon |= strcmp(yysymbol_name(expected[i]), "';'") == 0;
-    if (semicolon && n > N_LISTED && len > 0 && (size_t)len < sizeof msg)
+    if (expects(expected, n, "';'") && n > N_LISTED && len > 0 && (size_t)len < sizeof msg)
         snprintf(msg + len, sizeof msg - (size_t)len, "; is a ';' missing before it?");
     else if (n > 0 && n <= N_LISTED)
         for (int i = 0; i < n && len > 0 && (size_t)len < sizeof msg; i++)
@@ -244,5 +333,27 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ast_
                             i == 0 ? ", expected " : i == n - 1 ? " or " : ", ",
                             yysymbol_name(expected[i]));
     diag_syntax_error(b->diag, *loc, "%s", msg);
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ast_builder *b)
+{
+    struct lexer_extra *x = ajc_yyget_extra(scanner);
+    yysymbol_kind_t expected[YYNTOKENS];
+    int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
+    yysymbol_kind_t got = yypcontext_token(ctx);
+    const ajc_loc *loc = yypcontext_location(ctx);
+
+    /* A statement that ended at an error leaves the parser at the same
+     * token, which the statement list may find wrong once more: one
+     * message per token. */
+    if (x->reported && x->reported_at == loc->begin)
+        return 0;
+    x->reported = true;
+    x->reported_at = loc->begin;
+    x->semicolon_missing = semicolon_missing(b, x, got, loc, expected, n);
+    if (x->semicolon_missing)
+        report_missing_semicolon(b, x);
+    else
+        report_unexpected(b, got, loc, expected, n);
     return 0;
 }

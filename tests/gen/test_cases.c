@@ -111,7 +111,7 @@ static void check_good_case(void **state)
     snprintf(h, sizeof h, "%s.job.h", name);
     snprintf(cfile, sizeof cfile, "%s.job.c", name);
     char *text = read_file(path, &len);
-    ajc_options o = { false, false, false, h, cfile, NULL, AJC_MAX_ERRORS };
+    ajc_options o = { false, false, false, h, cfile, NULL, AJC_MAX_ERRORS, false, false };
     for (int run_no = 0; run_no < 2; run_no++) { /* the second run must give the same bytes */
         compiled c, d;
         compile_text(&c, job, text, len, &o);

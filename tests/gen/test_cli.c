@@ -51,7 +51,26 @@ static void test_cli_version_and_help(void **state)
     free(out);
     assert_int_equal(cli_ajc(f, "--help", NULL, NULL, NULL), 0);
     out = read_file(f->out, NULL);
-    assert_non_null(strstr(out, "usage: ajc [-o DIR] [--dot] [--check] [--no-line] FILE.job"));
+    assert_non_null(strstr(out, "usage: ajc [OPTION]... FILE.job"));
+    assert_non_null(strstr(out, "  -Werror "));
+    assert_non_null(strstr(out, "  --color[=WHEN] "));
+    free(out);
+}
+
+/* -h and -V are --help and --version, byte for byte. */
+static void test_cli_short_help_and_version(void **state)
+{
+    cli_fixture *f = *state;
+    assert_int_equal(cli_ajc(f, "--help", NULL, NULL, NULL), 0);
+    char *long_help = read_file(f->out, NULL);
+    assert_int_equal(cli_ajc(f, "-h", NULL, NULL, NULL), 0);
+    char *short_help = read_file(f->out, NULL);
+    assert_string_equal(short_help, long_help);
+    free(long_help);
+    free(short_help);
+    assert_int_equal(cli_ajc(f, "-V", NULL, NULL, NULL), 0);
+    char *out = read_file(f->out, NULL);
+    assert_string_equal(out, "ajc " AJ_VERSION_STRING "\n");
     free(out);
 }
 
@@ -71,6 +90,112 @@ static void test_cli_usage_errors(void **state)
     assert_int_equal(mkdir(cli_in_dir(f, "d.job"), 0755), 0);
     assert_int_equal(cli_ajc(f, cli_in_dir(f, "d.job"), NULL, NULL, NULL), 2); /* a directory */
     cli_one_line_reason(f, "cannot read");
+    assert_int_equal(cli_ajc(f, "--color=sometimes", f->job, NULL, NULL), 2);
+    cli_one_line_reason(f, "--color takes auto, always or never, not 'sometimes'");
+    assert_int_equal(cli_ajc(f, "-W", f->job, NULL, NULL), 2);
+    cli_one_line_reason(f, "unknown option -W");
+}
+
+/* Step A's output is never used: a warning, and only that. */
+static const char warning_job[] = "job j() {\n    step A() -> int;\n    step B() after A;\n}\n";
+
+/* -Werror turns the warning into an error, marked as gcc marks it, and
+ * the input is then rejected like any other: exit 1, nothing written. */
+static void test_cli_werror(void **state)
+{
+    cli_fixture *f = *state;
+    write_file(f->job, warning_job, strlen(warning_job));
+    assert_int_equal(cli_ajc(f, f->job, NULL, NULL, NULL), 0);
+    char *err = read_file(f->err, NULL);
+    assert_int_equal(count_lines(err, ": warning: output 'int' of step 'A' is never used"), 1);
+    free(err);
+    remove(cli_in_dir(f, "j.job.h"));
+    remove(cli_in_dir(f, "j.job.c"));
+    assert_int_equal(cli_ajc(f, "-Werror", f->job, NULL, NULL), 1);
+    err = read_file(f->err, NULL);
+    char want[600];
+    snprintf(want, sizeof want, "%s:2:10: error: output 'int' of step 'A' is never used", f->job);
+    if (strncmp(err, want, strlen(want)) != 0 || count_lines(err, "[-Werror]") != 1 ||
+        count_lines(err, "warning") != 0)
+        fail_msg("want '%s... [-Werror]', got: %s", want, err);
+    free(err);
+    assert_false(file_exists(cli_in_dir(f, "j.job.h")));
+    assert_false(file_exists(cli_in_dir(f, "j.job.c")));
+    assert_int_equal(cli_ajc(f, "-Werror", "--check", f->job, NULL), 1);
+    assert_int_equal(cli_ajc(f, "-Werror", "--dot", f->job, NULL), 1);
+    char *dot = read_file(f->out, NULL);
+    assert_string_equal(dot, "");
+    free(dot);
+    write_file(f->job, job_text, strlen(job_text));
+    assert_int_equal(cli_ajc(f, "-Werror", f->job, NULL, NULL), 0); /* no warning, no error */
+}
+
+/* gcc's colours: bold place, red error, magenta warning, cyan note, green
+ * caret; each coloured span ends with a reset. */
+#define BOLD "\33[01m"
+#define RED "\33[01;31m"
+#define MAGENTA "\33[01;35m"
+#define CYAN "\33[01;36m"
+#define GREEN "\33[01;32m"
+#define RESET "\33[m"
+
+static void test_cli_color_always(void **state)
+{
+    cli_fixture *f = *state;
+    static const char text[] = "job j() {\n    step A() -> int;\n    step A();\n}\n";
+    write_file(f->job, text, strlen(text));
+    assert_int_equal(cli_ajc(f, "--color=always", f->job, NULL, NULL), 1);
+    char *err = read_file(f->err, NULL), want[2000];
+    snprintf(want, sizeof want,
+             BOLD "%s:3:10:" RESET " " RED "error:" RESET " duplicate step 'A'\n"
+             "    3 |     step A();\n"
+             "      |          " GREEN "^" RESET "\n"
+             BOLD "%s:2:10:" RESET " " CYAN "note:" RESET " 'A' is first declared here\n"
+             "    2 |     step A() -> int;\n"
+             "      |          " GREEN "^" RESET "\n", f->job, f->job);
+    assert_string_equal(err, want);
+    free(err);
+    assert_int_equal(cli_ajc(f, "--color", f->job, NULL, NULL), 1); /* no WHEN: always */
+    err = read_file(f->err, NULL);
+    assert_string_equal(err, want);
+    free(err);
+    write_file(f->job, warning_job, strlen(warning_job));
+    assert_int_equal(cli_ajc(f, "--color=always", "--check", f->job, NULL), 0);
+    err = read_file(f->err, NULL);
+    snprintf(want, sizeof want, BOLD "%s:2:10:" RESET " " MAGENTA "warning:" RESET " output 'int'",
+             f->job);
+    assert_non_null(strstr(err, want));
+    assert_non_null(strstr(err, "      |          " GREEN "^" RESET "\n"));
+    free(err);
+    assert_int_equal(cli_ajc(f, "--color=always", "-Werror", "--check", f->job), 1);
+    err = read_file(f->err, NULL);
+    assert_non_null(strstr(err, " " RED "error:" RESET " output 'int' of step 'A' is never used: "
+                                "no step takes it and it is not the job's result "
+                                "[" RED "-Werror" RESET "]\n"));
+    free(err);
+}
+
+/* Never, and by default when stderr is not a terminal (as in every test):
+ * no escape at all, whatever TERM says. */
+static void test_cli_color_never_and_not_a_terminal(void **state)
+{
+    cli_fixture *f = *state;
+    static const char text[] = "job j() {\n    step A() -> int;\n    step A();\n}\n";
+    write_file(f->job, text, strlen(text));
+    setenv("TERM", "xterm-256color", 1);
+    unsetenv("NO_COLOR");
+    const char *ways[] = { "--color=never", "--color=auto", "--check" };
+    for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++) {
+        assert_int_equal(cli_ajc(f, ways[i], f->job, NULL, NULL), 1);
+        char *err = read_file(f->err, NULL);
+        assert_non_null(strstr(err, ": error: duplicate step 'A'"));
+        assert_null(strchr(err, '\33'));
+        free(err);
+    }
+    assert_int_equal(cli_ajc(f, "--color=always", "--color=never", f->job, NULL), 1);
+    char *err = read_file(f->err, NULL);
+    assert_null(strchr(err, '\33')); /* the last one counts */
+    free(err);
 }
 
 /* The outputs are named after the input: `ajc pipeline` would write
@@ -267,8 +392,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_cli_version_and_help, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_short_help_and_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_usage_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_input_without_job_suffix, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_werror, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_color_always, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_color_never_and_not_a_terminal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_writes_beside_the_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_output_dir_check_and_no_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_same_bytes_every_run, setup, teardown),

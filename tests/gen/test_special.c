@@ -218,6 +218,27 @@ static void test_special_several_errors_one_run(void **state)
     compiled_free(&c);
 }
 
+/* A missing ';' is reported where it belongs, just after the last token of
+ * the statement, as gcc and clang do, not at the next line's first token;
+ * with a comment after it, and with CRLF line ends too. */
+static void test_special_missing_semicolon_at_end_of_line(void **state)
+{
+    (void)state;
+    const char *ends[] = { "\n", "\r\n" };
+    for (size_t i = 0; i < 2; i++) {
+        char text[200];
+        snprintf(text, sizeof text, "job j() {%s    step A() -> int  // a comment%s%s"
+                 "    step B(int x = A);%s}%s", ends[i], ends[i], ends[i], ends[i], ends[i]);
+        compiled c;
+        compile_str(&c, text);
+        assert_int_equal(c.rc, 1);
+        assert_string_equal(c.diag, "t.job:2:20: error: expected ';' after step declaration\n"
+                                    "    2 |     step A() -> int  // a comment\n"
+                                    "      |                    ^\n");
+        compiled_free(&c);
+    }
+}
+
 /* Every cycle is reported, each once, from its first declared step, in
  * every job; a step that only leads into a cycle is not named. */
 static void test_special_every_cycle_named(void **state)
@@ -245,7 +266,7 @@ static void test_special_every_cycle_named(void **state)
  * nothing and leak nothing (the ASan build checks the last part). */
 static void walk_allocations(const char *text, bool dot, int final_rc)
 {
-    ajc_options o = { dot, false, false, NULL, NULL, NULL, AJC_MAX_ERRORS };
+    ajc_options o = { dot, false, false, NULL, NULL, NULL, AJC_MAX_ERRORS, false, false };
     for (long n = 0;; n++) {
         compiled c;
         arena_fail_after(n);
@@ -299,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_special_ten_thousand_step_cycle),
         cmocka_unit_test(test_special_error_on_every_line),
         cmocka_unit_test(test_special_several_errors_one_run),
+        cmocka_unit_test(test_special_missing_semicolon_at_end_of_line),
         cmocka_unit_test(test_special_every_cycle_named),
         cmocka_unit_test(test_special_out_of_memory_everywhere),
     };

@@ -18,7 +18,7 @@
 void compile_text(compiled *c, const char *name, const char *text, size_t len,
                   const ajc_options *o)
 {
-    ajc_options defaults = { false, false, false, NULL, NULL, NULL, AJC_MAX_ERRORS };
+    ajc_options defaults = { false, false, false, NULL, NULL, NULL, AJC_MAX_ERRORS, false, false };
     ajc_options opts = o != NULL ? *o : defaults;
     ajc_input in = { name, text, len };
     c->diag = NULL;

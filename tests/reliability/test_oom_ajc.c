@@ -90,7 +90,7 @@ static long walk_in_memory(const char *path, bool dot, bool sticky)
 {
     size_t len;
     char *text = read_file(path, &len);
-    ajc_options o = { dot, false, false, NULL, NULL, NULL, AJC_MAX_ERRORS };
+    ajc_options o = { dot, false, false, NULL, NULL, NULL, AJC_MAX_ERRORS, false, false };
     compiled clean, c;
 
     compile_text(&clean, path, text, len, &o);
