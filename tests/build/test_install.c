@@ -134,7 +134,11 @@ static const char host_c[] =
  * runtime would still be running the plugin's code when dlclose() unmaps
  * it. Linked with --exclude-libs,
  * as README.md advises, the plugin keeps its copy of the runtime to itself:
- * it exports its own functions, none of the runtime's. */
+ * it exports its own functions, none of the runtime's. Under the
+ * sanitizers, the host runs without LeakSanitizer, whose exit-time scan
+ * now and then crashes in its own tracer over the thread-local storage of
+ * a library dlclose() has unmapped: not what this test is about (the
+ * runtime's own tests check leaks). */
 static void test_install_plugin_links_generated_code_and_the_static_runtime(void **state)
 {
     char dir[256], path[300], cmd[2048];
@@ -149,7 +153,7 @@ static void test_install_plugin_links_generated_code_and_the_static_runtime(void
              "-Wl,--exclude-libs,libasyncjob.a "
              "$(" PKG " --static --libs-only-other asyncjob) 2>&1 && "
              "cc %s -std=c11 -Wall -Wextra -Werror -o host host.c -ldl 2>&1 && "
-             "./host ./libhello.so && "
+             "ASAN_OPTIONS=detect_leaks=0 ./host ./libhello.so && "
              "nm -D --defined-only libhello.so | awk '$3 ~ /^aj_/ {n++} END {print n + 0}'",
              dir, project_sanflags(), libdir, libdir, libdir, project_sanflags());
     project_expect(cmd, "HELLO, PLUGIN WORLD\n0\n");
