@@ -28,8 +28,9 @@ int aj__inst_init_steps(aj_instance *inst);
  * the caller must now cancel the instance (the first failure, fail-fast). */
 bool aj__state_finish(aj__step *s, aj_step_state state, aj_fail_kind kind, int err,
                       const char *message, int64_t end_ns);
-/* s, owned by the caller's thread, is doomed: it ends skipped and goes on
- * *work, to be counted and to release its successors. */
+/* s, owned by the caller's thread, is doomed: it ends skipped (cancelled
+ * once the instance is) and goes on *work, to be counted and to release
+ * its successors. */
 void aj__state_skip(aj__step *s, aj__step **work);
 /* Adds the arrivals r holds back at r->held, and holds none: returns that
  * step if they made it runnable (r's thread owns it then), else NULL. */
@@ -117,22 +118,21 @@ AJ__ALWAYS_INLINE void aj__step_release(aj__runner *r, const aj__step *s, bool d
     }
 }
 
-/* Counts the settled steps on work (linked by next) as r's final ones and
- * releases their successors, which may settle more (skipped), with an
- * explicit list, no recursion. When told is not NULL, the skipped steps
- * are linked at *told in the order they were counted, for the observers;
- * returns where the next one would go. Between busy and idle, as
- * aj__step_release. */
+/* Counts the doomed steps on work (linked by next, settled by
+ * aj__state_skip) as r's final ones and releases their successors, which
+ * may settle more, with an explicit list, no recursion. When told is not
+ * NULL, they are linked at *told in the order they were counted, for the
+ * observers; returns where the next one would go. Between busy and idle,
+ * as aj__step_release. */
 static inline aj__step **aj__step_settle(aj__runner *r, aj__step *work, aj__step **told)
 {
     while (work != NULL) {
         aj__step *w = work;
-        uint32_t st = AJ__GET(w, state);
         work = w->next;
         r->n_final++;
-        aj__step_release(r, w, st == AJ_STEP_FAILED || st == AJ_STEP_SKIPPED, &work);
+        aj__step_release(r, w, true, &work);
         /* Final: w is on no list any more, its link is free. */
-        if (told != NULL && st == AJ_STEP_SKIPPED) {
+        if (told != NULL) {
             w->next = NULL;
             *told = w;
             told = &w->next;

@@ -241,8 +241,10 @@ typedef enum aj_step_state {
     AJ_STEP_COMPLETED,   /* final: returned 0 */
     AJ_STEP_FAILED,      /* final: failed, retries exhausted or not allowed */
     AJ_STEP_SKIPPED,     /* final: a step it depends on did not complete */
-    AJ_STEP_CANCELLED    /* final: the instance was cancelled before it ran,
-                            or while it waited to retry */
+    AJ_STEP_CANCELLED    /* final: the instance was cancelled before it ran
+                            (never skipped then), while it waited to retry,
+                            or it failed after the cancel; or it returned
+                            AJ_ECANCELED */
 } aj_step_state;
 
 #define AJ_STEP_STATE_COUNT 6
@@ -375,10 +377,14 @@ AJ_API int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *
  * instance waits for. Must not be called from one of its own steps. */
 AJ_API int aj_instance_wait(aj_instance *inst, int64_t timeout_ns);
 
-/* Cancels: steps not started become cancelled and never run; running steps
- * see aj_ctx_cancelled(); a step waiting out a retry delay becomes cancelled
- * at once (its step_info keeps the code of its last attempt). A running step
- * that then returns 0 completes; one that fails is not retried. Idempotent;
+/* Cancels: steps not started become cancelled (never skipped) and never
+ * run; running steps see aj_ctx_cancelled(); a step waiting out a retry
+ * delay becomes cancelled at once (its step_info keeps the code of its last
+ * attempt). A running step that then returns 0 completes; one that returns
+ * a non-zero code ends cancelled, with that code in its step_info, is not
+ * retried and is no root cause. wait then returns AJ_ECANCELED, unless a
+ * step failed before the cancel (fail-fast: the failure's code). A step
+ * that returns AJ_ECANCELED by itself ends cancelled too. Idempotent;
  * after the instance finished it changes nothing and touches nothing but
  * the instance (its runtime may have been freed since). */
 AJ_API void aj_instance_cancel(aj_instance *inst);

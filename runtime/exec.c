@@ -110,13 +110,14 @@ static void leave(aj__runner *r)
 /* ------------------------------------------------------------------------ */
 /* Settling: acting on what the state machine answers                        */
 
-/* The observers learn of the skipped steps on told (linked by next). */
+/* The observers learn of the doomed steps on told (linked by next):
+ * skipped, or cancelled when the instance was. */
 static void tell_skipped(aj__step *told)
 {
     while (told != NULL) {
         aj__step *s = told;
         told = s->next;
-        aj__observe_finish(s, AJ_STEP_SKIPPED, 0, NULL, 0);
+        aj__observe_finish(s, (aj_step_state)AJ__GET(s, state), 0, NULL, 0);
     }
 }
 
@@ -154,8 +155,26 @@ static void flush_held(aj__runner *r)
  * elsewhere becomes r's, and r's loop settles them as cancelled. */
 static void cancel_into(aj__runner *r)
 {
-    if (!atomic_exchange(&r->inst->cancelled, true))
-        aj__sched_take_all(r);
+    aj_instance *inst = r->inst;
+
+    if (atomic_exchange(&inst->cancel_begun, true))
+        return;
+    atomic_store(&inst->cancelled, true);
+    aj__sched_take_all(r);
+}
+
+/* s (owned by r's thread) is final: it counts, and its successors are
+ * released, doomed unless it completed; what that dooms is settled. */
+static void release_after(aj__runner *r, aj__step *s, bool doom)
+{
+    aj__step *work = NULL;
+
+    r->n_final++;
+    runner_busy(r);
+    aj__step_release(r, s, doom, &work);
+    runner_idle(r);
+    if (work != NULL)
+        settle(r, work);
 }
 
 /* s, owned by r's thread, ends failed or cancelled. The cancel that a
@@ -167,8 +186,7 @@ static void finish(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind
         cancel_into(r);
     if (r->inst->observed)
         aj__observe_finish(s, state, err, message, end_ns);
-    s->next = NULL;
-    settle(r, s);
+    release_after(r, s, true);
 }
 
 /* Settles s (owned by r's thread) as cancelled, keeping the code of its
@@ -184,17 +202,10 @@ static void cancel_step(aj__runner *r, aj__step *s, int64_t now_ns)
 /* s completed at end_ns: how most steps end, all inline. */
 static void complete(aj__runner *r, aj__step *s, int64_t end_ns)
 {
-    aj__step *work = NULL;
-
     aj__rec_final(s, AJ_STEP_COMPLETED, AJ_FAIL_NONE, 0, end_ns);
     if (r->inst->observed)
         aj__observe_finish(s, AJ_STEP_COMPLETED, 0, NULL, end_ns);
-    r->n_final++;
-    runner_busy(r);
-    aj__step_release(r, s, false, &work);
-    runner_idle(r);
-    if (work != NULL)
-        settle(r, work);
+    release_after(r, s, false);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -293,7 +304,13 @@ static void run_step(aj__runner *r, aj__step *s)
             complete(r, s, r->now_ns);
             return;
         }
-        if (ctx.permanent || atomic_load(&inst->cancelled) ||
+        /* A failure after the cancel, or a step's own AJ_ECANCELED, is a
+         * cancel: no root cause, no retry. */
+        if (rc == AJ_ECANCELED || atomic_load(&inst->cancelled)) {
+            finish(r, s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, rc, ctx.message, r->now_ns);
+            return;
+        }
+        if (ctx.permanent ||
             !aj__retry_next(aj__inst_retry(inst, s->index), &ctx, rc, ctx.attempt - 1, &delay)) {
             finish(r, s, AJ_STEP_FAILED, kind, rc, ctx.message, r->now_ns);
             return;

@@ -80,7 +80,16 @@ bool aj__state_finish(aj__step *s, aj_step_state state, aj_fail_kind kind, int e
 
 void aj__state_skip(aj__step *s, aj__step **work)
 {
-    aj__rec_final(s, AJ_STEP_SKIPPED, AJ_FAIL_NONE, 0, 0);
+    aj_instance *inst = s->inst;
+
+    /* Not started when the instance was cancelled: cancelled, whatever
+     * upstream did before. */
+    if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed)) {
+        aj__rec_final(s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, 0, 0);
+        atomic_store_explicit(&inst->cut, true, memory_order_relaxed);
+    } else {
+        aj__rec_final(s, AJ_STEP_SKIPPED, AJ_FAIL_NONE, 0, 0);
+    }
     s->next = *work;
     *work = s;
 }

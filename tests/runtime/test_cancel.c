@@ -111,6 +111,91 @@ static void test_cancel_running_step_sees_flag(void **state)
     aj_runtime_free(rt);
 }
 
+/* The README's own pattern: a step that sees the flag returns ECANCELED.
+ * It ends cancelled, not failed, and is no root cause; what had not
+ * started ends cancelled, never skipped. */
+static void test_cancel_step_failing_after_cancel_is_cancelled(void **state)
+{
+    aj_runtime *rt = new_runtime(2);
+    aj_instance *inst;
+    aj_failure f;
+
+    (void)state;
+    seed_run->behave[SEED_QUERY1].until_cancelled = true;
+    seed_run->behave[SEED_QUERY1].started = &started;
+    seed_run->behave[SEED_QUERY1].fails = -1;
+    seed_run->behave[SEED_QUERY1].code = 125; /* ECANCELED */
+    inst = start(rt, NULL);
+    sem_wait(&started);
+    aj_instance_cancel(inst);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
+    assert_int_equal(info_of(inst, SEED_QUERY1).state, AJ_STEP_CANCELLED);
+    assert_int_equal(info_of(inst, SEED_QUERY1).err, 125);
+    assert_int_equal(info_of(inst, SEED_QUERY1).kind, AJ_FAIL_CANCELLED);
+    assert_int_equal(info_of(inst, SEED_SUMMARIZE).state, AJ_STEP_CANCELLED);
+    assert_int_equal(info_of(inst, SEED_EMAIL).state, AJ_STEP_CANCELLED);
+    assert_int_equal(aj_instance_failure(inst, &f), AJ_ECANCELED);
+    assert_int_equal(f.step, -1);
+    aj_instance_free(inst);
+    aj_runtime_free(rt);
+}
+
+/* A step may return AJ_ECANCELED by itself: it ends cancelled, not failed
+ * with code -1001, and what depends on it is skipped (the instance goes
+ * on); wait reports the cancel. */
+static void test_step_returning_aj_ecanceled_is_cancelled(void **state)
+{
+    aj_start_opts o = { .sequential = true };
+    aj_instance *inst;
+    aj_failure f;
+
+    (void)state;
+    seed_run->behave[SEED_CHECKAUTH].fails = -1;
+    seed_run->behave[SEED_CHECKAUTH].code = AJ_ECANCELED;
+    inst = start(NULL, &o);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
+    assert_int_equal(info_of(inst, SEED_CHECKAUTH).state, AJ_STEP_CANCELLED);
+    assert_int_equal(info_of(inst, SEED_CLIENT1).state, AJ_STEP_COMPLETED);
+    assert_int_equal(info_of(inst, SEED_QUERY1).state, AJ_STEP_SKIPPED);
+    assert_int_equal(atomic_load(&seed_run->attempts[SEED_QUERY1]), 0);
+    assert_int_equal(aj_instance_failure(inst, &f), AJ_ECANCELED);
+    assert_int_equal(f.step, -1);
+    aj_instance_free(inst);
+}
+
+typedef struct finish_log {
+    _Atomic int finished[8];
+    _Atomic int state[8];
+} finish_log;
+
+static void log_finish(void *arg, const aj_step_event *ev)
+{
+    finish_log *l = arg;
+
+    atomic_fetch_add(&l->finished[ev->step_index], 1);
+    atomic_store(&l->state[ev->step_index], (int)ev->state);
+}
+
+/* Observers agree with the records: once each, with the final state. */
+static void test_cancel_observers_see_cancelled(void **state)
+{
+    finish_log l = { 0 };
+    aj_observer obs = { NULL, NULL, log_finish, &l };
+    aj_start_opts o = { .sequential = true, .fail_fast = true, .observer = &obs };
+    aj_instance *inst;
+
+    (void)state;
+    seed_run->behave[SEED_CHECKAUTH].fails = -1;
+    inst = start(NULL, &o);
+    assert_int_equal(aj_instance_wait(inst, -1), -7);
+    for (uint32_t i = 0; i < 8; i++) {
+        assert_int_equal(atomic_load(&l.finished[i]), 1);
+        assert_int_equal(atomic_load(&l.state[i]), info_of(inst, i).state);
+    }
+    assert_int_equal(atomic_load(&l.state[SEED_SUMMARIZE]), AJ_STEP_CANCELLED);
+    aj_instance_free(inst);
+}
+
 static void test_cancel_after_completion_changes_nothing(void **state)
 {
     aj_instance *inst = start(NULL, NULL);
@@ -220,9 +305,10 @@ static void test_cancel_fail_fast_sequential(void **state)
     /* Independent of CheckAuth, yet cancelled: that is fail-fast. */
     assert_int_equal(info_of(inst, SEED_CLIENT1).state, AJ_STEP_CANCELLED);
     assert_int_equal(info_of(inst, SEED_CLIENT2).state, AJ_STEP_CANCELLED);
-    /* Downstream of the failure: skipped, whatever else happened. */
-    assert_int_equal(info_of(inst, SEED_QUERY1).state, AJ_STEP_SKIPPED);
-    assert_int_equal(info_of(inst, SEED_SUMMARIZE).state, AJ_STEP_SKIPPED);
+    /* Downstream of the failure, but not started when fail-fast cancelled
+     * the instance: cancelled, never skipped. */
+    assert_int_equal(info_of(inst, SEED_QUERY1).state, AJ_STEP_CANCELLED);
+    assert_int_equal(info_of(inst, SEED_SUMMARIZE).state, AJ_STEP_CANCELLED);
     aj_instance_free(inst);
 
     /* Without fail-fast the independent branch runs to the end. */
@@ -354,6 +440,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_cancel_steps_not_started_never_run),
         T(test_cancel_running_step_sees_flag),
+        T(test_cancel_step_failing_after_cancel_is_cancelled),
+        T(test_step_returning_aj_ecanceled_is_cancelled),
+        T(test_cancel_observers_see_cancelled),
         T(test_cancel_after_completion_changes_nothing),
         T(test_cancel_cuts_sequential_retry_delay),
         T(test_cancel_sequential_running_step),
