@@ -428,7 +428,8 @@ int64_t aj_wall_now_ns(void);  /* CLOCK_REALTIME */
 
 /* The delay before retry k (0-based) of a non-custom policy, in
  * [0, cap_ns] (or [0, INT64_MAX] without a cap): never negative, never
- * wrapped. jitter_seed picks the jitter deterministically. */
+ * wrapped, never shorter than the one before k (jitter aside), in the same
+ * time for any k. jitter_seed picks the jitter deterministically. */
 int64_t aj_retry_delay_ns(const aj_retry_policy *p, uint32_t k, uint64_t jitter_seed);
 
 /* ------------------------------------------------------------------------ */
