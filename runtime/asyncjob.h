@@ -289,6 +289,10 @@ unsigned aj_runtime_workers(aj_runtime *rt);
 
 #define AJ_ID_MAX 64 /* instance id bytes, including the terminating NUL */
 
+/* A step named by more than one override takes the last one's policy;
+ * a name shared by several steps is the first of them (as for
+ * aj_job_def_find_step). Start resolves the names in time linear in the
+ * overrides and steps. */
 typedef struct aj_retry_override {
     const char *step;        /* step name; an unknown name fails with AJ_EINVAL */
     aj_retry_policy policy;  /* replaces the step's policy for this instance */
