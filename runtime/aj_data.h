@@ -101,7 +101,8 @@ struct aj_instance {
     aj__timer *timers;             /* def->n_steps heap nodes, in this allocation */
     void *inputs;                  /* def->inputs_size bytes, in this allocation */
     void *outputs;                 /* def->outputs_size bytes, in this allocation */
-    const aj__override *overrides; /* n_overrides, in this allocation */
+    const aj__override *overrides; /* n_overrides, one per step, sorted by step;
+                                      in this allocation */
     uint32_t n_overrides;
     _Atomic uint32_t runners;      /* 2 x threads running its steps (exec.c),
                                       | AJ__SHARED while counters need

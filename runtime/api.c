@@ -10,8 +10,19 @@
 
 /* Where each part of an instance lies in its one allocation. */
 typedef struct layout {
-    size_t steps, timers, overrides, inputs, outputs, total, align;
+    size_t steps, timers, overrides, names, inputs, outputs, total, align;
+    uint32_t n_names;  /* slots of the override names' table; 0: no overrides */
 } layout;
+
+/* A slot of the table that resolves override names at start, by open
+ * addressing: it lies in the instance's allocation, unused afterwards. */
+typedef struct name_slot {
+    uint32_t last;   /* 1 + position of the last override of that name; 0: empty */
+    uint32_t found;  /* a step of that name was met */
+} name_slot;
+
+_Static_assert(sizeof(aj__override) <= 64 && 4 * sizeof(name_slot) <= 64,
+               "plan() bounds the bytes of an override by 64");
 
 /* Appends size bytes aligned to align at *end; false on overflow. */
 static bool place(size_t *end, size_t size, size_t align, size_t *at)
@@ -25,15 +36,29 @@ static bool place(size_t *end, size_t size, size_t align, size_t *at)
     return true;
 }
 
+/* A power of two at least twice n (n at most 2^30): at most half full. */
+static uint32_t table_size(size_t n)
+{
+    uint32_t size = 1;
+
+    while (size < 2 * n)
+        size *= 2;
+    return n == 0 ? 0 : size;
+}
+
 static int plan(const aj_job_def *def, size_t n_overrides, layout *l)
 {
     size_t in_align = def->inputs_align ? def->inputs_align : 1;
     size_t out_align = def->outputs_align ? def->outputs_align : 1;
     size_t end = sizeof(aj_instance);
 
+    /* 2^30 overrides would take 90 GB: refusing more keeps counts in 32
+     * bits. Neither an override nor its share of the table (4 slots at
+     * most) takes 64 bytes, so no product below overflows. */
     if ((uint64_t)def->n_steps * (sizeof(aj__step) + sizeof(aj__timer)) > SIZE_MAX ||
-        n_overrides > SIZE_MAX / sizeof(aj__override))
+        n_overrides > ((size_t)1 << 30) || n_overrides > SIZE_MAX / 64)
         return AJ_ENOMEM;
+    l->n_names = table_size(n_overrides);
     l->align = AJ__CACHE_LINE;
     if (in_align > l->align)
         l->align = in_align;
@@ -43,6 +68,7 @@ static int plan(const aj_job_def *def, size_t n_overrides, layout *l)
         !place(&end, def->n_steps * sizeof(aj__timer), _Alignof(aj__timer), &l->timers) ||
         !place(&end, n_overrides * sizeof(aj__override), _Alignof(aj__override),
                &l->overrides) ||
+        !place(&end, l->n_names * sizeof(name_slot), _Alignof(name_slot), &l->names) ||
         !place(&end, def->inputs_size, in_align, &l->inputs) ||
         !place(&end, def->outputs_size, out_align, &l->outputs))
         return AJ_ENOMEM;
@@ -64,13 +90,71 @@ static int check_args(const aj_job_def *def, const void *inputs, const aj_start_
         return AJ_EINVAL;
     if (o->n_retry_overrides > 0 && o->retry_overrides == NULL)
         return AJ_EINVAL;
+    /* Names of no step are found by index_overrides(), once allocated. */
     for (size_t k = 0; k < o->n_retry_overrides; k++)
-        if (aj_job_def_find_step(def, o->retry_overrides[k].step) < 0)
+        if (o->retry_overrides[k].step == NULL)
             return AJ_EINVAL;
     return AJ_OK;
 }
 
-static void apply_opts(aj_instance *inst, const aj_start_opts *o, aj__override *copies)
+/* FNV-1a. */
+static uint32_t name_hash(const char *name)
+{
+    uint32_t h = 2166136261u;
+
+    for (const unsigned char *c = (const unsigned char *)name; *c != 0; c++)
+        h = (h ^ *c) * 16777619u;
+    return h;
+}
+
+/* The slot of name in t (mask + 1 slots, never full): its own, or the
+ * empty one where it goes. */
+static name_slot *name_find(name_slot *t, uint32_t mask, const aj_retry_override *ov,
+                            const char *name)
+{
+    uint32_t h = name_hash(name) & mask;
+
+    while (t[h].last != 0 && strcmp(ov[t[h].last - 1].step, name) != 0)
+        h = (h + 1) & mask;
+    return &t[h];
+}
+
+/* Resolves the override names with one hashed pass over the options and
+ * one over the steps, instead of a scan of the steps per name, and keeps
+ * for each step overridden the last override naming it, as the options
+ * list them. A name is the first step of that name's, as for
+ * aj_job_def_find_step(). The copies come out in step order, one per
+ * step, for aj__inst_retry()'s binary search. AJ_EINVAL if a name is no
+ * step's. */
+static int index_overrides(aj_instance *inst, const aj_start_opts *o, name_slot *t,
+                           uint32_t n_slots, aj__override *copies)
+{
+    const aj_job_def *def = inst->def;
+    uint32_t n_names = 0, n = 0;
+
+    memset(t, 0, n_slots * sizeof *t);
+    for (uint32_t k = 0; k < o->n_retry_overrides; k++) {
+        name_slot *e = name_find(t, n_slots - 1, o->retry_overrides, o->retry_overrides[k].step);
+        n_names += e->last == 0;
+        e->last = k + 1;
+    }
+    for (uint32_t i = 0; i < def->n_steps && n < n_names; i++) {
+        name_slot *e;
+        if (def->steps[i].name == NULL)
+            continue;
+        e = name_find(t, n_slots - 1, o->retry_overrides, def->steps[i].name);
+        if (e->last != 0 && !e->found) {
+            e->found = 1;
+            copies[n].index = i;
+            copies[n++].policy = o->retry_overrides[e->last - 1].policy;
+        }
+    }
+    inst->overrides = copies;
+    inst->n_overrides = n;
+    return n == n_names ? AJ_OK : AJ_EINVAL;
+}
+
+static void apply_opts(aj_instance *inst, const aj_start_opts *o)
 {
     if (o != NULL && o->instance_id != NULL) {
         strcpy(inst->id, o->instance_id);
@@ -85,12 +169,6 @@ static void apply_opts(aj_instance *inst, const aj_start_opts *o, aj__override *
         inst->obs = *o->observer;
         inst->has_obs = true;
     }
-    for (size_t k = 0; k < o->n_retry_overrides; k++) {
-        copies[k].index = (uint32_t)aj_job_def_find_step(inst->def, o->retry_overrides[k].step);
-        copies[k].policy = o->retry_overrides[k].policy;
-    }
-    inst->overrides = copies;
-    inst->n_overrides = (uint32_t)o->n_retry_overrides;
 }
 
 /* The one allocation, laid out and filled; NULL with *rc on failure. */
@@ -119,11 +197,14 @@ static aj_instance *create(const aj_job_def *def, const void *inputs,
     if (def->inputs_size > 0)
         memcpy(inst->inputs, inputs, def->inputs_size);
     memset(inst->outputs, 0, def->outputs_size);
-    if ((*rc = aj__inst_init_steps(inst)) != AJ_OK) {
+    if ((*rc = aj__inst_init_steps(inst)) == AJ_OK && l.n_names > 0)
+        *rc = index_overrides(inst, opts, (name_slot *)(base + l.names), l.n_names,
+                              (aj__override *)(base + l.overrides));
+    if (*rc != AJ_OK) {
         aj__free(base);
         return NULL;
     }
-    apply_opts(inst, opts, (aj__override *)(base + l.overrides));
+    apply_opts(inst, opts);
     return inst;
 }
 

@@ -328,6 +328,10 @@ AJ_API unsigned aj_runtime_workers(aj_runtime *rt);
 
 #define AJ_ID_MAX 64 /* instance id bytes, including the terminating NUL */
 
+/* A step named by more than one override takes the last one's policy;
+ * a name shared by several steps is the first of them (as for
+ * aj_job_def_find_step). Start resolves the names in time linear in the
+ * overrides and steps. */
 typedef struct aj_retry_override {
     const char *step;        /* step name; an unknown name fails with AJ_EINVAL */
     aj_retry_policy policy;  /* replaces the step's policy for this instance */
@@ -486,7 +490,8 @@ AJ_API int64_t aj_wall_now_ns(void);  /* CLOCK_REALTIME */
 
 /* The delay before retry k (0-based) of a non-custom policy, in
  * [0, cap_ns] (or [0, INT64_MAX] without a cap): never negative, never
- * wrapped. jitter_seed picks the jitter deterministically. */
+ * wrapped, never shorter than the one before k (jitter aside), in the same
+ * time for any k. jitter_seed picks the jitter deterministically. */
 AJ_API int64_t aj_retry_delay_ns(const aj_retry_policy *p, uint32_t k, uint64_t jitter_seed);
 
 /* ------------------------------------------------------------------------ */

@@ -121,10 +121,19 @@ bool aj__inst_leads_to(const aj_instance *inst, const aj__step *s, const aj__ste
 
 const aj_retry_policy *aj__inst_retry(const aj_instance *inst, uint32_t i)
 {
-    /* The last override of a step wins, as the options list them. */
-    for (uint32_t k = inst->n_overrides; k-- > 0;)
-        if (inst->overrides[k].index == i)
-            return &inst->overrides[k].policy;
+    uint32_t lo = 0, hi = inst->n_overrides;
+
+    /* Start keeps one override per step (the last one the options name it
+     * in), sorted by step: a binary search, not a scan per retry. */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (inst->overrides[mid].index < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < inst->n_overrides && inst->overrides[lo].index == i)
+        return &inst->overrides[lo].policy;
     return inst->def->steps[i].retry;
 }
 
