@@ -43,16 +43,27 @@ PROGRAMS     += $(FEATURE_BINS)
 
 .PHONY: run run-logstats
 
-# The main example: its step log, result and instance picture.
-run: $(sql_summary_BIN)
+# The main example: it prints its step log and result, and leaves pictures
+# of the job and of the instance that ran in $(sql_summary_B); V=1 also
+# prints the instance's DOT. Without graphviz the pictures stay DOT files.
+PICTURE := $(if $(shell command -v dot 2>/dev/null),svg,dot)
+RUN_PICTURES := $(sql_summary_B)/definition.$(PICTURE) $(sql_summary_B)/instance.$(PICTURE)
+
+run: $(sql_summary_BIN) $(sql_summary_B)/definition.$(PICTURE)
 	$(call Q,RUN,$(sql_summary_BIN))$(sql_summary_BIN) $(sql_summary_B)/instance.dot
-	@if command -v dot >/dev/null 2>&1; then \
-	    dot -Tsvg $(sql_summary_B)/instance.dot -o $(sql_summary_B)/instance.svg && \
-	    echo "picture of this instance: $(sql_summary_B)/instance.svg"; \
-	else \
-	    echo "DOT of this instance: $(sql_summary_B)/instance.dot" \
-	         "(apt-get install -y graphviz to draw it)"; \
-	fi
+	$(if $(filter 1,$(V)),cat $(sql_summary_B)/instance.dot)
+	$(if $(filter svg,$(PICTURE)),$(call Q,DOT,$(sql_summary_B)/instance.svg)$(DRAW_SVG) \
+	    $(sql_summary_B)/instance.dot -o $(sql_summary_B)/instance.svg)
+	@echo "pictures: $(RUN_PICTURES)"
+	$(if $(filter dot,$(PICTURE)),@echo "(apt-get install -y graphviz to draw them)")
+
+$(sql_summary_B)/definition.dot: examples/sql_summary/sql_summary.job $(AJC)
+	$(Q)mkdir -p $(@D)
+	$(call Q,AJC,--dot $<)$(AJC) --dot $< > $@
+
+DRAW_SVG := dot -Tsvg
+$(B)/%.svg: $(B)/%.dot
+	$(call Q,DOT,$@)$(DRAW_SVG) $< -o $@
 
 # The second example on 8 synthetic logs of 150,000 lines (about 90 MB),
 # sequential and then parallel.
