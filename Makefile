@@ -13,6 +13,34 @@
 #   make uninstall, make dist
 #
 # One build directory per configuration: B=build-asan SAN=address,undefined.
+#
+# make runs as many jobs at once as there are CPUs; -jN on the command line
+# or JOBS=N says otherwise (JOBS=1: one at a time). Each command prints one
+# line, "  CC      runtime/pool.c"; V=1 prints the commands themselves and
+# make -s nothing.
+
+# Read before anything below adds to MAKEFLAGS: its first word holds the
+# one-letter options of the command line, s among them.
+SILENT   := $(findstring s,$(firstword -$(MAKEFLAGS)))
+NPROC    := $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || echo 1)
+JOBS     ?= $(NPROC)
+# Only the top make: a recursive one shares its parent's job slots, and a
+# -j of its own would leave them.
+ifeq ($(MAKELEVEL),0)
+MAKEFLAGS += -j$(JOBS)
+endif
+MAKEFLAGS += --no-print-directory
+
+# $(call Q,TAG,WHAT) before a command prints "  TAG     WHAT" instead of
+# the command; $(Q) alone only hides it.
+V ?= 0
+ifeq ($(V),1)
+Q =
+else ifneq ($(SILENT),)
+Q = @
+else
+Q = @$(if $(1),printf '  %-7s %s\n' '$(1)' '$(2)';)
+endif
 
 B        ?= build
 PREFIX   ?= /usr/local
@@ -46,48 +74,37 @@ endif
 
 # Filled in by the fragments.
 PROGRAMS :=        # built by `make`
-TEST_BINS :=       # cmocka binaries run by `make test`, from the top directory
-TEST_DEPS :=       # anything else the tests need built first
 ALL_OBJS :=        # for dependency files
 CLEAN_EXTRA :=
 
-# Helpers for tests that run the tools as a user does (tests/support).
-TEST_SUPPORT := $(B)/tests/support/shell.o
-ALL_OBJS += $(TEST_SUPPORT)
-
 # Every fragment is needed: a missing one stops make rather than building
-# half a tree.
+# half a tree. Every test is in mk/tests.mk.
 include mk/runtime.mk
 include mk/compiler.mk
 include mk/examples.mk
 include mk/bench.mk
 include mk/fuzz.mk
-include mk/reliability.mk
 include mk/install.mk
+include mk/tests.mk
+include mk/reliability.mk
 
-.PHONY: all test test-asan test-tsan clean clean-all
+.PHONY: all clean clean-all
 
 all: $(PROGRAMS)
 
-# Each test binary runs under a watchdog; a hang fails like an assertion.
-test: $(PROGRAMS) $(TEST_BINS) $(TEST_DEPS)
-	@B=$(B) SAN=$(SAN) scripts/run-tests $(TEST_BINS)
-
-test-asan:
-	$(MAKE) test B=build-asan SAN=address,undefined CFLAGS="-O1 -g"
-
-test-tsan:
-	$(MAKE) test B=build-tsan SAN=thread CFLAGS="-O1 -g"
-
+# Every object, of a source of the tree or of one generated into $(B).
+COMPILE = $(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 $(B)/%.o: %.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)mkdir -p $(@D)
+	$(call Q,CC,$<)$(COMPILE)
+$(B)/%.o: $(B)/%.c
+	$(call Q,CC,$<)$(COMPILE)
 
 # clean removes one configuration's build directory; clean-all every one.
 clean:
-	rm -rf $(B) $(CLEAN_EXTRA)
+	$(call Q,CLEAN,$(strip $(B) $(CLEAN_EXTRA)))rm -rf $(B) $(CLEAN_EXTRA)
 
 clean-all:
-	rm -rf build build-* $(CLEAN_EXTRA)
+	$(call Q,CLEAN,$(strip build build-* $(CLEAN_EXTRA)))rm -rf build build-* $(CLEAN_EXTRA)
 
 -include $(ALL_OBJS:.o=.d)

@@ -8,9 +8,11 @@ BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard bench/*.c)) \
 BENCH_BIN  := $(BENCH_B)/bench
 BENCH_G    := $(foreach n,1000 10000 100000,$(BENCH_B)/g/mixed_$(n).job)
 
+# The jobs' .job files are made in $(BENCH_JOBS), and their .job.c and
+# .job.h beside them by the pattern rule of mk/compiler.mk.
 $(BENCH_JOBS)/seed.job: bench/seed.job
-	@mkdir -p $(@D)
-	cp $< $@
+	$(Q)mkdir -p $(@D)
+	$(call Q,CP,$@)cp $< $@
 # The other jobs are generated: genjob.sh SHAPE SIZE, the shape being the
 # file's name.
 BENCH_SIZE_chain := 1000
@@ -18,29 +20,22 @@ BENCH_SIZE_fanin := 1000
 BENCH_SIZE_wave  := 100
 BENCH_SIZE_cpu   := 64
 $(BENCH_JOBS)/%.job: bench/genjob.sh
-	@mkdir -p $(@D)
-	bench/genjob.sh $* $(BENCH_SIZE_$*) > $@
+	$(Q)mkdir -p $(@D)
+	$(call Q,GEN,$@)bench/genjob.sh $* $(BENCH_SIZE_$*) > $@
 # Kept after the build: the generated C's #line directives point into them.
 .SECONDARY: $(BENCH_JOB_NAMES:%=$(BENCH_JOBS)/%.job)
 $(BENCH_B)/g/mixed_%.job: bench/genjob.sh
-	@mkdir -p $(@D)
-	bench/genjob.sh mixed $* > $@
+	$(Q)mkdir -p $(@D)
+	$(call Q,GEN,$@)bench/genjob.sh mixed $* > $@
 
-# These .job files are themselves generated into $(B), which the pattern
-# rule of mk/compiler.mk (for .job files of the tree) does not cover.
-$(BENCH_JOBS)/%.job.c $(BENCH_JOBS)/%.job.h: $(BENCH_JOBS)/%.job $(AJC)
-	$(AJC) -o $(@D) $<
-$(BENCH_JOBS)/%.job.o: $(BENCH_JOBS)/%.job.c
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
-
-$(BENCH_OBJS): CPPFLAGS += -Ibench -I$(BENCH_JOBS)
+$(BENCH_OBJS): private CPPFLAGS += -Ibench -I$(BENCH_JOBS)
 $(BENCH_OBJS): | $(BENCH_GEN)
 
 $(BENCH_BIN): $(BENCH_OBJS) $(LIBAJ)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS)
+	$(call Q,LD,$@)$(CC) -o $@ $^ $(ALL_LDFLAGS)
 
 ALL_OBJS += $(BENCH_OBJS)
 
 .PHONY: bench
 bench: $(BENCH_BIN) $(BENCH_G) $(AJC)
-	$(BENCH_BIN) $(AJC) $(BENCH_B)/g
+	$(call Q,RUN,$(BENCH_BIN))$(BENCH_BIN) $(AJC) $(BENCH_B)/g

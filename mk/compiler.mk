@@ -21,50 +21,44 @@ PROGRAMS += $(AJC)
 ALL_OBJS += $(AJC_OBJS) $(B)/gen/main.o
 CLEAN_EXTRA +=
 
-$(AJC_OBJS) $(B)/gen/main.o: CPPFLAGS += $(AJC_CPPFLAGS)
+$(AJC_OBJS) $(B)/gen/main.o: private CPPFLAGS += $(AJC_CPPFLAGS)
 
 # One tool run writes both outputs: a pattern rule with two targets is a group.
 $(B)/grammar/%.c $(B)/grammar/%.h: grammar/%.y
 	$(call need,bison)
-	@mkdir -p $(@D)
-	bison -Wall -Werror --header=$(B)/grammar/$*.h -o $(B)/grammar/$*.c $<
+	$(Q)mkdir -p $(@D)
+	$(call Q,BISON,$<)bison -Wall -Werror --header=$(B)/grammar/$*.h -o $(B)/grammar/$*.c $<
 
 $(B)/grammar/%.c $(B)/grammar/%.h: grammar/%.l
 	$(call need,flex)
-	@mkdir -p $(@D)
-	flex --header-file=$(B)/grammar/$*.h -o $(B)/grammar/$*.c $<
-
-$(B)/grammar/%.o: $(B)/grammar/%.c
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)mkdir -p $(@D)
+	$(call Q,FLEX,$<)flex --header-file=$(B)/grammar/$*.h -o $(B)/grammar/$*.c $<
 
 # The first build only: after it, the .d files know who includes what.
 $(AJC_OBJS) $(B)/gen/main.o: | $(GRAMMAR_H)
 
 $(AJC_LIB): $(AJC_OBJS)
-	@mkdir -p $(@D)
-	rm -f $@
-	$(AR) rcs $@ $^
+	$(call Q,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 
 # Everything ajc's link line holds, and that list as a file for the check.
 AJC_LINK := $(B)/gen/main.o $(AJC_LIB)
 
 $(AJC): $(AJC_LINK)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^
+	$(call Q,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(B)/ajc.link: $(AJC_LINK)
-	printf '%s\n' $^ > $@
+	$(call Q,GEN,$@)printf '%s\n' $^ > $@
 
-.PHONY: check-ajc-link
-check-ajc-link: $(AJC) $(B)/ajc.link scripts/check-ajc-link
-	scripts/check-ajc-link $(B)
-TEST_DEPS += check-ajc-link
-
-# Generated sources: one ajc run writes both outputs of a .job of the tree
-# into the same place under $(B) (a pattern rule with two targets is a
-# group), for the examples and the test cases alike. A new ajc regenerates
-# them; a change to the runtime's code does not.
-$(B)/%.job.c $(B)/%.job.h: %.job $(AJC)
-	@mkdir -p $(@D)
-	$(AJC) -o $(@D) $<
-
-include mk/compiler-tests.mk
+# Generated sources: one ajc run writes both outputs of a .job file (a
+# pattern rule with two targets is a group). A new ajc regenerates them; a
+# change to the runtime's code does not. $(call ajc_rule,DIR) writes
+# $(B)/X.job.c and $(B)/X.job.h from DIR/X.job, where DIR is the top of the
+# tree (the examples and the test cases) or $(B) itself (the .job files
+# that make generates, as bench's are).
+define ajc_rule
+$(B)/%.job.c $(B)/%.job.h: $(1)%.job $$(AJC)
+	$$(Q)mkdir -p $$(@D)
+	$$(call Q,AJC,$$<)$$(AJC) -o $$(@D) $$<
+endef
+$(eval $(call ajc_rule,))
+$(eval $(call ajc_rule,$(B)/))

@@ -19,40 +19,26 @@ FUZZ_B       := build-fuzz
 FUZZ_BIN     := $(FUZZ_B)/fuzz/fuzz_ajc
 FUZZ_SEEDS   := $(wildcard examples/*/*.job tests/cases/good/*/*.job tests/cases/bad/*.job \
                   tests/examples/defs/*.job bench/seed.job tests/cases/fuzz/*.job)
+# Replayed by make test (mk/tests.mk).
 FUZZ_CASES   := $(wildcard tests/cases/fuzz/*.job)
+ALL_OBJS     += $(B)/fuzz/fuzz_check.o $(B)/fuzz/fuzz_ajc.o
 
-$(B)/fuzz/fuzz_check.o $(B)/fuzz/fuzz_ajc.o: CPPFLAGS += $(AJC_CPPFLAGS)
+$(B)/fuzz/fuzz_check.o $(B)/fuzz/fuzz_ajc.o: private CPPFLAGS += $(AJC_CPPFLAGS)
 $(B)/fuzz/fuzz_check.o $(B)/fuzz/fuzz_ajc.o: | $(GRAMMAR_H)
 
 # Only built inside `make fuzz`, whose flags add the coverage hooks.
 $(B)/fuzz/fuzz_ajc: $(B)/fuzz/fuzz_ajc.o $(B)/fuzz/fuzz_check.o $(AJC_LIB) $(LIBAJ)
-	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^
+	$(call Q,LD,$@)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^
 
 .PHONY: fuzz fuzz-build
 fuzz-build:
 	$(call need,clang)
-	$(MAKE) B=$(FUZZ_B) CC=clang SAN=address,undefined \
+	$(call Q,MAKE,$(FUZZ_BIN))$(MAKE) B=$(FUZZ_B) CC=clang SAN=address,undefined \
 	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" $(FUZZ_BIN)
 
 fuzz: fuzz-build
-	@mkdir -p $(FUZZ_B)/corpus $(FUZZ_B)/seeds $(FUZZ_B)/artifacts
-	cp $(FUZZ_SEEDS) $(FUZZ_B)/seeds/
-	$(FUZZ_BIN) -dict=fuzz/ajc.dict -max_total_time=$(FUZZ_SECONDS) \
+	$(Q)mkdir -p $(FUZZ_B)/corpus $(FUZZ_B)/seeds $(FUZZ_B)/artifacts
+	$(call Q,CP,$(FUZZ_B)/seeds)cp $(FUZZ_SEEDS) $(FUZZ_B)/seeds/
+	$(call Q,RUN,$(FUZZ_BIN))$(FUZZ_BIN) -dict=fuzz/ajc.dict -max_total_time=$(FUZZ_SECONDS) \
 	    -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_B)/artifacts/ $(FUZZ_B)/corpus $(FUZZ_B)/seeds
-
-# The replay in make test: each regression input is its own cmocka test.
-FUZZ_REPLAY := $(B)/tests/reliability/test_fuzz_replay
-TEST_BINS   += $(FUZZ_REPLAY)
-ALL_OBJS    += $(FUZZ_REPLAY).o $(B)/fuzz/fuzz_check.o $(B)/fuzz/fuzz_ajc.o
-
-$(B)/tests/reliability/fuzz_cases.inc: tests/cases/fuzz $(FUZZ_CASES)
-	@mkdir -p $(@D)
-	for f in $(FUZZ_CASES); do n=$${f##*/}; echo "CASE($${n%.job})"; done > $@
-
-$(FUZZ_REPLAY).o: CPPFLAGS += $(AJC_CPPFLAGS) -Ifuzz -I$(B)/tests/reliability
-$(FUZZ_REPLAY).o: $(B)/tests/reliability/fuzz_cases.inc | $(GRAMMAR_H)
-
-$(FUZZ_REPLAY): $(FUZZ_REPLAY).o $(B)/fuzz/fuzz_check.o $(AJC_LIB) $(LIBAJ)
-	$(call need_cmocka)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka

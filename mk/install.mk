@@ -72,29 +72,6 @@ uninstall:
 	          rmdir "$$d" 2>/dev/null; do echo "rmdir $$d"; d=$${d%/*}; done; \
 	done
 
-# The build and install tests drive make themselves: they install from $(B)
-# into a temporary prefix and build user projects with what was installed,
-# make a tarball and build it; test_docs checks the man pages.
-BUILD_TESTS := $(patsubst %,$(B)/tests/build/%,test_build test_install test_dist test_docs)
-BUILD_UTIL  := $(B)/tests/build/project.o
-$(BUILD_TESTS:=.o) $(BUILD_UTIL): CPPFLAGS += -Itests/support
-$(BUILD_TESTS): %: %.o $(BUILD_UTIL) $(TEST_SUPPORT)
-	$(call need_cmocka)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
-TEST_BINS += $(BUILD_TESTS)
-TEST_DEPS += $(AJC) $(LIBAJ) $(LIBAJ_SO) $(LIBAJ_LINKS)
-ALL_OBJS  += $(BUILD_TESTS:=.o) $(BUILD_UTIL)
-
-# The release: version, changelog, licence, the shared library's exports.
-RELEASE_TEST := $(B)/tests/build/test_release
-$(B)/tests/build/test_release.o: CPPFLAGS += -Itests/support
-$(RELEASE_TEST): $(B)/tests/build/test_release.o $(TEST_SUPPORT) $(LIBAJ)
-	$(call need_cmocka)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
-TEST_BINS += $(RELEASE_TEST)
-TEST_DEPS += $(LIBAJ_SO) $(LIBAJ_LINKS)
-ALL_OBJS  += $(B)/tests/build/test_release.o
-
 # make dist: asyncjob-VERSION.tar.gz (into DIST_DIR) of the tracked files,
 # or in an unpacked tarball of those its MANIFEST lists, plus the generated
 # parser and lexer in generated/grammar/, as bison's own releases ship
@@ -106,15 +83,15 @@ SHIPPED_GRAMMAR := generated/grammar
 
 .PHONY: dist
 dist: $(GRAMMAR_C) $(GRAMMAR_H)
-	rm -rf $(B)/dist
-	mkdir -p $(DIST_STAGE)/$(SHIPPED_GRAMMAR)
-	{ if [ -e .git ]; then git ls-files; else cat MANIFEST; fi; } | \
+	$(Q)rm -rf $(B)/dist
+	$(Q)mkdir -p $(DIST_STAGE)/$(SHIPPED_GRAMMAR)
+	$(call Q,GEN,$(B)/dist/MANIFEST){ if [ -e .git ]; then git ls-files; else cat MANIFEST; fi; } | \
 	    grep -v -x -e MANIFEST -e '$(SHIPPED_GRAMMAR)/.*' > $(B)/dist/MANIFEST
-	tar -cf - -T $(B)/dist/MANIFEST | tar -xf - -C $(DIST_STAGE)
-	cp $(B)/dist/MANIFEST $(DIST_STAGE)/MANIFEST
-	cp $(GRAMMAR_C) $(GRAMMAR_H) $(DIST_STAGE)/$(SHIPPED_GRAMMAR)/
-	tar -C $(B)/dist --sort=name --owner=0 --group=0 --numeric-owner \
-	    -czf $(DIST_DIR)/$(DIST_NAME).tar.gz $(DIST_NAME)
+	$(Q)tar -cf - -T $(B)/dist/MANIFEST | tar -xf - -C $(DIST_STAGE)
+	$(Q)cp $(B)/dist/MANIFEST $(DIST_STAGE)/MANIFEST
+	$(Q)cp $(GRAMMAR_C) $(GRAMMAR_H) $(DIST_STAGE)/$(SHIPPED_GRAMMAR)/
+	$(call Q,TAR,$(DIST_DIR)/$(DIST_NAME).tar.gz)tar -C $(B)/dist --sort=name --owner=0 \
+	    --group=0 --numeric-owner -czf $(DIST_DIR)/$(DIST_NAME).tar.gz $(DIST_NAME)
 	@echo "$(DIST_DIR)/$(DIST_NAME).tar.gz"
 
 # In a tarball, where flex or bison is missing, the build copies the shipped
@@ -123,7 +100,7 @@ dist: $(GRAMMAR_C) $(GRAMMAR_H)
 ifneq ($(wildcard $(SHIPPED_GRAMMAR)/parser.c),)
 ifeq ($(and $(shell command -v flex 2>/dev/null),$(shell command -v bison 2>/dev/null)),)
 $(GRAMMAR_C) $(GRAMMAR_H): $(B)/grammar/%: $(SHIPPED_GRAMMAR)/%
-	@mkdir -p $(@D)
-	cp $< $@
+	$(Q)mkdir -p $(@D)
+	$(call Q,CP,$<)cp $< $@
 endif
 endif

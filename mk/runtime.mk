@@ -21,18 +21,17 @@ ALL_OBJS += $(RUNTIME_OBJS)
 # static library also links into a user's shared library, and exporting only
 # what asyncjob.h marks AJ_API. Static linking ignores visibility, so the
 # tests still reach the aj__test_* hooks through libasyncjob.a.
-$(RUNTIME_OBJS): ALL_CFLAGS += -fPIC -fvisibility=hidden
+$(RUNTIME_OBJS): private ALL_CFLAGS += -fPIC -fvisibility=hidden
 
+# A static library is written anew: ar would keep members removed since.
 $(LIBAJ): $(RUNTIME_OBJS)
-	@mkdir -p $(@D)
-	rm -f $@
-	$(AR) rcs $@ $^
+	$(call Q,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 
 $(LIBAJ_SO): $(RUNTIME_OBJS)
-	$(CC) -shared -Wl,-soname,$(LIBAJ_SONAME) -o $@ $^ $(ALL_LDFLAGS)
+	$(call Q,LD,$@)$(CC) -shared -Wl,-soname,$(LIBAJ_SONAME) -o $@ $^ $(ALL_LDFLAGS)
 
 $(LIBAJ_LINKS): $(LIBAJ_SO)
-	ln -sf $(<F) $@
+	$(call Q,LN,$@)ln -sf $(<F) $@
 
 # The test build of the library, which the runtime tests link: the files
 # with test hooks (runtime/aj_test_hooks.h) compiled again with
@@ -43,34 +42,10 @@ RUNTIME_TEST_OBJS := $(filter-out $(RUNTIME_HOOKED:%.c=$(B)/%.o),$(RUNTIME_OBJS)
 LIBAJ_TEST        := $(B)/libasyncjob-test.a
 ALL_OBJS += $(RUNTIME_HOOKED:runtime/%.c=$(B)/runtime/test-hooks/%.o)
 
+$(B)/runtime/test-hooks/%.o: private CPPFLAGS += -DAJ_TEST_HOOKS
 $(B)/runtime/test-hooks/%.o: runtime/%.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -DAJ_TEST_HOOKS $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)mkdir -p $(@D)
+	$(call Q,CC,$< (test hooks))$(COMPILE)
 
 $(LIBAJ_TEST): $(RUNTIME_TEST_OBJS)
-	@mkdir -p $(@D)
-	rm -f $@
-	$(AR) rcs $@ $^
-
-# Runtime tests: one cmocka binary per module, all linked with the test
-# jobs of tests/runtime/tjob.c. (Latency is measured by make bench, W1.)
-RT_TESTS     := test_clock test_timer test_retry test_instance test_pool test_cancel test_dot test_stress \
-                test_ring
-RT_TEST_BINS := $(RT_TESTS:%=$(B)/tests/runtime/%)
-RT_SUPPORT   := $(B)/tests/runtime/tjob.o
-
-TEST_BINS += $(RT_TEST_BINS)
-ALL_OBJS  += $(RT_TEST_BINS:%=%.o) $(RT_SUPPORT)
-
-$(RT_TEST_BINS): %: %.o $(RT_SUPPORT) $(LIBAJ_TEST)
-	$(call need_cmocka)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lcmocka
-
-.PHONY: test-valgrind
-
-# A small configuration of the runtime suite under valgrind's memcheck.
-test-valgrind: $(B)/tests/runtime/test_instance $(B)/tests/runtime/test_stress
-	valgrind -q --error-exitcode=1 --leak-check=full --show-possibly-lost=no \
-	    --errors-for-leak-kinds=definite $(B)/tests/runtime/test_instance
-	AJ_STRESS_INSTANCES=20 valgrind -q --error-exitcode=1 --leak-check=full \
-	    --show-possibly-lost=no --errors-for-leak-kinds=definite $(B)/tests/runtime/test_stress
+	$(call Q,AR,$@)rm -f $@ && $(AR) rcs $@ $^

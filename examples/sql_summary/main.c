@@ -1,7 +1,8 @@
 /*
- * main.c: runs one instance of the sql_summary job, prints its step log,
- * its result and a DOT picture of the finished instance. With an argument,
- * also writes the picture to that file (make run turns it into an SVG).
+ * main.c: runs one instance of the sql_summary job, prints its step log
+ * and its result, then a DOT picture of the finished instance, or, given a
+ * file name, writes the picture there instead (make run turns it into an
+ * SVG).
  */
 #include "sql_summary.job.h"
 
@@ -62,8 +63,9 @@ int main(int argc, char **argv)
     printf("wait: %s\n", aj_strerror(rc));
     print_result(job);
     print_failure(job);
-    aj_instance_dot(sql_summary_instance(job), stdout, 0);
-    if (argc > 1 && write_dot(job, argv[1]) != 0)
+    if (argc < 2)
+        aj_instance_dot(sql_summary_instance(job), stdout, 0);
+    else if (write_dot(job, argv[1]) != 0)
         rc = 1;
     sql_summary_free(job);
     sql_lib_destroy(&lib);

@@ -104,6 +104,7 @@ static void test_build_missing_tool_names_the_install_command(void **state)
     assert_int_not_equal(shell_run(cmd, &out), 0);
     assert_non_null(strstr(out, "clang not found"));
     assert_non_null(strstr(out, HINT));
+    assert_null(strstr(out, "  CC "));
     assert_null(strstr(out, "cc "));
     free(out);
 }

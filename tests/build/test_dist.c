@@ -56,7 +56,7 @@ static void test_dist_tarball_builds_and_runs_without_flex_and_bison(void **stat
              "! PATH=%s command -v bison && ! PATH=%s command -v flex && "
              "env -u B -u SAN PATH=%s make -j2 all build/tests/runtime/test_instance "
              ">../build.log 2>&1 && "
-             "grep -c '^cp generated/grammar/' ../build.log && "
+             "grep -c '^  CP      generated/grammar/' ../build.log && "
              "build/ajc --check examples/sql_summary/sql_summary.job && "
              "build/examples/sql_summary/sql_summary ../instance.dot >/dev/null && "
              "CMOCKA_TEST_ABORT=1 build/tests/runtime/test_instance >/dev/null 2>&1 && "
