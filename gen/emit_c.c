@@ -248,6 +248,8 @@ static void start_fn(const emit_ctx *e, out *o, const ast_job *j)
     tpl_list_item(&l, "const aj_start_opts *opts", NULL);
     tpl_list_item(&l, j->name.name, " **out");
     tpl_list_close(&l, ")\n{\n");
+    /* Refused before anything starts: the instance would run unowned. */
+    out_puts(o, "    if (out == NULL)\n        return AJ_EINVAL;\n");
     if (j->params.n > 0) {
         tpl_list_open(&l, o, arena_cat(e->arena, "    ", c->in, " in = { ", NULL), 0, NULL);
         for (uint32_t i = 0; i < j->params.n; i++)
@@ -269,7 +271,9 @@ static void result_fns(const emit_ctx *e, out *o, const ast_job *j)
         "job", j->name.name, "helper", c->result_helper, "result", c->result, "take", c->take,
         "index", tpl_u32(index, j->result->index), "out", arena_cat(e->arena, t,
         t[strlen(t) - 1] == '*' ? "*out" : " *out", NULL), "ptr", pointer_to(e, t));
+    /* out is checked first: a take must not hand over what nobody receives. */
     tpl_out(o, "static int $helper$($job$ *job, bool take, $out$)\n{\n"
+               "    if (out == NULL)\n        return AJ_EINVAL;\n"
                "    void *slot = NULL;\n"
                "    int rc = aj_instance_output((aj_instance *)job, $index$, take, &slot);\n"
                "    if (rc == AJ_OK)\n        *out = *($ptr$)slot;\n    return rc;\n}\n\n"

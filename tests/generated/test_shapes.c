@@ -273,6 +273,33 @@ static void test_shapes_relay_shares_wrappers(void **state)
     }
 }
 
+/* A NULL where the contract functions write or read is refused before
+ * anything happens: start runs no step, result and take leave the output
+ * in place. */
+static void test_shapes_null_arguments_are_refused(void **state)
+{
+    aj_start_opts seq = { .sequential = true };
+    int calls = 0, sum = 0;
+    wide *job;
+
+    (void)state;
+    assert_int_equal(wide_start(NULL, &calls, &seq, NULL), AJ_EINVAL);
+    assert_int_equal(calls, 0); /* sequential: it would have run inside start */
+    assert_int_equal(lone_start(NULL, &seq, NULL), AJ_EINVAL);
+    assert_int_equal(wide_start(NULL, &calls, &seq, &job), AJ_OK);
+    assert_int_equal(wide_result(job, NULL), AJ_EINVAL);
+    assert_int_equal(wide_take(job, NULL), AJ_EINVAL);
+    assert_int_equal(wide_take(job, &sum), AJ_OK); /* not taken by the refused call */
+    assert_int_equal(sum, (1 << 12) - 1);
+    wide_free(job);
+    assert_int_equal(wide_result(NULL, &sum), AJ_EINVAL);
+    assert_int_equal(wide_take(NULL, &sum), AJ_EINVAL);
+    assert_int_equal(wide_wait(NULL, 0), AJ_EINVAL);
+    assert_null(wide_instance(NULL));
+    wide_cancel(NULL);
+    wide_free(NULL);
+}
+
 static void test_shapes_tables_keep_the_rules(void **state)
 {
     (void)state;
@@ -305,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_shapes_wide_job),
         cmocka_unit_test(test_shapes_tagged_job),
         cmocka_unit_test(test_shapes_relay_shares_wrappers),
+        cmocka_unit_test(test_shapes_null_arguments_are_refused),
         cmocka_unit_test(test_shapes_tables_keep_the_rules),
         cmocka_unit_test(test_shapes_dot_of_tables_is_ajc_dot),
     };
