@@ -191,11 +191,21 @@ static void start_decl(const emit_ctx *e, out *o, const ast_job *j)
     tpl_list_close(&l, ");\n");
 }
 
+/* Inline in the header: the whole of it is one call, and a program that
+ * never cancels from a signal handler then needs nothing more of the
+ * runtime than before. */
+static void cancel_async(out *o, const char *const *vars)
+{
+    tpl_out(o, "/* The same cancel, safe to call from a signal handler. */\n"
+               "static inline void $cancel_async$($job$ *job)\n{\n"
+               "    aj_instance_cancel_async((aj_instance *)job);\n}\n\n", vars);
+}
+
 static void job_decls(const emit_ctx *e, out *o, const ast_job *j)
 {
     const job_names *c = emit_job_names(e, j);
     const char *const *vars = TPL_VARS("job", j->name.name, "def", c->def, "wait", c->wait,
-                                       "cancel", c->cancel, "result", c->result, "take", c->take,
+                                       "cancel", c->cancel, "cancel_async", c->cancel_async,
                                        "instance", c->instance, "free", c->free);
     uint32_t next = 0;
 
@@ -221,6 +231,7 @@ static void job_decls(const emit_ctx *e, out *o, const ast_job *j)
     }
     tpl_out(o, "aj_instance *$instance$($job$ *job);\n"
                "void $free$($job$ *job);\n\n", vars);
+    cancel_async(o, vars);
 }
 
 /* About what one step costs in the header: its prototype. */

@@ -345,6 +345,13 @@ int aj_instance_wait(aj_instance *inst, int64_t timeout_ns);
  * after the instance finished it changes nothing. */
 void aj_instance_cancel(aj_instance *inst);
 
+/* The same cancel, safe to call from a signal handler (a SIGINT handler,
+ * say), which aj_instance_cancel is not: it takes locks the interrupted
+ * thread may hold. It marks the instance cancelled and returns before steps
+ * are settled; wait as usual. The instance must not be freed while the
+ * call may run. Generated JOB_cancel_async() calls this. */
+void aj_instance_cancel_async(aj_instance *inst);
+
 /* True once every step is final. */
 bool aj_instance_done(const aj_instance *inst);
 
