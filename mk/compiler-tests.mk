@@ -1,5 +1,5 @@
 # Tests of ajc: the case catalogue, special inputs, the command line, and
-# generated code compiled by gcc, clang and g++ and run on the runtime.
+# generated code compiled by gcc, clang, g++ and clang++ and run on the runtime.
 
 AJC_TEST_DIR   := $(B)/tests/gen
 AJC_TEST_UTIL  := $(AJC_TEST_DIR)/testutil.o
@@ -47,9 +47,11 @@ $(GEN_DIR)/$(1)/compilers.ok: $(GEN_OUT)/$(1)/$(1).job.c $(GEN_OUT)/$(1)/$(1).jo
 	@mkdir -p $$(@D)
 	$$(call need,clang)
 	$$(call need,g++)
+	$$(call need,clang++)
 	gcc $(GEN_STRICT) $(GEN_CASTS) -Itests/cases/good/$(1) -fsyntax-only $$<
 	clang $(GEN_STRICT) -Itests/cases/good/$(1) -fsyntax-only $$<
 	g++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iruntime -Itests/cases/good/$(1) -fsyntax-only $(GEN_OUT)/$(1)/$(1).job.h
+	clang++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iruntime -Itests/cases/good/$(1) -fsyntax-only -include $(GEN_OUT)/$(1)/$(1).job.h /dev/null
 	touch $$@
 
 $(GEN_OUT)/$(1)/$(1).job.o: $(GEN_OUT)/$(1)/$(1).job.c
