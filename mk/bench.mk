@@ -7,6 +7,8 @@ BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard bench/*.c)) \
               $(foreach j,$(BENCH_JOB_NAMES),$(BENCH_JOBS)/$(j).job.o)
 BENCH_BIN  := $(BENCH_B)/bench
 BENCH_G    := $(foreach n,1000 10000 100000,$(BENCH_B)/g/mixed_$(n).job)
+# For gcc's time on generated C against the user's own step functions.
+BENCH_CC   := $(foreach n,1000 10000,$(BENCH_B)/g/distinct_$(n).job.c $(BENCH_B)/g/stubs_$(n).c)
 
 $(BENCH_JOBS)/seed.job: bench/seed.job
 	@mkdir -p $(@D)
@@ -25,6 +27,15 @@ $(BENCH_JOBS)/%.job: bench/genjob.sh
 $(BENCH_B)/g/mixed_%.job: bench/genjob.sh
 	@mkdir -p $(@D)
 	bench/genjob.sh mixed $* > $@
+$(BENCH_B)/g/distinct_%.job: bench/genjob.sh
+	@mkdir -p $(@D)
+	bench/genjob.sh distinct $* > $@
+$(BENCH_B)/g/distinct_%.job.c $(BENCH_B)/g/distinct_%.job.h: $(BENCH_B)/g/distinct_%.job $(AJC)
+	$(AJC) -o $(@D) $<
+$(BENCH_B)/g/stubs_%.c: bench/genjob.sh
+	@mkdir -p $(@D)
+	bench/genjob.sh stubs $* > $@
+.SECONDARY: $(BENCH_CC) $(foreach n,1000 10000,$(BENCH_B)/g/distinct_$(n).job $(BENCH_B)/g/distinct_$(n).job.h)
 
 # These .job files are themselves generated into $(B), which the pattern
 # rule of mk/compiler.mk (for .job files of the tree) does not cover.
@@ -42,5 +53,5 @@ $(BENCH_BIN): $(BENCH_OBJS) $(LIBAJ)
 ALL_OBJS += $(BENCH_OBJS)
 
 .PHONY: bench
-bench: $(BENCH_BIN) $(BENCH_G) $(AJC)
+bench: $(BENCH_BIN) $(BENCH_G) $(BENCH_CC) $(AJC)
 	$(BENCH_BIN) $(AJC) $(BENCH_B)/g
