@@ -79,6 +79,7 @@ static void two_job_files(const char *rel1, const char *job1, const char *rel2,
     snprintf(text, sizeof text, "%s.h", rel2);
     compile_both(dir, path, text, job1, job2);
     remove_tree(dir);
+    free(dir);
 }
 
 static void test_emit_same_base_name_in_two_directories(void **state)
