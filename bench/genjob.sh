@@ -6,6 +6,11 @@
 #   wave N       an N x N wavefront: w_i_j consumes w_(i-1)_j and w_i_(j-1)
 #   mixed N      N steps, each consuming the previous one and ordered after
 #                the one 7 back: a long, narrow DAG for timing ajc itself
+#   distinct N   mixed, but each step calls a function of its own, as in a
+#                real job: a wrapper per step, for timing the C compiler
+#   stubs N      C: the user's own step functions of distinct N (from
+#                distinct_N.job), the baseline for the generated code's
+#                compile time
 set -eu
 shape=$1 n=$2
 case $shape in
@@ -37,15 +42,23 @@ wave) awk -v n="$n" 'BEGIN {
             printf "    step w_%d_%d(long up = w_%d_%d, long left = w_%d_%d) -> long impl bench_add2;\n", i, j, i - 1, j, i, j - 1
     }
     printf "    result w_%d_%d;\n}\n", n - 1, n - 1 }' ;;
-mixed) awk -v n="$n" 'BEGIN {
-    print "include \"bench_steps.h\";\nretry again = max 2, exponential 1ms cap 10ms;\njob mixed(BenchIn *bench) {"
-    print "    step m0() -> long impl bench_first;"
+mixed|distinct) awk -v n="$n" -v job="$shape" 'BEGIN {
+    # mixed: every step calls one of two shared functions; distinct: its own
+    first = job == "mixed" ? " impl bench_first" : ""
+    add = job == "mixed" ? " impl bench_add1" : ""
+    printf "include \"bench_steps.h\";\nretry again = max 2, exponential 1ms cap 10ms;\njob %s(BenchIn *bench) {\n", job
+    printf "    step m0() -> long%s;\n", first
     for (i = 1; i < n; i++) {
-        printf "    step m%d(long x = m%d) -> long impl bench_add1", i, i - 1
+        printf "    step m%d(long x = m%d) -> long%s", i, i - 1, add
         if (i >= 7) printf " after m%d", i - 7
         if (i % 100 == 0) printf " retry again"
         print ";"
     }
     printf "    result m%d;\n}\n", n - 1 }' ;;
-*) echo "genjob.sh: unknown shape '$shape' (chain, fanin, cpu, wave, mixed)" >&2; exit 2 ;;
+stubs) awk -v n="$n" 'BEGIN {
+    printf "#include \"distinct_%d.job.h\"\n\n", n
+    print "int distinct_m0(aj_ctx *ctx, BenchIn *bench, long *out)\n{\n    (void)ctx;\n    *out = bench->base;\n    return 0;\n}"
+    for (i = 1; i < n; i++)
+        printf "\nint distinct_m%d(aj_ctx *ctx, BenchIn *bench, long x, long *out)\n{\n    (void)ctx;\n    (void)bench;\n    *out = x + %d;\n    return 0;\n}\n", i, i }' ;;
+*) echo "genjob.sh: unknown shape '$shape' (chain, fanin, cpu, wave, mixed, distinct, stubs)" >&2; exit 2 ;;
 esac

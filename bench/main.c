@@ -156,8 +156,10 @@ int main(int argc, char **argv)
         row_vs_direct("W4", "100x100 wavefront: per step", "wave", rt, in, 30, true, 15);
     if (wanted(argc, argv, "W5"))
         row_cpu(rt, in);
-    if (wanted(argc, argv, "G"))
+    if (wanted(argc, argv, "G")) {
         bench_rows_ajc(argv[1], argv[2]);
+        bench_rows_cc(argv[2]);
+    }
     aj_runtime_free(rt);
     bench_in_free(in);
     printf("%d target(s) missed\n", bench_missed());

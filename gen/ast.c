@@ -60,7 +60,9 @@ static bool is_star(ast_builder *b, const ajc_loc *w)
     return b->src->text[w->begin] == '*';
 }
 
-/* Words joined as C writes them: "const char *", "T **", "char *const". */
+/* Words joined as C writes them: "const char *", "T **", "char *const".
+ * _Bool is spelt bool (asyncjob.h includes <stdbool.h>): the header is C++
+ * too, which has no _Bool, and the two then match as one type. */
 static const char *normalise(ast_builder *b, vec *words, uint32_t n)
 {
     size_t len = 0;
@@ -69,10 +71,16 @@ static const char *normalise(ast_builder *b, vec *words, uint32_t n)
     char *text = arena_alloc(b->arena, len + 1), *w = text;
     for (uint32_t i = 0; i < n; i++) {
         const ajc_loc *word = words->items[i];
+        const char *from = b->src->text + word->begin;
+        size_t size = word->end - word->begin;
+        if (size == 5 && memcmp(from, "_Bool", 5) == 0) {
+            from = "bool";
+            size = 4;
+        }
         if (i > 0 && !is_star(b, words->items[i - 1]))
             *w++ = ' ';
-        memcpy(w, b->src->text + word->begin, word->end - word->begin);
-        w += word->end - word->begin;
+        memcpy(w, from, size);
+        w += size;
     }
     *w = '\0';
     return text;

@@ -19,12 +19,34 @@
 #include <ctype.h>
 #include <string.h>
 
-/* AJC_<BASENAME>_JOB_H from "dir/sql_summary.job" (any other character
- * becomes '_'). */
+/* 64-bit FNV-1a of the file's job names, each ended by a NUL. Job names
+ * are link-level symbols (JOB_def), so no two job sets of one program
+ * share them: unlike the file name, they tell two jobs.job apart. They do
+ * not change when a step does, so the guard stays put across edits. */
+static uint64_t job_names_hash(const ast_file *f)
+{
+    uint64_t h = 14695981039346656037u;
+    for (uint32_t i = 0; i < f->jobs.n; i++) {
+        const char *name = ast_file_job(f, i)->name.name;
+        size_t len = strlen(name) + 1;
+        for (size_t k = 0; k < len; k++) {
+            h ^= (unsigned char)name[k];
+            h *= 1099511628211u;
+        }
+    }
+    return h;
+}
+
+/* AJC_<BASENAME>_JOB_H_<HASH> from "dir/sql_summary.job" (any other
+ * character of the base name becomes '_'): the base name for the reader,
+ * the hash of the job names for uniqueness. */
 static void guard(const emit_ctx *e, out *o)
 {
+    static const char hex[] = "0123456789ABCDEF";
     const char *base = e->source_base;
     size_t n = strlen(base);
+    uint64_t h = job_names_hash(e->file);
+    char digits[16];
     if (n > 4 && strcmp(base + n - 4, ".job") == 0)
         n -= 4;
     out_puts(o, "AJC_");
@@ -33,7 +55,10 @@ static void guard(const emit_ctx *e, out *o)
         char up = isalnum(c) && c < 0x80 ? (char)toupper(c) : '_';
         out_write(o, &up, 1);
     }
-    out_puts(o, "_JOB_H");
+    out_puts(o, "_JOB_H_");
+    for (int i = 15; i >= 0; i--, h >>= 4)
+        digits[i] = hex[h & 15];
+    out_write(o, digits, sizeof digits);
 }
 
 /* Maps the next line to .job line `line`, unless it already is: runs of
@@ -191,11 +216,21 @@ static void start_decl(const emit_ctx *e, out *o, const ast_job *j)
     tpl_list_close(&l, ");\n");
 }
 
+/* Inline in the header: the whole of it is one call, and a program that
+ * never cancels from a signal handler then needs nothing more of the
+ * runtime than before. */
+static void cancel_async(out *o, const char *const *vars)
+{
+    tpl_out(o, "/* The same cancel, safe to call from a signal handler. */\n"
+               "static inline void $cancel_async$($job$ *job)\n{\n"
+               "    aj_instance_cancel_async((aj_instance *)job);\n}\n\n", vars);
+}
+
 static void job_decls(const emit_ctx *e, out *o, const ast_job *j)
 {
     const job_names *c = emit_job_names(e, j);
     const char *const *vars = TPL_VARS("job", j->name.name, "def", c->def, "wait", c->wait,
-                                       "cancel", c->cancel, "result", c->result, "take", c->take,
+                                       "cancel", c->cancel, "cancel_async", c->cancel_async,
                                        "instance", c->instance, "free", c->free);
     uint32_t next = 0;
 
@@ -221,6 +256,7 @@ static void job_decls(const emit_ctx *e, out *o, const ast_job *j)
     }
     tpl_out(o, "aj_instance *$instance$($job$ *job);\n"
                "void $free$($job$ *job);\n\n", vars);
+    cancel_async(o, vars);
 }
 
 /* About what one step costs in the header: its prototype. */

@@ -176,17 +176,18 @@ static void succ_table(out *o, const ast_job *j, const sched *s, const job_names
 
 /* One row of the step table, positional: the table's comment names the
  * columns. A row is a third of its designated form, for 100,000 steps. A
- * row too long for one line breaks before its free function: what the step
- * is on the first line, how it runs on the second. */
+ * row too long for one line breaks where its columns change meaning: what
+ * the step is, then its output's slot, then how it runs. */
 static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st)
 {
     static const char *const rows[2][2] = {
-        { "    /* $i$ */ { \"$name$\", NULL, 0, $free$, $amp$$retry$, $timeout$, $level$, $line$ },\n",
-          "    /* $i$ */ { \"$name$\", NULL, 0,\n"
+        { "    /* $i$ */ { \"$name$\", NULL, 0, 0, $free$, $amp$$retry$, $timeout$, $level$, $line$ },\n",
+          "    /* $i$ */ { \"$name$\", NULL, 0, 0,\n"
           "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$ },\n" },
-        { "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $name$), $free$, $amp$$retry$, "
-          "$timeout$, $level$, $line$ },\n",
-          "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $name$),\n"
+        { "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $name$), sizeof($type$), $free$, "
+          "$amp$$retry$, $timeout$, $level$, $line$ },\n",
+          "    /* $i$ */ { \"$name$\", \"$type$\",\n"
+          "$pad$offsetof($out$, $name$), sizeof($type$),\n"
           "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$ },\n" },
     };
     const job_names *c = emit_job_names(e, j);
@@ -226,7 +227,7 @@ static void step_tables(const emit_ctx *e, out *o, const ast_job *j)
 {
     const job_names *c = emit_job_names(e, j);
     uint32_t at[2] = { 0, 0 }; /* next slot, next successor */
-    tpl_out(o, "/* name, output type and slot, free, retry, timeout (ns), level, .job line */\n"
+    tpl_out(o, "/* name, output type, its slot and size, free, retry, timeout (ns), level, .job line */\n"
                "static const aj_step_def $steps$[] = {\n", TPL_VARS("steps", c->steps));
     for (uint32_t i = 0; i < j->steps.n; i++)
         step_row(e, o, j, ast_job_step(j, i));

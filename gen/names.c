@@ -149,6 +149,7 @@ static void assign_job(names *n, const ast_job *j, job_names *c)
     c->start = job_name(n, j, "the 'start' function", "_", "start");
     c->wait = job_name(n, j, "the 'wait' function", "_", "wait");
     c->cancel = job_name(n, j, "the 'cancel' function", "_", "cancel");
+    c->cancel_async = job_name(n, j, "the 'cancel_async' function", "_", "cancel_async");
     c->instance = job_name(n, j, "the 'instance' function", "_", "instance");
     c->free = job_name(n, j, "the 'free' function", "_", "free");
     if (j->result != NULL) {

@@ -24,7 +24,7 @@ typedef struct policy_table {
 
 typedef struct job_names {
     /* The contract, DESIGN.md's names. */
-    const char *def, *start, *wait, *cancel, *result, *take, *instance, *free;
+    const char *def, *start, *wait, *cancel, *cancel_async, *result, *take, *instance, *free;
     /* Internal: structs and tables of the .c. */
     const char *in, *out, *order, *edges, *steps, *exec, *succs, *slots, *memo;
     const char *result_helper;

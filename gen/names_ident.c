@@ -90,3 +90,9 @@ bool names_check_ident(diag *d, const ast_ident *id, names_use use, const char *
     }
     return true;
 }
+
+bool names_may_be_array(const char *type)
+{
+    return strpbrk(type, " *") == NULL && !IN_LIST(type, c_keywords) &&
+           !IN_LIST(type, std_names);
+}

@@ -16,4 +16,9 @@ typedef enum names_use {
  * headers the generated code includes, or the runtime's aj_/AJ_ prefix. */
 bool names_check_ident(diag *d, const ast_ident *id, names_use use, const char *what);
 
+/* Whether a one-word type may be an array, for all ajc can tell: a name
+ * of the user's headers. C's own types and the standard ones it sees
+ * (int, bool, size_t...) are not. */
+bool names_may_be_array(const char *type);
+
 #endif

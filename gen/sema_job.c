@@ -285,8 +285,9 @@ static void declare_steps(job_check *c)
         if (first != NULL)
             sema_duplicate(c->s, "step", &st->name, &first->name);
         names_check_ident(c->s->diag, &st->name, USE_MEMBER, "step name");
-        if (st->output != NULL)
-            sema_ctype(c->s, st->output, quoted(c, "the output of step", st->name.name));
+        const char *what = quoted(c, "the output of step", st->name.name);
+        if (st->output != NULL && sema_ctype(c->s, st->output, what))
+            sema_output_ctype(c->s, st->output, what);
     }
 }
 

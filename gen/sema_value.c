@@ -74,6 +74,58 @@ bool sema_ctype(sema *s, ast_ctype *t, const char *what)
     return ok;
 }
 
+/* The const that qualifies the type itself rather than what it points at:
+ * one after its last '*', or any when it has none. NULL: none. */
+static const ajc_loc *top_level_const(const sema *s, const ast_ctype *t)
+{
+    const ajc_loc *found = NULL;
+    for (uint32_t i = 0; i < t->words.n; i++) {
+        const ajc_loc *w = ast_ctype_word(t, i);
+        const char *text = s->src->text + w->begin;
+        if (text[0] == '*')
+            found = NULL;
+        else if (is_word("const", text, w->end - w->begin))
+            found = w;
+    }
+    return found;
+}
+
+/* t's words but skip, joined as ast.c joins them: "const char *". */
+static const char *text_without(sema *s, const ast_ctype *t, const ajc_loc *skip)
+{
+    const char *text = "";
+    bool after_star = true;
+    for (uint32_t i = 0; i < t->words.n; i++) {
+        const ajc_loc *w = ast_ctype_word(t, i);
+        if (w == skip)
+            continue;
+        const char *word = arena_strndup(s->arena, s->src->text + w->begin, w->end - w->begin);
+        text = arena_cat(s->arena, text, after_star ? "" : " ", word, NULL);
+        after_star = word[0] == '*';
+    }
+    return text;
+}
+
+bool sema_output_ctype(sema *s, const ast_ctype *t, const char *what)
+{
+    const ast_ctype *real = t;
+    while (real->named != NULL)
+        real = real->named->ctype;
+    const ajc_loc *c = top_level_const(s, real);
+    if (c == NULL)
+        return true;
+    if (real == t) {
+        diag_error(s->diag, *c, "%s cannot be '%s': the step stores it through 'out'; "
+                   "write '%s'", what, t->text, text_without(s, t, c));
+        return false;
+    }
+    diag_error(s->diag, t->loc, "%s cannot be '%s', which is '%s': the step stores it "
+               "through 'out'; declare '%s' as '%s'", what, t->text, real->text, t->text,
+               text_without(s, real, c));
+    diag_note(s->diag, t->named->name.loc, "'%s' is declared here", t->text);
+    return false;
+}
+
 /* The decimal digits at loc as a number; false if above max. */
 static bool parse_uint(sema *s, ajc_loc loc, uint64_t max, uint64_t *out)
 {

@@ -6,6 +6,9 @@
 #include "sema.h"
 
 bool sema_ctype(sema *s, ast_ctype *t, const char *what);
+/* A checked output type: the step stores its output through a pointer to
+ * it, so it cannot be const itself (a const it points at is fine). */
+bool sema_output_ctype(sema *s, const ast_ctype *t, const char *what);
 bool sema_duration(sema *s, const ast_duration *d, const char *what, int64_t min_ns,
                    int64_t *ns);
 

@@ -7,6 +7,8 @@ BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard bench/*.c)) \
               $(foreach j,$(BENCH_JOB_NAMES),$(BENCH_JOBS)/$(j).job.o)
 BENCH_BIN  := $(BENCH_B)/bench
 BENCH_G    := $(foreach n,1000 10000 100000,$(BENCH_B)/g/mixed_$(n).job)
+# For gcc's time on generated C against the user's own step functions.
+BENCH_CC   := $(foreach n,1000 10000,$(BENCH_B)/g/distinct_$(n).job.c $(BENCH_B)/g/stubs_$(n).c)
 
 # The jobs' .job files are made in $(BENCH_JOBS), and their .job.c and
 # .job.h beside them by the pattern rule of mk/compiler.mk.
@@ -27,6 +29,13 @@ $(BENCH_JOBS)/%.job: bench/genjob.sh
 $(BENCH_B)/g/mixed_%.job: bench/genjob.sh
 	$(Q)mkdir -p $(@D)
 	$(call Q,GEN,$@)bench/genjob.sh mixed $* > $@
+$(BENCH_B)/g/distinct_%.job: bench/genjob.sh
+	$(Q)mkdir -p $(@D)
+	$(call Q,GEN,$@)bench/genjob.sh distinct $* > $@
+$(BENCH_B)/g/stubs_%.c: bench/genjob.sh
+	$(Q)mkdir -p $(@D)
+	$(call Q,GEN,$@)bench/genjob.sh stubs $* > $@
+.SECONDARY: $(BENCH_CC) $(foreach n,1000 10000,$(BENCH_B)/g/distinct_$(n).job $(BENCH_B)/g/distinct_$(n).job.h)
 
 $(BENCH_OBJS): private CPPFLAGS += -Ibench -I$(BENCH_JOBS)
 $(BENCH_OBJS): | $(BENCH_GEN)
@@ -37,5 +46,5 @@ $(BENCH_BIN): $(BENCH_OBJS) $(LIBAJ)
 ALL_OBJS += $(BENCH_OBJS)
 
 .PHONY: bench
-bench: $(BENCH_BIN) $(BENCH_G) $(AJC)
+bench: $(BENCH_BIN) $(BENCH_G) $(BENCH_CC) $(AJC)
 	$(call Q,RUN,$(BENCH_BIN))$(BENCH_BIN) $(AJC) $(BENCH_B)/g

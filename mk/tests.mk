@@ -60,7 +60,7 @@ check-ajc-link: $(AJC) $(B)/ajc.link scripts/check-ajc-link
 TEST_DEPS += check-ajc-link
 
 ## Generated code: per good case, its .job.c and .job.h (from the pattern
-## rule of mk/compiler.mk) pass gcc, clang and g++, and a test program
+## rule of mk/compiler.mk) pass gcc, clang, g++ and clang++, and a test program
 ## runs it on the runtime.
 GOOD_CASES     := $(notdir $(wildcard tests/cases/good/*))
 GEN_DIR        := $(B)/tests/generated
@@ -82,11 +82,14 @@ define gen_case
 $(GEN_DIR)/$(1)/compilers.ok: $(GEN_OUT)/$(1)/$(1).job.c $(GEN_OUT)/$(1)/$(1).job.h
 	$$(call need,clang)
 	$$(call need,g++)
+	$$(call need,clang++)
 	$$(Q)mkdir -p $$(@D)
 	$$(call Q,CHECK,$$<)gcc $(GEN_STRICT) $(GEN_CASTS) -Itests/cases/good/$(1) -fsyntax-only $$<
 	$$(Q)clang $(GEN_STRICT) -Itests/cases/good/$(1) -fsyntax-only $$<
 	$$(Q)g++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iruntime -Itests/cases/good/$(1) \
 	    -fsyntax-only $(GEN_OUT)/$(1)/$(1).job.h
+	$$(Q)clang++ -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iruntime \
+	    -Itests/cases/good/$(1) -fsyntax-only -include $(GEN_OUT)/$(1)/$(1).job.h /dev/null
 	$$(Q)touch $$@
 
 $(GEN_OUT)/$(1)/$(1).job.o: private CPPFLAGS += -Itests/cases/good/$(1)

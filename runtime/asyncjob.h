@@ -46,7 +46,7 @@ extern "C" {
 /* Version of the interface between ajc's output and this runtime. ajc emits
  * a check against it; aj_instance_start() refuses a definition built for
  * another version with AJ_EABI. */
-#define AJ_GEN_ABI 4
+#define AJ_GEN_ABI 5
 
 /* The release, the one place it is written: make, the pkg-config and CMake
  * files and `ajc --version` read these lines. AJ_VERSION_STRING is the
@@ -177,6 +177,10 @@ typedef struct aj_step_def {
     const char *name;              /* as written in the .job file */
     const char *output_type;       /* C type text; NULL when it produces nothing */
     size_t output_offset;          /* of its slot within the outputs block */
+    size_t output_size;            /* sizeof its output type, the slot's size;
+                                      0 when it produces nothing. What tells
+                                      whether an attempt stored an output,
+                                      and how much to clear */
     aj_output_free_fn free_output; /* NULL when the output needs no free */
     const aj_retry_policy *retry;  /* NULL: a failure is final */
     int64_t timeout_ns;            /* cooperative deadline per attempt; 0 (or
@@ -400,7 +404,8 @@ AJ_API void aj_instance_cancel(aj_instance *inst);
  * do the rest, so it returns before steps are settled; wait as usual.
  * An instance started sequentially without a runtime settles what is left
  * as cancelled between two steps. Only atomics and sem_post(); the
- * instance must not be freed while the call may run. */
+ * instance must not be freed while the call may run. Generated
+ * JOB_cancel_async() calls this. */
 AJ_API void aj_instance_cancel_async(aj_instance *inst);
 
 /* True once every step is final. */

@@ -6,7 +6,8 @@
  * sorted by the order positions of source then target, each step's
  * first_succ/n_succs is its run of succs[] (in step order) and repeats
  * the targets of its out-edges,
- * n_preds counts its in-edges, the flags say whether it has a timeout.
+ * n_preds counts its in-edges, the flags say whether it has a timeout,
+ * and each output's slot has its type's size inside the outputs block.
  */
 #include "check_def.h"
 
@@ -84,6 +85,21 @@ static const char *check_levels(const aj_job_def *d, uint32_t *level, uint32_t *
     return NULL;
 }
 
+/* Each output slot has the size of its type and lies inside the outputs
+ * block; a step without output has none. */
+static const char *check_outputs(const aj_job_def *d)
+{
+    for (uint32_t i = 0; i < d->n_steps; i++) {
+        const aj_step_def *s = &d->steps[i];
+        if ((s->output_type != NULL) != (s->output_size > 0))
+            return "output_size is 0 exactly when the step has no output type";
+        if (s->output_size > d->outputs_size ||
+            s->output_offset > d->outputs_size - s->output_size)
+            return "an output slot lies outside the outputs block";
+    }
+    return NULL;
+}
+
 const char *check_def(const aj_job_def *d)
 {
     uint32_t n = d->n_steps;
@@ -110,6 +126,8 @@ const char *check_def(const aj_job_def *d)
         err = check_edges(d, pos);
     if (err == NULL)
         err = check_levels(d, level, preds);
+    if (err == NULL)
+        err = check_outputs(d);
     free(pos);
     free(level);
     free(preds);

@@ -3,7 +3,9 @@
  * runtime: a job with no inputs and no outputs, DOT-keyword step names, an
  * edge that is data and `after` at once, impl, a custom retry function
  * (declared by the generated header), a type's free function, twelve
- * inputs into one step, and the tables' invariants for every job.
+ * inputs into one step, an array typedef as a job input, a step input and
+ * the result, _Bool, NULL arguments to the contract functions, and the
+ * tables' invariants for every job.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -273,10 +275,82 @@ static void test_shapes_relay_shares_wrappers(void **state)
     }
 }
 
+/* A NULL where the contract functions write or read is refused before
+ * anything happens: start runs no step, result and take leave the output
+ * in place. */
+static void test_shapes_null_arguments_are_refused(void **state)
+{
+    aj_start_opts seq = { .sequential = true };
+    int calls = 0, sum = 0;
+    wide *job;
+
+    (void)state;
+    assert_int_equal(wide_start(NULL, &calls, &seq, NULL), AJ_EINVAL);
+    assert_int_equal(calls, 0); /* sequential: it would have run inside start */
+    assert_int_equal(lone_start(NULL, &seq, NULL), AJ_EINVAL);
+    assert_int_equal(wide_start(NULL, &calls, &seq, &job), AJ_OK);
+    assert_int_equal(wide_result(job, NULL), AJ_EINVAL);
+    assert_int_equal(wide_take(job, NULL), AJ_EINVAL);
+    assert_int_equal(wide_take(job, &sum), AJ_OK); /* not taken by the refused call */
+    assert_int_equal(sum, (1 << 12) - 1);
+    wide_free(job);
+    assert_int_equal(wide_result(NULL, &sum), AJ_EINVAL);
+    assert_int_equal(wide_take(NULL, &sum), AJ_EINVAL);
+    assert_int_equal(wide_wait(NULL, 0), AJ_EINVAL);
+    assert_null(wide_instance(NULL));
+    wide_cancel(NULL);
+    wide_free(NULL);
+}
+
+/* vec4 is an array type: the job input arrives as a pointer to its first
+ * element, and the steps see the instance's copy of it. */
+int typed_copy(aj_ctx *ctx, vec4 v, bool flip, vec4 *out)
+{
+    (void)ctx;
+    for (int k = 0; k < 4; k++)
+        (*out)[k] = flip ? -v[k] : v[k];
+    return 0;
+}
+
+int typed_negative(aj_ctx *ctx, vec4 v, bool flip, vec4 w, bool *out)
+{
+    (void)ctx;
+    (void)v;
+    (void)flip;
+    *out = w[0] < 0;
+    return 0;
+}
+
+static atomic_int checked; /* bit 0: check ran, bit 1: its inputs agreed */
+
+int typed_check(aj_ctx *ctx, vec4 v, bool flip, bool b, vec4 w)
+{
+    (void)ctx;
+    atomic_store(&checked, 1 | (b == flip && w[3] == (flip ? -v[3] : v[3])) << 1);
+    return 0;
+}
+
+static void test_shapes_array_typedef_and_bool(void **state)
+{
+    vec4 v = { 1, 2, 3, 4 }, r = { 0 };
+    typed *job;
+
+    (void)state;
+    assert_int_equal(typed_start(NULL, v, true, NULL, &job), AJ_OK);
+    memset(v, 0, sizeof v); /* the instance has its own copy */
+    assert_int_equal(typed_wait(job, -1), AJ_OK);
+    assert_int_equal(typed_result(job, &r), AJ_OK);
+    assert_int_equal(r[0], -1);
+    assert_int_equal(r[3], -4);
+    assert_int_equal(atomic_load(&checked), 3);
+    typed_free(job);
+}
+
 static void test_shapes_tables_keep_the_rules(void **state)
 {
     (void)state;
-    const aj_job_def *defs[] = { &lone_def, &graphy_def, &wide_def, &tagged_def, &relay_def };
+    const aj_job_def *defs[] = { &lone_def,  &graphy_def, &wide_def,
+                                 &tagged_def, &relay_def, &typed_def };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
         const char *err = check_def(defs[i]);
         if (err != NULL)
@@ -289,7 +363,8 @@ static void test_shapes_tables_keep_the_rules(void **state)
 static void test_shapes_dot_of_tables_is_ajc_dot(void **state)
 {
     (void)state;
-    const aj_job_def *defs[] = { &lone_def, &graphy_def, &wide_def, &tagged_def, &relay_def };
+    const aj_job_def *defs[] = { &lone_def,  &graphy_def, &wide_def,
+                                 &tagged_def, &relay_def, &typed_def };
     const char *err = check_def_dot(defs, sizeof defs / sizeof defs[0],
                                     "tests/cases/good/shapes/expected.dot");
     if (err != NULL)
@@ -305,6 +380,8 @@ int main(void)
         cmocka_unit_test(test_shapes_wide_job),
         cmocka_unit_test(test_shapes_tagged_job),
         cmocka_unit_test(test_shapes_relay_shares_wrappers),
+        cmocka_unit_test(test_shapes_null_arguments_are_refused),
+        cmocka_unit_test(test_shapes_array_typedef_and_bool),
         cmocka_unit_test(test_shapes_tables_keep_the_rules),
         cmocka_unit_test(test_shapes_dot_of_tables_is_ajc_dot),
     };

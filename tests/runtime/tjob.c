@@ -218,6 +218,7 @@ static void fill_steps(tj_job *j, uint32_t n, const char *const *names,
         sd->name = strdup(names != NULL && names[i] != NULL ? names[i] : buf);
         sd->output_type = types != NULL ? types[i] : "int64_t";
         sd->output_offset = sd->output_type != NULL ? i * sizeof(int64_t) : 0;
+        sd->output_size = sd->output_type != NULL ? sizeof(int64_t) : 0;
         j->exec[i].run = tj_step;
         sd->level = level[i];
         sd->line = i + 1;

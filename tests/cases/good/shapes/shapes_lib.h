@@ -8,4 +8,7 @@ struct buf {
 };
 void buf_free(struct buf *b);
 
+/* An array type: a job input and a result of job typed. */
+typedef int vec4[4];
+
 #endif
