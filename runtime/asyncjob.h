@@ -13,6 +13,11 @@
  *   come from is freed (the instance, the definition's static tables).
  * - An instance owns every step output. Freeing the instance runs each
  *   produced output's free function once, unless the output was taken.
+ *   An output stored by an attempt that then fails (an error, a timeout,
+ *   a cancel), is freed once, at once, whatever the attempt returned: a
+ *   step's output slot is all zero bytes before each attempt, so one that
+ *   is not was stored by it (a value that is all zero bytes, a NULL
+ *   pointer, is never passed to the free function that way).
  * - Every *_free function accepts NULL.
  *
  * Errors: functions return int, AJ_OK (0) on success or a negative AJ_E*

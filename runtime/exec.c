@@ -30,6 +30,7 @@
 #include "aj_exec.h"
 
 #include <sched.h>
+#include <string.h>
 
 /* ------------------------------------------------------------------------ */
 /* The solo-runner protocol                                                  */
@@ -245,13 +246,35 @@ static aj_fail_kind judge(const aj_ctx *ctx, int *rc, int64_t end_ns)
     return *rc != 0 ? AJ_FAIL_ERROR : AJ_FAIL_NONE;
 }
 
-/* A step that returned 0 after its deadline failed, but it did store an
- * output: free it now, or a retry overwrites it and a final failure never
- * frees it. */
-static void discard_output(aj_instance *inst, const aj_step_def *sd)
+static bool all_zero(const unsigned char *p, size_t n)
 {
-    if (sd->free_output != NULL && sd->output_type != NULL)
-        sd->free_output((char *)inst->outputs + sd->output_offset);
+    for (size_t k = 0; k < n; k++)
+        if (p[k] != 0)
+            return false;
+    return true;
+}
+
+/* A failed attempt may have stored an output (a step that returned 0 after
+ * its deadline did): free it now, once, or a retry overwrites it and a
+ * final failure never frees it. The slot is all zeros before every attempt
+ * (the instance starts so, and this clears it), so anything else was
+ * stored by this one. Without output_size (tables not from ajc) only a
+ * late success is known to have stored one. */
+static void discard_output(aj_instance *inst, const aj_step_def *sd, bool returned_ok)
+{
+    unsigned char *slot = (unsigned char *)inst->outputs + sd->output_offset;
+
+    if (sd->free_output == NULL || sd->output_type == NULL)
+        return;
+    if (sd->output_size == 0) {
+        if (returned_ok)
+            sd->free_output(slot);
+        return;
+    }
+    if (all_zero(slot, sd->output_size))
+        return;
+    sd->free_output(slot);
+    memset(slot, 0, sd->output_size);
 }
 
 /* After a failed attempt to be retried in delay ns: true to run it again
@@ -298,8 +321,8 @@ static void run_step(aj__runner *r, aj__step *s)
         r->step_ns = r->now_ns - start;
         rc = returned;
         kind = judge(&ctx, &rc, r->now_ns);
-        if (returned == 0 && rc != 0)
-            discard_output(inst, &inst->def->steps[s->index]);
+        if (rc != 0)
+            discard_output(inst, &inst->def->steps[s->index], returned == 0);
         if (rc == 0) {
             complete(r, s, r->now_ns);
             return;

@@ -7,6 +7,7 @@
  *   and a step's recorded start is when its function was called;
  * - an instance never reaches a freed runtime: cancel after
  *   aj_runtime_free, and aj_runtime_free while a sequential instance runs;
+ * - an output stored by an attempt that then fails is freed, once;
  * - cancelling from a signal handler, while the interrupted thread runs
  *   the instance's steps, neither deadlocks nor loses the cancel;
  * - a child of fork() runs jobs on the default runtime, with ids of its
@@ -330,6 +331,50 @@ static void test_runtime_free_waits_for_sequential(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Outputs of failed attempts                                                */
+
+static const aj_retry_policy twice = { .max_retries = 2 };
+
+/* Boxed outputs stored by failing attempts, retried or final, are freed
+ * exactly once each, like the one of the attempt that succeeds. */
+static void check_failed_attempt_outputs(bool sequential, int fails)
+{
+    tj_job *j = chain(1);
+    tj_run *r = tj_run_new(j);
+    tj_inputs in = { r };
+    aj_start_opts o = { .sequential = sequential };
+    long made = atomic_load(&tj_boxes_made), freed = atomic_load(&tj_boxes_freed);
+    aj_instance *inst;
+
+    tj_box(j, r, 0);
+    j->steps[0].retry = &twice;
+    r->behave[0].fails = fails;
+    r->behave[0].store_on_fail = true;
+    assert_int_equal(aj_instance_start(NULL, &j->def, &in, &o, &inst), AJ_OK);
+    assert_int_equal(aj_instance_wait(inst, -1), fails < 0 ? -7 : AJ_OK);
+    aj_instance_free(inst);
+    assert_int_equal(atomic_load(&tj_boxes_made) - made, fails < 0 ? 3 : fails + 1);
+    assert_int_equal(atomic_load(&tj_boxes_freed) - freed,
+                     atomic_load(&tj_boxes_made) - made);
+    tj_run_free(r);
+    tj_free(j);
+}
+
+static void test_failed_attempt_output_freed_on_retry(void **state)
+{
+    (void)state;
+    check_failed_attempt_outputs(false, 2);
+    check_failed_attempt_outputs(true, 2);
+}
+
+static void test_failed_attempt_output_freed_when_final(void **state)
+{
+    (void)state;
+    check_failed_attempt_outputs(false, -1);
+    check_failed_attempt_outputs(true, -1);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Cancelling from a signal handler                                          */
 
 #ifndef SIGNAL_CANCEL
@@ -582,6 +627,8 @@ int main(void)
         cmocka_unit_test(test_start_observer_time_not_charged_sequential),
         cmocka_unit_test(test_cancel_after_runtime_free),
         cmocka_unit_test(test_runtime_free_waits_for_sequential),
+        cmocka_unit_test(test_failed_attempt_output_freed_on_retry),
+        cmocka_unit_test(test_failed_attempt_output_freed_when_final),
         cmocka_unit_test(test_cancel_from_signal_handler),
         cmocka_unit_test(test_cancel_async_from_step),
         cmocka_unit_test(test_fork_child_uses_default_runtime),
