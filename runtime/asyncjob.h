@@ -166,11 +166,14 @@ typedef struct aj_step_exec {
     uint32_t first_succ;           /* its successors: succs[first_succ..+n_succs),
                                       the targets of its out-edges in order */
     uint32_t n_succs;
-    uint32_t flags;                /* AJ_STEP_TIMED, or 0 */
+    uint32_t flags;                /* AJ_STEP_* bits below, or 0 */
 } aj_step_exec;
 
+/* In aj_step_exec.flags. */
 enum {
-    AJ_STEP_TIMED = 1u  /* in aj_step_exec.flags: its timeout_ns is > 0 */
+    AJ_STEP_TIMED = 1u,    /* its timeout_ns is > 0 */
+    AJ_STEP_BLOCKING = 2u  /* declared `blocking`: its attempts run on the
+                              runtime's blocking pool, never on a worker */
 };
 
 typedef struct aj_step_def {

@@ -364,7 +364,13 @@ void tj_free(tj_job *j)
 void tj_set_timeout(tj_job *j, uint32_t i, int64_t ns)
 {
     j->steps[i].timeout_ns = ns;
-    j->exec[i].flags = ns > 0 ? AJ_STEP_TIMED : 0;
+    j->exec[i].flags = (j->exec[i].flags & AJ_STEP_BLOCKING) | (ns > 0 ? AJ_STEP_TIMED : 0u);
+}
+
+void tj_set_blocking(tj_job *j, uint32_t i, bool blocking)
+{
+    j->exec[i].flags = (j->exec[i].flags & ~(uint32_t)AJ_STEP_BLOCKING) |
+                       (blocking ? AJ_STEP_BLOCKING : 0u);
 }
 
 static const aj_retry_policy seed_quick = {

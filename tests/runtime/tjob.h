@@ -45,6 +45,8 @@ tj_job *tj_new(const char *name, uint32_t n, const char *const *names,
 void tj_free(tj_job *j);
 /* Step i's timeout, in its row and in its run row's flags. */
 void tj_set_timeout(tj_job *j, uint32_t i, int64_t ns);
+/* Step i is `blocking` (runs on the blocking pool) or not. */
+void tj_set_blocking(tj_job *j, uint32_t i, bool blocking);
 
 /* A seed for tj_rnd from the environment variable env (a decimal number,
  * to replay a run) or else the time, never 0; printed so that a failing run
