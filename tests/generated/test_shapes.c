@@ -302,7 +302,8 @@ int waits_quick(aj_ctx *ctx, int base, int v, int *out)
     return 0;
 }
 
-/* `blocking` marks the run rows, and a name 'blocking' is a name. */
+/* `blocking` marks the run rows, a name 'blocking' is a name, and blocking
+ * steps never run on the waiting thread, unless the instance is sequential. */
 static void test_shapes_waits_blocking_steps(void **state)
 {
     const aj_step_exec *x = waits_def.exec;
@@ -319,6 +320,8 @@ static void test_shapes_waits_blocking_steps(void **state)
         assert_int_equal(waits_wait(job, -1), AJ_OK);
         assert_int_equal(waits_result(job, &out), AJ_OK);
         assert_int_equal(out, (3 + 1) * 10 + 3 + 1);
+        for (int i = 0; i < 2; i++)
+            assert_true(pthread_equal(waits_thread[i], pthread_self()) == (mode == 1));
         waits_free(job);
     }
 }
