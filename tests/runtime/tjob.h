@@ -79,6 +79,9 @@ typedef struct tj_behave {
     bool store_on_fail;     /* failing attempts store their output first */
     bool cancel_async;      /* every attempt asks to cancel its instance
                                (aj_instance_cancel_async) first */
+    int64_t sleep_ns;       /* every attempt sleeps this long (nanosleep) */
+    _Atomic int *inside;    /* attempts inside a step now, across runs ... */
+    _Atomic int *peak;      /* ... and the most at once, when not NULL */
 } tj_behave;
 
 /* One instance's script and ledger. */
@@ -89,6 +92,8 @@ typedef struct tj_run {
     _Atomic uint32_t *successes;
     _Atomic uint32_t *cancel_seen;
     pthread_t *thread;            /* thread of the last attempt */
+    _Atomic uint32_t *on_pool;    /* attempts run by a blocking-pool thread
+                                     (named "aj-block") */
     _Atomic uint32_t violations;  /* started before a predecessor completed,
                                      or succeeded twice */
 } tj_run;
