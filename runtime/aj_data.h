@@ -112,6 +112,7 @@ struct aj_instance {
                                       read-modify-writes (aj_state.h) */
     bool can_solo;                 /* a lone runner may use plain counters */
     bool frees;                    /* some step's output has a free function */
+    bool blocks;                   /* some step is blocking */
     bool observed;                 /* rt_obs or obs is set */
     bool has_obs;
     bool sequential;

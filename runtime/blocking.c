@@ -226,19 +226,23 @@ bool aj__blocking_submit(aj__runner *r, aj__step *s)
 {
     aj_runtime *rt = r->inst->rt;
     aj__bpool *p = &rt->blocking;
-    bool make = false;
+    bool wake = false, make = false;
 
     pthread_mutex_lock(&p->mu);
     push_locked(p, s);
     if (p->n_idle > p->n_notified) {
         p->n_notified++;
-        pthread_cond_signal(&p->idle_cv);
+        wake = true;
     } else if (p->n_threads < p->max) {
         make = true;
         p->n_threads++;
     }
     /* Else every thread is busy; the first to finish takes it. */
     pthread_mutex_unlock(&p->mu);
+    /* After the unlock, or the woken thread would block on mu at once. An
+     * idle thread counted under mu waits on idle_cv already. */
+    if (wake)
+        pthread_cond_signal(&p->idle_cv);
     if (!make || spawn(rt))
         return true;
     return spawn_failed(p, s);

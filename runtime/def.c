@@ -128,10 +128,15 @@ static uint64_t checked_mark(const aj_job_def *def)
 
 static uint64_t facts_of(const aj_job_def *def)
 {
-    for (uint32_t i = 0; i < def->n_steps; i++)
+    uint64_t facts = 0;
+
+    for (uint32_t i = 0; i < def->n_steps; i++) {
         if (def->steps[i].free_output != NULL && def->steps[i].output_type != NULL)
-            return AJ__DEF_FREES;
-    return 0;
+            facts |= AJ__DEF_FREES;
+        if (def->exec[i].flags & AJ_STEP_BLOCKING)
+            facts |= AJ__DEF_BLOCKS;
+    }
+    return facts;
 }
 
 static bool tables_valid(const aj_job_def *def, scratch *st)
