@@ -114,9 +114,7 @@ static void run_attempt(aj__step *s)
     aj__runner_init(&r, inst);
     r.blocking = true;
     s->next = NULL;
-    r.stack = s;
-    r.n_stack = 1;
-    r.stack_since_ns = r.now_ns;
+    aj__runner_adopt(&r, s);
     aj__exec_blocking(&r);
     aj__sched_unhold(inst);
 }
