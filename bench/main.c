@@ -3,11 +3,12 @@
  * calls in one process, BENCH_RUNS times each, and prints one table.
  *
  *   bench AJC GDIR [ID...]    AJC: the ajc to time; GDIR: its generated .job
- *                             inputs; IDs (W1 .. W5, G): only those rows
+ *                             inputs; IDs (W1 .. W5, W6b, G): only those rows
  */
 #include "ajc_time.h"
 #include "harness.h"
 #include "jobs.h"
+#include "waits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,7 +141,7 @@ int main(int argc, char **argv)
     BenchIn *in = bench_in_new();
 
     if (argc < 3 || rt == NULL) {
-        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W3 W4 W5 G]\n");
+        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W3 W4 W5 W6b G]\n");
         return 2;
     }
     print_machine(rt);
@@ -156,6 +157,8 @@ int main(int argc, char **argv)
         row_vs_direct("W4", "100x100 wavefront: per step", "wave", rt, in, 30, true, 15);
     if (wanted(argc, argv, "W5"))
         row_cpu(rt, in);
+    if (wanted(argc, argv, "W6b"))
+        bench_rows_blocking(rt, in);
     if (wanted(argc, argv, "G")) {
         bench_rows_ajc(argv[1], argv[2]);
         bench_rows_cc(argv[2]);

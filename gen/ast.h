@@ -91,7 +91,8 @@ typedef enum ast_attr_kind {
     ATTR_AFTER,
     ATTR_RETRY,
     ATTR_TIMEOUT,
-    ATTR_IMPL
+    ATTR_IMPL,
+    ATTR_BLOCKING
 } ast_attr_kind;
 
 typedef struct ast_attr {
@@ -124,6 +125,7 @@ struct ast_step {
     ast_retry *retry_named; /* the named policy it uses; NULL when inline */
     int64_t timeout_ns;
     ast_ident impl;
+    bool blocking;       /* runs on the runtime's blocking pool */
     bool consumed;       /* some step takes its output */
 };
 
@@ -184,6 +186,7 @@ ast_attr *ast_attr_after(ast_builder *b, ajc_loc kw, const vec *names);
 ast_attr *ast_attr_retry(ast_builder *b, ajc_loc kw, ajc_loc name, ast_policy *inline_policy);
 ast_attr *ast_attr_timeout(ast_builder *b, ajc_loc kw, ast_duration d);
 ast_attr *ast_attr_impl(ast_builder *b, ajc_loc kw, ajc_loc name);
+ast_attr *ast_attr_blocking(ast_builder *b, ajc_loc kw);
 ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, const vec *inputs,
                        ast_ctype *output, const vec *attrs);
 ast_job *ast_job_new(ast_builder *b);

@@ -35,6 +35,8 @@ static void node(out *o, uint32_t i, const ast_step *s)
         out_puts(o, " -> ");
         escaped(o, s->output->text);
     }
+    if (s->blocking)
+        out_puts(o, "\\nblocking");
     out_puts(o, "\"]\n");
 }
 

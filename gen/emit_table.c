@@ -205,6 +205,16 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
     tpl_out(o, shape[tpl_len(shape[0], vars) > TPL_WIDTH + 1], vars);
 }
 
+/* The run row's flags: what a runner tests before it runs the step. */
+static const char *exec_flags(const ast_step *st)
+{
+    static const char *const flags[2][2] = {
+        { "0", "AJ_STEP_BLOCKING" },
+        { "AJ_STEP_TIMED", "AJ_STEP_TIMED | AJ_STEP_BLOCKING" },
+    };
+    return flags[st->timeout_ns > 0][st->blocking];
+}
+
 /* One row of the run table: what running the step reads. Its slots start
  * at at[0], its successors at at[1]. */
 static void exec_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st,
@@ -220,7 +230,7 @@ static void exec_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
             TPL_VARS("i", tpl_u32(n[0], i), "run", c->step[i].run, "slots", c->slots,
                      "slot", tpl_u32(n[1], at[0]), "preds", tpl_u32(n[2], s->n_preds[i]),
                      "first", tpl_u32(n[3], at[1]), "succs", tpl_u32(n[4], s->n_succs[i]),
-                     "flags", st->timeout_ns > 0 ? "AJ_STEP_TIMED" : "0"));
+                     "flags", exec_flags(st)));
 }
 
 static void step_tables(const emit_ctx *e, out *o, const ast_job *j)

@@ -204,7 +204,7 @@ static ast_retry *find_retry(job_check *c, const ast_ident *ref)
     return NULL;
 }
 
-/* retry, timeout and impl may each appear once. */
+/* retry, timeout, impl and blocking may each appear once. */
 static bool first_attr(job_check *c, ast_step *st, ast_attr **seen, ast_attr *a)
 {
     if (*seen == NULL) {
@@ -217,7 +217,7 @@ static bool first_attr(job_check *c, ast_step *st, ast_attr **seen, ast_attr *a)
     return false;
 }
 
-static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[3])
+static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[4])
 {
     sema *s = c->s;
     switch (a->kind) {
@@ -244,12 +244,16 @@ static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[3
             names_check_ident(s->diag, &a->name, USE_FILE_SCOPE, "impl function"))
             st->impl = a->name;
         break;
+    case ATTR_BLOCKING:
+        if (first_attr(c, st, &seen[3], a))
+            st->blocking = true;
+        break;
     }
 }
 
 static void check_step(job_check *c, ast_step *st)
 {
-    ast_attr *seen[3] = { NULL, NULL, NULL };
+    ast_attr *seen[4] = { NULL, NULL, NULL, NULL };
     for (uint32_t i = 0; i < st->inputs.n; i++)
         check_input(c, st, ast_step_input(st, i));
     for (uint32_t i = 0; i < st->attrs.n; i++)

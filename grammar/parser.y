@@ -98,7 +98,7 @@ static void ajc_yyerror(const ajc_loc *loc, yyscan_t scanner, ast_builder *b, co
 %token JOB "'job'" STEP "'step'" AFTER "'after'" TIMEOUT "'timeout'"
 %token IMPL "'impl'" RESULT "'result'" MAX "'max'" FIXED "'fixed'"
 %token LINEAR "'linear'" EXPONENTIAL "'exponential'" FACTOR "'factor'"
-%token CAP "'cap'" JITTER "'jitter'" CUSTOM "'custom'"
+%token CAP "'cap'" JITTER "'jitter'" CUSTOM "'custom'" BLOCKING "'blocking'"
 %token IDENT "name" INT "integer" NUMBER "number" STRING "string" ARROW "'->'"
 
 %type <loc> opt_free number
@@ -239,6 +239,7 @@ attr
     | RETRY '(' policy ')'                  { $$ = ast_attr_retry(b, @1, (ajc_loc){ 0, 0 }, $3); }
     | TIMEOUT duration                      { $$ = ast_attr_timeout(b, @1, $2); }
     | IMPL IDENT                            { $$ = ast_attr_impl(b, @1, @2); }
+    | BLOCKING                              { $$ = ast_attr_blocking(b, @1); }
     ;
 
 names

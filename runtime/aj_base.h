@@ -31,6 +31,9 @@ void *aj__alloc(size_t size, size_t align);
 void aj__free(void *p);
 int aj__thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 int aj__thread_join(pthread_t t);
+/* A thread with a stack of stack_size bytes (the default when that size
+ * cannot be set). */
+int aj__thread_create_sized(pthread_t *t, size_t stack_size, void *(*fn)(void *), void *arg);
 
 /* ------------------------------------------------------------------------ */
 /* sync.c: pthread setup that cannot fail short of a broken system (it

@@ -48,7 +48,9 @@ struct aj__step {
     _Atomic bool doomed;           /* a predecessor failed or was skipped */
     _Atomic bool taken;            /* output handed over by aj_instance_output */
     bool in_timer;                 /* in the runtime's timer heap; under rt->mu */
+    bool in_pool;                  /* in the blocking pool's queue; under its mu */
 };
+_Static_assert(sizeof(aj__step) == AJ__CACHE_LINE, "a step record is one cache line");
 
 /* A consistent copy of a record. */
 typedef struct aj__snap {
@@ -88,6 +90,8 @@ struct aj__runner {
     aj__clock_line clock;      /* for the end of each step it runs */
     bool solo;                 /* no other thread runs the instance: counters
                                   are plain loads and stores (aj_state.h) */
+    bool blocking;             /* a thread of the blocking pool: it runs
+                                  blocking steps only (exec.c) */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -109,6 +113,7 @@ struct aj_instance {
                                       read-modify-writes (aj_state.h) */
     bool can_solo;                 /* a lone runner may use plain counters */
     bool frees;                    /* some step's output has a free function */
+    bool blocks;                   /* some step is blocking */
     bool observed;                 /* rt_obs or obs is set */
     bool has_obs;
     bool sequential;
@@ -145,6 +150,7 @@ struct aj_instance {
     _Atomic bool cancel_begun;     /* aj__exec_cancel has begun */
     _Atomic bool cut;              /* a step was settled as cancelled */
     _Atomic uint32_t n_delayed;    /* steps in the runtime's timer heap */
+    _Atomic uint32_t n_pooled;     /* steps in the blocking pool's queue */
     _Atomic uint32_t holders;      /* threads that may touch it after done */
 
     /* A request from aj_instance_cancel_async (canceller.c). */
@@ -161,6 +167,32 @@ struct aj_instance {
     int64_t visible_ns;            /* workers may take it from then on */
     _Atomic bool in_rq;
 };
+
+/*
+ * The blocking pool (blocking.c): threads made on demand, up to max, for
+ * the attempts of blocking steps, which wait in a queue linked through
+ * their steps' timer nodes (a step is never in the timer heap and the
+ * queue at once). mu is a leaf lock: nothing else is taken under it, and
+ * it is taken under no other.
+ */
+typedef struct aj__bpool {
+    pthread_mutex_t mu;
+    pthread_cond_t idle_cv;        /* idle threads; monotonic clock */
+    pthread_cond_t gone_cv;        /* the last thread left (stop waits) */
+    aj__timer *head;               /* queued attempts, oldest first; under mu */
+    aj__timer *tail;
+    unsigned n_queued;             /* under mu, as the counts below */
+    unsigned n_threads;            /* alive or being created */
+    unsigned n_alive;              /* running their loop */
+    unsigned n_idle;               /* waiting on idle_cv */
+    unsigned n_notified;           /* idle ones signalled for queued work */
+    unsigned peak;                 /* most alive at once so far */
+    unsigned max;                  /* set at creation, read-only */
+    int64_t keep_alive_ns;         /* set at creation, read-only */
+    bool stopping;
+    void *gone;                    /* the last thread that left, not yet
+                                      joined (blocking.c's bthread) */
+} aj__bpool;
 
 struct aj_runtime {
     pthread_mutex_t mu;
@@ -190,6 +222,7 @@ struct aj_runtime {
     bool has_canceller;
     sem_t cancel_sem;
     pthread_t canceller;
+    _Alignas(AJ__CACHE_LINE) aj__bpool blocking;
     pthread_t threads[];           /* n_workers */
 };
 

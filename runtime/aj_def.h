@@ -13,8 +13,10 @@
  * its alignments. AJ_OK, AJ_EABI or AJ_EINVAL. */
 int aj__def_usable(const aj_job_def *def);
 
-/* A fact of def: some step's output has a free function. */
+/* Facts of def: some step's output has a free function; some step is
+ * blocking. */
 #define AJ__DEF_FREES 1u
+#define AJ__DEF_BLOCKS 2u
 
 /* Scratch bytes per step that aj__def_check needs. */
 #define AJ__DEF_SCRATCH 16

@@ -27,6 +27,21 @@ void aj__exec_sequential(aj_instance *inst);
  * inst or owns it. */
 void aj__exec_cancel(aj_instance *inst);
 
+/* A thread of the blocking pool runs r's one step (on its stack) and
+ * what follows it: blocking steps here or on other pool threads, the rest
+ * offered to the workers. Then as aj__exec_drain. */
+void aj__exec_blocking(aj__runner *r);
+
+/* blocking.c: the runtime's blocking pool (aj_data.h). Init cannot fail;
+ * stop joins every thread (no instance may be live). */
+void aj__blocking_init(aj_runtime *rt, const aj_runtime_opts *opts);
+void aj__blocking_stop(aj_runtime *rt);
+/* Hands s, owned by r's thread, to the pool; false when there is no
+ * thread to run it (none could be created): r's thread runs it then. */
+bool aj__blocking_submit(aj__runner *r, aj__step *s);
+/* The instance is cancelled: its steps in the pool's queue become r's. */
+void aj__blocking_cut(aj__runner *r);
+
 /* canceller.c: the runtime's thread that makes the cancels signal handlers
  * ask for (aj_instance_cancel_async). Start: AJ_EAGAIN when it cannot be
  * created. Stop: after it, no request is left undone. */

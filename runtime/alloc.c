@@ -148,6 +148,24 @@ int aj__thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
     return rc;
 }
 
+int aj__thread_create_sized(pthread_t *t, size_t stack_size, void *(*fn)(void *), void *arg)
+{
+    pthread_attr_t attr;
+    int rc;
+
+    if (FAILS(thread_fault))
+        return EAGAIN;
+    if (pthread_attr_init(&attr) != 0)
+        return EAGAIN;
+    /* Too small for this system (PTHREAD_STACK_MIN): keep the default. */
+    (void)pthread_attr_setstacksize(&attr, stack_size);
+    rc = pthread_create(t, &attr, fn, arg);
+    pthread_attr_destroy(&attr);
+    if (rc == 0)
+        COUNT(n_threads_created);
+    return rc;
+}
+
 int aj__thread_join(pthread_t t)
 {
     int rc = pthread_join(t, NULL);

@@ -230,8 +230,11 @@ int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
     inst->rt_obs = rt != NULL && rt->has_obs ? &rt->obs : NULL;
     inst->observed = inst->rt_obs != NULL || inst->has_obs;
     /* A lone runner uses plain counters, if a joining thread can make its
-     * writes visible (exec.c). */
-    inst->can_solo = aj__barrier_ready();
+     * writes visible (exec.c). Not where steps block: their runners join
+     * each other around every long step, and each join would cost a
+     * barrier across the process (membarrier) for counters that are a few
+     * read-modify-writes an instance. */
+    inst->can_solo = aj__barrier_ready() && !inst->blocks;
     atomic_init(&inst->runners, inst->can_solo ? 0 : AJ__SHARED);
     aj__mutex_init(&inst->mu);
     aj__cond_init(&inst->cv);

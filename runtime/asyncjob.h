@@ -171,11 +171,14 @@ typedef struct aj_step_exec {
     uint32_t first_succ;           /* its successors: succs[first_succ..+n_succs),
                                       the targets of its out-edges in order */
     uint32_t n_succs;
-    uint32_t flags;                /* AJ_STEP_TIMED, or 0 */
+    uint32_t flags;                /* AJ_STEP_* bits below, or 0 */
 } aj_step_exec;
 
+/* In aj_step_exec.flags. */
 enum {
-    AJ_STEP_TIMED = 1u  /* in aj_step_exec.flags: its timeout_ns is > 0 */
+    AJ_STEP_TIMED = 1u,    /* its timeout_ns is > 0 */
+    AJ_STEP_BLOCKING = 2u  /* declared `blocking`: its attempts run on the
+                              runtime's blocking pool, never on a worker */
 };
 
 typedef struct aj_step_def {
@@ -303,6 +306,10 @@ typedef struct aj_observer {
 typedef struct aj_runtime_opts {
     unsigned n_workers;          /* 0: number of online CPUs */
     const aj_observer *observer; /* copied; NULL: none */
+    unsigned max_blocking;       /* threads of the blocking pool, at most;
+                                    0: 512 */
+    int64_t blocking_keep_alive_ns; /* an idle blocking thread exits after
+                                       this long; 0 (or negative): 10 s */
 } aj_runtime_opts;
 
 /* fork(): only the calling thread goes on in the child. There, the default
@@ -331,6 +338,33 @@ AJ_API void aj_runtime_free(aj_runtime *rt);
 
 /* Number of worker threads of rt (NULL: the default runtime's, creating it). */
 AJ_API unsigned aj_runtime_workers(aj_runtime *rt);
+
+/* Blocking steps (declared `blocking`) never run on a worker: their
+ * attempts wait in the runtime's blocking queue for a thread of its
+ * blocking pool, which is created when no idle one is there, up to
+ * max_blocking, with a small stack (256 KiB) and named "aj-block". A
+ * thread idle for blocking_keep_alive_ns exits. When no thread can be
+ * created, the threads there are serve the queue; with none at all, the
+ * thread that reached the step runs it. The blocking thread runs the
+ * attempt (retries, timeout and observers as for any step) and the
+ * blocking steps it makes runnable; the other steps it makes runnable go
+ * to the workers. In sequential mode blocking steps run on the caller's
+ * thread like the others. */
+
+/* What a runtime is doing, read at one instant. */
+typedef struct aj_runtime_stats {
+    unsigned n_workers;        /* worker threads */
+    unsigned blocking_threads; /* threads of the blocking pool */
+    unsigned blocking_idle;    /* of those, waiting for work */
+    unsigned blocking_queued;  /* blocking attempts waiting for a thread */
+    unsigned blocking_peak;    /* most blocking threads at once so far */
+    unsigned max_blocking;     /* the cap */
+} aj_runtime_stats;
+
+/* Fills *out for rt (NULL: the default runtime, creating it). AJ_OK;
+ * AJ_EINVAL when out is NULL; AJ_EAGAIN when the default runtime cannot
+ * be created. */
+AJ_API int aj_runtime_get_stats(aj_runtime *rt, aj_runtime_stats *out);
 
 /* ------------------------------------------------------------------------ */
 /* Instances                                                                 */

@@ -10,7 +10,7 @@
  *   have n_edges.
  * - Every step has a run function and a name; an output's slot lies
  *   inside the outputs block; exec[i].flags says AJ_STEP_TIMED exactly
- *   when the step has a timeout.
+ *   when the step has a timeout, and has no bit the runtime does not know.
  * - edges[] is grouped by source, one group per source, and each step's
  *   successor run succs[first_succ .. +n_succs) repeats its group's
  *   targets in the same order: the runs add up to n_edges.
@@ -59,7 +59,7 @@ static bool steps_valid(const aj_job_def *def)
             return false;
         if (sd->output_type != NULL && sd->output_offset >= def->outputs_size)
             return false;
-        if (x->flags != (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u))
+        if ((x->flags & ~AJ_STEP_BLOCKING) != (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u))
             return false;
         if (x->first_succ > def->n_edges || x->n_succs > def->n_edges - x->first_succ)
             return false;
@@ -128,10 +128,15 @@ static uint64_t checked_mark(const aj_job_def *def)
 
 static uint64_t facts_of(const aj_job_def *def)
 {
-    for (uint32_t i = 0; i < def->n_steps; i++)
+    uint64_t facts = 0;
+
+    for (uint32_t i = 0; i < def->n_steps; i++) {
         if (def->steps[i].free_output != NULL && def->steps[i].output_type != NULL)
-            return AJ__DEF_FREES;
-    return 0;
+            facts |= AJ__DEF_FREES;
+        if (def->exec[i].flags & AJ_STEP_BLOCKING)
+            facts |= AJ__DEF_BLOCKS;
+    }
+    return facts;
 }
 
 static bool tables_valid(const aj_job_def *def, scratch *st)

@@ -9,7 +9,7 @@
  */
 #include "aj_write.h"
 
-static void def_node(aj__writer *d, uint32_t i, const aj_step_def *s)
+static void def_node(aj__writer *d, uint32_t i, const aj_step_def *s, const aj_step_exec *x)
 {
     aj__write_printf(d, "\t\"s%" PRIu32 "\" [label=\"", i);
     aj__dot_escaped(d, s->name);
@@ -19,6 +19,8 @@ static void def_node(aj__writer *d, uint32_t i, const aj_step_def *s)
         aj__write_printf(d, " -> ");
         aj__dot_escaped(d, s->output_type);
     }
+    if (x->flags & AJ_STEP_BLOCKING)
+        aj__write_printf(d, "\\nblocking");
     aj__write_printf(d, "\"]\n");
 }
 
@@ -45,7 +47,7 @@ int aj_job_def_dot(const aj_job_def *def, FILE *out)
     aj__dot_escaped(&d, def->name);
     aj__write_printf(&d, "\" shape=triangle style=filled fillcolor=gray]\n");
     for (uint32_t k = 0; k < def->n_steps; k++)
-        def_node(&d, def->order[k], &def->steps[def->order[k]]);
+        def_node(&d, def->order[k], &def->steps[def->order[k]], &def->exec[def->order[k]]);
     for (uint32_t k = 0; k < def->n_roots; k++)
         aj__write_printf(&d, "\t\"job\" -> \"s%" PRIu32 "\" [color=black]\n", def->order[k]);
     for (uint32_t k = 0; k < def->n_edges; k++)

@@ -10,7 +10,11 @@
  * timer heap. Settling asks the state machine what follows and acts on
  * its answers: runs what became runnable, tells the observers (observe.c),
  * cancels the instance on a fail-fast failure. The clock is read once per
- * step: the end of one step is the start of the next.
+ * step: the end of one step is the start of the next. A blocking step is
+ * not run by a runner but handed to the blocking pool (blocking.c), whose
+ * threads run it with a runner of their own (aj__exec_blocking); there
+ * the steps it makes runnable go back to the workers, unless they block
+ * too.
  *
  * DESIGN
  * The solo-runner protocol. A solo runner (the only thread running the
@@ -162,6 +166,7 @@ static void cancel_into(aj__runner *r)
         return;
     atomic_store(&inst->cancelled, true);
     aj__sched_take_all(r);
+    aj__blocking_cut(r);
 }
 
 /* s (owned by r's thread) is final: it counts, and its successors are
@@ -427,9 +432,67 @@ void aj__exec_drain(aj__runner *r)
             cancel_step(r, s, r->now_ns);
             continue;
         }
+        /* The one test plain steps pay for blocking ones. */
+        if ((inst->def->exec[s->index].flags & AJ_STEP_BLOCKING) && !inst->sequential &&
+            aj__blocking_submit(r, s))
+            continue;
         if (r->n_stack > 0)
             maybe_share(r);
         run_step(r, s);
+    }
+    leave(r);
+    count_final(r);
+}
+
+/* What a blocking thread runs next. Its step took long and the next may
+ * too, so nothing it owns waits for it: of its runnable steps it keeps one
+ * blocking step, queues the other blocking ones for other pool threads and
+ * offers the rest to the workers. Once the instance is cancelled it
+ * settles whatever it owns itself. NULL: nothing left. */
+static aj__step *blocking_next(aj__runner *r)
+{
+    const aj_step_exec *exec = r->inst->def->exec;
+    aj__step *list = r->stack, *run = NULL, *keep = NULL;
+    uint32_t n_keep = 0;
+
+    if (r->held != NULL)
+        flush_held(r);
+    if (atomic_load_explicit(&r->inst->cancelled, memory_order_relaxed))
+        return owned(r);
+    list = r->stack;
+    r->stack = NULL;
+    r->n_stack = 0;
+    while (list != NULL) {
+        aj__step *s = list;
+        list = s->next;
+        if (!(exec[s->index].flags & AJ_STEP_BLOCKING)) {
+            s->next = NULL;
+            aj__runner_adopt(r, s);
+        } else if (run == NULL) {
+            run = s;
+        } else if (!aj__blocking_submit(r, s)) {
+            s->next = keep;
+            keep = s;
+            n_keep++;
+        }
+    }
+    aj__sched_offer(r, 0);
+    r->stack = keep;
+    r->n_stack = n_keep;
+    return run != NULL ? run : owned(r);
+}
+
+void aj__exec_blocking(aj__runner *r)
+{
+    aj_instance *inst = r->inst;
+
+    enter(r);
+    r->now_ns = aj_now_ns();
+    for (aj__step *s; (s = blocking_next(r)) != NULL;) {
+        if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed))
+            cancel_step(r, s, r->now_ns);
+        else
+            run_step(r, s);
     }
     leave(r);
     count_final(r);
@@ -473,6 +536,7 @@ void aj__exec_cancel(aj_instance *inst)
     atomic_store(&inst->cancelled, true);
     aj__runner_init(&r, inst);
     aj__sched_take_all(&r);
+    aj__blocking_cut(&r);
     /* These steps are ours now, and the instance is cancelled: draining
      * settles them and what they release as cancelled. */
     aj__exec_drain(&r);

@@ -44,6 +44,7 @@ int aj__inst_init_steps(aj_instance *inst)
     if (rc != AJ_OK)
         return rc;
     inst->frees = (facts & AJ__DEF_FREES) != 0;
+    inst->blocks = (facts & AJ__DEF_BLOCKS) != 0;
     /* One pass: a clear and then a second walk over every record costs
      * twice the memory traffic on a job larger than the cache. */
     for (uint32_t i = 0; i < def->n_steps; i++)

@@ -170,6 +170,7 @@ static void stop_and_free(aj_runtime *rt)
     pthread_mutex_unlock(&rt->mu);
     for (unsigned i = 0; i < rt->n_started; i++)
         aj__thread_join(rt->threads[i]);
+    aj__blocking_stop(rt);
     aj__canceller_stop(rt);
     pthread_cond_destroy(&rt->work_cv);
     pthread_mutex_destroy(&rt->mu);
@@ -195,6 +196,7 @@ aj_runtime *aj_runtime_new(const aj_runtime_opts *opts)
     }
     aj__mutex_init(&rt->mu);
     aj__cond_init(&rt->work_cv);
+    aj__blocking_init(rt, opts);
     if (aj__canceller_start(rt) != AJ_OK) {
         stop_and_free(rt);
         return NULL;

@@ -30,7 +30,8 @@
  * on the fast path.
  * Lifetime: once n_final reaches n_steps the owner may free the instance.
  * Any other thread that may touch an instance after that point holds it
- * (holders): workers while they drain it or run one of its timers, and
+ * (holders): workers while they drain it or run one of its timers,
+ * blocking threads while they run one of its steps (blocking.c), and
  * aj_instance_cancel. A worker takes its hold under rt->mu as it pops the
  * instance from the queue, and an instance may end while still queued, so
  * aj__wait_release (wait.c) waits until it is out of the queue and

@@ -54,6 +54,7 @@ int main(int argc, char **argv)
 
     if (sql_lib_init(&lib, "server1", "table1", "query1", "table2", "query2", stdout) != 0)
         return 1;
+    lib.latency_ns = 2000000; /* a 2 ms round trip to the server */
     rc = sql_summary_start(NULL, &lib, NULL, &job);
     if (rc != AJ_OK) {
         fprintf(stderr, "sql_summary: cannot start: %s\n", aj_strerror(rc));

@@ -1,6 +1,8 @@
 /*
  * sql_lib.c: the simulated SQL library. Calls allocate small result
  * objects; a call fails when a fault injected under its key says so.
+ * Calls to the server (all but the summary) block for lib->latency_ns,
+ * as a synchronous client waits for its round trip.
  * Calls may come from several worker threads at once: the fault table,
  * the call counts and the log are guarded by lib->mu.
  */
@@ -9,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int copy_name(char dst[SQL_NAME_MAX], const char *src)
 {
@@ -92,6 +95,17 @@ static void sql_log(SqlSummaryJobLib *lib, const aj_ctx *ctx, const char *fmt, .
     pthread_mutex_unlock(&lib->mu);
 }
 
+/* The server's answer takes this long to come back. */
+static void round_trip(const SqlSummaryJobLib *lib)
+{
+    struct timespec ts = { (time_t)(lib->latency_ns / 1000000000),
+                           (long)(lib->latency_ns % 1000000000) };
+
+    if (lib->latency_ns > 0)
+        while (nanosleep(&ts, &ts) != 0)
+            ;
+}
+
 /* Counts the call and returns the code of a fault that applies to it, 0 if
  * none; a failing call also describes itself to the step's context. */
 static int consult(SqlSummaryJobLib *lib, aj_ctx *ctx, const char *key)
@@ -133,6 +147,7 @@ int sql_get_connection(SqlSummaryJobLib *lib, aj_ctx *ctx, const char *server,
     int rc;
 
     sql_log(lib, ctx, "GetConnection to %s", server);
+    round_trip(lib);
     if ((rc = consult(lib, ctx, "GetConnection")) != 0)
         return rc;
     if ((conn = sql_alloc(ctx, sizeof *conn)) == NULL)
@@ -145,6 +160,7 @@ int sql_get_connection(SqlSummaryJobLib *lib, aj_ctx *ctx, const char *server,
 int sql_check_auth(SqlSummaryJobLib *lib, aj_ctx *ctx)
 {
     sql_log(lib, ctx, "CheckAuth");
+    round_trip(lib);
     return consult(lib, ctx, "CheckAuth");
 }
 
@@ -156,6 +172,7 @@ int sql_get_table_client(SqlSummaryJobLib *lib, aj_ctx *ctx, const SqlConnection
     int rc;
 
     sql_log(lib, ctx, "GetTableClient with tableName: %s", table);
+    round_trip(lib);
     snprintf(key, sizeof key, "GetTableClient.%s.%s", conn->server, table);
     if ((rc = consult(lib, ctx, key)) != 0)
         return rc;
@@ -175,6 +192,7 @@ int sql_execute_query(SqlSummaryJobLib *lib, aj_ctx *ctx, const SqlTableClient *
     int rc;
 
     sql_log(lib, ctx, "ExecuteQuery: %s", query);
+    round_trip(lib);
     snprintf(key, sizeof key, "ExecuteQuery.%s.%s.%s", client->server, client->table, query);
     if ((rc = consult(lib, ctx, key)) != 0)
         return rc;
@@ -207,6 +225,7 @@ int sql_summarize(SqlSummaryJobLib *lib, aj_ctx *ctx, const SqlQueryResult *r1,
 int sql_email_notification(SqlSummaryJobLib *lib, aj_ctx *ctx)
 {
     sql_log(lib, ctx, "EmailNotification");
+    round_trip(lib);
     return consult(lib, ctx, "EmailNotification");
 }
 

@@ -50,6 +50,8 @@ typedef struct SqlSummaryJobLib {
     char table2[SQL_NAME_MAX];
     char query2[SQL_NAME_MAX];
     FILE *log;                        /* NULL: no log */
+    int64_t latency_ns;               /* every call to the server waits this
+                                         long, as a round trip would; 0: none */
     size_t n_faults;
     SqlFault faults[SQL_FAULTS_MAX];
     pthread_mutex_t mu;               /* guards the counters below and log */

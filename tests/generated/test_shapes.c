@@ -15,6 +15,7 @@
 #include "check_def.h"
 #include "shapes.job.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,11 +347,64 @@ static void test_shapes_array_typedef_and_bool(void **state)
     typed_free(job);
 }
 
+/* waits: who ran each step, and on which thread. */
+static pthread_t waits_thread[3];
+
+int waits_blocking(aj_ctx *ctx, int base, int *out)
+{
+    (void)ctx;
+    waits_thread[0] = pthread_self();
+    *out = base + 1;
+    return 0;
+}
+
+int waits_slow(aj_ctx *ctx, int base, int blocking, int *out)
+{
+    (void)ctx;
+    waits_thread[1] = pthread_self();
+    *out = blocking * 10 + base;
+    return 0;
+}
+
+int waits_quick(aj_ctx *ctx, int base, int v, int *out)
+{
+    (void)ctx;
+    (void)base;
+    waits_thread[2] = pthread_self();
+    *out = v + 1;
+    return 0;
+}
+
+/* `blocking` marks the run rows, a name 'blocking' is a name, and blocking
+ * steps never run on the waiting thread, unless the instance is sequential. */
+static void test_shapes_waits_blocking_steps(void **state)
+{
+    const aj_step_exec *x = waits_def.exec;
+
+    (void)state;
+    assert_int_equal(x[0].flags, AJ_STEP_BLOCKING);
+    assert_int_equal(x[1].flags, AJ_STEP_TIMED | AJ_STEP_BLOCKING);
+    assert_int_equal(x[2].flags, 0);
+    for (int mode = 0; mode < 2; mode++) {
+        aj_start_opts o = { .sequential = mode == 1 };
+        waits *job;
+        int out = 0;
+        assert_int_equal(waits_start(NULL, 3, &o, &job), AJ_OK);
+        assert_int_equal(waits_wait(job, -1), AJ_OK);
+        assert_int_equal(waits_result(job, &out), AJ_OK);
+        assert_int_equal(out, (3 + 1) * 10 + 3 + 1);
+        for (int i = 0; i < 2; i++)
+            assert_true(pthread_equal(waits_thread[i], pthread_self()) == (mode == 1));
+        waits_free(job);
+    }
+}
+
 static void test_shapes_tables_keep_the_rules(void **state)
 {
     (void)state;
     const aj_job_def *defs[] = { &lone_def,  &graphy_def, &wide_def,
-                                 &tagged_def, &relay_def, &typed_def };
+                                 &tagged_def, &relay_def, &typed_def,
+                                 &waits_def };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
         const char *err = check_def(defs[i]);
         if (err != NULL)
@@ -364,7 +418,8 @@ static void test_shapes_dot_of_tables_is_ajc_dot(void **state)
 {
     (void)state;
     const aj_job_def *defs[] = { &lone_def,  &graphy_def, &wide_def,
-                                 &tagged_def, &relay_def, &typed_def };
+                                 &tagged_def, &relay_def, &typed_def,
+                                 &waits_def };
     const char *err = check_def_dot(defs, sizeof defs / sizeof defs[0],
                                     "tests/cases/good/shapes/expected.dot");
     if (err != NULL)
@@ -382,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_shapes_relay_shares_wrappers),
         cmocka_unit_test(test_shapes_null_arguments_are_refused),
         cmocka_unit_test(test_shapes_array_typedef_and_bool),
+        cmocka_unit_test(test_shapes_waits_blocking_steps),
         cmocka_unit_test(test_shapes_tables_keep_the_rules),
         cmocka_unit_test(test_shapes_dot_of_tables_is_ajc_dot),
     };

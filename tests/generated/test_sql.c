@@ -132,7 +132,7 @@ int sql_summary_EmailNotification(aj_ctx *ctx, SqlSummaryJobLib *lib)
 
 static aj_runtime *new_runtime(void)
 {
-    aj_runtime_opts ro = { 2, NULL };
+    aj_runtime_opts ro = { .n_workers = 2 };
     aj_runtime *rt = aj_runtime_new(&ro);
     assert_non_null(rt);
     return rt;
@@ -239,7 +239,7 @@ static void test_sql_cancel_before_start_runs_nothing(void **state)
 {
     (void)state;
     SqlSummaryJobLib lib = { .server = "s" };
-    aj_runtime_opts ro = { 1, NULL };
+    aj_runtime_opts ro = { .n_workers = 1 };
     aj_runtime *rt = aj_runtime_new(&ro);
     sql_summary *job;
     assert_non_null(rt);

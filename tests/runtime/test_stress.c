@@ -8,6 +8,9 @@
  * step that did not complete ever ran, every step is final, outputs carry
  * the right values, the root cause is a failed step and wait returned its
  * code. Boxed outputs check that nothing leaks (and ASan checks the rest).
+ * One step in eight is blocking: each of its attempts ran on the blocking
+ * pool (on the caller's thread in sequential mode), and no other step's
+ * did.
  *
  * AJ_STRESS_INSTANCES (default 200 per worker count) makes it longer,
  * AJ_STRESS_SEED replays a run.
@@ -53,6 +56,8 @@ static void script(tj_job *j, tj_run *r)
             b->fails = 1 + (int)rnd(2); /* recovers on a retry */
         if (rnd(8) == 0)
             tj_box(j, r, i);
+        if (rnd(8) == 0)
+            tj_set_blocking(j, i, true);
     }
 }
 
@@ -61,6 +66,7 @@ typedef struct slot {
     tj_run *run;
     aj_instance *inst;
     bool cancel;
+    bool sequential;
 } slot;
 
 static void launch(slot *s, aj_runtime *rt)
@@ -74,6 +80,7 @@ static void launch(slot *s, aj_runtime *rt)
     script(s->job, s->run);
     in.run = s->run;
     s->cancel = rnd(5) == 0;
+    s->sequential = o.sequential;
     assert_int_equal(aj_instance_start(rt, &s->job->def, &in, &o, &s->inst), AJ_OK);
 }
 
@@ -101,6 +108,14 @@ static uint32_t allowed_attempts(const tj_behave *b)
     return (uint32_t)b->fails + 1;
 }
 
+/* Blocking attempts ran on the pool, but in sequential mode; others never. */
+static void check_thread(const slot *s, uint32_t i, uint32_t attempts)
+{
+    bool blocking = (s->job->exec[i].flags & AJ_STEP_BLOCKING) != 0;
+
+    assert_int_equal(atomic_load(&s->run->on_pool[i]), blocking && !s->sequential ? attempts : 0);
+}
+
 /* One step's entry in the ledger against its final state. */
 static void check_step(slot *s, uint32_t i, bool *any_failed, bool *any_cancelled)
 {
@@ -118,6 +133,7 @@ static void check_step(slot *s, uint32_t i, bool *any_failed, bool *any_cancelle
     }
     if (!preds_ok)
         assert_int_equal(info.attempts, 0);
+    check_thread(s, i, info.attempts);
     switch (info.state) {
     case AJ_STEP_COMPLETED:
         assert_int_equal(atomic_load(&s->run->successes[i]), 1);

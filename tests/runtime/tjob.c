@@ -8,6 +8,9 @@
 
 #include <sched.h>
 #include <stdio.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
@@ -59,6 +62,34 @@ static void box_free(void *slot)
     atomic_fetch_add(&tj_boxes_freed, 1);
 }
 
+/* Sleeps, counting the attempts inside at once in b's counters. */
+static void sleep_counted(const tj_behave *b)
+{
+    struct timespec ts = { (time_t)(b->sleep_ns / 1000000000), (long)(b->sleep_ns % 1000000000) };
+
+    if (b->inside != NULL) {
+        int now = atomic_fetch_add(b->inside, 1) + 1, was = atomic_load(b->peak);
+        while (now > was && !atomic_compare_exchange_weak(b->peak, &was, now))
+            ;
+    }
+    if (b->sleep_ns > 0)
+        while (nanosleep(&ts, &ts) != 0)
+            ;
+    if (b->inside != NULL)
+        atomic_fetch_sub(b->inside, 1);
+}
+
+/* Whether this thread is one of the blocking pool's, by its name. */
+static bool on_blocking_pool(void)
+{
+#if defined(__linux__)
+    char name[17] = "";
+    return prctl(PR_GET_NAME, name, 0, 0, 0) == 0 && strcmp(name, "aj-block") == 0;
+#else
+    return false;
+#endif
+}
+
 /* Waits as the behaviour says. */
 static void hold(aj_ctx *ctx, const tj_behave *b, tj_run *r, uint32_t i)
 {
@@ -68,6 +99,8 @@ static void hold(aj_ctx *ctx, const tj_behave *b, tj_run *r, uint32_t i)
         tj_gate_open(b->opens);
     for (int64_t t0 = aj_now_ns(); aj_now_ns() - t0 < b->busy_ns;)
         ;
+    if (b->sleep_ns > 0 || b->inside != NULL)
+        sleep_counted(b);
     if (b->started != NULL)
         sem_post(b->started);
     if (b->gate != NULL)
@@ -142,6 +175,8 @@ static int tj_step(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots
 
     (void)slots;
     r->thread[i] = pthread_self();
+    if (on_blocking_pool())
+        atomic_fetch_add(&r->on_pool[i], 1);
     check_preds(r, i);
     hold(ctx, b, r, i);
     if (b->until_expired)
@@ -365,7 +400,13 @@ void tj_free(tj_job *j)
 void tj_set_timeout(tj_job *j, uint32_t i, int64_t ns)
 {
     j->steps[i].timeout_ns = ns;
-    j->exec[i].flags = ns > 0 ? AJ_STEP_TIMED : 0;
+    j->exec[i].flags = (j->exec[i].flags & AJ_STEP_BLOCKING) | (ns > 0 ? AJ_STEP_TIMED : 0u);
+}
+
+void tj_set_blocking(tj_job *j, uint32_t i, bool blocking)
+{
+    j->exec[i].flags = (j->exec[i].flags & ~(uint32_t)AJ_STEP_BLOCKING) |
+                       (blocking ? AJ_STEP_BLOCKING : 0u);
 }
 
 static const aj_retry_policy seed_quick = {
@@ -413,6 +454,7 @@ tj_run *tj_run_new(const tj_job *job)
     r->successes = xcalloc(n, sizeof *r->successes);
     r->cancel_seen = xcalloc(n, sizeof *r->cancel_seen);
     r->thread = xcalloc(n, sizeof *r->thread);
+    r->on_pool = xcalloc(n, sizeof *r->on_pool);
     return r;
 }
 
@@ -425,6 +467,7 @@ void tj_run_free(tj_run *r)
     free((void *)r->successes);
     free((void *)r->cancel_seen);
     free(r->thread);
+    free((void *)r->on_pool);
     free(r);
 }
 

@@ -45,6 +45,8 @@ tj_job *tj_new(const char *name, uint32_t n, const char *const *names,
 void tj_free(tj_job *j);
 /* Step i's timeout, in its row and in its run row's flags. */
 void tj_set_timeout(tj_job *j, uint32_t i, int64_t ns);
+/* Step i is `blocking` (runs on the blocking pool) or not. */
+void tj_set_blocking(tj_job *j, uint32_t i, bool blocking);
 
 /* A seed for tj_rnd from the environment variable env (a decimal number,
  * to replay a run) or else the time, never 0; printed so that a failing run
@@ -77,6 +79,9 @@ typedef struct tj_behave {
     bool store_on_fail;     /* failing attempts store their output first */
     bool cancel_async;      /* every attempt asks to cancel its instance
                                (aj_instance_cancel_async) first */
+    int64_t sleep_ns;       /* every attempt sleeps this long (nanosleep) */
+    _Atomic int *inside;    /* attempts inside a step now, across runs ... */
+    _Atomic int *peak;      /* ... and the most at once, when not NULL */
 } tj_behave;
 
 /* One instance's script and ledger. */
@@ -87,6 +92,8 @@ typedef struct tj_run {
     _Atomic uint32_t *successes;
     _Atomic uint32_t *cancel_seen;
     pthread_t *thread;            /* thread of the last attempt */
+    _Atomic uint32_t *on_pool;    /* attempts run by a blocking-pool thread
+                                     (named "aj-block") */
     _Atomic uint32_t violations;  /* started before a predecessor completed,
                                      or succeeded twice */
 } tj_run;
