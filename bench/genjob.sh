@@ -6,6 +6,9 @@
 #   wave N       an N x N wavefront: w_i_j consumes w_(i-1)_j and w_i_(j-1)
 #   mixed N      N steps, each consuming the previous one and ordered after
 #                the one 7 back: a long, narrow DAG for timing ajc itself
+#   sleepy KIND  the seed job's graph (bench/seed.job) by order alone, every
+#                step sleeping 1 ms; KIND plain: ordinary steps, blocking:
+#                steps marked blocking (once ajc knows the word)
 set -eu
 shape=$1 n=$2
 case $shape in
@@ -47,5 +50,13 @@ mixed) awk -v n="$n" 'BEGIN {
         print ";"
     }
     printf "    result m%d;\n}\n", n - 1 }' ;;
-*) echo "genjob.sh: unknown shape '$shape' (chain, fanin, cpu, wave, mixed)" >&2; exit 2 ;;
+sleepy) awk -v kind="$n" 'BEGIN {
+    attr = kind == "blocking" ? " blocking" : ""
+    print "include \"bench_steps.h\";\njob sleepy(BenchIn *bench) {"
+    split("GetConnection CheckAuth GetTableClient1 GetTableClient2 QueryTable1 QueryTable2 Summarize EmailNotification", name, " ")
+    split("- - GetConnection GetConnection GetTableClient1,CheckAuth GetTableClient2,CheckAuth QueryTable1,QueryTable2 Summarize", after, " ")
+    for (i = 1; i <= 8; i++)
+        printf "    step %s() impl bench_nap%s%s;\n", name[i], after[i] == "-" ? "" : " after " after[i], attr
+    print "}" }' | sed 's/,/, /' ;;
+*) echo "genjob.sh: unknown shape '$shape' (chain, fanin, cpu, wave, mixed, sleepy)" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
-# make bench: figures W1-W5 and G (see bench/main.c); not part of make test.
+# make bench: figures W1-W5, W7, W12 and G (see bench/main.c); not part of make test.
 BENCH_B    := $(B)/bench
 BENCH_JOBS := $(BENCH_B)/jobs
-BENCH_JOB_NAMES := seed chain fanin wave cpu
+BENCH_JOB_NAMES := seed chain fanin wave cpu sleepy
 BENCH_GEN  := $(foreach j,$(BENCH_JOB_NAMES),$(BENCH_JOBS)/$(j).job.c $(BENCH_JOBS)/$(j).job.h)
 BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard bench/*.c)) \
               $(foreach j,$(BENCH_JOB_NAMES),$(BENCH_JOBS)/$(j).job.o)
@@ -17,6 +17,21 @@ BENCH_SIZE_chain := 1000
 BENCH_SIZE_fanin := 1000
 BENCH_SIZE_wave  := 100
 BENCH_SIZE_cpu   := 64
+# Row W7s's steps: plain (they sleep on a CPU worker) or, once ajc knows the
+# word, blocking: make bench BENCH_W7S=blocking. The choice is kept in
+# sleepy.kind, rewritten only when it changes, so that changing it
+# regenerates the job and relabels the row.
+BENCH_W7S ?= plain
+BENCH_SIZE_sleepy := $(BENCH_W7S)
+ifneq ($(filter bench %/bench,$(MAKECMDGOALS)),)
+$(shell mkdir -p $(BENCH_JOBS) && (echo $(BENCH_W7S) | cmp -s - $(BENCH_JOBS)/sleepy.kind || echo $(BENCH_W7S) > $(BENCH_JOBS)/sleepy.kind))
+endif
+$(BENCH_JOBS)/sleepy.kind:
+	@mkdir -p $(@D)
+	echo $(BENCH_W7S) > $@
+$(BENCH_JOBS)/sleepy.job: $(BENCH_JOBS)/sleepy.kind
+$(B)/bench/idle.o: $(BENCH_JOBS)/sleepy.kind
+$(B)/bench/idle.o: CPPFLAGS += -DBENCH_W7S_KIND='"$(BENCH_W7S)"'
 $(BENCH_JOBS)/%.job: bench/genjob.sh
 	@mkdir -p $(@D)
 	bench/genjob.sh $* $(BENCH_SIZE_$*) > $@
