@@ -1,6 +1,8 @@
 /* bench_steps.c: the benchmark's step functions (see bench_steps.h). */
 #include "bench_steps.h"
 
+#include <time.h>
+
 #define NOINLINE __attribute__((noinline))
 
 NOINLINE int bench_first(aj_ctx *ctx, BenchIn *in, long *out)
@@ -54,5 +56,14 @@ NOINLINE void bench_spin_at(BenchIn *in, uint32_t i)
 NOINLINE int bench_spin(aj_ctx *ctx, BenchIn *in)
 {
     bench_spin_at(in, aj_ctx_step_index(ctx));
+    return 0;
+}
+
+NOINLINE int bench_nap(aj_ctx *ctx, BenchIn *in)
+{
+    struct timespec ms = { 0, 1000000 };
+
+    (void)ctx, (void)in;
+    nanosleep(&ms, NULL);
     return 0;
 }

@@ -22,6 +22,8 @@ int bench_add2(aj_ctx *ctx, BenchIn *in, long up, long left, long *out);
 int bench_leaf(aj_ctx *ctx, BenchIn *in);
 int bench_join(aj_ctx *ctx, BenchIn *in);
 int bench_spin(aj_ctx *ctx, BenchIn *in);
+/* Sleeps 1 ms (nanosleep): a step waiting on I/O. */
+int bench_nap(aj_ctx *ctx, BenchIn *in);
 
 /* The bodies of bench_leaf and bench_spin for the direct baseline, which
  * has no context to ask for the step index. */

@@ -11,6 +11,9 @@
 #   stubs N      C: the user's own step functions of distinct N (from
 #                distinct_N.job), the baseline for the generated code's
 #                compile time
+#   sleepy KIND  the seed job's graph (bench/seed.job) by order alone, every
+#                step sleeping 1 ms; KIND plain: ordinary steps, blocking:
+#                steps marked blocking (once ajc knows the word)
 set -eu
 shape=$1 n=$2
 case $shape in
@@ -60,5 +63,13 @@ stubs) awk -v n="$n" 'BEGIN {
     print "int distinct_m0(aj_ctx *ctx, BenchIn *bench, long *out)\n{\n    (void)ctx;\n    *out = bench->base;\n    return 0;\n}"
     for (i = 1; i < n; i++)
         printf "\nint distinct_m%d(aj_ctx *ctx, BenchIn *bench, long x, long *out)\n{\n    (void)ctx;\n    (void)bench;\n    *out = x + %d;\n    return 0;\n}\n", i, i }' ;;
-*) echo "genjob.sh: unknown shape '$shape' (chain, fanin, cpu, wave, mixed, distinct, stubs)" >&2; exit 2 ;;
+sleepy) awk -v kind="$n" 'BEGIN {
+    attr = kind == "blocking" ? " blocking" : ""
+    print "include \"bench_steps.h\";\njob sleepy(BenchIn *bench) {"
+    split("GetConnection CheckAuth GetTableClient1 GetTableClient2 QueryTable1 QueryTable2 Summarize EmailNotification", name, " ")
+    split("- - GetConnection GetConnection GetTableClient1,CheckAuth GetTableClient2,CheckAuth QueryTable1,QueryTable2 Summarize", after, " ")
+    for (i = 1; i <= 8; i++)
+        printf "    step %s() impl bench_nap%s%s;\n", name[i], after[i] == "-" ? "" : " after " after[i], attr
+    print "}" }' | sed 's/,/, /' ;;
+*) echo "genjob.sh: unknown shape '$shape' (chain, fanin, cpu, wave, mixed, distinct, stubs, sleepy)" >&2; exit 2 ;;
 esac

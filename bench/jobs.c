@@ -1,5 +1,5 @@
 /*
- * jobs.c: workloads W1-W5, each run as a generated job and as the same step
+ * jobs.c: workloads W1-W5 and W7, each run as a generated job and as the same step
  * functions called directly in topological order (the physical limit).
  */
 #include "jobs.h"
@@ -10,6 +10,7 @@
 #include "cpu.job.h"
 #include "fanin.job.h"
 #include "seed.job.h"
+#include "sleepy.job.h"
 #include "wave.job.h"
 
 #include <stdio.h>
@@ -137,12 +138,28 @@ static void direct_cpu(BenchIn *in)
     bench_join(NULL, in);
 }
 
+static void run_sleepy(aj_runtime *rt, BenchIn *in)
+{
+    sleepy *j;
+
+    check(sleepy_start(rt, in, NULL, &j) == AJ_OK, "sleepy start");
+    check(sleepy_wait(j, -1) == AJ_OK, "sleepy wait");
+    sleepy_free(j);
+}
+
+static void direct_sleepy(BenchIn *in)
+{
+    for (int i = 0; i < 8; i++)
+        bench_nap(NULL, in);
+}
+
 static const bench_job bench_jobs[] = {
     { "seed", 8, run_seed, direct_seed },
     { "chain", CHAIN_N, run_chain, direct_chain },
     { "fanin", FANIN_N + 1, run_fanin, direct_fanin },
     { "wave", WAVE_N * WAVE_N, run_wave, direct_wave },
     { "cpu", CPU_N + 1, run_cpu, direct_cpu },
+    { "sleepy", 8, run_sleepy, direct_sleepy },
 };
 
 const bench_job *bench_job_named(const char *name)

@@ -3,10 +3,12 @@
  * calls in one process, BENCH_RUNS times each, and prints one table.
  *
  *   bench AJC GDIR [ID...]    AJC: the ajc to time; GDIR: its generated .job
- *                             inputs; IDs (W1 .. W5, W6b, G): only those rows
+ *                             inputs; IDs (W1 .. W5, W6b, W7, W12, G): only
+ *                             those rows
  */
 #include "ajc_time.h"
 #include "harness.h"
+#include "idle.h"
 #include "jobs.h"
 #include "waits.h"
 
@@ -126,6 +128,16 @@ static void print_machine(aj_runtime *rt)
            sysconf(_SC_NPROCESSORS_ONLN), load, aj_runtime_workers(rt), BENCH_RUNS);
 }
 
+/* W12: W2 and W4 while other processes keep every core busy; the targets
+ * are Taskflow's figures under the same load (2026-12-02). */
+static void rows_loaded(aj_runtime *rt, BenchIn *in)
+{
+    row_vs_direct("W12", "W2 chain, cores busy elsewhere: per step", "chain", rt, in, 300, true,
+                  36);
+    row_vs_direct("W12", "W4 wavefront, cores busy elsewhere: per step", "wave", rt, in, 30,
+                  true, 40);
+}
+
 /* True when the command line selects row id (no selection: every row). */
 static bool wanted(int argc, char **argv, const char *id)
 {
@@ -141,7 +153,7 @@ int main(int argc, char **argv)
     BenchIn *in = bench_in_new();
 
     if (argc < 3 || rt == NULL) {
-        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W3 W4 W5 W6b G]\n");
+        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W3 W4 W5 W6b W7 W12 G]\n");
         return 2;
     }
     print_machine(rt);
@@ -159,6 +171,10 @@ int main(int argc, char **argv)
         row_cpu(rt, in);
     if (wanted(argc, argv, "W6b"))
         bench_rows_blocking(rt, in);
+    if (wanted(argc, argv, "W7"))
+        bench_rows_w7(rt, in);
+    if (wanted(argc, argv, "W12"))
+        bench_with_spinners((int)sysconf(_SC_NPROCESSORS_ONLN), rows_loaded, rt, in);
     if (wanted(argc, argv, "G")) {
         bench_rows_ajc(argv[1], argv[2]);
         bench_rows_cc(argv[2]);

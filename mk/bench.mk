@@ -1,7 +1,7 @@
-# make bench: figures W1-W5 and G (see bench/main.c); not part of make test.
+# make bench: figures W1-W5, W7, W12 and G (see bench/main.c); not part of make test.
 BENCH_B    := $(B)/bench
 BENCH_JOBS := $(BENCH_B)/jobs
-BENCH_JOB_NAMES := seed chain fanin wave cpu seed_blocking
+BENCH_JOB_NAMES := seed chain fanin wave cpu seed_blocking sleepy
 BENCH_GEN  := $(foreach j,$(BENCH_JOB_NAMES),$(BENCH_JOBS)/$(j).job.c $(BENCH_JOBS)/$(j).job.h)
 BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard bench/*.c)) \
               $(foreach j,$(BENCH_JOB_NAMES),$(BENCH_JOBS)/$(j).job.o)
@@ -21,6 +21,21 @@ BENCH_SIZE_chain := 1000
 BENCH_SIZE_fanin := 1000
 BENCH_SIZE_wave  := 100
 BENCH_SIZE_cpu   := 64
+# Row W7s's steps: blocking (the default, the seed job's I/O as it should be
+# written) or plain (they sleep on a CPU worker): make bench BENCH_W7S=plain.
+# The choice is kept in sleepy.kind, rewritten only when it changes, so that
+# changing it regenerates the job and relabels the row.
+BENCH_W7S ?= blocking
+BENCH_SIZE_sleepy := $(BENCH_W7S)
+ifneq ($(filter bench %/bench,$(MAKECMDGOALS)),)
+$(shell mkdir -p $(BENCH_JOBS) && (echo $(BENCH_W7S) | cmp -s - $(BENCH_JOBS)/sleepy.kind || echo $(BENCH_W7S) > $(BENCH_JOBS)/sleepy.kind))
+endif
+$(BENCH_JOBS)/sleepy.kind:
+	$(Q)mkdir -p $(@D)
+	$(call Q,GEN,$@)echo $(BENCH_W7S) > $@
+$(BENCH_JOBS)/sleepy.job: $(BENCH_JOBS)/sleepy.kind
+$(B)/bench/idle.o: $(BENCH_JOBS)/sleepy.kind
+$(B)/bench/idle.o: private CPPFLAGS += -DBENCH_W7S_KIND='"$(BENCH_W7S)"'
 $(BENCH_JOBS)/%.job: bench/genjob.sh
 	$(Q)mkdir -p $(@D)
 	$(call Q,GEN,$@)bench/genjob.sh $* $(BENCH_SIZE_$*) > $@

@@ -130,6 +130,29 @@ bool aj__barrier_ready(void);
 void aj__barrier_heavy(void);
 
 /* ------------------------------------------------------------------------ */
+/* spin.c: how long a thread out of work spins before it sleeps, learnt
+ * from the idle gaps seen lately, and the spin itself.                     */
+
+#define AJ__SPIN_MAX_NS 50000 /* about what a wake-up costs: the most a spin lasts */
+#define AJ__SPIN_MIN_NS 1000  /* the least */
+
+typedef struct aj__spin {
+    _Atomic int64_t budget_ns;     /* the next spin's length; relaxed */
+} aj__spin;
+
+typedef enum { AJ__SPIN_FOUND, AJ__SPIN_MISSED, AJ__SPIN_LOST } aj__spin_end;
+
+/* Starts from the longest spin; safe while others use it. */
+void aj__spin_init(aj__spin *s);
+int64_t aj__spin_budget(const aj__spin *s);
+/* Work came gap_ns after the thread ran out of it; < 0: it did not come
+ * (the thread slept until a timeout). */
+void aj__spin_learn(aj__spin *s, int64_t gap_ns);
+/* Spins until found(arg) (FOUND), until_ns (MISSED), or until the thread
+ * is seen to lose its CPU (LOST, and the budget drops to its minimum). */
+aj__spin_end aj__spin_until(aj__spin *s, bool (*found)(void *), void *arg, int64_t until_ns);
+
+/* ------------------------------------------------------------------------ */
 /* timer.c: an intrusive pairing heap ordered by due_ns. The caller embeds
  * the nodes and guards the heap.                                            */
 

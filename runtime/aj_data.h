@@ -202,6 +202,7 @@ struct aj_runtime {
     aj__timer *timers;             /* pairing heap by due_ns; under mu */
     unsigned n_parked;             /* under mu */
     bool sentinel;                 /* a parked worker polls the queue; under mu */
+    int64_t poll_ns;               /* the sentinel's period now; under mu */
     bool stopping;                 /* under mu */
     int64_t last_start_ns;         /* latest instance start; under mu */
     aj_observer obs;
@@ -215,6 +216,8 @@ struct aj_runtime {
                                       INT64_MAX: empty */
     _Atomic int64_t next_due;      /* earliest timer, INT64_MAX: none */
     _Atomic unsigned long n_live;  /* instances started and not final */
+    aj__spin spin;                 /* workers' spin budget (spin.c) */
+    aj__spin wait_spin;            /* waiters' */
 
     /* Cancel requests from signal handlers (canceller.c). */
     _Atomic(aj_instance *) cancel_head;

@@ -12,8 +12,8 @@
  * in runtime/.
  *
  *   base    services that know no instance: memory and threads, locks,
- *           clocks, random numbers, the barrier, the timer heap, retry
- *           policies, time formats, the pictures' writer
+ *           clocks, random numbers, the barrier, spin budgets, the timer
+ *           heap, retry policies, time formats, the pictures' writer
  *   def     a job's tables: their invariants and checks, their DOT
  *   data    what an instance, a runtime, a runner and a context are made
  *           of; the step records' seqlock; ids and snapshots
@@ -32,7 +32,7 @@
  * BEGIN layer table: number, name, then its headers and files
  *    1 base    asyncjob.h aj_base.h aj_write.h aj_test_hooks.h
  *    1 base    alloc.c barrier.c clock.c err.c fmt.c rand.c retry.c
- *    1 base    sync.c timer.c write.c
+ *    1 base    spin.c sync.c timer.c write.c
  *    2 def     aj_def.h def.c dot.c
  *    3 data    aj_data.h record.c
  *    4 state   aj_state.h instance.c

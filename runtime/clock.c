@@ -2,16 +2,22 @@
  * clock.c: the runtime's clocks. Every step records when it starts and
  * ends, so the monotonic clock is read once per step and must be cheap.
  *
- * aj_now_ns() gives CLOCK_MONOTONIC nanoseconds. Where the kernel itself
- * keeps time with the TSC (x86-64, current clocksource "tsc": the kernel
- * has checked that it is invariant and synchronised across CPUs), it is
- * read through the TSC instead of clock_gettime(): lfence, rdtsc, a
- * multiply and a shift, about 15 ns against 20 ns for the vDSO call on
- * this kind of VM. aj__now_ns() leaves out the lfence (9 ns): its reading
- * may come a few ns early against what the thread did just before, which
- * a step's end time can afford, not a reading that orders events between
- * threads. Anywhere else (another clocksource, another architecture, or
- * AJ_CLOCK=monotonic in the environment) both are clock_gettime().
+ * aj_now_ns() gives CLOCK_MONOTONIC nanoseconds. Where the TSC is
+ * invariant (x86-64, and either the kernel itself keeps time with it -
+ * current clocksource "tsc" - or the CPU says so through cpuid leaf
+ * 0x80000007, EDX bit 8, and the kernel still lists "tsc" among the usable
+ * clocksources, having found it synchronised across CPUs), it is read
+ * through the TSC instead of clock_gettime(): lfence, rdtsc, a multiply
+ * and a shift, about 15 ns against 20 ns for the vDSO call on this kind
+ * of VM. Most cloud VMs keep time with kvm-clock although their TSC is
+ * invariant; there clock_gettime() reads kvm-clock's page (about 35 ns)
+ * and the TSC is worth more still. aj__now_ns() leaves out the lfence (9
+ * ns): its reading may come a few ns early against what the thread did
+ * just before, which a step's end time can afford, not a reading that
+ * orders events between threads. Anywhere else (no invariant TSC, another
+ * architecture, or AJ_CLOCK=monotonic in the environment) both are
+ * clock_gettime(). AJ_CLOCK=tsc takes the TSC whatever the checks say
+ * (x86-64 only), for tests.
  *
  * DESIGN
  * Calibration: for the first CAL_NS after the first reading, readings come
@@ -72,6 +78,8 @@ static int64_t read_clock(clockid_t id)
 }
 
 #if defined(__x86_64__)
+#include <cpuid.h>
+
 static uint64_t rdtsc(void)
 {
     uint32_t lo, hi;
@@ -91,23 +99,51 @@ static uint64_t rdtsc_ordered(void)
     return (uint64_t)hi << 32 | lo;
 }
 
-/* The kernel keeps time with the TSC, and nobody asked us not to. */
+/* Whether a small sysfs file holds word, as a whole word. open and read,
+ * not stdio: no allocation on the way. */
+static bool file_has(const char *path, const char *word)
+{
+    char text[256];
+    size_t n = strlen(word);
+    ssize_t got;
+    int fd = open(path, O_RDONLY);
+
+    if (fd < 0)
+        return false;
+    got = read(fd, text, sizeof text - 1);
+    close(fd);
+    text[got > 0 ? got : 0] = '\0';
+    for (char *p = text; (p = strstr(p, word)) != NULL; p += n)
+        if ((p == text || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+/* The CPU says its TSC ticks at one rate in every power state. */
+static bool tsc_invariant(void)
+{
+    unsigned a, b, c, d;
+
+    return __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & 1u << 8) != 0;
+}
+
+#define CLOCKSOURCES "/sys/devices/system/clocksource/clocksource0/"
+
+/* The TSC is invariant and synchronised, and nobody asked us not to use
+ * it: the kernel keeps time with it, or the CPU says it is invariant and
+ * the kernel has not struck it off (it does when it sees the TSCs of two
+ * CPUs disagree, or one stop). */
 static bool tsc_usable(void)
 {
     const char *env = getenv("AJ_CLOCK");
-    char name[8] = "";
-    ssize_t n;
-    int fd;
 
     if (env != NULL && strcmp(env, "monotonic") == 0)
         return false;
-    /* open and read, not stdio: no allocation on the way. */
-    fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource", O_RDONLY);
-    if (fd < 0)
-        return false;
-    n = read(fd, name, sizeof name - 1);
-    close(fd);
-    return n == 4 && memcmp(name, "tsc\n", 4) == 0;
+    if (env != NULL && strcmp(env, "tsc") == 0)
+        return true;
+    if (file_has(CLOCKSOURCES "current_clocksource", "tsc"))
+        return true;
+    return tsc_invariant() && file_has(CLOCKSOURCES "available_clocksource", "tsc");
 }
 #else
 static uint64_t rdtsc(void)

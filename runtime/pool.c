@@ -5,22 +5,30 @@
  * runs what it can of that instance, as a runner of exec.c), and rest.
  *
  * DESIGN
- * Resting comes in stages. A worker with nothing to do first spins for
- * SPIN_NS (LIVE_SPIN_NS while instances run: their waiters are about to
- * start the next one, or to share steps), reading two atomics (when the queue's head may be taken, the
- * next timer) without the lock and yielding now and then; a thread that
- * queues work sees n_spinning > 0 and skips the wake-up, which costs the
- * waker several microseconds on a VM and the woken tens. Then it parks on
- * work_cv, under rt->mu, after looking at the queue once more: a pusher
- * changes the queue and reads n_parked/n_spinning/sentinel under the same
- * lock, so no wake-up is lost. While instances keep starting (within
- * WARM_NS of the last start), one parked worker is the sentinel: it wakes
- * every POLL_NS to look at the queue, so that starting an instance never
- * pays for a wake-up. Parked workers sleep until the earliest timer when
- * there is one. A worker leaves only when stopping is set, which
- * aj_runtime_free does once every instance started on the runtime is
- * final. Lock order: a worker holds rt->mu only between runs and drops it
- * before it drains an instance, whose inst->mu comes first (sched.c).
+ * Resting comes in stages, and each must pay for itself (spin.c). A
+ * worker out of work first spins, reading two atomics (when the queue's
+ * head may be taken, the next timer) without the lock, for as long as the
+ * workers' spin budget says: up to AJ__SPIN_MAX_NS while work has lately
+ * come that soon after a worker ran out of it (steps shared within an
+ * instance, the next instance of a tight loop), a token microsecond when
+ * it comes in milliseconds or not at all, and not at all once half the
+ * workers spin already (Go's scheduler caps its spinning threads the same
+ * way: more of them only burn CPU). A thread that queues work sees
+ * n_spinning > 0 and skips the wake-up. Then the worker parks on work_cv,
+ * under rt->mu, after looking at the queue once more: a pusher changes
+ * the queue and reads n_parked/n_spinning/sentinel under the same lock,
+ * so no wake-up is lost. While instances keep starting (within WARM_NS of
+ * the last start), one parked worker is the sentinel: it wakes now and
+ * then to look at the queue, so that starting an instance never pays for
+ * a wake-up. Its period starts at POLL_NS and doubles, up to POLL_MAX_NS,
+ * each time it finds nothing (the instances' own waiters ran them): an
+ * instance started and left alone is then taken within POLL_MAX_NS, after
+ * which the period is short again. Parked workers sleep until the
+ * earliest timer when there is one. A worker leaves only when stopping is
+ * set, which aj_runtime_free does once every instance started on the
+ * runtime is final. Lock order: a worker holds rt->mu only between runs
+ * and drops it before it drains an instance, whose inst->mu comes first
+ * (sched.c).
  */
 #include "aj_exec.h"
 
@@ -28,9 +36,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define SPIN_NS 50000       /* a worker spins this long before parking, */
-#define LIVE_SPIN_NS 1000000 /* or this long while instances run */
-#define POLL_NS 250000      /* the sentinel looks at the queue this often */
+#define POLL_NS 250000      /* the sentinel's first period, */
+#define POLL_MAX_NS 4000000 /* and its longest */
 #define WARM_NS 50000000    /* there is a sentinel this long after a start */
 #define MAX_WORKERS 1024
 
@@ -51,58 +58,65 @@ static void drain(aj_instance *inst, aj__step *s)
     aj__sched_unhold(inst);
 }
 
-/* When a spin started at start_ns should end: SPIN_NS, longer while
- * instances run (their steps may soon be shared, the next one started), or
- * until the grace of an instance that soon may be taken. */
-static int64_t spin_end(aj_runtime *rt, int64_t start_ns)
+/* Something for a spinning worker: the queue's head may be taken, or a
+ * timer is due. */
+static bool work_seen(void *arg)
 {
-    int64_t visible = atomic_load_explicit(&rt->rq_visible_ns, memory_order_relaxed);
-    int64_t until = start_ns + (atomic_load_explicit(&rt->n_live, memory_order_relaxed) > 0
-                                    ? LIVE_SPIN_NS
-                                    : SPIN_NS);
+    aj_runtime *rt = arg;
+    int64_t now = aj__now_ns();
 
-    return visible > until && visible - start_ns <= LIVE_SPIN_NS ? visible : until;
+    return atomic_load_explicit(&rt->rq_visible_ns, memory_order_relaxed) <= now ||
+           atomic_load_explicit(&rt->next_due, memory_order_relaxed) <= now;
 }
 
-/* Spins for work with rt->mu released. Returns with it held. */
+/* Spins for work with rt->mu released, unless enough workers spin
+ * already. Returns with it held. */
 static void spin(aj_runtime *rt)
 {
-    int64_t start = aj_now_ns(), now = start;
+    unsigned cap = rt->n_workers > 1 ? rt->n_workers / 2 : 1;
+    int64_t budget = aj__spin_budget(&rt->spin);
 
-    atomic_fetch_add(&rt->n_spinning, 1);
-    pthread_mutex_unlock(&rt->mu);
-    for (unsigned i = 1;; i++) {
-        if (atomic_load_explicit(&rt->rq_visible_ns, memory_order_relaxed) <= now ||
-            atomic_load_explicit(&rt->next_due, memory_order_relaxed) <= now)
-            break;
-        if (i % 16 == 0 && (now = aj_now_ns()) >= spin_end(rt, start))
-            break;
-        if (i % 256 == 0)
-            sched_yield();
-        aj__cpu_relax();
+    if (atomic_fetch_add(&rt->n_spinning, 1) >= cap) {
+        atomic_fetch_sub(&rt->n_spinning, 1);
+        return;
     }
+    pthread_mutex_unlock(&rt->mu);
+    (void)aj__spin_until(&rt->spin, work_seen, rt, aj_now_ns() + budget);
     pthread_mutex_lock(&rt->mu);
     atomic_fetch_sub(&rt->n_spinning, 1);
 }
 
 /* Parks until woken, the next timer, or the sentinel's next look. Returns
- * true when a wake-up ended it. */
-static bool park(aj_runtime *rt)
+ * true when a wake-up ended it; *looked: it was the sentinel's look. */
+static bool park(aj_runtime *rt, bool *looked)
 {
     int64_t now = aj_now_ns(), due = rt->timers != NULL ? rt->timers->due_ns : INT64_MAX;
-    bool sentinel = !rt->sentinel && now - rt->last_start_ns < WARM_NS;
+    bool sentinel = false;
     int rc;
 
-    if (sentinel) {
-        rt->sentinel = true;
-        due = due < now + POLL_NS ? due : now + POLL_NS;
+    if (now - rt->last_start_ns >= WARM_NS)
+        rt->poll_ns = POLL_NS;   /* the next start begins afresh */
+    else if (!rt->sentinel) {
+        sentinel = rt->sentinel = true;
+        due = due < now + rt->poll_ns ? due : now + rt->poll_ns;
     }
     rt->n_parked++;
     rc = aj__cond_wait_until(&rt->work_cv, &rt->mu, due);
     rt->n_parked--;
     if (sentinel)
         rt->sentinel = false;
+    *looked = sentinel && rc != 0;
     return rc == 0;
+}
+
+/* After the sentinel's look: short periods while it finds instances left
+ * to the workers, longer ones while their waiters run them all. */
+static void sentinel_learn(aj_runtime *rt, bool found)
+{
+    if (found)
+        rt->poll_ns = POLL_NS;
+    else if (rt->poll_ns < POLL_MAX_NS)
+        rt->poll_ns *= 2;
 }
 
 /* One step of the worker loop, with rt->mu held: false when there was
@@ -128,27 +142,59 @@ static bool work_once(aj_runtime *rt)
     return false;
 }
 
+/* With rt->mu held: work_once would find something. */
+static bool work_once_ready(aj_runtime *rt)
+{
+    int64_t now = aj_now_ns();
+
+    return (rt->timers != NULL && rt->timers->due_ns <= now) ||
+           (rt->rq_head != NULL && rt->rq_head->visible_ns <= now);
+}
+
+/* Rests with rt->mu held: spins when the last rest ended with work or a
+ * wake-up, else parks. A spin that saw nothing returns too, so that the
+ * loop looks at the queue under the lock (a pusher skipped the wake-up
+ * for this spinner) and at stopping before it parks. Returns whether the
+ * next rest may spin. */
+static bool rest(aj_runtime *rt, bool spin_next, int64_t *idle_since)
+{
+    bool woken, looked;
+
+    if (*idle_since == 0)
+        *idle_since = aj_now_ns();
+    if (spin_next) {
+        (void)spin(rt);
+        return false;
+    }
+    woken = park(rt, &looked);
+    if (looked)
+        sentinel_learn(rt, work_once_ready(rt));
+    return woken;
+}
+
 static void *worker_main(void *arg)
 {
     aj_runtime *rt = arg;
     bool spin_next = true;
+    int64_t idle_since = 0;   /* when this worker last ran out of work */
 
+    aj__spin_init(&rt->spin);
+    aj__spin_init(&rt->wait_spin);
     pthread_mutex_lock(&rt->mu);
+    if (rt->poll_ns == 0)
+        rt->poll_ns = POLL_NS;
     for (;;) {
         if (work_once(rt)) {
+            /* How long work took to come, from the first rest on. */
+            if (idle_since != 0)
+                aj__spin_learn(&rt->spin, aj_now_ns() - idle_since);
+            idle_since = 0;
             spin_next = true;
             continue;
         }
         if (rt->stopping)
             break;
-        /* Spin after work or a wake-up; a sentinel's look finding nothing
-         * parks again at once. */
-        if (spin_next) {
-            spin(rt);
-            spin_next = false;
-        } else {
-            spin_next = park(rt);
-        }
+        spin_next = rest(rt, spin_next, &idle_since);
     }
     pthread_mutex_unlock(&rt->mu);
     return NULL;

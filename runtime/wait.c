@@ -2,8 +2,9 @@
  * wait.c: waiting for an instance and cancelling it, from any thread. A
  * waiter without a time limit is a runner too: it takes the instance's
  * work (roots, shared steps, its own due timers) and runs it on this
- * thread, spins a while when there is none (another thread is likely to
- * end soon, and a wake-up costs tens of microseconds), then blocks on
+ * thread, spins a while when there is none and another thread is likely
+ * to end soon (the waiters' budget of spin.c: at most what a wake-up
+ * costs, a token when steps have lately taken longer), then blocks on
  * inst->cv. A waiter with a time limit runs nothing, since a step could
  * outlast it: it hands the instance to the workers and blocks. A cancel marks
  * the instance and settles on this thread every step that has not started
@@ -23,8 +24,6 @@
 #include <errno.h>
 #include <sched.h>
 
-#define WAIT_SPIN_NS 1000000 /* a waiter with nothing to run spins, then blocks */
-
 /* Sleeps until something may have changed: a ready step, the end, a new
  * timer, until_ns. */
 static void block(aj_instance *inst, uint32_t delayed_seen, int64_t until_ns)
@@ -38,20 +37,31 @@ static void block(aj_instance *inst, uint32_t delayed_seen, int64_t until_ns)
     pthread_mutex_unlock(&inst->mu);
 }
 
-/* Spins until the instance ends or has work for this thread (true), or
- * until until_ns (false). */
-static bool spin_for(aj_instance *inst, int64_t until_ns)
+/* The instance ended or has work for this thread. */
+static bool news(void *arg)
 {
-    for (unsigned i = 1;; i++) {
-        if (aj__inst_done(inst) || atomic_load_explicit(&inst->n_ready, memory_order_relaxed) > 0 ||
-            atomic_load_explicit(&inst->next_root, memory_order_relaxed) < inst->def->n_roots)
-            return true;
-        if (i % 32 == 0 && aj_now_ns() >= until_ns)
-            return false;
-        if (i % 512 == 0)
-            sched_yield();
-        aj__cpu_relax();
+    aj_instance *inst = arg;
+
+    return aj__inst_done(inst) || atomic_load_explicit(&inst->n_ready, memory_order_relaxed) > 0 ||
+           atomic_load_explicit(&inst->next_root, memory_order_relaxed) < inst->def->n_roots;
+}
+
+/* Spins, then blocks, until something may have changed; learns from how
+ * long that took how long the next waiter should spin. */
+static void rest(aj_instance *inst, uint32_t delayed_seen, int64_t now_ns, int64_t until_ns)
+{
+    aj__spin *budget = inst->rt != NULL ? &inst->rt->wait_spin : NULL;
+    int64_t spin_end = budget != NULL ? now_ns + aj__spin_budget(budget) : now_ns;
+
+    if (budget != NULL &&
+        aj__spin_until(budget, news, inst, spin_end < until_ns ? spin_end : until_ns) ==
+            AJ__SPIN_FOUND) {
+        aj__spin_learn(budget, aj__now_ns() - now_ns);
+        return;
     }
+    block(inst, delayed_seen, until_ns);
+    if (budget != NULL)
+        aj__spin_learn(budget, news(inst) ? aj__now_ns() - now_ns : -1);
 }
 
 static int64_t min64(int64_t a, int64_t b)
@@ -99,9 +109,7 @@ int aj__wait_until(aj_instance *inst, int64_t deadline_ns)
         }
         if (r.now_ns >= deadline_ns)
             return AJ_ETIMEDOUT;
-        if (spin_for(inst, min64(min64(next_due, deadline_ns), r.now_ns + WAIT_SPIN_NS)))
-            continue;
-        block(inst, delayed, min64(next_due, deadline_ns));
+        rest(inst, delayed, r.now_ns, min64(next_due, deadline_ns));
     }
 }
 

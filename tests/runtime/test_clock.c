@@ -3,7 +3,8 @@
  * time with it. It never goes back, on one thread or from one thread to
  * another across its re-anchoring, it stays with CLOCK_MONOTONIC, and
  * AJ_CLOCK=monotonic (checked in a child process, since the source is
- * chosen once per process) makes it clock_gettime() itself. A runner's
+ * chosen once per process) makes it clock_gettime() itself, AJ_CLOCK=tsc
+ * the TSC. A runner's
  * copy of the clock's line reads the same clock.
  */
 #include "aj_internal.h"
@@ -143,8 +144,10 @@ static void test_clock_kept_line_reads_the_same_clock(void **state)
     assert_true(strcmp(aj__test_clock_source(), "tsc") != 0 || line.span > 0);
 }
 
-/* Exit status of a child that checks the source AJ_CLOCK asks for. */
-static int child_with(const char *value)
+/* Exit status of a child that sets AJ_CLOCK to value, reads the clock for
+ * span_ns and checks that it came from source, never went back and stayed
+ * with CLOCK_MONOTONIC. */
+static int child_with(const char *value, const char *source, int64_t span_ns)
 {
     pid_t pid = fork();
     int status = 0;
@@ -152,9 +155,8 @@ static int child_with(const char *value)
     if (pid == 0) {
         long backwards = 0, outside = 0;
         setenv("AJ_CLOCK", value, 1);
-        read_for(5 * MS, &backwards, &outside);
-        _exit(strcmp(aj__test_clock_source(), "monotonic") == 0 && backwards == 0 &&
-                      outside == 0
+        read_for(span_ns, &backwards, &outside);
+        _exit(strcmp(aj__test_clock_source(), source) == 0 && backwards == 0 && outside == 0
                   ? 0
                   : 1);
     }
@@ -166,13 +168,27 @@ static int child_with(const char *value)
 static void test_clock_environment_chooses_clock_gettime(void **state)
 {
     (void)state;
-    assert_int_equal(child_with("monotonic"), 0);
+    assert_int_equal(child_with("monotonic", "monotonic", 5 * MS), 0);
+}
+
+/* AJ_CLOCK=tsc takes the TSC where the checks would not (kvm-clock), and
+ * the clock stays with CLOCK_MONOTONIC through calibration and several
+ * re-anchors. */
+static void test_clock_environment_forces_the_tsc(void **state)
+{
+    (void)state;
+#if defined(__x86_64__)
+    assert_int_equal(child_with("tsc", "tsc", 40 * MS), 0);
+#else
+    assert_int_equal(child_with("tsc", "monotonic", 5 * MS), 0);
+#endif
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clock_environment_chooses_clock_gettime),
+        cmocka_unit_test(test_clock_environment_forces_the_tsc),
         cmocka_unit_test(test_clock_monotonic_and_close_on_every_thread),
         cmocka_unit_test(test_clock_never_back_between_threads),
         cmocka_unit_test(test_clock_kept_line_reads_the_same_clock),

@@ -2,7 +2,8 @@
  * test_pool.c: instances on worker threads. The waiting thread runs ready
  * steps itself, a step in its retry delay holds no worker, timers fire
  * without a waiter, aj_runtime_free waits for instances, thread creation
- * failures leak nothing, observers see every step. Steps wait on gates
+ * failures leak nothing, observers see every step, and an idle runtime
+ * burns no CPU. Steps wait on gates
  * that the test opens; the main thread alone asserts.
  */
 #include "aj_internal.h"
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -466,6 +468,44 @@ static void test_pool_observers_runtime_and_instance(void **state)
     tj_free(j);
 }
 
+static int64_t cpu_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Spinning and the sentinel's looks end soon after the last instance: in
+ * the 200 ms after it the process uses well under 10 ms of CPU (spinning
+ * through them would use 400). The instances before give workers every
+ * reason to spin: a tight loop, steps shared between threads, instances
+ * left to the workers. */
+static void test_pool_idle_burns_no_cpu(void **state)
+{
+    tj_job *j = tj_seed();
+    aj_runtime *rt = new_runtime(2);
+    struct timespec pause = { 0, 200000000 };
+    int64_t c0;
+
+    (void)state;
+    for (int k = 0; k < 300; k++) {
+        tj_run *r = tj_run_new(j);
+        aj_instance *inst;
+        if (k % 3 == 0)
+            r->behave[SEED_CLIENT1].busy_ns = r->behave[SEED_CLIENT2].busy_ns = 2 * AJ__SHARE_NS;
+        inst = start(rt, j, r, NULL);
+        assert_int_equal(aj_instance_wait(inst, k % 2 ? -1 : 1000000000), AJ_OK);
+        aj_instance_free(inst);
+        tj_run_free(r);
+    }
+    c0 = cpu_ns();
+    nanosleep(&pause, NULL);
+    assert_in_range(cpu_ns() - c0, 0, 10000000);
+    aj_runtime_free(rt);
+    tj_free(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_pool_runtime_free_waits_for_instances),
         cmocka_unit_test(test_pool_create_failures_leak_nothing),
         cmocka_unit_test(test_pool_observers_runtime_and_instance),
+        cmocka_unit_test(test_pool_idle_burns_no_cpu),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
