@@ -270,6 +270,11 @@ typedef struct aj_step_event {
     int64_t duration_ns;      /* finish: first start to final state */
     const char *message;      /* retry, finish: the step's message, or "" */
     void *user;               /* aj_start_opts.user */
+    int64_t time_ns;          /* monotonic (aj_now_ns()), when it happened:
+                                 start, just before the attempt; retry, once
+                                 the attempt was judged; finish, the final
+                                 state (for a step that never ran, when it
+                                 was settled) */
 } aj_step_event;
 
 /* Callbacks run on the thread that ran (or skipped, or cancelled) the step,
