@@ -55,7 +55,7 @@ $(LIBAJ_TEST): $(RUNTIME_TEST_OBJS)
 # Runtime tests: one cmocka binary per module, all linked with the test
 # jobs of tests/runtime/tjob.c. (Latency is measured by make bench, W1.)
 RT_TESTS     := test_clock test_timer test_retry test_instance test_pool test_cancel test_dot test_stress \
-                test_ring
+                test_ring test_trace
 RT_TEST_BINS := $(RT_TESTS:%=$(B)/tests/runtime/%)
 RT_SUPPORT   := $(B)/tests/runtime/tjob.o
 
