@@ -13,7 +13,7 @@
 #                compile time
 #   sleepy KIND  the seed job's graph (bench/seed.job) by order alone, every
 #                step sleeping 1 ms; KIND plain: ordinary steps, blocking:
-#                steps marked blocking (once ajc knows the word)
+#                steps marked blocking
 set -eu
 shape=$1 n=$2
 case $shape in

@@ -40,7 +40,7 @@
  *    6 queue   aj_queue.h sched.c
  *    7 exec    aj_exec.h exec.c pool.c canceller.c blocking.c
  *    8 wait    aj_wait.h wait.c
- *    9 api     api.c ctx.c inst_dot.c timeline.c version.c
+ *    9 api     api.c ctx.c inst_dot.c timeline.c trace.c version.c
  *   10 tests   aj_internal.h
  * END layer table
  *

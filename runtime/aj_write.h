@@ -1,7 +1,7 @@
 /*
  * aj_write.h: layer 1 (base), the writer every picture uses (DOT, trace
  * JSON, Mermaid): it remembers the first failed write, so that a picture
- * ends in AJ_EIO, and it knows DOT's quoting and frame.
+ * ends in AJ_EIO, and it knows DOT's quoting and frame and JSON's.
  */
 #ifndef AJ_WRITE_H
 #define AJ_WRITE_H
@@ -29,5 +29,13 @@ void aj__dot_escaped(aj__writer *w, const char *s);
 void aj__dot_open(aj__writer *w, const aj_job_def *def);
 /* Ends a DOT graph ("}") and flushes. */
 int aj__dot_close(aj__writer *w);
+
+/* s as the inside of a JSON string. */
+void aj__json_escaped(aj__writer *w, const char *s);
+/* s as a JSON string, quotes included. */
+void aj__json_string(aj__writer *w, const char *s);
+/* Nanoseconds (negative taken as 0) as microseconds with three decimals,
+ * the unit of trace-event timestamps. */
+void aj__json_us(aj__writer *w, int64_t ns);
 
 #endif

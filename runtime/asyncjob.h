@@ -284,6 +284,11 @@ typedef struct aj_step_event {
     int64_t duration_ns;      /* finish: first start to final state */
     const char *message;      /* retry, finish: the step's message, or "" */
     void *user;               /* aj_start_opts.user */
+    int64_t time_ns;          /* monotonic (aj_now_ns()), when it happened:
+                                 start, just before the attempt; retry, once
+                                 the attempt was judged; finish, the final
+                                 state (for a step that never ran, when it
+                                 was settled) */
 } aj_step_event;
 
 /* Callbacks run on the thread that ran (or skipped, or cancelled) the step,
@@ -560,12 +565,58 @@ AJ_API int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags);
 
 /* Timeline as Chrome trace-event JSON (Perfetto, chrome://tracing): one
  * complete event per step that started, one thread row per step, times in
- * microseconds from the instance's start. */
+ * microseconds from the instance's start. An instance keeps only a step's
+ * first start and its end, so a step's bar spans all its attempts and the
+ * retry waits between them: aj_trace below draws each attempt, wait and
+ * thread, for many instances in one file. */
 AJ_API int aj_instance_trace_json(const aj_instance *inst, FILE *out);
 
 /* Timeline as a Mermaid gantt chart: a section per step that started, with
  * its waiting and running bars, in microseconds from the instance's start. */
 AJ_API int aj_instance_mermaid(const aj_instance *inst, FILE *out);
+
+/* A trace collector: fed by its observer, it keeps the attempts of the
+ * steps of any number of instances, of any jobs, and writes them into one
+ * Chrome trace-event file. Its memory grows in chunks of 64 KiB (a
+ * thousand attempts or so each), not with every event, until
+ * aj_trace_free(). */
+typedef struct aj_trace aj_trace;
+
+/* A new, empty collector; NULL when memory runs out. */
+AJ_API aj_trace *aj_trace_new(void);
+
+/* The observer that feeds t: pass it in aj_runtime_opts.observer to trace
+ * every instance of a runtime, or in aj_start_opts.observer to trace one
+ * instance, but not both for the same instance (it would see every event
+ * twice). Lent: valid until aj_trace_free(t). NULL when t is NULL. */
+AJ_API const aj_observer *aj_trace_observer(aj_trace *t);
+
+/* Writes what t has collected so far as Chrome trace-event JSON, for
+ * Perfetto (https://ui.perfetto.dev) or chrome://tracing:
+ * - each instance is a process (pid 1, 2, ... in the order they were
+ *   first seen) named "JOB ID";
+ * - each OS thread that ran one of its steps is a row, "thread N", with
+ *   the same N (its tid) for the same thread in every process;
+ * - each attempt is a complete event named after its step, cat "attempt",
+ *   with args instance, attempt, outcome ("completed", "failed",
+ *   "cancelled", "retried", or "running" while it runs) and, when it
+ *   failed, error, error_name (the runtime's codes) and message;
+ * - each wait before a retry is a complete event on the step's own row
+ *   "retry wait: STEP", cat "retry wait", args instance, attempt (the one
+ *   it leads to) and outcome ("waited", "cancelled", or "waiting");
+ * - flow arrows lead from a step's last attempt to the first attempt of
+ *   each step that ran after it (an edge of the job).
+ * Times are microseconds since the first attempt t saw start. What has not
+ * ended yet is drawn up to now. The definitions of the instances traced
+ * must still exist (ajc's are static); the instances need not. Events
+ * that come during the write wait for its end.
+ * Returns AJ_OK; AJ_EIO when a write fails; AJ_ENOMEM, having written what
+ * it kept, when memory ran out while collecting, which stopped collecting;
+ * AJ_EINVAL when t or out is NULL. */
+AJ_API int aj_trace_write(aj_trace *t, FILE *out);
+
+/* Frees t; no instance may still be running with its observer. */
+AJ_API void aj_trace_free(aj_trace *t);
 
 #ifdef __cplusplus
 }

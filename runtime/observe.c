@@ -37,7 +37,7 @@ static void emit(const aj_instance *inst, int which, const aj_step_event *ev)
     observing = outer;
 }
 
-static void event_init(aj_step_event *ev, const aj__step *s, uint32_t attempt)
+static void event_init(aj_step_event *ev, const aj__step *s, uint32_t attempt, int64_t time_ns)
 {
     const aj_instance *inst = s->inst;
 
@@ -51,6 +51,7 @@ static void event_init(aj_step_event *ev, const aj__step *s, uint32_t attempt)
         .state = AJ_STEP_RUNNING,
         .message = "",
         .user = inst->user,
+        .time_ns = time_ns,
     };
 }
 
@@ -58,7 +59,8 @@ void aj__observe_start(const aj_ctx *ctx)
 {
     aj_step_event ev;
 
-    event_init(&ev, ctx->step, ctx->attempt);
+    /* exec.c starts the attempt's clock once the callbacks return. */
+    event_init(&ev, ctx->step, ctx->attempt, aj_now_ns());
     emit(ctx->inst, EV_START, &ev);
 }
 
@@ -66,7 +68,7 @@ void aj__observe_retry(const aj_ctx *ctx, int err, int64_t delay_ns)
 {
     aj_step_event ev;
 
-    event_init(&ev, ctx->step, ctx->attempt);
+    event_init(&ev, ctx->step, ctx->attempt, aj_now_ns());
     ev.err = err;
     ev.delay_ns = delay_ns;
     ev.message = ctx->message;
@@ -79,7 +81,9 @@ void aj__observe_finish(aj__step *s, aj_step_state state, int err, const char *m
     aj_step_event ev;
     int64_t start;
 
-    event_init(&ev, s, atomic_load_explicit(&s->attempts, memory_order_relaxed));
+    /* A step that never ran has no end: it is settled now. */
+    event_init(&ev, s, atomic_load_explicit(&s->attempts, memory_order_relaxed),
+               end_ns != 0 ? end_ns : aj_now_ns());
     start = atomic_load_explicit(&s->start_ns, memory_order_relaxed);
     ev.state = state;
     ev.err = err;

@@ -4,33 +4,14 @@
  * Perfetto and chrome://tracing) and as a Mermaid gantt chart (a section
  * per step with its waiting and running bars, as in go-asyncjob's README).
  * Times are relative to the instance's start. A step still running is
- * drawn up to now.
+ * drawn up to now. The step records keep a step's first start and its end
+ * only, so a step's bar spans all its attempts and the waits between
+ * them; trace.c's collector, fed by observer events, draws each of them.
  */
 #include "aj_write.h"
 #include "aj_data.h"
 
 #include <ctype.h>
-
-/* Microseconds with three decimals, from nanoseconds >= 0. */
-static void print_us(aj__writer *w, int64_t ns)
-{
-    aj__write_printf(w, "%" PRId64 ".%03" PRId64, ns / 1000, ns % 1000);
-}
-
-static void json_string(aj__writer *w, const char *s)
-{
-    aj__write_printf(w, "\"");
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            aj__write_printf(w, "\\%c", c);
-        else if (c < 0x20)
-            aj__write_printf(w, "\\u%04x", c);
-        else
-            aj__write_printf(w, "%c", c);
-    }
-    aj__write_printf(w, "\"");
-}
 
 /* End of a started step's bar: its end, or now while it runs. */
 static int64_t bar_end(const aj__snap *s, int64_t now)
@@ -45,17 +26,17 @@ static void trace_step(aj__writer *w, const aj_instance *inst, uint32_t i, const
 
     aj__write_printf(w, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%" PRIu32
                       ",\"args\":{\"name\":", i + 1);
-    json_string(w, name);
+    aj__json_string(w, name);
     aj__write_printf(w, "}}");
     if (s->start_ns == 0)
         return;
     aj__write_printf(w, ",\n{\"name\":");
-    json_string(w, name);
+    aj__json_string(w, name);
     aj__write_printf(w, ",\"cat\":\"step\",\"ph\":\"X\",\"pid\":1,\"tid\":%" PRIu32 ",\"ts\":",
                    i + 1);
-    print_us(w, s->start_ns - inst->start_ns);
+    aj__json_us(w, s->start_ns - inst->start_ns);
     aj__write_printf(w, ",\"dur\":");
-    print_us(w, bar_end(s, now) - s->start_ns);
+    aj__json_us(w, bar_end(s, now) - s->start_ns);
     aj__write_printf(w, ",\"args\":{\"state\":\"%s\",\"attempts\":%" PRIu32 "}}",
                    aj_step_state_name(s->state), s->attempts);
 }
@@ -72,7 +53,7 @@ int aj_instance_trace_json(const aj_instance *inst, FILE *out)
         return AJ_ENOMEM;
     aj__write_printf(&w, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
     aj__write_printf(&w, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"args\":{\"name\":");
-    json_string(&w, inst->def->name);
+    aj__json_string(&w, inst->def->name);
     aj__write_printf(&w, "}}");
     for (uint32_t k = 0; k < inst->def->n_steps; k++) {
         uint32_t i = inst->def->order[k];

@@ -1,7 +1,8 @@
 /*
- * write.c: the writer of the pictures (dot.c, inst_dot.c, timeline.c):
- * formatted output that keeps the first failure, and DOT's quoting and
- * frame, which both DOT pictures share.
+ * write.c: the writer of the pictures (dot.c, inst_dot.c, timeline.c,
+ * trace.c): formatted output that keeps the first failure, DOT's quoting
+ * and frame, which both DOT pictures share, and JSON's quoting and times,
+ * which both trace writers share.
  */
 #include "aj_write.h"
 
@@ -51,4 +52,31 @@ int aj__dot_close(aj__writer *w)
 {
     aj__write_printf(w, "}\n");
     return aj__write_flush(w);
+}
+
+void aj__json_escaped(aj__writer *w, const char *s)
+{
+    for (; *s != '\0' && !w->failed; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            aj__write_printf(w, "\\%c", c);
+        else if (c < 0x20)
+            aj__write_printf(w, "\\u%04x", c);
+        else
+            aj__write_printf(w, "%c", c);
+    }
+}
+
+void aj__json_string(aj__writer *w, const char *s)
+{
+    aj__write_printf(w, "\"");
+    aj__json_escaped(w, s);
+    aj__write_printf(w, "\"");
+}
+
+void aj__json_us(aj__writer *w, int64_t ns)
+{
+    if (ns < 0)
+        ns = 0;
+    aj__write_printf(w, "%" PRId64 ".%03" PRId64, ns / 1000, ns % 1000);
 }

@@ -1,21 +1,38 @@
 /*
- * main.c: runs one thumbnail instance and writes its timeline twice, into
- * the directory given as argument (default: the current one):
+ * main.c: runs three thumbnail instances at once and writes their
+ * timelines into the directory given as argument (default: the current
+ * one):
  *
- *   trace.json    Chrome trace events: open in https://ui.perfetto.dev
- *                 or chrome://tracing
- *   timeline.mmd  a Mermaid gantt chart: paste into https://mermaid.live,
- *                 or into a ```mermaid block of a Markdown file
+ *   trace.json    all three instances, collected by an aj_trace: open in
+ *                 https://ui.perfetto.dev or chrome://tracing. A process
+ *                 per instance, a row per thread that ran its steps, a
+ *                 slice per attempt, retry waits on a row of their own,
+ *                 arrows from each step to the steps after it
+ *   timeline.mmd  one instance as a Mermaid gantt chart: paste into
+ *                 https://mermaid.live, or into a ```mermaid block of a
+ *                 Markdown file
  *
- * Times in both are relative to the instance's start, and change from run
- * to run: this program prints only where it wrote them.
+ * Times change from run to run: this program prints only where it wrote
+ * them.
  */
 #include "trace.job.h"
 
-typedef int (*writer)(const aj_instance *inst, FILE *out);
+enum { N_IMAGES = 3 };
 
-/* Writes one picture of inst into dir/name; false (and a message) if not. */
-static bool save(const aj_instance *inst, const char *dir, const char *name, writer fn)
+static const char *const images[N_IMAGES] = { "cat.png", "dog.png", "owl.png" };
+
+static int write_trace(void *trace, FILE *out)
+{
+    return aj_trace_write(trace, out);
+}
+
+static int write_mermaid(void *job, FILE *out)
+{
+    return aj_instance_mermaid(thumbnail_instance(job), out);
+}
+
+/* Writes one picture into dir/name; false (and a message) if not. */
+static bool save(const char *dir, const char *name, int (*fn)(void *, FILE *), void *what)
 {
     char path[4096];
     FILE *f;
@@ -26,7 +43,7 @@ static bool save(const aj_instance *inst, const char *dir, const char *name, wri
         perror(path);
         return false;
     }
-    rc = fn(inst, f);
+    rc = fn(what, f);
     if (fclose(f) != 0 || rc != AJ_OK) {
         fprintf(stderr, "%s: %s\n", path, aj_strerror(rc != AJ_OK ? rc : AJ_EIO));
         return false;
@@ -38,17 +55,24 @@ static bool save(const aj_instance *inst, const char *dir, const char *name, wri
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : ".";
-    aj_start_opts opts = { .instance_id = "cat.png" }; /* the title of the chart */
-    thumbnail *job;
-    bool ok;
+    aj_trace *trace = aj_trace_new();
+    thumbnail *jobs[N_IMAGES] = { NULL };
+    bool ok = trace != NULL;
 
-    if (thumbnail_start(NULL, "cat.png", &opts, &job) != AJ_OK)
-        return 1;
-    ok = thumbnail_wait(job, -1) == AJ_OK;
-    /* Both pictures may also be drawn while the instance runs: a step
-     * still running is drawn up to now. */
-    ok = ok && save(thumbnail_instance(job), dir, "trace.json", aj_instance_trace_json);
-    ok = ok && save(thumbnail_instance(job), dir, "timeline.mmd", aj_instance_mermaid);
-    thumbnail_free(job);
+    /* The collector's observer sees every step of every instance it is
+     * given; aj_runtime_opts.observer would give it a whole runtime. */
+    for (int i = 0; ok && i < N_IMAGES; i++) {
+        aj_start_opts opts = { .instance_id = images[i], .observer = aj_trace_observer(trace) };
+        ok = thumbnail_start(NULL, images[i], &opts, &jobs[i]) == AJ_OK;
+    }
+    for (int i = 0; ok && i < N_IMAGES; i++)
+        ok = thumbnail_wait(jobs[i], -1) == AJ_OK;
+    /* Both may also be written while instances run: what has not ended is
+     * drawn up to now. */
+    ok = ok && save(dir, "trace.json", write_trace, trace);
+    ok = ok && save(dir, "timeline.mmd", write_mermaid, jobs[1]);
+    for (int i = 0; i < N_IMAGES; i++)
+        thumbnail_free(jobs[i]);
+    aj_trace_free(trace);
     return ok ? 0 : 1;
 }

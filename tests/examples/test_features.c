@@ -115,7 +115,8 @@ static void run_trace(char **json, char **mermaid)
 
 static const char *const trace_steps[] = { "Fetch", "Resize", "Watermark", "Store" };
 
-/* Perfetto opens the JSON only if it parses; each step has its events. */
+/* Perfetto opens the JSON only if it parses; each step has its events,
+ * each instance its process. */
 static void test_features_trace_files(void **state)
 {
     char *json, *mermaid, want[64];
@@ -124,6 +125,10 @@ static void test_features_trace_files(void **state)
     run_trace(&json, &mermaid);
     assert_true(json_valid(json));
     assert_non_null(strstr(json, "\"traceEvents\""));
+    /* The three instances in one file, and dog.png's retried fetch. */
+    assert_non_null(strstr(json, "\"name\":\"thumbnail cat.png\""));
+    assert_non_null(strstr(json, "\"name\":\"thumbnail owl.png\""));
+    assert_non_null(strstr(json, "\"cat\":\"retry wait\""));
     assert_int_equal(strncmp(mermaid, "gantt\n", 6), 0);
     for (size_t i = 0; i < sizeof trace_steps / sizeof trace_steps[0]; i++) {
         snprintf(want, sizeof want, "\"name\":\"%s\"", trace_steps[i]);
