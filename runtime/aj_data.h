@@ -157,6 +157,8 @@ struct aj_instance {
     aj_instance *cancel_next;      /* on the runtime's stack of requests */
     _Atomic bool cancel_queued;    /* it is, or was: once is enough */
 
+    void (*on_done)(aj_instance *inst, void *user);  /* set by start */
+
     /* The solo runner's: set while it may touch counters (exec.c). */
     _Alignas(AJ__CACHE_LINE) _Atomic bool solo_busy;
 
@@ -316,6 +318,14 @@ static inline bool aj__inst_done(const aj_instance *inst)
 {
     return atomic_load_explicit(&((aj_instance *)inst)->n_final, memory_order_seq_cst) ==
            inst->def->n_steps;
+}
+
+/* aj_start_opts.on_done: the very last thing the thread that finished
+ * inst does with it (sched.c's aj__sched_done, or start). */
+static inline void aj__inst_on_done(aj_instance *inst)
+{
+    if (inst->on_done != NULL)
+        inst->on_done(inst, inst->user);
 }
 
 /* A runner of inst that owns nothing yet. */

@@ -396,8 +396,21 @@ typedef struct aj_start_opts {
                                   independent branches run to the end) */
     size_t n_retry_overrides;
     const aj_retry_override *retry_overrides;  /* copied */
-    void *user;                /* returned by aj_ctx_user() */
+    void *user;                /* returned by aj_ctx_user(), passed to on_done */
     const aj_observer *observer; /* copied; called besides the runtime's */
+    /* Called once, when the instance has reached its final state: from
+     * then on aj_instance_wait(inst, 0) returns the final result, and
+     * wait, done, failure, step_info and output may be called from inside
+     * it. It runs on the thread that settled the last step (a worker, a
+     * blocking thread, a waiter, the canceller, a thread in
+     * aj_instance_cancel), after the observers' last step_finish; for a
+     * sequential instance, and an instance of a job without steps, inside
+     * aj_instance_start, before it returns. It must not free the instance
+     * (that thread still holds it when on_done returns) nor block for
+     * long; another thread told by it may free it, and aj_instance_free
+     * then waits the few instructions until that thread lets go. NULL:
+     * none. */
+    void (*on_done)(aj_instance *inst, void *user);
 } aj_start_opts;
 
 /* Starts an instance of def with a copy of def->inputs_size bytes at inputs.
