@@ -157,6 +157,10 @@ struct aj_instance {
     aj_instance *cancel_next;      /* on the runtime's stack of requests */
     _Atomic bool cancel_queued;    /* it is, or was: once is enough */
 
+    /* Hooks (cancel_hook.c, aj_start_opts.on_done). */
+    aj_ctx *hooks;                 /* attempts with a cancel hook; under mu */
+    void (*on_done)(aj_instance *inst, void *user);  /* set by start */
+
     /* The solo runner's: set while it may touch counters (exec.c). */
     _Alignas(AJ__CACHE_LINE) _Atomic bool solo_busy;
 
@@ -225,9 +229,16 @@ struct aj_runtime {
     bool has_canceller;
     sem_t cancel_sem;
     pthread_t canceller;
+    /* Cancel hooks of attempts with a deadline, which the canceller calls
+     * when it passes (cancel_hook.c). hook_mu is a leaf lock. */
+    pthread_mutex_t hook_mu;
+    aj__timer *hook_timers;        /* pairing heap by deadline; under hook_mu */
     _Alignas(AJ__CACHE_LINE) aj__bpool blocking;
     pthread_t threads[];           /* n_workers */
 };
+
+/* States of an attempt's cancel hook, aj_ctx.hook (cancel_hook.c). */
+enum { AJ__HOOK_IDLE, AJ__HOOK_ARMED, AJ__HOOK_FIRING };
 
 /* The step's view of one attempt, on the stack of the thread running it. */
 struct aj_ctx {
@@ -237,6 +248,22 @@ struct aj_ctx {
     bool permanent;
     int64_t deadline_ns;           /* INT64_MAX: none */
     char message[AJ_MESSAGE_MAX];
+
+    /* The cancel hook (aj_ctx_on_cancel, cancel_hook.c). Only the
+     * attempt's thread arms it (IDLE -> ARMED) and takes it back
+     * (ARMED -> IDLE); a firer takes it by CAS (ARMED -> FIRING), calls
+     * hook_fn, then stores IDLE as its last touch of the ctx. */
+    _Atomic uint32_t hook;         /* AJ__HOOK_* */
+    bool hooked;                   /* armed once in this attempt; its thread's */
+    bool listed;                   /* on inst->hooks; written under inst->mu */
+    bool timed;                    /* was put in rt->hook_timers */
+    bool in_timers;                /* is there now; under rt->hook_mu */
+    void (*hook_fn)(void *);       /* written by its thread while not ARMED */
+    void *hook_arg;
+    aj_ctx *hook_prev;             /* inst->hooks; under inst->mu */
+    aj_ctx *hook_next;
+    aj_ctx *hook_fired;            /* the list a firer calls, while FIRING */
+    aj__timer hook_timer;          /* due at deadline_ns; under rt->hook_mu */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -316,6 +343,47 @@ static inline bool aj__inst_done(const aj_instance *inst)
 {
     return atomic_load_explicit(&((aj_instance *)inst)->n_final, memory_order_seq_cst) ==
            inst->def->n_steps;
+}
+
+/* ------------------------------------------------------------------------ */
+/* cancel_hook.c: aj_ctx_on_cancel's callbacks and who calls them            */
+
+/* A new attempt's ctx has no hook. */
+static inline void aj__ctx_hook_init(aj_ctx *ctx)
+{
+    atomic_init(&ctx->hook, AJ__HOOK_IDLE);
+    ctx->hooked = false;
+    ctx->listed = false;
+    ctx->timed = false;
+}
+
+/* The attempt of ctx has ended (its step function returned, or an async
+ * attempt was completed): from now on its hook is never called, and if a
+ * firer is calling it, this waits until it has returned. Called by the
+ * attempt's thread, once; after it nothing refers to ctx. Costs one
+ * branch when no hook was ever registered. */
+void aj__ctx_end_slow(aj_ctx *ctx);
+static inline void aj__ctx_end(aj_ctx *ctx)
+{
+    if (ctx->hooked)
+        aj__ctx_end_slow(ctx);
+}
+/* Calls ctx's hook on this thread if it is armed (an async attempt that
+ * is abandoned, say). The caller keeps ctx alive until aj__ctx_end. */
+void aj__ctx_fire_cancel(aj_ctx *ctx);
+/* The instance has just been marked cancelled: calls the hook of every
+ * attempt of it that has one armed, on this thread, with no lock held. */
+void aj__inst_fire_cancels(aj_instance *inst);
+/* The canceller's part: calls the hooks whose deadline is past now_ns;
+ * returns the next deadline (INT64_MAX: none). */
+int64_t aj__hooks_fire_due(aj_runtime *rt, int64_t now_ns);
+
+/* aj_start_opts.on_done: the very last thing the thread that finished
+ * inst does with it (sched.c's aj__sched_done, or start). */
+static inline void aj__inst_on_done(aj_instance *inst)
+{
+    if (inst->on_done != NULL)
+        inst->on_done(inst, inst->user);
 }
 
 /* A runner of inst that owns nothing yet. */

@@ -16,7 +16,8 @@
  *           heap, retry policies, time formats, the pictures' writer
  *   def     a job's tables: their invariants and checks, their DOT
  *   data    what an instance, a runtime, a runner and a context are made
- *           of; the step records' seqlock; ids and snapshots
+ *           of; the step records' seqlock; ids and snapshots; the cancel
+ *           hooks of contexts and who may call them
  *   state   deciding: the state machine (runnable, skipped, root cause,
  *           fail-fast); records, counts and answers, runs nothing
  *   observe telling the observers
@@ -34,7 +35,7 @@
  *    1 base    alloc.c barrier.c clock.c err.c fmt.c rand.c retry.c
  *    1 base    spin.c sync.c timer.c write.c
  *    2 def     aj_def.h def.c dot.c
- *    3 data    aj_data.h record.c
+ *    3 data    aj_data.h record.c cancel_hook.c
  *    4 state   aj_state.h instance.c
  *    5 observe aj_observe.h observe.c
  *    6 queue   aj_queue.h sched.c

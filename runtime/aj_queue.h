@@ -38,7 +38,7 @@ aj__step *aj__sched_own_timer(aj_instance *inst, int64_t now_ns, int64_t *next_d
  * the shared list, the roots) becomes r's, which may own steps already. */
 void aj__sched_take_all(aj__runner *r);
 /* Every step is final: out of the queue, waiters woken; the last touch of
- * the runtime. */
+ * the runtime; then aj_start_opts.on_done. */
 void aj__sched_done(aj_instance *inst);
 
 /* For the workers (pool.c), with rt->mu held. */

@@ -165,6 +165,7 @@ static void apply_opts(aj_instance *inst, const aj_start_opts *o)
     inst->sequential = o->sequential;
     inst->fail_fast = o->fail_fast;
     inst->user = o->user;
+    inst->on_done = o->on_done;
     if (o->observer != NULL) {
         inst->obs = *o->observer;
         inst->has_obs = true;
@@ -248,6 +249,9 @@ int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
     }
     else
         aj__sched_start(inst);
+    /* Nothing settles a step of a job without steps: it is done now. */
+    if (def->n_steps == 0)
+        aj__inst_on_done(inst);
     *out = inst;
     return AJ_OK;
 }

@@ -396,8 +396,21 @@ typedef struct aj_start_opts {
                                   independent branches run to the end) */
     size_t n_retry_overrides;
     const aj_retry_override *retry_overrides;  /* copied */
-    void *user;                /* returned by aj_ctx_user() */
+    void *user;                /* returned by aj_ctx_user(), passed to on_done */
     const aj_observer *observer; /* copied; called besides the runtime's */
+    /* Called once, when the instance has reached its final state: from
+     * then on aj_instance_wait(inst, 0) returns the final result, and
+     * wait, done, failure, step_info and output may be called from inside
+     * it. It runs on the thread that settled the last step (a worker, a
+     * blocking thread, a waiter, the canceller, a thread in
+     * aj_instance_cancel), after the observers' last step_finish; for a
+     * sequential instance, and an instance of a job without steps, inside
+     * aj_instance_start, before it returns. It must not free the instance
+     * (that thread still holds it when on_done returns) nor block for
+     * long; another thread told by it may free it, and aj_instance_free
+     * then waits the few instructions until that thread lets go. NULL:
+     * none. */
+    void (*on_done)(aj_instance *inst, void *user);
 } aj_start_opts;
 
 /* Starts an instance of def with a copy of def->inputs_size bytes at inputs.
@@ -516,6 +529,32 @@ AJ_API const aj_instance *aj_ctx_instance(const aj_ctx *ctx);
 
 /* A context is valid during the step function's call only.
  * aj_ctx_expired: the monotonic clock is past the deadline. */
+
+/* Registers fn(arg) to interrupt what this attempt is blocked on (close a
+ * socket, abort a request, post a semaphore). fn is called at most once,
+ * on some thread, if while the attempt runs:
+ * - the instance is cancelled (aj_instance_cancel, a fail-fast failure,
+ *   aj_instance_cancel_async): on the cancelling thread, or the runtime's
+ *   canceller thread for a request from a signal handler;
+ * - the attempt's deadline (its step's timeout) passes: on the runtime's
+ *   canceller thread, within a scheduling delay of the deadline (the
+ *   deadline is on the monotonic clock; the thread sleeps on the
+ *   realtime one, so a step of the system clock may delay it by up to a
+ *   second). An instance started sequentially without a runtime has no
+ *   such thread: there fn is called for a deadline only as below.
+ * If the instance is already cancelled, or the deadline has passed, fn is
+ * called at once, on the calling thread, before this returns. Registering
+ * again replaces the earlier fn (which is then not called); fn NULL
+ * removes it. When this returns, no earlier fn of the attempt is running.
+ * The registration ends with the attempt: once the step function has
+ * returned, fn is never called, and if it is running on another thread
+ * then, the attempt does not end until it has returned. The step
+ * function's own frame is gone before that: if arg points into it (or the
+ * step frees what fn touches), the step removes the registration (fn
+ * NULL) first. fn must be short and must not wait for the instance; it may
+ * cancel it. Call from the step's own thread (for an async step: before
+ * its completion). */
+AJ_API void aj_ctx_on_cancel(aj_ctx *ctx, void (*fn)(void *arg), void *arg);
 
 /* Attaches a printf-formatted message to this attempt's failure. */
 AJ_API void aj_ctx_set_message(aj_ctx *ctx, const char *fmt, ...)

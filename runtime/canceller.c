@@ -14,10 +14,14 @@
  * and is held (holders) from its push until the canceller is done with
  * it, so its owner cannot free it meanwhile. The flag steps read
  * (cancelled) is set by the request itself: running steps see it at once.
+ * The same thread calls the cancel hooks of attempts whose deadline has
+ * passed (cancel_hook.c): it sleeps until the earliest, and an attempt
+ * that arms a new earliest one posts the semaphore.
  */
 #include "aj_exec.h"
 
 #include <errno.h>
+#include <time.h>
 
 /* What a handler touches must not hide a lock. */
 _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2 &&
@@ -42,13 +46,35 @@ static void cancel_all(aj_instance *list)
     }
 }
 
+/* Sleeps until posted (a request, a new earliest deadline, the stop) or
+ * until due_ns. sem_timedwait counts on the realtime clock: the wait is
+ * cut to a second, so a step of that clock delays a deadline by a second
+ * at most, and the caller looks at the monotonic clock on waking. */
+static void park(aj_runtime *rt, int64_t due_ns)
+{
+    int64_t now = aj_now_ns(), until;
+    struct timespec ts;
+
+    if (due_ns == INT64_MAX) {
+        while (sem_wait(&rt->cancel_sem) != 0 && errno == EINTR)
+            ;
+        return;
+    }
+    if (due_ns <= now)
+        return;
+    until = (due_ns - now < 1000000000 ? due_ns : now + 1000000000) + aj__wall_offset_ns();
+    ts.tv_sec = (time_t)(until / 1000000000);
+    ts.tv_nsec = (long)(until % 1000000000);
+    while (sem_timedwait(&rt->cancel_sem, &ts) != 0 && errno == EINTR)
+        ;
+}
+
 static void *canceller_main(void *arg)
 {
     aj_runtime *rt = arg;
 
     for (;;) {
-        while (sem_wait(&rt->cancel_sem) != 0 && errno == EINTR)
-            ;
+        park(rt, aj__hooks_fire_due(rt, aj_now_ns()));
         cancel_all(take_requests(rt));
         if (atomic_load_explicit(&rt->cancel_stop, memory_order_acquire))
             break;
@@ -62,7 +88,9 @@ int aj__canceller_start(aj_runtime *rt)
 {
     if (sem_init(&rt->cancel_sem, 0, 0) != 0)
         return AJ_EAGAIN;
+    aj__mutex_init(&rt->hook_mu);
     if (aj__thread_create(&rt->canceller, canceller_main, rt) != 0) {
+        pthread_mutex_destroy(&rt->hook_mu);
         sem_destroy(&rt->cancel_sem);
         return AJ_EAGAIN;
     }
@@ -77,6 +105,7 @@ void aj__canceller_stop(aj_runtime *rt)
     atomic_store_explicit(&rt->cancel_stop, true, memory_order_release);
     sem_post(&rt->cancel_sem);
     aj__thread_join(rt->canceller);
+    pthread_mutex_destroy(&rt->hook_mu);
     sem_destroy(&rt->cancel_sem);
     rt->has_canceller = false;
 }

@@ -165,6 +165,7 @@ static void cancel_into(aj__runner *r)
     if (atomic_exchange(&inst->cancel_begun, true))
         return;
     atomic_store(&inst->cancelled, true);
+    aj__inst_fire_cancels(inst);
     aj__sched_take_all(r);
     aj__blocking_cut(r);
 }
@@ -229,6 +230,7 @@ static int64_t ctx_open(aj_ctx *ctx, aj_instance *inst, aj__step *s, int64_t now
     ctx->step = s;
     ctx->permanent = false;
     ctx->message[0] = '\0';
+    aj__ctx_hook_init(ctx);
     ctx->attempt = atomic_load_explicit(&s->attempts, memory_order_relaxed) + 1;
     if (inst->observed) {
         aj__observe_start(ctx);
@@ -322,6 +324,9 @@ static void run_step(aj__runner *r, aj__step *s)
 
         start = ctx_open(&ctx, inst, s, start, x->flags & AJ_STEP_TIMED);
         returned = x->run(&ctx, inst->inputs, inst->outputs, x->slots);
+        /* The attempt has ended: its cancel hook, if any, is not called
+         * from now on, nor still running. */
+        aj__ctx_end(&ctx);
         r->now_ns = aj__line_now(&r->clock);
         r->step_ns = r->now_ns - start;
         rc = returned;
@@ -534,6 +539,8 @@ void aj__exec_cancel(aj_instance *inst)
     if (atomic_exchange(&inst->cancel_begun, true))
         return;
     atomic_store(&inst->cancelled, true);
+    /* Running steps blocked on I/O learn of it through their hooks. */
+    aj__inst_fire_cancels(inst);
     aj__runner_init(&r, inst);
     aj__sched_take_all(&r);
     aj__blocking_cut(&r);

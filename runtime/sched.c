@@ -438,4 +438,7 @@ void aj__sched_done(aj_instance *inst)
     /* The last touch of rt: aj_runtime_free may free it once n_live is 0. */
     if (rt != NULL)
         atomic_fetch_sub_explicit(&rt->n_live, 1, memory_order_release);
+    /* Last: everything wait reads is final and waiters are woken; rt is
+     * touched no more, so a thread the callback tells may free both. */
+    aj__inst_on_done(inst);
 }

@@ -114,6 +114,49 @@ static void hold(aj_ctx *ctx, const tj_behave *b, tj_run *r, uint32_t i)
         sched_yield();
 }
 
+/* What a hook_wait attempt's hook touches: on the attempt's stack. */
+typedef struct tj_hook {
+    sem_t woken;
+    _Atomic uint32_t *calls;
+    _Atomic uint32_t *inline_calls;
+    pthread_t owner;
+} tj_hook;
+
+static void hook_count(tj_hook *h)
+{
+    atomic_fetch_add(h->calls, 1);
+    if (pthread_equal(pthread_self(), h->owner))
+        atomic_fetch_add(h->inline_calls, 1);
+}
+
+static void hook_wake(void *arg)
+{
+    tj_hook *h = arg;
+
+    hook_count(h);
+    sem_post(&h->woken);
+}
+
+static void hook_only_count(void *arg)
+{
+    atomic_fetch_add((_Atomic uint32_t *)arg, 1);
+}
+
+/* Blocks as a step blocked on I/O does, until its hook wakes it. The hook
+ * goes before the semaphore: it may still be inside sem_post. */
+static void hook_block(aj_ctx *ctx, tj_run *r, uint32_t i)
+{
+    tj_hook h = { .calls = &r->hook_calls[i], .inline_calls = &r->hook_inline[i],
+                  .owner = pthread_self() };
+
+    sem_init(&h.woken, 0, 0);
+    aj_ctx_on_cancel(ctx, hook_wake, &h);
+    while (sem_wait(&h.woken) != 0)
+        ;
+    aj_ctx_on_cancel(ctx, NULL, NULL);
+    sem_destroy(&h.woken);
+}
+
 /* Every predecessor must have completed before a step starts. */
 static void check_preds(tj_run *r, uint32_t i)
 {
@@ -179,6 +222,14 @@ static int tj_step(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots
         atomic_fetch_add(&r->on_pool[i], 1);
     check_preds(r, i);
     hold(ctx, b, r, i);
+    if (b->hook_keep)
+        aj_ctx_on_cancel(ctx, hook_only_count, &r->hook_calls[i]);
+    if (b->hook_wait) {
+        hook_block(ctx, r, i);
+        if (b->permanent)
+            aj_ctx_set_permanent(ctx);
+        return b->code != 0 ? b->code : -7;
+    }
     if (b->until_expired)
         return b->after_expired;
     if (b->fails < 0 || attempt <= (uint32_t)b->fails) {
@@ -453,6 +504,8 @@ tj_run *tj_run_new(const tj_job *job)
     r->attempts = xcalloc(n, sizeof *r->attempts);
     r->successes = xcalloc(n, sizeof *r->successes);
     r->cancel_seen = xcalloc(n, sizeof *r->cancel_seen);
+    r->hook_calls = xcalloc(n, sizeof *r->hook_calls);
+    r->hook_inline = xcalloc(n, sizeof *r->hook_inline);
     r->thread = xcalloc(n, sizeof *r->thread);
     r->on_pool = xcalloc(n, sizeof *r->on_pool);
     return r;
@@ -466,6 +519,8 @@ void tj_run_free(tj_run *r)
     free((void *)r->attempts);
     free((void *)r->successes);
     free((void *)r->cancel_seen);
+    free((void *)r->hook_calls);
+    free((void *)r->hook_inline);
     free(r->thread);
     free((void *)r->on_pool);
     free(r);

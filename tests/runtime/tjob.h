@@ -80,6 +80,13 @@ typedef struct tj_behave {
     bool cancel_async;      /* every attempt asks to cancel its instance
                                (aj_instance_cancel_async) first */
     int64_t sleep_ns;       /* every attempt sleeps this long (nanosleep) */
+    bool hook_wait;         /* then (after any wait above) registers an
+                               aj_ctx_on_cancel hook that posts a semaphore
+                               on its stack, blocks on that semaphore,
+                               removes the hook, and fails (code,
+                               permanent) */
+    bool hook_keep;         /* then registers a hook that only counts and
+                               leaves it registered as it returns */
     _Atomic int *inside;    /* attempts inside a step now, across runs ... */
     _Atomic int *peak;      /* ... and the most at once, when not NULL */
 } tj_behave;
@@ -91,6 +98,8 @@ typedef struct tj_run {
     _Atomic uint32_t *attempts;   /* attempts seen by the step */
     _Atomic uint32_t *successes;
     _Atomic uint32_t *cancel_seen;
+    _Atomic uint32_t *hook_calls;    /* calls of the step's cancel hooks ... */
+    _Atomic uint32_t *hook_inline;   /* ... of them on the step's own thread */
     pthread_t *thread;            /* thread of the last attempt */
     _Atomic uint32_t *on_pool;    /* attempts run by a blocking-pool thread
                                      (named "aj-block") */
