@@ -9,7 +9,8 @@ void bench_rows_ajc(const char *ajc, const char *gdir);
 
 /* Times `gcc -O2 -c` of GDIR/distinct_N.job.c, the generated C of a job of
  * N steps with a function each, against GDIR/stubs_N.c, those functions,
- * for N = 1,000 and 10,000, and prints the rows. */
-void bench_rows_cc(const char *gdir);
+ * for each N of 1,000 / 10,000 / 100,000 within [min_n, max_n], and prints
+ * the rows. */
+void bench_rows_cc(const char *gdir, int min_n, int max_n);
 
 #endif

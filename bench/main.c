@@ -138,13 +138,19 @@ static void rows_loaded(aj_runtime *rt, BenchIn *in)
                   true, 40);
 }
 
-/* True when the command line selects row id (no selection: every row). */
-static bool wanted(int argc, char **argv, const char *id)
+/* True when the command line names row id. */
+static bool named(int argc, char **argv, const char *id)
 {
     for (int i = 3; i < argc; i++)
         if (strcmp(argv[i], id) == 0)
             return true;
-    return argc <= 3;
+    return false;
+}
+
+/* True when the command line selects row id (no selection: every row). */
+static bool wanted(int argc, char **argv, const char *id)
+{
+    return argc <= 3 || named(argc, argv, id);
 }
 
 int main(int argc, char **argv)
@@ -153,7 +159,7 @@ int main(int argc, char **argv)
     BenchIn *in = bench_in_new();
 
     if (argc < 3 || rt == NULL) {
-        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W3 W4 W5 W6b W7 W12 G]\n");
+        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W3 W4 W5 W6b W7 W12 G G100k]\n");
         return 2;
     }
     print_machine(rt);
@@ -177,8 +183,11 @@ int main(int argc, char **argv)
         bench_with_spinners((int)sysconf(_SC_NPROCESSORS_ONLN), rows_loaded, rt, in);
     if (wanted(argc, argv, "G")) {
         bench_rows_ajc(argv[1], argv[2]);
-        bench_rows_cc(argv[2]);
+        bench_rows_cc(argv[2], 1000, 10000);
     }
+    /* gcc on 100,000 steps takes minutes: only when named (make bench-g100k). */
+    if (named(argc, argv, "G100k"))
+        bench_rows_cc(argv[2], 100000, 100000);
     aj_runtime_free(rt);
     bench_in_free(in);
     printf("%d target(s) missed\n", bench_missed());

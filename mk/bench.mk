@@ -7,8 +7,11 @@ BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard bench/*.c)) \
               $(foreach j,$(BENCH_JOB_NAMES),$(BENCH_JOBS)/$(j).job.o)
 BENCH_BIN  := $(BENCH_B)/bench
 BENCH_G    := $(foreach n,1000 10000 100000,$(BENCH_B)/g/mixed_$(n).job)
-# For gcc's time on generated C against the user's own step functions.
-BENCH_CC   := $(foreach n,1000 10000,$(BENCH_B)/g/distinct_$(n).job.c $(BENCH_B)/g/stubs_$(n).c)
+# For gcc's time on generated C against the user's own step functions;
+# 100,000 steps only for make bench-g100k, which takes minutes.
+bench_cc    = $(foreach n,$(1),$(BENCH_B)/g/distinct_$(n).job.c $(BENCH_B)/g/stubs_$(n).c)
+BENCH_CC   := $(call bench_cc,1000 10000)
+BENCH_CC_BIG := $(call bench_cc,100000)
 
 # The jobs' .job files are made in $(BENCH_JOBS), and their .job.c and
 # .job.h beside them by the pattern rule of mk/compiler.mk.
@@ -50,7 +53,8 @@ $(BENCH_B)/g/distinct_%.job: bench/genjob.sh
 $(BENCH_B)/g/stubs_%.c: bench/genjob.sh
 	$(Q)mkdir -p $(@D)
 	$(call Q,GEN,$@)bench/genjob.sh stubs $* > $@
-.SECONDARY: $(BENCH_CC) $(foreach n,1000 10000,$(BENCH_B)/g/distinct_$(n).job $(BENCH_B)/g/distinct_$(n).job.h)
+.SECONDARY: $(BENCH_CC) $(BENCH_CC_BIG) \
+            $(foreach n,1000 10000 100000,$(BENCH_B)/g/distinct_$(n).job $(BENCH_B)/g/distinct_$(n).job.h)
 
 $(BENCH_OBJS): private CPPFLAGS += -Ibench -I$(BENCH_JOBS)
 $(BENCH_OBJS): | $(BENCH_GEN)
@@ -60,6 +64,9 @@ $(BENCH_BIN): $(BENCH_OBJS) $(LIBAJ)
 
 ALL_OBJS += $(BENCH_OBJS)
 
-.PHONY: bench
+.PHONY: bench bench-g100k
 bench: $(BENCH_BIN) $(BENCH_G) $(BENCH_CC) $(AJC)
 	$(call Q,RUN,$(BENCH_BIN))$(BENCH_BIN) $(AJC) $(BENCH_B)/g
+# The G row of gcc -O2 on 100,000 steps, generated against the user's.
+bench-g100k: $(BENCH_BIN) $(BENCH_CC_BIG) $(AJC)
+	$(call Q,RUN,$(BENCH_BIN))$(BENCH_BIN) $(AJC) $(BENCH_B)/g G100k
