@@ -6,8 +6,9 @@
  *
  * An instance is one allocation: its aj_instance, then one aj__step record
  * (a cache line) per step, one timer node per step (touched only while
- * the step waits to retry), the per-instance retry overrides, the job
- * inputs and the output slots. Names with two underscores (aj__) are the
+ * the step waits to retry, or while an async attempt with a timeout
+ * waits), one aj__async record (a cache line) per async step, the
+ * per-instance retry overrides, the job inputs and the output slots. Names with two underscores (aj__) are the
  * runtime's own cross-file functions.
  */
 #ifndef AJ_DATA_H
@@ -19,6 +20,10 @@
 
 /* In an instance's runners word: counters need read-modify-writes. */
 #define AJ__SHARED 1u
+
+/* aj__step.in_timer: what the step's node in the runtime's timer heap is. */
+#define AJ__TIMER_RETRY 1    /* the end of a retry delay: the step runs then */
+#define AJ__TIMER_DEADLINE 2 /* an async attempt's deadline: it expires then */
 
 typedef struct aj__step aj__step;
 typedef struct aj__runner aj__runner;
@@ -47,7 +52,8 @@ struct aj__step {
     uint32_t index;                /* in def->steps */
     _Atomic bool doomed;           /* a predecessor failed or was skipped */
     _Atomic bool taken;            /* output handed over by aj_instance_output */
-    bool in_timer;                 /* in the runtime's timer heap; under rt->mu */
+    uint8_t in_timer;              /* 0, or AJ__TIMER_* while in the runtime's
+                                      timer heap; under rt->mu */
     bool in_pool;                  /* in the blocking pool's queue; under its mu */
 };
 _Static_assert(sizeof(aj__step) == AJ__CACHE_LINE, "a step record is one cache line");
@@ -105,6 +111,9 @@ struct aj_instance {
     aj__timer *timers;             /* def->n_steps heap nodes, in this allocation */
     void *inputs;                  /* def->inputs_size bytes, in this allocation */
     void *outputs;                 /* def->outputs_size bytes, in this allocation */
+    struct aj__async *asyncs;      /* n_async records, by step index; in this
+                                      allocation; NULL when none */
+    uint32_t n_async;
     const aj__override *overrides; /* n_overrides, one per step, sorted by step;
                                       in this allocation */
     uint32_t n_overrides;
@@ -113,7 +122,8 @@ struct aj_instance {
                                       read-modify-writes (aj_state.h) */
     bool can_solo;                 /* a lone runner may use plain counters */
     bool frees;                    /* some step's output has a free function */
-    bool blocks;                   /* some step is blocking */
+    bool blocks;                   /* some step is blocking or async: its
+                                      steps end on other threads */
     bool observed;                 /* rt_obs or obs is set */
     bool has_obs;
     bool sequential;
@@ -229,15 +239,49 @@ struct aj_runtime {
     pthread_t threads[];           /* n_workers */
 };
 
-/* The step's view of one attempt, on the stack of the thread running it. */
+/* The step's view of one attempt: on the stack of the thread running it,
+ * or, for an async step, in its aj__async record (async true). */
 struct aj_ctx {
     aj_instance *inst;
     aj__step *step;
     uint32_t attempt;
     bool permanent;
+    bool async;                    /* inside an aj__async record */
     int64_t deadline_ns;           /* INT64_MAX: none */
-    char message[AJ_MESSAGE_MAX];
+    char *message;                 /* AJ_MESSAGE_MAX bytes: a plain attempt's
+                                      on its runner's stack; an async one's
+                                      made by its first aj_ctx_set_message,
+                                      NULL until then (records stay small) */
 };
+
+/*
+ * An async step's attempt, from its call to its done: the aj_reply handed
+ * to the step function is this record. One per async step, reused by
+ * every attempt, which is sound because an attempt starts only once the
+ * one before has had its done (a retry after a timeout waits for the late
+ * done). phase orders the four parties: the runner that called the
+ * function (RETURNED), done (CLAIMED, then READY), the deadline's timer
+ * (EXPIRED, under rt->mu, only before CLAIMED) and the judge of an expired
+ * attempt to be retried (PARKED). Each sets its bit with one
+ * read-modify-write and learns from the bits before it whether it acts:
+ * the attempt is judged by whoever completes RETURNED with READY or
+ * EXPIRED, and only then is the step record written again. ctx.inst and
+ * ctx.step are set at start and never change.
+ */
+#define AJ__ASYNC_RETURNED 1u  /* the function returned AJ_PENDING */
+#define AJ__ASYNC_CLAIMED 2u   /* a done came (before the deadline unless EXPIRED) */
+#define AJ__ASYNC_READY 4u     /* the winning done's rc and output are written */
+#define AJ__ASYNC_EXPIRED 8u   /* the deadline came first: done will be discarded */
+#define AJ__ASYNC_PARKED 16u   /* expired, to be retried once the late done came */
+
+typedef struct aj__async {
+    _Alignas(AJ__CACHE_LINE) aj_ctx ctx; /* the attempt's context, valid until done */
+    _Atomic uint32_t phase;        /* AJ__ASYNC_* of this attempt; 0 before it */
+    int rc;                        /* done's code; written before READY */
+    int64_t end_ns;                /* when done came; written before READY */
+    int64_t retry_ns;              /* PARKED: when the retry is due; before PARKED */
+} aj__async;
+_Static_assert(sizeof(aj__async) == AJ__CACHE_LINE, "an async record is one cache line");
 
 /* ------------------------------------------------------------------------ */
 /* The seqlock of step records (the owner writes, anyone reads)              */
@@ -316,6 +360,38 @@ static inline bool aj__inst_done(const aj_instance *inst)
 {
     return atomic_load_explicit(&((aj_instance *)inst)->n_final, memory_order_seq_cst) ==
            inst->def->n_steps;
+}
+
+/* The record of async step index (records lie in step order). */
+static inline struct aj__async *aj__inst_async(const aj_instance *inst, uint32_t index)
+{
+    uint32_t lo = 0, hi = inst->n_async;
+
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (inst->asyncs[mid].ctx.step->index <= index)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return &inst->asyncs[lo];
+}
+
+/* The deadline of s's async attempt has come (its timer left the heap
+ * under rt->mu): the attempt expires unless done came first. True when
+ * the caller must now judge the attempt, as the function has returned. */
+static inline bool aj__async_expire(aj__step *s)
+{
+    aj__async *a = aj__inst_async(s->inst, s->index);
+    uint32_t old = atomic_load_explicit(&a->phase, memory_order_relaxed);
+
+    do {
+        if (old & AJ__ASYNC_CLAIMED)
+            return false;
+    } while (!atomic_compare_exchange_weak_explicit(&a->phase, &old, old | AJ__ASYNC_EXPIRED,
+                                                    memory_order_acq_rel,
+                                                    memory_order_relaxed));
+    return (old & AJ__ASYNC_RETURNED) != 0;
 }
 
 /* A runner of inst that owns nothing yet. */
