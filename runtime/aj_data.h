@@ -111,9 +111,6 @@ struct aj_instance {
     aj__timer *timers;             /* def->n_steps heap nodes, in this allocation */
     void *inputs;                  /* def->inputs_size bytes, in this allocation */
     void *outputs;                 /* def->outputs_size bytes, in this allocation */
-    struct aj__async *asyncs;      /* n_async records, by step index; in this
-                                      allocation; NULL when none */
-    uint32_t n_async;
     const aj__override *overrides; /* n_overrides, one per step, sorted by step;
                                       in this allocation */
     uint32_t n_overrides;
@@ -131,6 +128,10 @@ struct aj_instance {
     aj_observer obs;               /* the instance's observer (zero: none) */
     const aj_observer *rt_obs;     /* the runtime's, or NULL */
     void *user;
+    /* After what every step reads, so that those fields keep their lines. */
+    struct aj__async *asyncs;      /* n_async records, by step index; in this
+                                      allocation; NULL when none */
+    uint32_t n_async;
     int64_t start_ns;              /* aj_now_ns() at start */
     int64_t start_wall_ns;         /* realtime, same instant */
     char id[AJ_ID_MAX];            /* given, or made on first use: aj__inst_id */

@@ -43,7 +43,8 @@ void aj__exec_discard_output(aj_instance *inst, uint32_t i, bool returned_ok);
 bool aj__exec_conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, int rc, aj_fail_kind kind,
                        int64_t end_ns, int64_t *delay);
 bool aj__exec_wait_out(aj__runner *r, aj__step *s, int64_t delay);
-/* A thread that is no worker (done's, a timer's) joins r's instance ... */
+/* A thread that is no worker (done's, a timer's) joins r's instance
+ * (r->now_ns as aj__runner_init read it) ... */
 void aj__exec_enter(aj__runner *r);
 /* ... settles there what it must, then runs what follows: async steps it
  * starts, the others go to the workers. Then as aj__exec_drain. */

@@ -138,6 +138,7 @@ static bool failed_call(aj__runner *r, aj__step *s, aj__async *a, int rc)
     int64_t delay;
     aj_fail_kind kind;
 
+    r->now_ns = aj_now_ns();
     if (old & AJ__ASYNC_CLAIMED)
         return judge_if_due(r, s, a, old);
     if (timed_here(inst, s))
@@ -181,13 +182,13 @@ static bool attempt(aj__runner *r, aj__step *s, aj__async *a)
     int rc;
 
     atomic_store_explicit(&a->phase, 0, memory_order_relaxed);
-    aj__exec_open(&a->ctx, aj_now_ns(), x->flags & AJ_STEP_TIMED);
+    /* The clock's cheaper reading: nothing before it is timed. */
+    aj__exec_open(&a->ctx, aj__now_ns(), x->flags & AJ_STEP_TIMED);
     /* done's hold, taken before done can come: the instance outlives it. */
     atomic_fetch_add_explicit(&inst->holders, 1, memory_order_relaxed);
     if (timed_here(inst, s))
         aj__sched_arm(inst, s, a->ctx.deadline_ns);
     rc = x->run(&a->ctx, inst->inputs, inst->outputs, x->slots);
-    r->now_ns = aj_now_ns();
     if (rc != 0 && rc != AJ_PENDING)
         return failed_call(r, s, a, rc);
     if (inst->sequential)

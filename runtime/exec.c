@@ -212,8 +212,10 @@ static void cancel_step(aj__runner *r, aj__step *s, int64_t now_ns)
     finish(r, s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, err, NULL, started ? now_ns : 0);
 }
 
-/* s completed at end_ns: how most steps end, all inline. */
-static void complete(aj__runner *r, aj__step *s, int64_t end_ns)
+/* s completed at end_ns: how most steps end, all inline (async.c's
+ * attempts call it too, through aj__exec_conclude, which must not cost
+ * run_step its inlining). */
+AJ__ALWAYS_INLINE void complete(aj__runner *r, aj__step *s, int64_t end_ns)
 {
     aj__rec_final(s, AJ_STEP_COMPLETED, AJ_FAIL_NONE, 0, end_ns);
     if (r->inst->observed)
@@ -227,7 +229,7 @@ static void complete(aj__runner *r, aj__step *s, int64_t end_ns)
 /* Opens attempt s->attempts + 1 of ctx's step, which starts at now_ns or,
  * when a start observer is told of it first, once that observer has
  * returned: an observer's time is not the step's. Returns the start. */
-static int64_t ctx_open(aj_ctx *ctx, int64_t now_ns, bool timed)
+AJ__ALWAYS_INLINE int64_t ctx_open(aj_ctx *ctx, int64_t now_ns, bool timed)
 {
     aj_instance *inst = ctx->inst;
     aj__step *s = ctx->step;
@@ -560,8 +562,9 @@ void aj__exec_blocking(aj__runner *r)
 
 void aj__exec_enter(aj__runner *r)
 {
+    /* No clock reading after it: what this runner settles ended when its
+     * done came, which it knows. */
     enter(r);
-    r->now_ns = aj_now_ns();
 }
 
 void aj__exec_foreign(aj__runner *r)
