@@ -226,13 +226,14 @@ AJ__ALWAYS_INLINE void complete(aj__runner *r, aj__step *s, int64_t end_ns)
 /* ------------------------------------------------------------------------ */
 /* One step                                                                  */
 
-/* Opens attempt s->attempts + 1 of ctx's step, which starts at now_ns or,
- * when a start observer is told of it first, once that observer has
- * returned: an observer's time is not the step's. Returns the start. */
-AJ__ALWAYS_INLINE int64_t ctx_open(aj_ctx *ctx, int64_t now_ns, bool timed)
+/* Opens attempt s->attempts + 1 of s, ctx's step, which starts at now_ns
+ * or, when a start observer is told of it first, once that observer has
+ * returned: an observer's time is not the step's. Returns the start.
+ * inst and s come apart from ctx, so that a runner keeps them in
+ * registers across the step's call. */
+AJ__ALWAYS_INLINE int64_t ctx_open(aj_ctx *ctx, aj_instance *inst, aj__step *s, int64_t now_ns,
+                                   bool timed)
 {
-    aj_instance *inst = ctx->inst;
-    aj__step *s = ctx->step;
     int64_t timeout = timed ? inst->def->steps[s->index].timeout_ns : 0;
 
     ctx->permanent = false;
@@ -349,8 +350,13 @@ static void run_step(aj__runner *r, aj__step *s)
     aj_instance *inst = r->inst;
     const aj_step_exec *x = &inst->def->exec[s->index];
     char message[AJ_MESSAGE_MAX];
-    aj_ctx ctx = { .inst = inst, .step = s, .message = message };
+    aj_ctx ctx;
 
+    /* Field by field: ctx_open writes the rest, so nothing is cleared. */
+    ctx.inst = inst;
+    ctx.step = s;
+    ctx.async = false;
+    ctx.message = message;
     for (;;) {
         /* Alone, this thread's last reading is the start: it readied s,
          * unless an observer ran since. Else another thread may have
@@ -359,7 +365,7 @@ static void run_step(aj__runner *r, aj__step *s)
         int rc, returned;
         aj_fail_kind kind;
 
-        start = ctx_open(&ctx, start, x->flags & AJ_STEP_TIMED);
+        start = ctx_open(&ctx, inst, s, start, x->flags & AJ_STEP_TIMED);
         returned = x->run(&ctx, inst->inputs, inst->outputs, x->slots);
         r->now_ns = aj__line_now(&r->clock);
         r->step_ns = r->now_ns - start;
@@ -377,7 +383,7 @@ static void run_step(aj__runner *r, aj__step *s)
 
 int64_t aj__exec_open(aj_ctx *ctx, int64_t now_ns, bool timed)
 {
-    return ctx_open(ctx, now_ns, timed);
+    return ctx_open(ctx, ctx->inst, ctx->step, now_ns, timed);
 }
 
 aj_fail_kind aj__exec_judge(const aj_ctx *ctx, int *rc, int64_t end_ns)
