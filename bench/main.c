@@ -3,10 +3,11 @@
  * calls in one process, BENCH_RUNS times each, and prints one table.
  *
  *   bench AJC GDIR [ID...]    AJC: the ajc to time; GDIR: its generated .job
- *                             inputs; IDs (W1 .. W5, W6b, W7, W12, G): only
+ *                             inputs; IDs (W1 .. W5, W6a, W6b, W7, W12, G): only
  *                             those rows
  */
 #include "ajc_time.h"
+#include "async.h"
 #include "harness.h"
 #include "idle.h"
 #include "jobs.h"
@@ -159,7 +160,7 @@ int main(int argc, char **argv)
     BenchIn *in = bench_in_new();
 
     if (argc < 3 || rt == NULL) {
-        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W3 W4 W5 W6b W7 W12 G G100k]\n");
+        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W3 W4 W5 W6a W6b W7 W12 G G100k]\n");
         return 2;
     }
     print_machine(rt);
@@ -175,6 +176,8 @@ int main(int argc, char **argv)
         row_vs_direct("W4", "100x100 wavefront: per step", "wave", rt, in, 30, true, 15);
     if (wanted(argc, argv, "W5"))
         row_cpu(rt, in);
+    if (wanted(argc, argv, "W6a"))
+        bench_rows_async(rt, in);
     if (wanted(argc, argv, "W6b"))
         bench_rows_blocking(rt, in);
     if (wanted(argc, argv, "W7"))

@@ -280,6 +280,11 @@ ast_attr *ast_attr_blocking(ast_builder *b, ajc_loc kw)
     return attr_new(b, ATTR_BLOCKING, kw);
 }
 
+ast_attr *ast_attr_async(ast_builder *b, ajc_loc kw)
+{
+    return attr_new(b, ATTR_ASYNC, kw);
+}
+
 ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, const vec *inputs,
                        ast_ctype *output, const vec *attrs)
 {

@@ -92,7 +92,8 @@ typedef enum ast_attr_kind {
     ATTR_RETRY,
     ATTR_TIMEOUT,
     ATTR_IMPL,
-    ATTR_BLOCKING
+    ATTR_BLOCKING,
+    ATTR_ASYNC
 } ast_attr_kind;
 
 typedef struct ast_attr {
@@ -126,6 +127,7 @@ struct ast_step {
     int64_t timeout_ns;
     ast_ident impl;
     bool blocking;       /* runs on the runtime's blocking pool */
+    bool async;          /* completes later, through JOB_STEP_done() */
     bool consumed;       /* some step takes its output */
 };
 
@@ -187,6 +189,7 @@ ast_attr *ast_attr_retry(ast_builder *b, ajc_loc kw, ajc_loc name, ast_policy *i
 ast_attr *ast_attr_timeout(ast_builder *b, ajc_loc kw, ast_duration d);
 ast_attr *ast_attr_impl(ast_builder *b, ajc_loc kw, ajc_loc name);
 ast_attr *ast_attr_blocking(ast_builder *b, ajc_loc kw);
+ast_attr *ast_attr_async(ast_builder *b, ajc_loc kw);
 ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, const vec *inputs,
                        ast_ctype *output, const vec *attrs);
 ast_job *ast_job_new(ast_builder *b);

@@ -30,6 +30,10 @@ void emit_source(const emit_ctx *e, out *o);
  * aj_job_def_dot() writes it. */
 void emit_dot(const emit_ctx *e, out *o);
 
+/* "void JOB_STEP_done(JOB_STEP_reply *reply, int rc, T out)" of async
+ * step i of j, then end: the header's prototype and the source's head. */
+void emit_done_head(const emit_ctx *e, out *o, const ast_job *j, uint32_t i, const char *end);
+
 /* Steps of every job of the file, to size an output buffer up front. */
 size_t emit_total_steps(const ast_file *f);
 

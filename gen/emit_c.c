@@ -90,7 +90,10 @@ static void call(const emit_ctx *e, out *o, const ast_job *j, uint32_t si, bool 
         else
             tpl_list_item(&l, field, p->from->name.name);
     }
-    if (s->output != NULL && by_slots) {
+    if (s->async) {
+        const char *reply = emit_job_names(e, j)->step[si].reply;
+        tpl_list_item(&l, arena_cat(e->arena, "(", reply, " *)aj_ctx_reply(ctx)", NULL), NULL);
+    } else if (s->output != NULL && by_slots) {
         snprintf(slot, sizeof slot, ")slot%lu", (unsigned long)s->inputs.n);
         tpl_list_item(&l, arena_cat(e->arena, "(", pointer_to(e, s->output->text), NULL), slot);
     } else if (s->output != NULL) {
@@ -120,7 +123,7 @@ static void wrapper_by_name(const emit_ctx *e, out *o, const ast_job *j, uint32_
 {
     const ast_step *s = ast_job_step(j, si);
     wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run);
-    if (s->inputs.n == 0 && s->output == NULL)
+    if (s->inputs.n == 0 && (s->output == NULL || s->async))
         out_puts(o, "    (void)out;\n");
     out_puts(o, "    (void)slots;\n");
     call(e, o, j, si, false);
@@ -133,7 +136,7 @@ static void wrapper_by_name(const emit_ctx *e, out *o, const ast_job *j, uint32_
 static void wrapper_by_slots(const emit_ctx *e, out *o, const ast_job *j, uint32_t si)
 {
     const ast_step *s = ast_job_step(j, si);
-    uint32_t n = s->inputs.n + (s->output != NULL ? 1 : 0);
+    uint32_t n = s->inputs.n + (s->output != NULL && !s->async ? 1 : 0);
     char k[TPL_NUM];
     tpl_out(o, "/* $fn$, for every step of job $job$ that calls it. */\n",
             TPL_VARS("fn", emit_job_names(e, j)->step[si].fn, "job", j->name.name));
@@ -262,6 +265,27 @@ static bool any_array_input(const ast_job *j)
     return false;
 }
 
+/* An async step's done hands the runtime a pointer to out, whose bytes it
+ * copies into the step's slot (or frees, for an attempt already over). A
+ * parameter of array type arrives as a pointer to the caller's elements:
+ * _Generic then passes that pointer itself. */
+static void done_fns(const emit_ctx *e, out *o, const ast_job *j)
+{
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *s = ast_job_step(j, i);
+        if (!s->async)
+            continue;
+        emit_done_head(e, o, j, i, ")\n{\n");
+        if (s->output == NULL)
+            out_puts(o, "    aj_reply_done((aj_reply *)reply, rc, NULL);\n}\n\n");
+        else if (names_may_be_array(real_type(s->output)))
+            tpl_out(o, "    aj_reply_done((aj_reply *)reply, rc, _Generic(&out, $type$ *: &out, "
+                       "default: out));\n}\n\n", TPL_VARS("type", s->output->text));
+        else
+            out_puts(o, "    aj_reply_done((aj_reply *)reply, rc, &out);\n}\n\n");
+    }
+}
+
 /* The inputs struct field by field. A parameter of array type is a pointer
  * to the caller's first element, and an initializer cannot copy an array:
  * for a type that may be one, _Generic picks where its bytes are, the
@@ -363,6 +387,7 @@ void emit_source(const emit_ctx *e, out *o)
         policies(e, o, j);
         emit_tables(e, o, j);
         definition(e, o, j);
+        done_fns(e, o, j);
         functions(e, o, j);
     }
 }

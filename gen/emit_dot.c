@@ -37,6 +37,8 @@ static void node(out *o, uint32_t i, const ast_step *s)
     }
     if (s->blocking)
         out_puts(o, "\\nblocking");
+    if (s->async)
+        out_puts(o, "\\nasync");
     out_puts(o, "\"]\n");
 }
 

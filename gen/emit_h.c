@@ -199,9 +199,33 @@ static void step_prototype(const emit_ctx *e, out *o, const ast_job *j, uint32_t
     job_params(&l, j);
     for (uint32_t k = 0; k < s->inputs.n; k++)
         tpl_list_decl(&l, ast_step_input(s, k)->ctype->text, ast_step_input(s, k)->name.name);
-    if (s->output != NULL)
+    if (s->async)
+        tpl_list_item(&l, emit_job_names(e, j)->step[i].reply, " *reply");
+    else if (s->output != NULL)
         tpl_list_decl(&l, s->output->text, "*out");
     tpl_list_close(&l, ");\n");
+}
+
+/* An async step's reply type and done function: what its function gets
+ * and what completes each attempt, from any thread. */
+static void async_decls(const emit_ctx *e, out *o, const ast_job *j)
+{
+    const job_names *c = emit_job_names(e, j);
+    bool any = false;
+
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *s = ast_job_step(j, i);
+        if (!s->async)
+            continue;
+        if (!any)
+            out_puts(o, "/* Async steps: their functions return AJ_PENDING and complete "
+                        "each attempt\n * with one call of done, on any thread. */\n");
+        any = true;
+        tpl_out(o, "typedef struct $reply$ $reply$;\n", TPL_VARS("reply", c->step[i].reply));
+        emit_done_head(e, o, j, i, ");\n");
+    }
+    if (any)
+        out_puts(o, "\n");
 }
 
 static void start_decl(const emit_ctx *e, out *o, const ast_job *j)
@@ -237,7 +261,9 @@ static void job_decls(const emit_ctx *e, out *o, const ast_job *j)
     tpl_out(o, "/* Job $job$ */\n\n"
                "typedef struct $job$ $job$;  /* one instance */\n"
                "extern const aj_job_def $def$;\n\n"
-               "/* Steps: implemented by the user, return 0 on success. */\n", vars);
+               "", vars);
+    async_decls(e, o, j);
+    out_puts(o, "/* Steps: implemented by the user, return 0 on success. */\n");
     for (uint32_t i = 0; i < j->steps.n; i++)
         if (c->step[i].declares_fn)
             step_prototype(e, o, j, i, &next);
@@ -272,6 +298,20 @@ void emit_header(const emit_ctx *e, out *o)
     out_puts(o, "#ifdef __cplusplus\n}\n#endif\n\n#endif /* ");
     guard(e, o);
     out_puts(o, " */\n");
+}
+
+void emit_done_head(const emit_ctx *e, out *o, const ast_job *j, uint32_t i, const char *end)
+{
+    const ast_step *s = ast_job_step(j, i);
+    const step_names *c = &emit_job_names(e, j)->step[i];
+    tpl_list l;
+
+    tpl_list_open(&l, o, arena_cat(e->arena, "void ", c->done, "(", NULL), 0, NULL);
+    tpl_list_item(&l, c->reply, " *reply");
+    tpl_list_item(&l, "int rc", NULL);
+    if (s->output != NULL)
+        tpl_list_decl(&l, s->output->text, "out");
+    tpl_list_close(&l, end);
 }
 
 size_t emit_total_steps(const ast_file *f)

@@ -205,14 +205,15 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
     tpl_out(o, shape[tpl_len(shape[0], vars) > TPL_WIDTH + 1], vars);
 }
 
-/* The run row's flags: what a runner tests before it runs the step. */
+/* The run row's flags: what a runner tests before it runs the step. A
+ * step is never both blocking and async (sema_job.c). */
 static const char *exec_flags(const ast_step *st)
 {
-    static const char *const flags[2][2] = {
-        { "0", "AJ_STEP_BLOCKING" },
-        { "AJ_STEP_TIMED", "AJ_STEP_TIMED | AJ_STEP_BLOCKING" },
+    static const char *const flags[2][3] = {
+        { "0", "AJ_STEP_BLOCKING", "AJ_STEP_ASYNC" },
+        { "AJ_STEP_TIMED", "AJ_STEP_TIMED | AJ_STEP_BLOCKING", "AJ_STEP_TIMED | AJ_STEP_ASYNC" },
     };
-    return flags[st->timeout_ns > 0][st->blocking];
+    return flags[st->timeout_ns > 0][st->async ? 2 : st->blocking];
 }
 
 /* One row of the run table: what running the step reads. Its slots start

@@ -82,7 +82,10 @@ static const char *signature(names *n, const ast_step *s)
             const ast_param *p = AST_AT(const ast_param, *lists[l], i);
             sig = arena_cat(n->arena, sig, sig[1] != '\0' ? ", " : "", p->ctype->text, NULL);
         }
-    return arena_cat(n->arena, sig, " -> ", s->output ? s->output->text : "void", ")", NULL);
+    sig = arena_cat(n->arena, sig, " -> ", s->output ? s->output->text : "void", ")", NULL);
+    /* An async step's function takes its own reply type instead of an out. */
+    return s->async ? arena_cat(n->arena, sig, " async, reply of '", s->name.name, "'", NULL)
+                    : sig;
 }
 
 /* A second step naming the same impl shares the first one's prototype when
@@ -340,6 +343,20 @@ static void assign_types(names *n, const ast_file *f)
     }
 }
 
+/* An async step's reply type and done function, JOB_STEP_reply and
+ * JOB_STEP_done, whatever its impl: each attempt's reply is the step's. */
+static void assign_async(names *n, const ast_step *s, step_names *c)
+{
+    origin o = { O_STEP_INTERNAL, "the reply type", s->job, s, NULL, s->name.loc };
+    const char *base = arena_cat(n->arena, s->job->name.name, "_", s->name.name, NULL);
+
+    c->reply = arena_cat(n->arena, base, "_reply", NULL);
+    reserve(n, c->reply, &o);
+    o.what = "the done function";
+    c->done = arena_cat(n->arena, base, "_done", NULL);
+    reserve(n, c->done, &o);
+}
+
 static void assign_steps(names *n, const ast_job *j, job_names *jc)
 {
     symtab uses, frees;
@@ -352,6 +369,8 @@ static void assign_steps(names *n, const ast_job *j, job_names *jc)
         reserve_fn(n, ast_job_step(j, k), &jc->step[k]);
         assign_run(n, &uses, j, jc, k);
         assign_free(n, &frees, ast_job_step(j, k), &jc->step[k]);
+        if (ast_job_step(j, k)->async)
+            assign_async(n, ast_job_step(j, k), &jc->step[k]);
     }
 }
 

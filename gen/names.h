@@ -14,6 +14,8 @@ typedef struct step_names {
     const char *free_out;  /* JOB__free_TYPE; NULL when its output needs no free */
     bool writes_free;      /* the first step of its job to need free_out */
     const char *retry;     /* its policy's table; NULL: no retry */
+    const char *reply;     /* async: JOB_STEP_reply, the opaque type of its reply */
+    const char *done;      /* async: JOB_STEP_done, which completes an attempt */
 } step_names;
 
 /* A policy table a job defines, named or inline, in the order of first use. */

@@ -204,7 +204,7 @@ static ast_retry *find_retry(job_check *c, const ast_ident *ref)
     return NULL;
 }
 
-/* retry, timeout, impl and blocking may each appear once. */
+/* retry, timeout, impl, blocking and async may each appear once. */
 static bool first_attr(job_check *c, ast_step *st, ast_attr **seen, ast_attr *a)
 {
     if (*seen == NULL) {
@@ -217,7 +217,7 @@ static bool first_attr(job_check *c, ast_step *st, ast_attr **seen, ast_attr *a)
     return false;
 }
 
-static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[4])
+static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[5])
 {
     sema *s = c->s;
     switch (a->kind) {
@@ -248,16 +248,36 @@ static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[4
         if (first_attr(c, st, &seen[3], a))
             st->blocking = true;
         break;
+    case ATTR_ASYNC:
+        if (first_attr(c, st, &seen[4], a))
+            st->async = true;
+        break;
     }
+}
+
+/* A blocking step's function runs to the end on a pool thread; an async
+ * step's returns at once and completes later: one step cannot be both. */
+static void check_waits(job_check *c, ast_step *st, ast_attr *const seen[5])
+{
+    if (seen[3] == NULL || seen[4] == NULL)
+        return;
+    const ast_attr *later = seen[3]->loc.begin > seen[4]->loc.begin ? seen[3] : seen[4];
+    const ast_attr *first = later == seen[3] ? seen[4] : seen[3];
+    diag_error(c->s->diag, later->loc, "step '%s' is both 'blocking' and 'async'; an async "
+               "step returns before its work ends, so it never blocks: keep one",
+               st->name.name);
+    diag_note(c->s->diag, first->loc, "'%s' is here", src_text(c->s->src, first->loc));
+    st->blocking = false;
 }
 
 static void check_step(job_check *c, ast_step *st)
 {
-    ast_attr *seen[4] = { NULL, NULL, NULL, NULL };
+    ast_attr *seen[5] = { NULL, NULL, NULL, NULL, NULL };
     for (uint32_t i = 0; i < st->inputs.n; i++)
         check_input(c, st, ast_step_input(st, i));
     for (uint32_t i = 0; i < st->attrs.n; i++)
         check_attr(c, st, ast_step_attr(st, i), seen);
+    check_waits(c, st, seen);
 }
 
 static void check_job_retries(job_check *c)

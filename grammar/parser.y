@@ -99,6 +99,7 @@ static void ajc_yyerror(const ajc_loc *loc, yyscan_t scanner, ast_builder *b, co
 %token IMPL "'impl'" RESULT "'result'" MAX "'max'" FIXED "'fixed'"
 %token LINEAR "'linear'" EXPONENTIAL "'exponential'" FACTOR "'factor'"
 %token CAP "'cap'" JITTER "'jitter'" CUSTOM "'custom'" BLOCKING "'blocking'"
+%token ASYNC "'async'"
 %token IDENT "name" INT "integer" NUMBER "number" STRING "string" ARROW "'->'"
 
 %type <loc> opt_free number
@@ -240,6 +241,7 @@ attr
     | TIMEOUT duration                      { $$ = ast_attr_timeout(b, @1, $2); }
     | IMPL IDENT                            { $$ = ast_attr_impl(b, @1, @2); }
     | BLOCKING                              { $$ = ast_attr_blocking(b, @1); }
+    | ASYNC                                 { $$ = ast_attr_async(b, @1); }
     ;
 
 names

@@ -6,8 +6,9 @@
  *
  * An instance is one allocation: its aj_instance, then one aj__step record
  * (a cache line) per step, one timer node per step (touched only while
- * the step waits to retry), the per-instance retry overrides, the job
- * inputs and the output slots. Names with two underscores (aj__) are the
+ * the step waits to retry, or while an async attempt with a timeout
+ * waits), one aj__async record (a cache line) per async step, the
+ * per-instance retry overrides, the job inputs and the output slots. Names with two underscores (aj__) are the
  * runtime's own cross-file functions.
  */
 #ifndef AJ_DATA_H
@@ -19,6 +20,10 @@
 
 /* In an instance's runners word: counters need read-modify-writes. */
 #define AJ__SHARED 1u
+
+/* aj__step.in_timer: what the step's node in the runtime's timer heap is. */
+#define AJ__TIMER_RETRY 1    /* the end of a retry delay: the step runs then */
+#define AJ__TIMER_DEADLINE 2 /* an async attempt's deadline: it expires then */
 
 typedef struct aj__step aj__step;
 typedef struct aj__runner aj__runner;
@@ -47,7 +52,8 @@ struct aj__step {
     uint32_t index;                /* in def->steps */
     _Atomic bool doomed;           /* a predecessor failed or was skipped */
     _Atomic bool taken;            /* output handed over by aj_instance_output */
-    bool in_timer;                 /* in the runtime's timer heap; under rt->mu */
+    uint8_t in_timer;              /* 0, or AJ__TIMER_* while in the runtime's
+                                      timer heap; under rt->mu */
     bool in_pool;                  /* in the blocking pool's queue; under its mu */
 };
 _Static_assert(sizeof(aj__step) == AJ__CACHE_LINE, "a step record is one cache line");
@@ -113,7 +119,8 @@ struct aj_instance {
                                       read-modify-writes (aj_state.h) */
     bool can_solo;                 /* a lone runner may use plain counters */
     bool frees;                    /* some step's output has a free function */
-    bool blocks;                   /* some step is blocking */
+    bool blocks;                   /* some step is blocking or async: its
+                                      steps end on other threads */
     bool observed;                 /* rt_obs or obs is set */
     bool has_obs;
     bool sequential;
@@ -121,6 +128,10 @@ struct aj_instance {
     aj_observer obs;               /* the instance's observer (zero: none) */
     const aj_observer *rt_obs;     /* the runtime's, or NULL */
     void *user;
+    /* After what every step reads, so that those fields keep their lines. */
+    struct aj__async *asyncs;      /* n_async records, by step index; in this
+                                      allocation; NULL when none */
+    uint32_t n_async;
     int64_t start_ns;              /* aj_now_ns() at start */
     int64_t start_wall_ns;         /* realtime, same instant */
     char id[AJ_ID_MAX];            /* given, or made on first use: aj__inst_id */
@@ -240,31 +251,75 @@ struct aj_runtime {
 /* States of an attempt's cancel hook, aj_ctx.hook (cancel_hook.c). */
 enum { AJ__HOOK_IDLE, AJ__HOOK_ARMED, AJ__HOOK_FIRING };
 
-/* The step's view of one attempt, on the stack of the thread running it. */
+/* The step's view of one attempt: on the stack of the thread running it,
+ * or, for an async step, in its aj__async record (async true). */
 struct aj_ctx {
     aj_instance *inst;
     aj__step *step;
     uint32_t attempt;
     bool permanent;
+    bool async;                    /* inside an aj__async record */
     int64_t deadline_ns;           /* INT64_MAX: none */
-    char message[AJ_MESSAGE_MAX];
+    char *message;                 /* AJ_MESSAGE_MAX bytes: a plain attempt's
+                                      on its runner's stack; an async one's
+                                      made by its first aj_ctx_set_message,
+                                      NULL until then (records stay small) */
 
     /* The cancel hook (aj_ctx_on_cancel, cancel_hook.c). Only the
      * attempt's thread arms it (IDLE -> ARMED) and takes it back
      * (ARMED -> IDLE); a firer takes it by CAS (ARMED -> FIRING), calls
-     * hook_fn, then stores IDLE as its last touch of the ctx. */
+     * its fn, then stores IDLE as its last touch of the ctx. */
     _Atomic uint32_t hook;         /* AJ__HOOK_* */
     bool hooked;                   /* armed once in this attempt; its thread's */
+    struct aj__hook *hk;           /* where the hook lies: a plain attempt's on
+                                      its runner's stack; an async one's made
+                                      by its first aj_ctx_on_cancel, NULL
+                                      until then (records stay small) */
+};
+
+/* A registered cancel hook: kept apart from aj_ctx, which an async step's
+ * record holds for every attempt, hook or not. Its fields are set up when
+ * the attempt first arms it. */
+typedef struct aj__hook {
     bool listed;                   /* on inst->hooks; written under inst->mu */
     bool timed;                    /* was put in rt->hook_timers */
     bool in_timers;                /* is there now; under rt->hook_mu */
-    void (*hook_fn)(void *);       /* written by its thread while not ARMED */
-    void *hook_arg;
-    aj_ctx *hook_prev;             /* inst->hooks; under inst->mu */
-    aj_ctx *hook_next;
-    aj_ctx *hook_fired;            /* the list a firer calls, while FIRING */
-    aj__timer hook_timer;          /* due at deadline_ns; under rt->hook_mu */
-};
+    void (*fn)(void *);            /* written by its thread while not ARMED */
+    void *arg;
+    aj_ctx *prev;                  /* inst->hooks; under inst->mu */
+    aj_ctx *next;
+    aj_ctx *fired;                 /* the list a firer calls, while FIRING */
+    aj__timer timer;               /* due at deadline_ns; under rt->hook_mu */
+} aj__hook;
+
+/*
+ * An async step's attempt, from its call to its done: the aj_reply handed
+ * to the step function is this record. One per async step, reused by
+ * every attempt, which is sound because an attempt starts only once the
+ * one before has had its done (a retry after a timeout waits for the late
+ * done). phase orders the four parties: the runner that called the
+ * function (RETURNED), done (CLAIMED, then READY), the deadline's timer
+ * (EXPIRED, under rt->mu, only before CLAIMED) and the judge of an expired
+ * attempt to be retried (PARKED). Each sets its bit with one
+ * read-modify-write and learns from the bits before it whether it acts:
+ * the attempt is judged by whoever completes RETURNED with READY or
+ * EXPIRED, and only then is the step record written again. ctx.inst and
+ * ctx.step are set at start and never change.
+ */
+#define AJ__ASYNC_RETURNED 1u  /* the function returned AJ_PENDING */
+#define AJ__ASYNC_CLAIMED 2u   /* a done came (before the deadline unless EXPIRED) */
+#define AJ__ASYNC_READY 4u     /* the winning done's rc and output are written */
+#define AJ__ASYNC_EXPIRED 8u   /* the deadline came first: done will be discarded */
+#define AJ__ASYNC_PARKED 16u   /* expired, to be retried once the late done came */
+
+typedef struct aj__async {
+    _Alignas(AJ__CACHE_LINE) aj_ctx ctx; /* the attempt's context, valid until done */
+    _Atomic uint32_t phase;        /* AJ__ASYNC_* of this attempt; 0 before it */
+    int rc;                        /* done's code; written before READY */
+    int64_t end_ns;                /* when done came; written before READY */
+    int64_t retry_ns;              /* PARKED: when the retry is due; before PARKED */
+} aj__async;
+_Static_assert(sizeof(aj__async) <= 2 * AJ__CACHE_LINE, "an async record is two cache lines");
 
 /* ------------------------------------------------------------------------ */
 /* The seqlock of step records (the owner writes, anyone reads)              */
@@ -353,8 +408,6 @@ static inline void aj__ctx_hook_init(aj_ctx *ctx)
 {
     atomic_init(&ctx->hook, AJ__HOOK_IDLE);
     ctx->hooked = false;
-    ctx->listed = false;
-    ctx->timed = false;
 }
 
 /* The attempt of ctx has ended (its step function returned, or an async
@@ -384,6 +437,38 @@ static inline void aj__inst_on_done(aj_instance *inst)
 {
     if (inst->on_done != NULL)
         inst->on_done(inst, inst->user);
+}
+
+/* The record of async step index (records lie in step order). */
+static inline struct aj__async *aj__inst_async(const aj_instance *inst, uint32_t index)
+{
+    uint32_t lo = 0, hi = inst->n_async;
+
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (inst->asyncs[mid].ctx.step->index <= index)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return &inst->asyncs[lo];
+}
+
+/* The deadline of s's async attempt has come (its timer left the heap
+ * under rt->mu): the attempt expires unless done came first. True when
+ * the caller must now judge the attempt, as the function has returned. */
+static inline bool aj__async_expire(aj__step *s)
+{
+    aj__async *a = aj__inst_async(s->inst, s->index);
+    uint32_t old = atomic_load_explicit(&a->phase, memory_order_relaxed);
+
+    do {
+        if (old & AJ__ASYNC_CLAIMED)
+            return false;
+    } while (!atomic_compare_exchange_weak_explicit(&a->phase, &old, old | AJ__ASYNC_EXPIRED,
+                                                    memory_order_acq_rel,
+                                                    memory_order_relaxed));
+    return (old & AJ__ASYNC_RETURNED) != 0;
 }
 
 /* A runner of inst that owns nothing yet. */

@@ -32,6 +32,32 @@ void aj__exec_cancel(aj_instance *inst);
  * offered to the workers. Then as aj__exec_drain. */
 void aj__exec_blocking(aj__runner *r);
 
+/* For async.c, the pieces of an attempt that exec.c's run_step is made of:
+ * open an attempt in ctx (ctx->inst, ctx->step and ctx->message set),
+ * returning its start; judge its end (a timeout past the deadline); free
+ * an output a failed attempt stored in step i's slot; conclude (true: run
+ * again after *delay); wait out a retry delay (true: run again now). */
+int64_t aj__exec_open(aj_ctx *ctx, int64_t now_ns, bool timed);
+aj_fail_kind aj__exec_judge(const aj_ctx *ctx, int *rc, int64_t end_ns);
+void aj__exec_discard_output(aj_instance *inst, uint32_t i, bool returned_ok);
+bool aj__exec_conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, int rc, aj_fail_kind kind,
+                       int64_t end_ns, int64_t *delay);
+bool aj__exec_wait_out(aj__runner *r, aj__step *s, int64_t delay);
+/* A thread that is no worker (done's, a timer's) joins r's instance
+ * (r->now_ns as aj__runner_init read it) ... */
+void aj__exec_enter(aj__runner *r);
+/* ... settles there what it must, then runs what follows: async steps it
+ * starts, the others go to the workers. Then as aj__exec_drain. */
+void aj__exec_foreign(aj__runner *r);
+
+/* async.c: async steps. Run starts an attempt of s, owned by r's thread,
+ * or judges its attempt when s is waiting (its deadline handed it over);
+ * in sequential mode it waits for each attempt's done. */
+void aj__async_run(aj__runner *r, aj__step *s);
+/* The attempt in ctx is over before its done came (its deadline passed):
+ * the hook where its step may be told to abort (aj_ctx_on_cancel). */
+void aj__attempt_abandoned(aj_ctx *ctx);
+
 /* blocking.c: the runtime's blocking pool (aj_data.h). Init cannot fail;
  * stop joins every thread (no instance may be live). */
 void aj__blocking_init(aj_runtime *rt, const aj_runtime_opts *opts);

@@ -25,7 +25,8 @@
  *           queue, the timer heap, wake-ups
  *   exec    doing: runners, the drain loop, the solo-runner protocol
  *           (exec.c), worker threads and runtimes (pool.c), the blocking
- *           pool's queue and threads (blocking.c)
+ *           pool's queue and threads (blocking.c), async attempts and
+ *           their done (async.c)
  *   wait    waiting and cancelling
  *   api     the public functions on top
  *   tests   this header
@@ -39,7 +40,7 @@
  *    4 state   aj_state.h instance.c
  *    5 observe aj_observe.h observe.c
  *    6 queue   aj_queue.h sched.c
- *    7 exec    aj_exec.h exec.c pool.c canceller.c blocking.c
+ *    7 exec    aj_exec.h exec.c pool.c canceller.c blocking.c async.c
  *    8 wait    aj_wait.h wait.c
  *    9 api     api.c ctx.c inst_dot.c timeline.c trace.c version.c
  *   10 tests   aj_internal.h

@@ -29,10 +29,19 @@ aj__step *aj__sched_pop(aj_instance *inst);
 /* Puts s in the timer heap until due_ns. False when the instance was
  * cancelled: the caller still owns s. */
 bool aj__sched_delay(aj_instance *inst, aj__step *s, int64_t due_ns);
+/* An async attempt of s (not sequential) may expire at due_ns: its
+ * deadline's timer goes in the heap, where a worker or a waiter expires
+ * the attempt (aj__async_expire) and judges it if it must. */
+void aj__sched_arm(aj_instance *inst, aj__step *s, int64_t due_ns);
+/* The attempt ended otherwise: its deadline leaves the heap, if still
+ * there. After it no expiry of that attempt is in flight. */
+void aj__sched_disarm(aj_instance *inst, aj__step *s);
 /* Sequential mode: waits until due_ns or a cancel; true if cancelled. */
 bool aj__sched_sleep(aj_instance *inst, int64_t due_ns);
 /* A timer of inst that is due, taken out of the heap (the caller owns the
- * step), or NULL and the earliest due time of inst's in *next_due_ns. */
+ * step), or NULL and the earliest due time of inst's in *next_due_ns. A
+ * due deadline expires its attempt; its step is the caller's when that
+ * ends the attempt, to judge. */
 aj__step *aj__sched_own_timer(aj_instance *inst, int64_t now_ns, int64_t *next_due_ns);
 /* The instance is cancelled: every step waiting anywhere (the timer heap,
  * the shared list, the roots) becomes r's, which may own steps already. */
@@ -41,7 +50,8 @@ void aj__sched_take_all(aj__runner *r);
  * the runtime; then aj_start_opts.on_done. */
 void aj__sched_done(aj_instance *inst);
 
-/* For the workers (pool.c), with rt->mu held. */
+/* For the workers (pool.c), with rt->mu held. A timer popped is a retry
+ * to run or an expired async attempt to judge (aj__async_run). */
 aj_instance *aj__sched_rq_pop(aj_runtime *rt, int64_t now_ns);
 aj__step *aj__sched_timer_pop(aj_runtime *rt, int64_t now_ns);
 void aj__sched_wake_locked(aj_runtime *rt);

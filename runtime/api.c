@@ -10,7 +10,8 @@
 
 /* Where each part of an instance lies in its one allocation. */
 typedef struct layout {
-    size_t steps, timers, overrides, names, inputs, outputs, total, align;
+    size_t steps, timers, asyncs, overrides, names, inputs, outputs, total, align;
+    uint32_t n_async;  /* async steps, one record each */
     uint32_t n_names;  /* slots of the override names' table; 0: no overrides */
 } layout;
 
@@ -59,6 +60,10 @@ static int plan(const aj_job_def *def, size_t n_overrides, layout *l)
         n_overrides > ((size_t)1 << 30) || n_overrides > SIZE_MAX / 64)
         return AJ_ENOMEM;
     l->n_names = table_size(n_overrides);
+    /* At most n_steps, so the step records' bound above covers them. */
+    l->n_async = aj__def_n_async(def);
+    if (l->n_async > def->n_steps)
+        return AJ_EINVAL;
     l->align = AJ__CACHE_LINE;
     if (in_align > l->align)
         l->align = in_align;
@@ -66,6 +71,7 @@ static int plan(const aj_job_def *def, size_t n_overrides, layout *l)
         l->align = out_align;
     if (!place(&end, def->n_steps * sizeof(aj__step), AJ__CACHE_LINE, &l->steps) ||
         !place(&end, def->n_steps * sizeof(aj__timer), _Alignof(aj__timer), &l->timers) ||
+        !place(&end, l->n_async * sizeof(aj__async), AJ__CACHE_LINE, &l->asyncs) ||
         !place(&end, n_overrides * sizeof(aj__override), _Alignof(aj__override),
                &l->overrides) ||
         !place(&end, l->n_names * sizeof(name_slot), _Alignof(name_slot), &l->names) ||
@@ -194,6 +200,8 @@ static aj_instance *create(const aj_job_def *def, const void *inputs,
     inst->timers = (aj__timer *)(base + l.timers);
     inst->inputs = base + l.inputs;
     inst->outputs = base + l.outputs;
+    inst->asyncs = l.n_async > 0 ? (aj__async *)(base + l.asyncs) : NULL;
+    inst->n_async = l.n_async;
     atomic_init(&inst->root, -1);
     if (def->inputs_size > 0)
         memcpy(inst->inputs, inputs, def->inputs_size);
@@ -270,7 +278,8 @@ int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void **slot)
         return AJ_EINVAL;
     sd = &inst->def->steps[step];
     aj__inst_snap(inst, step, &snap);
-    if (snap.state == AJ_STEP_PENDING || snap.state == AJ_STEP_RUNNING)
+    if (snap.state == AJ_STEP_PENDING || snap.state == AJ_STEP_RUNNING ||
+        snap.state == AJ_STEP_WAITING)
         return AJ_EBUSY;
     if (snap.state != AJ_STEP_COMPLETED || sd->output_type == NULL)
         return AJ_ENORESULT;
@@ -289,8 +298,13 @@ void aj_instance_free(aj_instance *inst)
         aj_instance_cancel(inst);
         aj__wait_until(inst, INT64_MAX);
     }
+    /* Also until every async attempt's done came (each holds it). */
     aj__wait_release(inst);
     aj__inst_free_outputs(inst);
+    for (uint32_t k = 0; k < inst->n_async; k++) {
+        aj__free(inst->asyncs[k].ctx.message);
+        aj__free(inst->asyncs[k].ctx.hk);
+    }
     pthread_cond_destroy(&inst->cv);
     pthread_mutex_destroy(&inst->mu);
     aj__free(inst);

@@ -21,7 +21,8 @@
  * - Every *_free function accepts NULL.
  *
  * Errors: functions return int, AJ_OK (0) on success or a negative AJ_E*
- * code from the range [-1999, -1000]. A step's own non-zero return code is
+ * code from the range [-1999, -1000]. AJ_PENDING, in that range too, is no
+ * error: an async step's function returns it (see "Async steps"). A step's own non-zero return code is
  * never translated: it reaches aj_instance_wait() unchanged. The library
  * never prints and never aborts on bad input.
  *
@@ -87,7 +88,8 @@ AJ_API const char *aj_version(void);
     X(EABI, -1010, "job definition was generated for another runtime ABI")     \
     X(EIO, -1011, "write failed")                                              \
     X(EAGAIN, -1012, "could not create a thread")                              \
-    X(EDEADLK, -1013, "would wait for itself: called from its own observer")
+    X(EDEADLK, -1013, "would wait for itself: called from its own observer")      \
+    X(PENDING, -1014, "not an error: the step will complete through its done function")
 
 enum {
     AJ_OK = 0,
@@ -177,8 +179,11 @@ typedef struct aj_step_exec {
 /* In aj_step_exec.flags. */
 enum {
     AJ_STEP_TIMED = 1u,    /* its timeout_ns is > 0 */
-    AJ_STEP_BLOCKING = 2u  /* declared `blocking`: its attempts run on the
+    AJ_STEP_BLOCKING = 2u, /* declared `blocking`: its attempts run on the
                               runtime's blocking pool, never on a worker */
+    AJ_STEP_ASYNC = 4u     /* declared `async`: its run function returns
+                              AJ_PENDING and each attempt ends with
+                              aj_reply_done(); never with AJ_STEP_BLOCKING */
 };
 
 typedef struct aj_step_def {
@@ -194,7 +199,9 @@ typedef struct aj_step_def {
     int64_t timeout_ns;            /* cooperative deadline per attempt; 0 (or
                                       negative): none. An attempt that returns
                                       0 after it fails with AJ_ESTEPTIMEOUT,
-                                      and the output it stored is freed */
+                                      and the output it stored is freed. An
+                                      async step's is enforced: the attempt
+                                      fails at the deadline */
     uint32_t level;                /* longest path from a step with no preds */
     uint32_t line;                 /* line of the step in the .job file */
 } aj_step_def;
@@ -253,13 +260,16 @@ typedef enum aj_step_state {
     AJ_STEP_COMPLETED,   /* final: returned 0 */
     AJ_STEP_FAILED,      /* final: failed, retries exhausted or not allowed */
     AJ_STEP_SKIPPED,     /* final: a step it depends on did not complete */
-    AJ_STEP_CANCELLED    /* final: the instance was cancelled before it ran
+    AJ_STEP_CANCELLED,   /* final: the instance was cancelled before it ran
                             (never skipped then), while it waited to retry,
                             or it failed after the cancel; or it returned
                             AJ_ECANCELED */
+    AJ_STEP_WAITING      /* an async step's function returned AJ_PENDING
+                            and its done has not come yet (after the final
+                            states, so that their values stay those of 0.2) */
 } aj_step_state;
 
-#define AJ_STEP_STATE_COUNT 6
+#define AJ_STEP_STATE_COUNT 7
 
 /* "pending", "running", ...; "unknown" outside the enum. */
 AJ_API const char *aj_step_state_name(aj_step_state state);
@@ -527,7 +537,8 @@ AJ_API bool aj_ctx_cancelled(const aj_ctx *ctx);
 AJ_API void *aj_ctx_user(const aj_ctx *ctx);
 AJ_API const aj_instance *aj_ctx_instance(const aj_ctx *ctx);
 
-/* A context is valid during the step function's call only.
+/* A context is valid during the step function's call only; an async
+ * step's, until its attempt's done (below).
  * aj_ctx_expired: the monotonic clock is past the deadline. */
 
 /* Registers fn(arg) to interrupt what this attempt is blocked on (close a
@@ -553,8 +564,10 @@ AJ_API const aj_instance *aj_ctx_instance(const aj_ctx *ctx);
  * step frees what fn touches), the step removes the registration (fn
  * NULL) first. fn must be short and must not wait for the instance; it may
  * cancel it. Call from the step's own thread (for an async step: before
- * its completion). */
-AJ_API void aj_ctx_on_cancel(aj_ctx *ctx, void (*fn)(void *arg), void *arg);
+ * its completion; its hook lives until its done, and the first one an
+ * async step registers allocates: AJ_ENOMEM without memory, else AJ_OK;
+ * AJ_EINVAL for a NULL ctx). */
+AJ_API int aj_ctx_on_cancel(aj_ctx *ctx, void (*fn)(void *arg), void *arg);
 
 /* Attaches a printf-formatted message to this attempt's failure. */
 AJ_API void aj_ctx_set_message(aj_ctx *ctx, const char *fmt, ...)
@@ -565,6 +578,57 @@ AJ_API void aj_ctx_set_message(aj_ctx *ctx, const char *fmt, ...)
 
 /* Marks this attempt's failure permanent: it is not retried. */
 AJ_API void aj_ctx_set_permanent(aj_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Async steps                                                               */
+
+/*
+ * A step declared `async` starts an operation and returns; the operation
+ * ends later, on any thread, with one call of the step's generated
+ * JOB_STEP_done(reply, rc, out), which calls aj_reply_done(). No thread
+ * waits for it meanwhile: the step is AJ_STEP_WAITING.
+ * - The step function returns AJ_PENDING once it has arranged for done to
+ *   be called (done may have been called already, on any thread), or a
+ *   non-zero code without calling done: the attempt failed with it. 0 is
+ *   taken as AJ_PENDING.
+ * - done is called exactly once per attempt. rc 0 completes the attempt
+ *   with *out (output_size bytes, copied into the step's slot); out is
+ *   ignored when rc is not 0 (nothing is freed then).
+ * - The context (and the reply) stays valid until done is called: the
+ *   operation may call aj_ctx_set_message() and aj_ctx_set_permanent() on
+ *   it until then. Observers hear step_start before the function is
+ *   called and step_retry, step_finish on the thread that made the
+ *   attempt final: usually done's.
+ * - The step's timeout is enforced: at the deadline the attempt fails
+ *   with AJ_ESTEPTIMEOUT (and may be retried) whether done came or not.
+ *   The late done of such an attempt is accepted and discarded, its
+ *   output freed with the type's free function, once.
+ * - Each step has one reply, handed to every attempt: a retry after a
+ *   timed-out attempt starts only once that attempt's late done has come,
+ *   so a late done is never taken for the next attempt's. Every done must
+ *   therefore eventually be called: aj_instance_free() waits for every
+ *   attempt's done, and so do the retries of a timed-out attempt.
+ * - A second done for one attempt is ignored while the step has not
+ *   started another attempt and the instance exists; it is a bug the
+ *   runtime cannot catch after that.
+ * - Cancelling the instance does not end a waiting attempt: it ends,
+ *   cancelled unless its done reports success, when done comes (or at its
+ *   deadline).
+ * - done's thread makes the attempt final and releases the steps that
+ *   follow: it starts async ones itself (their functions return at once)
+ *   and hands the others to the workers; it never runs a plain step. In
+ *   sequential mode the starting thread waits for each done in turn.
+ */
+typedef struct aj_reply aj_reply;
+
+/* The reply of ctx's attempt, for its step function; NULL when ctx is not
+ * an async step's. Generated wrappers call it. */
+AJ_API aj_reply *aj_ctx_reply(aj_ctx *ctx);
+
+/* Ends the attempt of reply with rc and, when rc is 0, the output at out
+ * (NULL when the step produces nothing). Any thread; at most once per
+ * attempt (see above). Generated JOB_STEP_done() calls it. */
+AJ_API void aj_reply_done(aj_reply *reply, int rc, const void *out);
 
 /* ------------------------------------------------------------------------ */
 /* Clocks and retry arithmetic                                               */
@@ -596,8 +660,8 @@ AJ_API int aj_job_def_dot(const aj_job_def *def, FILE *out);
 
 /* DOT of an instance, safe while it runs: hexagons filled by state (gray
  * pending, yellow running, green completed, red failed, orange skipped,
- * lightblue cancelled), tooltips with state, start (UTC), duration and
- * attempts, edges coloured by the state of the step they leave, the job's
+ * lightblue cancelled, plum waiting for an async step's done), tooltips
+ * with state, start (UTC), duration and attempts, edges coloured by the state of the step they leave, the job's
  * triangle by the instance's state. The instance pictures below copy every
  * step record first: AJ_OK, AJ_EIO, AJ_ENOMEM or AJ_EINVAL. */
 AJ_API int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags);

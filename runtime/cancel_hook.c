@@ -44,22 +44,34 @@ static bool take(aj_ctx *ctx)
                                                    memory_order_acquire, memory_order_relaxed);
 }
 
+/* The ctx whose hook this thread is calling: an async step's hook often
+ * completes the attempt itself (it aborts the operation, whose done then
+ * comes on this thread), and ending the attempt must not wait for the
+ * very call it is inside. */
+static _Thread_local const aj_ctx *firing;
+
 /* Calls the hooks taken on list (linked by hook_fired). Each ctx's next is
- * read before its IDLE lets the attempt end. */
+ * read before its IDLE lets the attempt end. IDLE only from FIRING: a hook
+ * that ended its attempt from inside has set IDLE already, and a new
+ * attempt of the same async record may have armed again since. */
 static void fire_list(aj_ctx *list)
 {
     while (list != NULL) {
         aj_ctx *ctx = list;
-        list = ctx->hook_fired;
-        ctx->hook_fn(ctx->hook_arg);
-        atomic_store_explicit(&ctx->hook, AJ__HOOK_IDLE, memory_order_release);
+        uint32_t fired = AJ__HOOK_FIRING;
+        list = ctx->hk->fired;
+        firing = ctx;
+        ctx->hk->fn(ctx->hk->arg);
+        firing = NULL;
+        atomic_compare_exchange_strong_explicit(&ctx->hook, &fired, AJ__HOOK_IDLE,
+                                                memory_order_release, memory_order_relaxed);
     }
 }
 
 void aj__ctx_fire_cancel(aj_ctx *ctx)
 {
     if (take(ctx)) {
-        ctx->hook_fired = NULL;
+        ctx->hk->fired = NULL;
         fire_list(ctx);
     }
 }
@@ -71,9 +83,9 @@ void aj__inst_fire_cancels(aj_instance *inst)
     /* The listed ctxs stay alive while inst->mu is held: each unlinks
      * itself under it before its attempt ends. */
     pthread_mutex_lock(&inst->mu);
-    for (aj_ctx *ctx = inst->hooks; ctx != NULL; ctx = ctx->hook_next)
+    for (aj_ctx *ctx = inst->hooks; ctx != NULL; ctx = ctx->hk->next)
         if (take(ctx)) {
-            ctx->hook_fired = fire;
+            ctx->hk->fired = fire;
             fire = ctx;
         }
     pthread_mutex_unlock(&inst->mu);
@@ -90,9 +102,9 @@ int64_t aj__hooks_fire_due(aj_runtime *rt, int64_t now_ns)
     pthread_mutex_lock(&rt->hook_mu);
     while (rt->hook_timers != NULL && rt->hook_timers->due_ns <= now_ns) {
         aj_ctx *ctx = aj__timer_pop(&rt->hook_timers)->item;
-        ctx->in_timers = false;
+        ctx->hk->in_timers = false;
         if (take(ctx)) {
-            ctx->hook_fired = fire;
+            ctx->hk->fired = fire;
             fire = ctx;
         }
     }
@@ -116,6 +128,11 @@ static void disarm(aj_ctx *ctx)
     if (atomic_compare_exchange_strong_explicit(&ctx->hook, &armed, AJ__HOOK_IDLE,
                                                 memory_order_relaxed, memory_order_relaxed))
         return;
+    /* Called from inside the hook: it is this thread's own call. */
+    if (firing == ctx) {
+        atomic_store_explicit(&ctx->hook, AJ__HOOK_IDLE, memory_order_relaxed);
+        return;
+    }
     /* Acquire: what the callback did happens before the attempt goes on. */
     while (atomic_load_explicit(&ctx->hook, memory_order_acquire) == AJ__HOOK_FIRING)
         sched_yield();
@@ -133,12 +150,12 @@ static void arm_deadline(aj_ctx *ctx)
     if (rt == NULL || ctx->deadline_ns == INT64_MAX)
         return;
     pthread_mutex_lock(&rt->hook_mu);
-    if (!ctx->in_timers) {
-        ctx->hook_timer = (aj__timer){ .due_ns = ctx->deadline_ns, .item = ctx };
-        aj__timer_insert(&rt->hook_timers, &ctx->hook_timer);
-        ctx->in_timers = true;
-        ctx->timed = true;
-        first = rt->hook_timers == &ctx->hook_timer;
+    if (!ctx->hk->in_timers) {
+        ctx->hk->timer = (aj__timer){ .due_ns = ctx->deadline_ns, .item = ctx };
+        aj__timer_insert(&rt->hook_timers, &ctx->hk->timer);
+        ctx->hk->in_timers = true;
+        ctx->hk->timed = true;
+        first = rt->hook_timers == &ctx->hk->timer;
     }
     pthread_mutex_unlock(&rt->hook_mu);
     if (first)
@@ -157,15 +174,21 @@ static bool arm(aj_ctx *ctx, void (*fn)(void *), void *arg)
         pthread_mutex_unlock(&inst->mu);
         return false;
     }
-    ctx->hook_fn = fn;
-    ctx->hook_arg = arg;
-    if (!ctx->listed) {
-        ctx->hook_prev = NULL;
-        ctx->hook_next = inst->hooks;
+    if (!ctx->hooked) {
+        /* First in this attempt: the hook's storage holds nothing yet. */
+        ctx->hk->listed = false;
+        ctx->hk->timed = false;
+        ctx->hk->in_timers = false;
+    }
+    ctx->hk->fn = fn;
+    ctx->hk->arg = arg;
+    if (!ctx->hk->listed) {
+        ctx->hk->prev = NULL;
+        ctx->hk->next = inst->hooks;
         if (inst->hooks != NULL)
-            inst->hooks->hook_prev = ctx;
+            inst->hooks->hk->prev = ctx;
         inst->hooks = ctx;
-        ctx->listed = true;
+        ctx->hk->listed = true;
     }
     ctx->hooked = true;
     /* Release: a firer's CAS sees fn and arg. */
@@ -175,19 +198,24 @@ static bool arm(aj_ctx *ctx, void (*fn)(void *), void *arg)
     return true;
 }
 
-void aj_ctx_on_cancel(aj_ctx *ctx, void (*fn)(void *arg), void *arg)
+int aj_ctx_on_cancel(aj_ctx *ctx, void (*fn)(void *arg), void *arg)
 {
     if (ctx == NULL)
-        return;
+        return AJ_EINVAL;
     /* Whatever was registered before is replaced, and is not running when
      * this returns. */
     disarm(ctx);
     if (fn == NULL)
-        return;
+        return AJ_OK;
+    /* An async attempt's record has room for no hook: its first one is
+     * made now, and kept for the step's later attempts. */
+    if (ctx->hk == NULL && (ctx->hk = aj__alloc(sizeof(aj__hook), 0)) == NULL)
+        return AJ_ENOMEM;
     /* Past the deadline, as aj_ctx_expired() tells. */
     if ((ctx->deadline_ns != INT64_MAX && aj_now_ns() > ctx->deadline_ns) ||
         !arm(ctx, fn, arg))
         fn(arg);
+    return AJ_OK;
 }
 
 static void unlist(aj_ctx *ctx)
@@ -195,13 +223,13 @@ static void unlist(aj_ctx *ctx)
     aj_instance *inst = ctx->inst;
 
     pthread_mutex_lock(&inst->mu);
-    if (ctx->hook_prev != NULL)
-        ctx->hook_prev->hook_next = ctx->hook_next;
+    if (ctx->hk->prev != NULL)
+        ctx->hk->prev->hk->next = ctx->hk->next;
     else
-        inst->hooks = ctx->hook_next;
-    if (ctx->hook_next != NULL)
-        ctx->hook_next->hook_prev = ctx->hook_prev;
-    ctx->listed = false;
+        inst->hooks = ctx->hk->next;
+    if (ctx->hk->next != NULL)
+        ctx->hk->next->hk->prev = ctx->hk->prev;
+    ctx->hk->listed = false;
     pthread_mutex_unlock(&inst->mu);
 }
 
@@ -210,15 +238,15 @@ void aj__ctx_end_slow(aj_ctx *ctx)
     aj_runtime *rt = ctx->inst->rt;
 
     disarm(ctx);
-    if (ctx->listed)
+    if (ctx->hk->listed)
         unlist(ctx);
     /* Even when the canceller popped it: its CAS under hook_mu is over
      * once this lock is taken. */
-    if (ctx->timed) {
+    if (ctx->hk->timed) {
         pthread_mutex_lock(&rt->hook_mu);
-        if (ctx->in_timers)
-            aj__timer_remove(&rt->hook_timers, &ctx->hook_timer);
-        ctx->in_timers = false;
+        if (ctx->hk->in_timers)
+            aj__timer_remove(&rt->hook_timers, &ctx->hk->timer);
+        ctx->hk->in_timers = false;
         pthread_mutex_unlock(&rt->hook_mu);
     }
     ctx->hooked = false;

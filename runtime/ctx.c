@@ -2,7 +2,9 @@
  * ctx.c: what a running step can read about its run (job, instance, step,
  * attempt, deadline, cancellation, user pointer) and what it can say back
  * (a message, a permanent failure). The context lives on the stack of the
- * thread that runs the attempt; nothing here allocates.
+ * thread that runs the attempt, or in an async step's record (aj_data.h);
+ * only the first message of an async attempt allocates, its buffer, which
+ * the record keeps for later attempts until the instance is freed.
  */
 #include "aj_data.h"
 
@@ -66,13 +68,22 @@ void aj_ctx_set_message(aj_ctx *ctx, const char *fmt, ...)
 
     if (ctx == NULL || fmt == NULL)
         return;
+    /* Without memory the message is lost, not the attempt. */
+    if (ctx->message == NULL && (ctx->message = aj__alloc(AJ_MESSAGE_MAX, 0)) == NULL)
+        return;
     va_start(ap, fmt);
-    n = vsnprintf(ctx->message, sizeof ctx->message, fmt, ap);
+    n = vsnprintf(ctx->message, AJ_MESSAGE_MAX, fmt, ap);
     va_end(ap);
     if (n < 0)
         ctx->message[0] = '\0';
-    else if ((size_t)n >= sizeof ctx->message)
-        memcpy(ctx->message + sizeof ctx->message - 4, "...", 4);
+    else if (n >= AJ_MESSAGE_MAX)
+        memcpy(ctx->message + AJ_MESSAGE_MAX - 4, "...", 4);
+}
+
+aj_reply *aj_ctx_reply(aj_ctx *ctx)
+{
+    /* The record begins with its context. */
+    return ctx != NULL && ctx->async ? (aj_reply *)ctx : NULL;
 }
 
 void aj_ctx_set_permanent(aj_ctx *ctx)

@@ -59,7 +59,12 @@ static bool steps_valid(const aj_job_def *def)
             return false;
         if (sd->output_type != NULL && sd->output_offset >= def->outputs_size)
             return false;
-        if ((x->flags & ~AJ_STEP_BLOCKING) != (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u))
+        if ((x->flags & ~(AJ_STEP_BLOCKING | AJ_STEP_ASYNC)) !=
+                (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
+            (x->flags & AJ_STEP_BLOCKING && x->flags & AJ_STEP_ASYNC))
+            return false;
+        /* done copies output_size bytes: an async output must say how many. */
+        if (x->flags & AJ_STEP_ASYNC && sd->output_type != NULL && sd->output_size == 0)
             return false;
         if (x->first_succ > def->n_edges || x->n_succs > def->n_edges - x->first_succ)
             return false;
@@ -126,9 +131,19 @@ static uint64_t checked_mark(const aj_job_def *def)
     return (uint64_t)(uintptr_t)def ^ 0x616a2d636865636bu;
 }
 
+/* Async steps of def, counted from its flags alone. */
+static uint32_t count_async(const aj_job_def *def)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; def->exec != NULL && i < def->n_steps; i++)
+        n += (def->exec[i].flags & AJ_STEP_ASYNC) != 0;
+    return n;
+}
+
 static uint64_t facts_of(const aj_job_def *def)
 {
-    uint64_t facts = 0;
+    uint64_t facts = 0, n_async = count_async(def);
 
     for (uint32_t i = 0; i < def->n_steps; i++) {
         if (def->steps[i].free_output != NULL && def->steps[i].output_type != NULL)
@@ -136,7 +151,21 @@ static uint64_t facts_of(const aj_job_def *def)
         if (def->exec[i].flags & AJ_STEP_BLOCKING)
             facts |= AJ__DEF_BLOCKS;
     }
+    if (n_async > 0)
+        facts |= AJ__DEF_ASYNC | n_async << AJ__DEF_N_ASYNC_SHIFT;
     return facts;
+}
+
+uint32_t aj__def_n_async(const aj_job_def *def)
+{
+    aj_job_memo *m = def->memo;
+
+    /* Checked once: the memo knows. Else the flags tell (a check follows,
+     * which finds the same count in the same tables). */
+    if (m != NULL && __atomic_load_n(&m->checked, __ATOMIC_ACQUIRE) == checked_mark(def))
+        return (uint32_t)(__atomic_load_n(&m->facts, __ATOMIC_RELAXED) >>
+                          AJ__DEF_N_ASYNC_SHIFT);
+    return count_async(def);
 }
 
 static bool tables_valid(const aj_job_def *def, scratch *st)

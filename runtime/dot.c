@@ -21,6 +21,8 @@ static void def_node(aj__writer *d, uint32_t i, const aj_step_def *s, const aj_s
     }
     if (x->flags & AJ_STEP_BLOCKING)
         aj__write_printf(d, "\\nblocking");
+    if (x->flags & AJ_STEP_ASYNC)
+        aj__write_printf(d, "\\nasync");
     aj__write_printf(d, "\"]\n");
 }
 

@@ -36,7 +36,7 @@ const char *aj_err_name(int code)
 const char *aj_step_state_name(aj_step_state state)
 {
     static const char *const names[AJ_STEP_STATE_COUNT] = {
-        "pending", "running", "completed", "failed", "skipped", "cancelled",
+        "pending", "running", "completed", "failed", "skipped", "cancelled", "waiting",
     };
 
     return (unsigned)state < AJ_STEP_STATE_COUNT ? names[state] : "unknown";

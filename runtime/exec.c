@@ -14,7 +14,10 @@
  * not run by a runner but handed to the blocking pool (blocking.c), whose
  * threads run it with a runner of their own (aj__exec_blocking); there
  * the steps it makes runnable go back to the workers, unless they block
- * too.
+ * too. An async step's attempt is started here and ended wherever its
+ * done (or its deadline) comes (async.c): that thread settles it with the
+ * functions below and runs what follows as a foreign runner
+ * (aj__exec_foreign), which starts async steps and hands the rest on.
  *
  * DESIGN
  * The solo-runner protocol. A solo runner (the only thread running the
@@ -197,17 +200,23 @@ static void finish(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind
 }
 
 /* Settles s (owned by r's thread) as cancelled, keeping the code of its
- * last attempt. */
+ * last attempt. A waiting s is an async attempt whose deadline came: it
+ * is over, and its late done will be discarded. */
 static void cancel_step(aj__runner *r, aj__step *s, int64_t now_ns)
 {
     bool started = atomic_load_explicit(&s->attempts, memory_order_relaxed) > 0;
     int err = atomic_load_explicit(&s->err, memory_order_relaxed);
 
+    if (AJ__GET(s, state) == AJ_STEP_WAITING)
+        aj__attempt_abandoned(&aj__inst_async(r->inst, s->index)->ctx);
+
     finish(r, s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, err, NULL, started ? now_ns : 0);
 }
 
-/* s completed at end_ns: how most steps end, all inline. */
-static void complete(aj__runner *r, aj__step *s, int64_t end_ns)
+/* s completed at end_ns: how most steps end, all inline (async.c's
+ * attempts call it too, through aj__exec_conclude, which must not cost
+ * run_step its inlining). */
+AJ__ALWAYS_INLINE void complete(aj__runner *r, aj__step *s, int64_t end_ns)
 {
     aj__rec_final(s, AJ_STEP_COMPLETED, AJ_FAIL_NONE, 0, end_ns);
     if (r->inst->observed)
@@ -218,18 +227,19 @@ static void complete(aj__runner *r, aj__step *s, int64_t end_ns)
 /* ------------------------------------------------------------------------ */
 /* One step                                                                  */
 
-/* Opens attempt s->attempts + 1 of s, which starts at now_ns or, when a
- * start observer is told of it first, once that observer has returned: an
- * observer's time is not the step's. Returns the start. */
-static int64_t ctx_open(aj_ctx *ctx, aj_instance *inst, aj__step *s, int64_t now_ns,
-                        bool timed)
+/* Opens attempt s->attempts + 1 of s, ctx's step, which starts at now_ns
+ * or, when a start observer is told of it first, once that observer has
+ * returned: an observer's time is not the step's. Returns the start.
+ * inst and s come apart from ctx, so that a runner keeps them in
+ * registers across the step's call. */
+AJ__ALWAYS_INLINE int64_t ctx_open(aj_ctx *ctx, aj_instance *inst, aj__step *s, int64_t now_ns,
+                                   bool timed)
 {
     int64_t timeout = timed ? inst->def->steps[s->index].timeout_ns : 0;
 
-    ctx->inst = inst;
-    ctx->step = s;
     ctx->permanent = false;
-    ctx->message[0] = '\0';
+    if (ctx->message != NULL)
+        ctx->message[0] = '\0';
     aj__ctx_hook_init(ctx);
     ctx->attempt = atomic_load_explicit(&s->attempts, memory_order_relaxed) + 1;
     if (inst->observed) {
@@ -307,14 +317,51 @@ static bool wait_out(aj__runner *r, aj__step *s, int64_t delay)
     return false;
 }
 
+/* After the attempt of s in ctx ended at end_ns with rc, judged kind: s
+ * completes, ends failed or cancelled, or is to run again: true then,
+ * with the delay before it in *delay (the observers were told). */
+AJ__ALWAYS_INLINE bool conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, int rc,
+                                aj_fail_kind kind, int64_t end_ns, int64_t *delay)
+{
+    aj_instance *inst = r->inst;
+
+    if (rc == 0) {
+        complete(r, s, end_ns);
+        return false;
+    }
+    /* A failure after the cancel, or a step's own AJ_ECANCELED, is a
+     * cancel: no root cause, no retry. */
+    if (rc == AJ_ECANCELED || atomic_load(&inst->cancelled)) {
+        finish(r, s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, rc, ctx->message, end_ns);
+        return false;
+    }
+    if (ctx->permanent ||
+        !aj__retry_next(aj__inst_retry(inst, s->index), ctx, rc, ctx->attempt - 1, delay)) {
+        finish(r, s, AJ_STEP_FAILED, kind, rc, ctx->message, end_ns);
+        return false;
+    }
+    aj__rec_retry(s, rc, kind);
+    if (inst->observed)
+        aj__observe_retry(ctx, rc, *delay);
+    return true;
+}
+
 /* Runs s until it is final or parked in the timer heap. */
 static void run_step(aj__runner *r, aj__step *s)
 {
     aj_instance *inst = r->inst;
     const aj_step_exec *x = &inst->def->exec[s->index];
+    char message[AJ_MESSAGE_MAX];
+    aj__hook hook;
+    aj_ctx ctx;
 
+    /* Field by field: ctx_open writes the rest, so nothing is cleared. */
+    ctx.inst = inst;
+    ctx.step = s;
+    ctx.async = false;
+    ctx.message = message;
+    ctx.hk = &hook;
     for (;;) {
-        aj_ctx ctx;
         /* Alone, this thread's last reading is the start: it readied s,
          * unless an observer ran since. Else another thread may have
          * readied it after that reading. */
@@ -333,27 +380,38 @@ static void run_step(aj__runner *r, aj__step *s)
         kind = judge(&ctx, &rc, r->now_ns);
         if (rc != 0)
             discard_output(inst, &inst->def->steps[s->index], returned == 0);
-        if (rc == 0) {
-            complete(r, s, r->now_ns);
-            return;
-        }
-        /* A failure after the cancel, or a step's own AJ_ECANCELED, is a
-         * cancel: no root cause, no retry. */
-        if (rc == AJ_ECANCELED || atomic_load(&inst->cancelled)) {
-            finish(r, s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, rc, ctx.message, r->now_ns);
-            return;
-        }
-        if (ctx.permanent ||
-            !aj__retry_next(aj__inst_retry(inst, s->index), &ctx, rc, ctx.attempt - 1, &delay)) {
-            finish(r, s, AJ_STEP_FAILED, kind, rc, ctx.message, r->now_ns);
-            return;
-        }
-        aj__rec_retry(s, rc, kind);
-        if (inst->observed)
-            aj__observe_retry(&ctx, rc, delay);
-        if (!wait_out(r, s, delay))
+        if (!conclude(r, s, &ctx, rc, kind, r->now_ns, &delay) || !wait_out(r, s, delay))
             return;
     }
+}
+
+/* ------------------------------------------------------------------------ */
+/* For async steps (async.c)                                                 */
+
+int64_t aj__exec_open(aj_ctx *ctx, int64_t now_ns, bool timed)
+{
+    return ctx_open(ctx, ctx->inst, ctx->step, now_ns, timed);
+}
+
+aj_fail_kind aj__exec_judge(const aj_ctx *ctx, int *rc, int64_t end_ns)
+{
+    return judge(ctx, rc, end_ns);
+}
+
+void aj__exec_discard_output(aj_instance *inst, uint32_t i, bool returned_ok)
+{
+    discard_output(inst, &inst->def->steps[i], returned_ok);
+}
+
+bool aj__exec_conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, int rc, aj_fail_kind kind,
+                       int64_t end_ns, int64_t *delay)
+{
+    return conclude(r, s, ctx, rc, kind, end_ns, delay);
+}
+
+bool aj__exec_wait_out(aj__runner *r, aj__step *s, int64_t delay)
+{
+    return wait_out(r, s, delay);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -422,6 +480,18 @@ static void count_final(aj__runner *r)
         aj__sched_done(inst);
 }
 
+/* A blocking step goes to the blocking pool (true), unless no thread can
+ * take it there; an async one starts (or its expired attempt is judged)
+ * without running on this thread for long (true). */
+static bool not_here(aj__runner *r, aj__step *s)
+{
+    if (r->inst->def->exec[s->index].flags & AJ_STEP_ASYNC) {
+        aj__async_run(r, s);
+        return true;
+    }
+    return !r->inst->sequential && aj__blocking_submit(r, s);
+}
+
 void aj__exec_drain(aj__runner *r)
 {
     aj_instance *inst = r->inst;
@@ -437,9 +507,9 @@ void aj__exec_drain(aj__runner *r)
             cancel_step(r, s, r->now_ns);
             continue;
         }
-        /* The one test plain steps pay for blocking ones. */
-        if ((inst->def->exec[s->index].flags & AJ_STEP_BLOCKING) && !inst->sequential &&
-            aj__blocking_submit(r, s))
+        /* The one test plain steps pay for blocking and async ones. */
+        if ((inst->def->exec[s->index].flags & (AJ_STEP_BLOCKING | AJ_STEP_ASYNC)) &&
+            not_here(r, s))
             continue;
         if (r->n_stack > 0)
             maybe_share(r);
@@ -449,15 +519,17 @@ void aj__exec_drain(aj__runner *r)
     count_final(r);
 }
 
-/* What a blocking thread runs next. Its step took long and the next may
- * too, so nothing it owns waits for it: of its runnable steps it keeps one
- * blocking step, queues the other blocking ones for other pool threads and
- * offers the rest to the workers. Once the instance is cancelled it
+/* What a runner that is no worker runs next: a blocking thread (its step
+ * took long and the next may too) or a foreign one (its thread is the
+ * user's: done's, an event loop's). Nothing it owns waits for it: the
+ * steps it made runnable without flag go to the workers; of those with
+ * flag it keeps the first and, unless place hands them elsewhere (NULL:
+ * it keeps them all), the others. Once the instance is cancelled it
  * settles whatever it owns itself. NULL: nothing left. */
-static aj__step *blocking_next(aj__runner *r)
+static aj__step *next_of(aj__runner *r, uint32_t flag, bool (*place)(aj__runner *, aj__step *))
 {
     const aj_step_exec *exec = r->inst->def->exec;
-    aj__step *list = r->stack, *run = NULL, *keep = NULL;
+    aj__step *list, *keep = NULL;
     uint32_t n_keep = 0;
 
     if (r->held != NULL)
@@ -470,12 +542,10 @@ static aj__step *blocking_next(aj__runner *r)
     while (list != NULL) {
         aj__step *s = list;
         list = s->next;
-        if (!(exec[s->index].flags & AJ_STEP_BLOCKING)) {
+        if (!(exec[s->index].flags & flag)) {
             s->next = NULL;
             aj__runner_adopt(r, s);
-        } else if (run == NULL) {
-            run = s;
-        } else if (!aj__blocking_submit(r, s)) {
+        } else if (n_keep == 0 || place == NULL || !place(r, s)) {
             s->next = keep;
             keep = s;
             n_keep++;
@@ -484,7 +554,7 @@ static aj__step *blocking_next(aj__runner *r)
     aj__sched_offer(r, 0);
     r->stack = keep;
     r->n_stack = n_keep;
-    return run != NULL ? run : owned(r);
+    return owned(r);
 }
 
 void aj__exec_blocking(aj__runner *r)
@@ -493,9 +563,32 @@ void aj__exec_blocking(aj__runner *r)
 
     enter(r);
     r->now_ns = aj_now_ns();
-    for (aj__step *s; (s = blocking_next(r)) != NULL;) {
+    for (aj__step *s; (s = next_of(r, AJ_STEP_BLOCKING, aj__blocking_submit)) != NULL;) {
         if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed))
             cancel_step(r, s, r->now_ns);
+        else
+            run_step(r, s);
+    }
+    leave(r);
+    count_final(r);
+}
+
+void aj__exec_enter(aj__runner *r)
+{
+    /* No clock reading after it: what this runner settles ended when its
+     * done came, which it knows. */
+    enter(r);
+}
+
+void aj__exec_foreign(aj__runner *r)
+{
+    aj_instance *inst = r->inst;
+
+    for (aj__step *s; (s = next_of(r, AJ_STEP_ASYNC, NULL)) != NULL;) {
+        if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed))
+            cancel_step(r, s, r->now_ns);
+        else if (inst->def->exec[s->index].flags & AJ_STEP_ASYNC)
+            aj__async_run(r, s);
         else
             run_step(r, s);
     }
@@ -519,6 +612,8 @@ void aj__exec_sequential(aj_instance *inst)
             continue;
         if (atomic_load(&inst->cancelled))
             cancel_step(&r, s, r.now_ns);
+        else if (def->exec[s->index].flags & AJ_STEP_ASYNC)
+            aj__async_run(&r, s);
         else
             run_step(&r, s);
         /* What became runnable runs in its turn; what was skipped is

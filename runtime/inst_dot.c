@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char *const state_colour[AJ_STEP_STATE_COUNT] = {
-    "gray", "yellow", "green", "red", "orange", "lightblue",
+    "gray", "yellow", "green", "red", "orange", "lightblue", "plum",
 };
 
 /* The instance as a whole: running until every step is final, then failed

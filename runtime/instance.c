@@ -34,6 +34,21 @@
 
 _Static_assert(AJ__DEF_SCRATCH <= sizeof(aj__step), "the records serve as the check's scratch");
 
+/* One record per async step, in step order, each bound to its step. */
+static void init_async(aj_instance *inst)
+{
+    aj__async *a = inst->asyncs;
+
+    for (uint32_t i = 0; i < inst->def->n_steps; i++) {
+        if (!(inst->def->exec[i].flags & AJ_STEP_ASYNC))
+            continue;
+        *a = (aj__async){ .ctx = { .inst = inst, .step = &inst->steps[i], .async = true,
+                                   .deadline_ns = INT64_MAX } };
+        atomic_init(&a->phase, 0);
+        a++;
+    }
+}
+
 int aj__inst_init_steps(aj_instance *inst)
 {
     const aj_job_def *def = inst->def;
@@ -44,11 +59,17 @@ int aj__inst_init_steps(aj_instance *inst)
     if (rc != AJ_OK)
         return rc;
     inst->frees = (facts & AJ__DEF_FREES) != 0;
-    inst->blocks = (facts & AJ__DEF_BLOCKS) != 0;
+    /* Async steps end on other threads, as blocking ones do: the instance
+     * is shared from the start (api.c). */
+    inst->blocks = (facts & (AJ__DEF_BLOCKS | AJ__DEF_ASYNC)) != 0;
+    if ((facts >> AJ__DEF_N_ASYNC_SHIFT) != inst->n_async)
+        return AJ_EINVAL;
     /* One pass: a clear and then a second walk over every record costs
      * twice the memory traffic on a job larger than the cache. */
     for (uint32_t i = 0; i < def->n_steps; i++)
         st[i] = (aj__step){ .inst = inst, .index = i };
+    if (inst->n_async > 0)
+        init_async(inst);
     return AJ_OK;
 }
 

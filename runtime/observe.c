@@ -71,7 +71,7 @@ void aj__observe_retry(const aj_ctx *ctx, int err, int64_t delay_ns)
     event_init(&ev, ctx->step, ctx->attempt, aj_now_ns());
     ev.err = err;
     ev.delay_ns = delay_ns;
-    ev.message = ctx->message;
+    ev.message = ctx->message != NULL ? ctx->message : "";
     emit(ctx->inst, EV_RETRY, &ev);
 }
 

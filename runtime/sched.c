@@ -11,7 +11,10 @@
  * Lock order: inst->mu, then rt->mu; never the other way round.
  * - inst->mu guards the shared ready list and the waiting on inst->cv.
  * - rt->mu guards the instance queue, the timer heap (and every step's
- *   in_timer), the parked count, the sentinel and the stop flag.
+ *   in_timer), the parked count, the sentinel and the stop flag. An async
+ *   attempt's deadline (AJ__TIMER_DEADLINE) expires under it too, so that
+ *   disarming it (under it) leaves no expiry in flight for a later
+ *   attempt.
  * Locality first. A new instance joins the queue with a grace period
  * (GRACE_NS): its waiter, which runs the instance's steps itself, usually
  * comes and takes everything before any worker may, so the instance never
@@ -284,27 +287,73 @@ static void timers_changed_locked(aj_runtime *rt)
 static void timer_unlink_locked(aj_runtime *rt, aj__step *s)
 {
     aj__timer_remove(&rt->timers, &s->inst->timers[s->index]);
-    s->in_timer = false;
+    s->in_timer = 0;
     atomic_fetch_sub(&s->inst->n_delayed, 1);
     timers_changed_locked(rt);
 }
 
+/* Takes s's due timer out of the heap: true when the caller now owns s,
+ * which is always so for a retry. A deadline expires the async attempt,
+ * and its step is the caller's only if that ends the attempt. */
+static bool timer_take_locked(aj_runtime *rt, aj__step *s)
+{
+    bool deadline = s->in_timer == AJ__TIMER_DEADLINE;
+
+    timer_unlink_locked(rt, s);
+    return !deadline || aj__async_expire(s);
+}
+
 aj__step *aj__sched_timer_pop(aj_runtime *rt, int64_t now_ns)
 {
-    aj__step *s;
+    while (rt->timers != NULL && rt->timers->due_ns <= now_ns) {
+        aj__step *s = rt->timers->item;
+        if (!timer_take_locked(rt, s))
+            continue;
+        atomic_fetch_add_explicit(&s->inst->holders, 1, memory_order_relaxed);
+        return s;
+    }
+    return NULL;
+}
 
-    if (rt->timers == NULL || rt->timers->due_ns > now_ns)
-        return NULL;
-    s = rt->timers->item;
-    timer_unlink_locked(rt, s);
-    atomic_fetch_add_explicit(&s->inst->holders, 1, memory_order_relaxed);
-    return s;
+/* Puts s's node in the heap until due_ns, as kind; with rt->mu held. */
+static void timer_insert_locked(aj_runtime *rt, aj__step *s, int64_t due_ns, uint8_t kind)
+{
+    aj__timer *t = &s->inst->timers[s->index];
+
+    t->due_ns = due_ns;
+    t->item = s;
+    s->in_timer = kind;
+    aj__timer_insert(&rt->timers, t);
+    atomic_fetch_add(&s->inst->n_delayed, 1);
+    if (rt->timers == t) {
+        timers_changed_locked(rt);
+        if (rt->n_parked > 0)
+            pthread_cond_signal(&rt->work_cv);
+    }
+}
+
+void aj__sched_arm(aj_instance *inst, aj__step *s, int64_t due_ns)
+{
+    aj_runtime *rt = inst->rt;
+
+    pthread_mutex_lock(&rt->mu);
+    timer_insert_locked(rt, s, due_ns, AJ__TIMER_DEADLINE);
+    pthread_mutex_unlock(&rt->mu);
+}
+
+void aj__sched_disarm(aj_instance *inst, aj__step *s)
+{
+    aj_runtime *rt = inst->rt;
+
+    pthread_mutex_lock(&rt->mu);
+    if (s->in_timer == AJ__TIMER_DEADLINE)
+        timer_unlink_locked(rt, s);
+    pthread_mutex_unlock(&rt->mu);
 }
 
 bool aj__sched_delay(aj_instance *inst, aj__step *s, int64_t due_ns)
 {
     aj_runtime *rt = inst->rt;
-    aj__timer *t = &inst->timers[s->index];
 
     pthread_mutex_lock(&rt->mu);
     /* Checked under rt->mu: a cancel either sees this timer or is seen. */
@@ -312,16 +361,7 @@ bool aj__sched_delay(aj_instance *inst, aj__step *s, int64_t due_ns)
         pthread_mutex_unlock(&rt->mu);
         return false;
     }
-    t->due_ns = due_ns;
-    t->item = s;
-    s->in_timer = true;
-    aj__timer_insert(&rt->timers, t);
-    atomic_fetch_add(&inst->n_delayed, 1);
-    if (rt->timers == t) {
-        timers_changed_locked(rt);
-        if (rt->n_parked > 0)
-            pthread_cond_signal(&rt->work_cv);
-    }
+    timer_insert_locked(rt, s, due_ns, AJ__TIMER_RETRY);
     pthread_mutex_unlock(&rt->mu);
     /* A waiter blocked without a time limit must learn of the new timer. */
     if (atomic_load(&inst->n_waiting) > 0) {
@@ -343,7 +383,8 @@ bool aj__sched_sleep(aj_instance *inst, int64_t due_ns)
     return cancelled;
 }
 
-/* Takes the instance's steps out of the timer heap. */
+/* Takes the instance's steps out of the timer heap, but for the deadlines
+ * of async attempts, which end when their done comes or they expire. */
 static aj__step *cut_timers(aj_instance *inst)
 {
     aj_runtime *rt = inst->rt;
@@ -354,7 +395,7 @@ static aj__step *cut_timers(aj_instance *inst)
     pthread_mutex_lock(&rt->mu);
     for (uint32_t i = 0; i < inst->def->n_steps && atomic_load(&inst->n_delayed) > 0; i++) {
         aj__step *s = &inst->steps[i];
-        if (!s->in_timer)
+        if (s->in_timer != AJ__TIMER_RETRY)
             continue;
         timer_unlink_locked(rt, s);
         s->next = cut;
@@ -379,8 +420,8 @@ aj__step *aj__sched_own_timer(aj_instance *inst, int64_t now_ns, int64_t *next_d
         if (!s->in_timer)
             continue;
         if (at <= now_ns) {
-            timer_unlink_locked(rt, s);
-            due = s;
+            if (timer_take_locked(rt, s))
+                due = s;
         } else if (at < *next_due_ns) {
             *next_due_ns = at;
         }

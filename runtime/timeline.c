@@ -99,7 +99,7 @@ static void mermaid_step(aj__writer *w, const aj_instance *inst, uint32_t i, con
                          int64_t ready, int64_t now)
 {
     static const char *const tag[AJ_STEP_STATE_COUNT] = {
-        "", "active, ", "done, ", "crit, ", "", "crit, ",
+        "", "active, ", "done, ", "crit, ", "", "crit, ", "active, ",
     };
     int64_t t0 = inst->start_ns, ready_us = (ready - t0) / 1000;
     int64_t start_us = (s->start_ns - t0) / 1000;

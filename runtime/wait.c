@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <time.h>
 
 /* Sleeps until something may have changed: a ready step, the end, a new
  * timer, until_ns. */
@@ -155,8 +156,16 @@ void aj__wait_release(aj_instance *inst)
      * its release would land on whatever is allocated there next. So wait
      * until it is out of the queue, then until every holder has left;
      * both happen within a few instructions of the end. A pop holds before
-     * it unlinks, so an in_rq of false shows its hold. */
-    while (atomic_load_explicit(&inst->in_rq, memory_order_acquire) ||
-           atomic_load_explicit(&inst->holders, memory_order_acquire) != 0)
-        sched_yield();
+     * it unlinks, so an in_rq of false shows its hold. An async attempt
+     * holds it until its done, which may come much later (a timed-out
+     * attempt's): after a while, nap rather than yield. */
+    for (unsigned spins = 0; atomic_load_explicit(&inst->in_rq, memory_order_acquire) ||
+                             atomic_load_explicit(&inst->holders, memory_order_acquire) != 0;
+         spins++) {
+        struct timespec nap = { 0, 50000 };
+        if (spins < 1000)
+            sched_yield();
+        else
+            nanosleep(&nap, NULL);
+    }
 }

@@ -399,12 +399,88 @@ static void test_shapes_waits_blocking_steps(void **state)
     }
 }
 
+/* replies: async's done comes from a thread of its own, ping's and grid's
+ * before their functions return; grid fails once and is retried. */
+static pthread_t replies_helper;
+static atomic_int grid_calls;
+
+static void *replies_later(void *reply)
+{
+    replies_async_done(reply, 0, &the_buf);
+    return NULL;
+}
+
+int replies_async(aj_ctx *ctx, int base, replies_async_reply *reply)
+{
+    (void)ctx;
+    (void)base;
+    if (pthread_create(&replies_helper, NULL, replies_later, reply) != 0)
+        return 12;
+    return AJ_PENDING;
+}
+
+int replies_ping(aj_ctx *ctx, int base, replies_ping_reply *reply)
+{
+    (void)base;
+    replies_ping_done(reply, aj_ctx_reply(ctx) == (aj_reply *)reply ? 0 : 1);
+    return AJ_PENDING;
+}
+
+int replies_grid(aj_ctx *ctx, int base, Buf b, replies_grid_reply *reply)
+{
+    vec4 v = { b->value, base, 0, 1 };
+
+    (void)ctx;
+    if (atomic_fetch_add(&grid_calls, 1) % 2 == 0)
+        return 11; /* failed without calling done: retried */
+    replies_grid_done(reply, 0, v);
+    return AJ_PENDING;
+}
+
+int replies_total(aj_ctx *ctx, int base, vec4 g, int *out)
+{
+    (void)ctx;
+    (void)base;
+    *out = g[0] + g[1] + g[2] + g[3];
+    return 0;
+}
+
+/* `async` marks the run rows, the generated done functions carry outputs
+ * of a pointer type and an array type, and the instance frees the async
+ * output it owns, once; in sequential mode too. */
+static void test_shapes_replies_async_steps(void **state)
+{
+    const aj_step_exec *x = replies_def.exec;
+
+    (void)state;
+    assert_int_equal(x[0].flags, AJ_STEP_TIMED | AJ_STEP_ASYNC);
+    assert_int_equal(x[1].flags, AJ_STEP_ASYNC);
+    assert_int_equal(x[3].flags, 0);
+    for (int mode = 0; mode < 2; mode++) {
+        aj_start_opts o = { .sequential = mode == 1 };
+        int freed = atomic_load(&bufs_freed), out = 0;
+        aj_step_info info;
+        replies *job;
+        atomic_store(&grid_calls, 0);
+        assert_int_equal(replies_start(NULL, 3, &o, &job), AJ_OK);
+        assert_int_equal(replies_wait(job, -1), AJ_OK);
+        assert_int_equal(pthread_join(replies_helper, NULL), 0);
+        assert_int_equal(replies_result(job, &out), AJ_OK);
+        assert_int_equal(out, 5 + 3 + 0 + 1);
+        assert_int_equal(aj_instance_step_info(replies_instance(job), 2, &info), AJ_OK);
+        assert_int_equal(info.attempts, 2);
+        replies_free(job);
+        assert_int_equal(atomic_load(&bufs_freed), freed + 1);
+    }
+    assert_int_equal(atomic_load(&foreign_bufs), 0);
+}
+
 static void test_shapes_tables_keep_the_rules(void **state)
 {
     (void)state;
     const aj_job_def *defs[] = { &lone_def,  &graphy_def, &wide_def,
                                  &tagged_def, &relay_def, &typed_def,
-                                 &waits_def };
+                                 &waits_def, &replies_def };
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
         const char *err = check_def(defs[i]);
         if (err != NULL)
@@ -419,7 +495,7 @@ static void test_shapes_dot_of_tables_is_ajc_dot(void **state)
     (void)state;
     const aj_job_def *defs[] = { &lone_def,  &graphy_def, &wide_def,
                                  &tagged_def, &relay_def, &typed_def,
-                                 &waits_def };
+                                 &waits_def, &replies_def };
     const char *err = check_def_dot(defs, sizeof defs / sizeof defs[0],
                                     "tests/cases/good/shapes/expected.dot");
     if (err != NULL)
@@ -438,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_shapes_null_arguments_are_refused),
         cmocka_unit_test(test_shapes_array_typedef_and_bool),
         cmocka_unit_test(test_shapes_waits_blocking_steps),
+        cmocka_unit_test(test_shapes_replies_async_steps),
         cmocka_unit_test(test_shapes_tables_keep_the_rules),
         cmocka_unit_test(test_shapes_dot_of_tables_is_ajc_dot),
     };

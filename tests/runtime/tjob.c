@@ -188,10 +188,10 @@ static int64_t value_of(const tj_run *r, uint32_t i, const void *outputs)
     return v;
 }
 
-static void produce(const tj_run *r, uint32_t i, void *outputs)
+/* Step i's output (a box's pointer in its 8 bytes) into *slot. */
+static void produce_at(const tj_run *r, uint32_t i, const void *outputs, int64_t *slot)
 {
     int64_t v = value_of(r, i, outputs);
-    int64_t *slot = (int64_t *)outputs + i;
 
     if (r->job->steps[i].output_type == NULL)
         return;
@@ -205,6 +205,56 @@ static void produce(const tj_run *r, uint32_t i, void *outputs)
     } else {
         *slot = v;
     }
+}
+
+static void produce(const tj_run *r, uint32_t i, void *outputs)
+{
+    produce_at(r, i, outputs, (int64_t *)outputs + i);
+}
+
+/* done_on_hook: the operation is aborted, and says so. */
+static void done_cancelled(void *reply)
+{
+    int64_t out = 0;
+
+    aj_reply_done(reply, 125, &out);
+}
+
+/* An async attempt: its outcome goes to done, now or from the completer. */
+static int async_step(aj_ctx *ctx, tj_run *r, uint32_t i, uint32_t attempt, const void *outputs)
+{
+    const tj_behave *b = &r->behave[i];
+    aj_reply *reply = aj_ctx_reply(ctx);
+    bool fail = b->fails < 0 || attempt <= (uint32_t)b->fails;
+    int rc = fail ? (b->code != 0 ? b->code : -7) : 0;
+    int64_t out = 0;
+
+    if (reply == NULL) {
+        atomic_fetch_add(&r->violations, 1);
+        return -99;
+    }
+    if (b->done_on_hook) {
+        atomic_fetch_add(&r->hook_calls[i], 0);
+        return aj_ctx_on_cancel(ctx, done_cancelled, reply) == AJ_OK ? AJ_PENDING : -98;
+    }
+    if (fail && b->message != NULL)
+        aj_ctx_set_message(ctx, "%s", b->message);
+    if (fail && b->permanent)
+        aj_ctx_set_permanent(ctx);
+    if (fail && b->done_refuse)
+        return rc;
+    if (!fail) {
+        atomic_fetch_add(&r->successes[i], 1);
+        produce_at(r, i, outputs, &out);
+    }
+    if (b->done_later && (b->slow_attempts == 0 || attempt <= (uint32_t)b->slow_attempts)) {
+        tj_done_after(reply, rc, out, b->done_after_ns);
+        return AJ_PENDING;
+    }
+    aj_reply_done(reply, rc, &out);
+    if (b->done_twice)
+        aj_reply_done(reply, rc, &out);
+    return AJ_PENDING;
 }
 
 /* Finds its inputs through the edges, not slots: tables built here have
@@ -232,6 +282,8 @@ static int tj_step(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots
     }
     if (b->until_expired)
         return b->after_expired;
+    if (r->job->exec[i].flags & AJ_STEP_ASYNC)
+        return async_step(ctx, r, i, attempt, outputs);
     if (b->fails < 0 || attempt <= (uint32_t)b->fails) {
         if (b->store_on_fail)
             produce(r, i, outputs);
@@ -451,13 +503,20 @@ void tj_free(tj_job *j)
 void tj_set_timeout(tj_job *j, uint32_t i, int64_t ns)
 {
     j->steps[i].timeout_ns = ns;
-    j->exec[i].flags = (j->exec[i].flags & AJ_STEP_BLOCKING) | (ns > 0 ? AJ_STEP_TIMED : 0u);
+    j->exec[i].flags = (j->exec[i].flags & (AJ_STEP_BLOCKING | AJ_STEP_ASYNC)) |
+                       (ns > 0 ? AJ_STEP_TIMED : 0u);
 }
 
 void tj_set_blocking(tj_job *j, uint32_t i, bool blocking)
 {
     j->exec[i].flags = (j->exec[i].flags & ~(uint32_t)AJ_STEP_BLOCKING) |
                        (blocking ? AJ_STEP_BLOCKING : 0u);
+}
+
+void tj_set_async(tj_job *j, uint32_t i, bool async)
+{
+    j->exec[i].flags = (j->exec[i].flags & ~(uint32_t)AJ_STEP_ASYNC) |
+                       (async ? AJ_STEP_ASYNC : 0u);
 }
 
 static const aj_retry_policy seed_quick = {
@@ -618,4 +677,120 @@ uint32_t tj_rec_count(tj_rec *rec, int which, uint32_t step)
         n += rec->ev[k].which == which && (step == UINT32_MAX || rec->ev[k].step == step);
     pthread_mutex_unlock(&rec->mu);
     return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The completer                                                             */
+
+#define DONE_MAX (1u << 17)
+
+typedef struct done_call {
+    int64_t due_ns;
+    aj_reply *reply;
+    int64_t out;
+    int rc;
+} done_call;
+
+/* A binary heap by due time, under mu; busy: calls taken, not yet made. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    done_call heap[DONE_MAX];
+    unsigned n, busy;
+} completer = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { { 0, NULL, 0, 0 } }, 0, 0 };
+static pthread_once_t completer_once = PTHREAD_ONCE_INIT;
+
+static void heap_swap(unsigned a, unsigned b)
+{
+    done_call t = completer.heap[a];
+    completer.heap[a] = completer.heap[b];
+    completer.heap[b] = t;
+}
+
+static done_call heap_pop(void)
+{
+    done_call top = completer.heap[0];
+    unsigned i = 0;
+
+    completer.heap[0] = completer.heap[--completer.n];
+    for (unsigned c; (c = 2 * i + 1) < completer.n; i = c) {
+        if (c + 1 < completer.n && completer.heap[c + 1].due_ns < completer.heap[c].due_ns)
+            c++;
+        if (completer.heap[i].due_ns <= completer.heap[c].due_ns)
+            break;
+        heap_swap(i, c);
+    }
+    return top;
+}
+
+/* Makes each call when due, without the lock: done may start steps that
+ * queue calls of their own. */
+static void *completer_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&completer.mu);
+    for (;;) {
+        int64_t now = aj_now_ns();
+        if (completer.n == 0 || completer.heap[0].due_ns > now) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 200000; /* a nap: due times are milliseconds apart */
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&completer.cv, &completer.mu, &ts);
+            continue;
+        }
+        done_call c = heap_pop();
+        completer.busy++;
+        pthread_mutex_unlock(&completer.mu);
+        aj_reply_done(c.reply, c.rc, &c.out);
+        pthread_mutex_lock(&completer.mu);
+        completer.busy--;
+        pthread_cond_broadcast(&completer.cv);
+    }
+    return NULL;
+}
+
+static void completer_start(void)
+{
+    pthread_t t;
+
+    if (pthread_create(&t, NULL, completer_main, NULL) != 0 || pthread_detach(t) != 0)
+        abort();
+}
+
+void tj_done_after(aj_reply *reply, int rc, int64_t out, int64_t after_ns)
+{
+    unsigned i;
+
+    pthread_once(&completer_once, completer_start);
+    pthread_mutex_lock(&completer.mu);
+    if (completer.n == DONE_MAX)
+        abort();
+    i = completer.n++;
+    completer.heap[i] = (done_call){ aj_now_ns() + after_ns, reply, out, rc };
+    for (; i > 0 && completer.heap[(i - 1) / 2].due_ns > completer.heap[i].due_ns; i = (i - 1) / 2)
+        heap_swap(i, (i - 1) / 2);
+    pthread_cond_broadcast(&completer.cv);
+    pthread_mutex_unlock(&completer.mu);
+}
+
+unsigned tj_done_pending(void)
+{
+    unsigned n;
+
+    pthread_mutex_lock(&completer.mu);
+    n = completer.n + completer.busy;
+    pthread_mutex_unlock(&completer.mu);
+    return n;
+}
+
+void tj_done_drain(void)
+{
+    pthread_mutex_lock(&completer.mu);
+    while (completer.n + completer.busy > 0)
+        pthread_cond_wait(&completer.cv, &completer.mu);
+    pthread_mutex_unlock(&completer.mu);
 }

@@ -47,6 +47,9 @@ void tj_free(tj_job *j);
 void tj_set_timeout(tj_job *j, uint32_t i, int64_t ns);
 /* Step i is `blocking` (runs on the blocking pool) or not. */
 void tj_set_blocking(tj_job *j, uint32_t i, bool blocking);
+/* Step i is `async` or not: its attempts end with aj_reply_done(), called
+ * as its tj_behave says (done_*). */
+void tj_set_async(tj_job *j, uint32_t i, bool async);
 
 /* A seed for tj_rnd from the environment variable env (a decimal number,
  * to replay a run) or else the time, never 0; printed so that a failing run
@@ -89,6 +92,18 @@ typedef struct tj_behave {
                                leaves it registered as it returns */
     _Atomic int *inside;    /* attempts inside a step now, across runs ... */
     _Atomic int *peak;      /* ... and the most at once, when not NULL */
+    /* Async steps: an attempt decides its outcome as a plain one does, then
+     * calls done before it returns AJ_PENDING, or has the completer thread
+     * call it done_after_ns later (done_later). */
+    bool done_later;
+    int64_t done_after_ns;
+    int slow_attempts;      /* > 0: only the first so many are done_later */
+    bool done_twice;        /* done is called twice, in a row, before the return */
+    bool done_refuse;       /* a failing attempt returns its code, no done */
+    bool done_on_hook;      /* an attempt registers an aj_ctx_on_cancel hook
+                               that calls done (code 125, ECANCELED) and
+                               returns AJ_PENDING: only a cancel or the
+                               deadline ends it */
 } tj_behave;
 
 /* One instance's script and ledger. */
@@ -113,6 +128,14 @@ void tj_run_free(tj_run *r);
 typedef struct tj_inputs {
     tj_run *run;
 } tj_inputs;
+
+/* The completer: one thread that calls aj_reply_done(reply, rc, &out)
+ * when each is due, in due order, like an event loop's timers. Started on
+ * first use; tj_done_pending() tells how many calls it still has. */
+void tj_done_after(aj_reply *reply, int rc, int64_t out, int64_t after_ns);
+unsigned tj_done_pending(void);
+/* Returns once every call queued so far has been made. */
+void tj_done_drain(void);
 
 /* Calls of the boxed outputs' free function, over the whole process. */
 extern _Atomic long tj_boxes_freed;
