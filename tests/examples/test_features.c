@@ -170,6 +170,7 @@ int main(void)
         EXAMPLE(cancel)
         EXAMPLE(take)
         EXAMPLE(own_runtime)
+        EXAMPLE(event_loop)
         cmocka_unit_test(test_features_trace_files),
         cmocka_unit_test(test_features_json_checker),
     };
