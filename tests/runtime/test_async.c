@@ -21,27 +21,9 @@
 
 #define MS 1000000LL
 
-static aj_runtime *new_runtime(unsigned workers)
-{
-    aj_runtime_opts o = { .n_workers = workers };
-    aj_runtime *rt = aj_runtime_new(&o);
-
-    assert_non_null(rt);
-    return rt;
-}
-
-static aj_instance *start_opts(aj_runtime *rt, tj_job *j, tj_run *r, const aj_start_opts *o)
-{
-    tj_inputs in = { r };
-    aj_instance *inst = NULL;
-
-    assert_int_equal(aj_instance_start(rt, &j->def, &in, o, &inst), AJ_OK);
-    return inst;
-}
-
 static aj_instance *start(aj_runtime *rt, tj_job *j, tj_run *r)
 {
-    return start_opts(rt, j, r, NULL);
+    return tj_start(rt, j, r, NULL);
 }
 
 /* Every step of r behaves as b says. */
@@ -86,7 +68,7 @@ static void assert_all(const aj_instance *inst, uint32_t n, aj_step_state state)
 static void test_async_done_from_another_thread(void **state)
 {
     int64_t want = plain_result();
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     tj_rec *rec = calloc(1, sizeof *rec);
     aj_observer obs = tj_rec_init(rec);
     aj_start_opts o = { .observer = &obs };
@@ -94,7 +76,7 @@ static void test_async_done_from_another_thread(void **state)
 
     (void)state;
     all_async(seed_job, seed_run, (tj_behave){ .done_later = true, .done_after_ns = MS });
-    inst = start_opts(rt, seed_job, seed_run, &o);
+    inst = tj_start(rt, seed_job, seed_run, &o);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
     assert_all(inst, 8, AJ_STEP_COMPLETED);
     assert_int_equal(tj_output(inst, SEED_SUMMARIZE), want);
@@ -118,7 +100,7 @@ static void test_async_done_before_return_and_twice(void **state)
         aj_instance *inst;
         all_async(seed_job, seed_run, (tj_behave){ .done_twice = mode % 2 == 1 });
         memset((void *)seed_run->successes, 0, 8 * sizeof *seed_run->successes);
-        inst = start_opts(NULL, seed_job, seed_run, &o);
+        inst = tj_start(NULL, seed_job, seed_run, &o);
         assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
         assert_all(inst, 8, AJ_STEP_COMPLETED);
         assert_int_equal(tj_output(inst, SEED_SUMMARIZE), want);
@@ -170,7 +152,7 @@ static void test_async_late_done_is_discarded(void **state)
         aj_start_opts o = { .sequential = mode == 1 };
         boxed x = boxed_new((tj_behave){ .done_later = true, .done_after_ns = 40 * MS }, 2 * MS,
                             NULL);
-        aj_instance *inst = start_opts(NULL, x.job, x.run, &o);
+        aj_instance *inst = tj_start(NULL, x.job, x.run, &o);
         aj_failure f;
         aj_step_info info;
         assert_int_equal(aj_instance_wait(inst, -1), AJ_ESTEPTIMEOUT);
@@ -196,7 +178,7 @@ static void test_async_retry_waits_for_the_late_done(void **state)
         aj_start_opts o = { .sequential = mode == 1 };
         boxed x = boxed_new((tj_behave){ .done_later = true, .done_after_ns = 30 * MS,
                                          .slow_attempts = 1 }, 3 * MS, &again);
-        aj_instance *inst = start_opts(NULL, x.job, x.run, &o);
+        aj_instance *inst = tj_start(NULL, x.job, x.run, &o);
         aj_step_info info;
         assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
         assert_int_equal(aj_instance_step_info(inst, 0, &info), AJ_OK);
@@ -336,7 +318,7 @@ static void test_async_many_instances(void **state)
 {
     enum { N = 2000 };
     int64_t want = plain_result(), t0;
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     aj_instance **insts = calloc(N, sizeof *insts);
     tj_run **runs = calloc(N, sizeof *runs);
 

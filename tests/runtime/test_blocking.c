@@ -34,11 +34,7 @@ static aj_runtime *new_runtime(unsigned workers, unsigned max_blocking, int64_t 
 
 static aj_instance *start(aj_runtime *rt, tj_job *j, tj_run *r)
 {
-    tj_inputs in = { r };
-    aj_instance *inst = NULL;
-
-    assert_int_equal(aj_instance_start(rt, &j->def, &in, NULL, &inst), AJ_OK);
-    return inst;
+    return tj_start(rt, j, r, NULL);
 }
 
 static aj_runtime_stats stats_of(aj_runtime *rt)

@@ -13,33 +13,6 @@
 
 #include <cmocka.h>
 
-static tj_gate gate;
-static sem_t started;
-
-static int setup(void **state)
-{
-    seed_setup(state);
-    tj_gate_init(&gate);
-    sem_init(&started, 0, 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    sem_destroy(&started);
-    tj_gate_destroy(&gate);
-    return seed_teardown(state);
-}
-
-static aj_runtime *new_runtime(unsigned n)
-{
-    aj_runtime_opts o = { .n_workers = n };
-    aj_runtime *rt = aj_runtime_new(&o);
-
-    assert_non_null(rt);
-    return rt;
-}
-
 static aj_instance *start(aj_runtime *rt, const aj_start_opts *o)
 {
     tj_inputs in = { seed_run };
@@ -61,17 +34,17 @@ static aj_step_info info_of(aj_instance *inst, uint32_t step)
  * before it starts and never runs. */
 static void test_cancel_steps_not_started_never_run(void **state)
 {
-    aj_runtime *rt = new_runtime(1);
+    aj_runtime *rt = tj_workers(1);
     aj_instance *inst;
 
     (void)state;
-    seed_run->behave[SEED_GETCONNECTION].gate = &gate;
-    seed_run->behave[SEED_GETCONNECTION].started = &started;
+    seed_run->behave[SEED_GETCONNECTION].gate = &seed_gate;
+    seed_run->behave[SEED_GETCONNECTION].started = &seed_started;
     inst = start(rt, NULL);
-    sem_wait(&started);
+    sem_wait(&seed_started);
     aj_instance_cancel(inst);
     assert_int_equal(info_of(inst, SEED_CHECKAUTH).state, AJ_STEP_CANCELLED);
-    tj_gate_open(&gate);
+    tj_gate_open(&seed_gate);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
     assert_int_equal(info_of(inst, SEED_GETCONNECTION).state, AJ_STEP_COMPLETED);
     for (uint32_t i = 1; i < 8; i++) {
@@ -85,15 +58,15 @@ static void test_cancel_steps_not_started_never_run(void **state)
 
 static void test_cancel_running_step_sees_flag(void **state)
 {
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     aj_instance *inst;
     aj_failure f;
 
     (void)state;
     seed_run->behave[SEED_SUMMARIZE].until_cancelled = true;
-    seed_run->behave[SEED_SUMMARIZE].started = &started;
+    seed_run->behave[SEED_SUMMARIZE].started = &seed_started;
     inst = start(rt, NULL);
-    sem_wait(&started);
+    sem_wait(&seed_started);
     aj_instance_cancel(inst);
     aj_instance_cancel(inst); /* twice: no change */
     assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
@@ -116,17 +89,17 @@ static void test_cancel_running_step_sees_flag(void **state)
  * started ends cancelled, never skipped. */
 static void test_cancel_step_failing_after_cancel_is_cancelled(void **state)
 {
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     aj_instance *inst;
     aj_failure f;
 
     (void)state;
     seed_run->behave[SEED_QUERY1].until_cancelled = true;
-    seed_run->behave[SEED_QUERY1].started = &started;
+    seed_run->behave[SEED_QUERY1].started = &seed_started;
     seed_run->behave[SEED_QUERY1].fails = -1;
     seed_run->behave[SEED_QUERY1].code = 125; /* ECANCELED */
     inst = start(rt, NULL);
-    sem_wait(&started);
+    sem_wait(&seed_started);
     aj_instance_cancel(inst);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
     assert_int_equal(info_of(inst, SEED_QUERY1).state, AJ_STEP_CANCELLED);
@@ -230,7 +203,7 @@ static void *cancel_after_retry(void *arg)
 
 static void *cancel_after_start(void *arg)
 {
-    sem_wait(&started);
+    sem_wait(&seed_started);
     aj_instance_cancel(atomic_load((_Atomic(aj_instance *) *)arg));
     return NULL;
 }
@@ -279,7 +252,7 @@ static void test_cancel_sequential_running_step(void **state)
 
     (void)state;
     seed_run->behave[SEED_CLIENT1].until_cancelled = true;
-    seed_run->behave[SEED_CLIENT1].started = &started;
+    seed_run->behave[SEED_CLIENT1].started = &seed_started;
     pthread_create(&t, NULL, cancel_after_start, (void *)&seq_inst);
     inst = start(NULL, &o);
     pthread_join(t, NULL);
@@ -322,18 +295,18 @@ static void test_cancel_fail_fast_sequential(void **state)
 /* A fails while B runs: fail-fast raises B's cancelled flag. */
 static void test_cancel_fail_fast_running_step_sees_flag(void **state)
 {
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     aj_start_opts o = { .fail_fast = true };
     aj_instance *inst;
 
     (void)state;
     seed_run->behave[SEED_GETCONNECTION].until_cancelled = true;
-    seed_run->behave[SEED_GETCONNECTION].started = &started;
-    seed_run->behave[SEED_CHECKAUTH].gate = &gate;
+    seed_run->behave[SEED_GETCONNECTION].started = &seed_started;
+    seed_run->behave[SEED_CHECKAUTH].gate = &seed_gate;
     seed_run->behave[SEED_CHECKAUTH].fails = -1;
     inst = start(rt, &o);
-    sem_wait(&started);
-    tj_gate_open(&gate);
+    sem_wait(&seed_started);
+    tj_gate_open(&seed_gate);
     assert_int_equal(aj_instance_wait(inst, -1), -7);
     assert_int_equal(atomic_load(&seed_run->cancel_seen[SEED_GETCONNECTION]), 1);
     assert_int_equal(info_of(inst, SEED_CLIENT1).state, AJ_STEP_CANCELLED);
@@ -343,17 +316,17 @@ static void test_cancel_fail_fast_running_step_sees_flag(void **state)
 
 static void test_cancel_free_of_running_instance(void **state)
 {
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     long freed = atomic_load(&tj_boxes_freed), made;
     aj_instance *inst;
 
     (void)state;
     tj_box(seed_job, seed_run, SEED_GETCONNECTION);
     seed_run->behave[SEED_CLIENT2].until_cancelled = true;
-    seed_run->behave[SEED_CLIENT2].started = &started;
+    seed_run->behave[SEED_CLIENT2].started = &seed_started;
     made = atomic_load(&tj_boxes_made);
     inst = start(rt, NULL);
-    sem_wait(&started);
+    sem_wait(&seed_started);
     aj_instance_free(inst); /* cancels, waits, frees GetConnection's box */
     assert_int_equal(atomic_load(&seed_run->cancel_seen[SEED_CLIENT2]), 1);
     assert_int_equal(atomic_load(&tj_boxes_made) - made, 1);
@@ -416,18 +389,18 @@ static void test_timeout_met_deadline_completes(void **state)
 
 static void test_wait_timeout_does_not_cancel(void **state)
 {
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     aj_instance *inst;
 
     (void)state;
-    seed_run->behave[SEED_QUERY2].gate = &gate;
-    seed_run->behave[SEED_QUERY2].started = &started;
+    seed_run->behave[SEED_QUERY2].gate = &seed_gate;
+    seed_run->behave[SEED_QUERY2].started = &seed_started;
     inst = start(rt, NULL);
-    sem_wait(&started);
+    sem_wait(&seed_started);
     assert_int_equal(aj_instance_wait(inst, 1000000), AJ_ETIMEDOUT);
     assert_int_equal(aj_instance_wait(inst, 0), AJ_ETIMEDOUT);
     assert_false(aj_instance_done(inst));
-    tj_gate_open(&gate);
+    tj_gate_open(&seed_gate);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
     assert_int_equal(tj_output(inst, SEED_SUMMARIZE), 7);
     aj_instance_free(inst);
@@ -436,7 +409,7 @@ static void test_wait_timeout_does_not_cancel(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, seed_gate_setup, seed_gate_teardown)
     const struct CMUnitTest tests[] = {
         T(test_cancel_steps_not_started_never_run),
         T(test_cancel_running_step_sees_flag),

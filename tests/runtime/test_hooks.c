@@ -15,33 +15,6 @@
 
 #include <cmocka.h>
 
-static tj_gate gate;
-static sem_t started;
-
-static int setup(void **state)
-{
-    seed_setup(state);
-    tj_gate_init(&gate);
-    sem_init(&started, 0, 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    sem_destroy(&started);
-    tj_gate_destroy(&gate);
-    return seed_teardown(state);
-}
-
-static aj_runtime *new_runtime(unsigned n)
-{
-    aj_runtime_opts o = { .n_workers = n };
-    aj_runtime *rt = aj_runtime_new(&o);
-
-    assert_non_null(rt);
-    return rt;
-}
-
 /* What on_done saw; the test asserts on it afterwards, on its thread. */
 typedef struct done_log {
     _Atomic uint32_t calls;
@@ -106,7 +79,7 @@ static void assert_told_once(aj_instance *inst, done_log *d, int want)
 
 static void test_hooks_on_done_once_completed(void **state)
 {
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     done_log d;
 
     (void)state;
@@ -117,7 +90,7 @@ static void test_hooks_on_done_once_completed(void **state)
 
 static void test_hooks_on_done_once_failed(void **state)
 {
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     done_log d;
 
     (void)state;
@@ -131,19 +104,19 @@ static void test_hooks_on_done_once_failed(void **state)
 
 static void test_hooks_on_done_once_cancelled(void **state)
 {
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     aj_instance *inst;
     done_log d;
 
     (void)state;
-    seed_run->behave[SEED_GETCONNECTION].gate = &gate;
-    seed_run->behave[SEED_GETCONNECTION].started = &started;
+    seed_run->behave[SEED_GETCONNECTION].gate = &seed_gate;
+    seed_run->behave[SEED_GETCONNECTION].started = &seed_started;
     done_log_init(&d);
     inst = start_logged(rt, seed_job, seed_run, &d, false);
-    sem_wait(&started);
+    sem_wait(&seed_started);
     aj_instance_cancel(inst);
     assert_int_equal(atomic_load(&d.calls), 0);
-    tj_gate_open(&gate);
+    tj_gate_open(&seed_gate);
     assert_told_once(inst, &d, AJ_ECANCELED);
     aj_runtime_free(rt);
 }
@@ -151,7 +124,7 @@ static void test_hooks_on_done_once_cancelled(void **state)
 /* Sequential: before start returns; with and without a runtime. */
 static void test_hooks_on_done_once_sequential(void **state)
 {
-    aj_runtime *rt = new_runtime(1);
+    aj_runtime *rt = tj_workers(1);
     aj_runtime *rts[2] = { NULL, rt };
     done_log d;
 
@@ -169,7 +142,7 @@ static void test_hooks_on_done_once_sequential(void **state)
 static void test_hooks_on_done_once_zero_steps(void **state)
 {
     tj_job *empty = tj_new("empty", 0, NULL, NULL, NULL, 0);
-    aj_runtime *rt = new_runtime(1);
+    aj_runtime *rt = tj_workers(1);
     tj_run *run = tj_run_new(empty);
     done_log d;
 
@@ -193,7 +166,7 @@ static void test_hooks_on_done_once_zero_steps(void **state)
  * fails (permanently: no retry delay). */
 static void test_hooks_on_done_race(void **state)
 {
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     uint32_t wrong_inside = 0, wrong_after = 0;
 
     (void)state;
@@ -228,17 +201,17 @@ static void test_hooks_on_done_race(void **state)
  * through its hook, once: plain and blocking. */
 static void test_hooks_on_cancel_wakes_blocked_step(void **state)
 {
-    aj_runtime *rt = new_runtime(1);
+    aj_runtime *rt = tj_workers(1);
 
     (void)state;
     for (int blocking = 0; blocking < 2; blocking++) {
         aj_instance *inst;
         tj_set_blocking(seed_job, SEED_GETCONNECTION, blocking);
         atomic_store(&seed_run->hook_calls[SEED_GETCONNECTION], 0);
-        seed_run->behave[SEED_GETCONNECTION].started = &started;
+        seed_run->behave[SEED_GETCONNECTION].started = &seed_started;
         seed_run->behave[SEED_GETCONNECTION].hook_wait = true;
         inst = start(rt, NULL);
-        sem_wait(&started);
+        sem_wait(&seed_started);
         aj_instance_cancel(inst);
         assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
         assert_int_equal(tj_state(inst, SEED_GETCONNECTION), AJ_STEP_CANCELLED);
@@ -252,14 +225,14 @@ static void test_hooks_on_cancel_wakes_blocked_step(void **state)
  * canceller thread. */
 static void test_hooks_on_cancel_async_request(void **state)
 {
-    aj_runtime *rt = new_runtime(1);
+    aj_runtime *rt = tj_workers(1);
     aj_instance *inst;
 
     (void)state;
-    seed_run->behave[SEED_GETCONNECTION].started = &started;
+    seed_run->behave[SEED_GETCONNECTION].started = &seed_started;
     seed_run->behave[SEED_GETCONNECTION].hook_wait = true;
     inst = start(rt, NULL);
-    sem_wait(&started);
+    sem_wait(&seed_started);
     aj_instance_cancel_async(inst);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
     assert_int_equal(atomic_load(&seed_run->hook_calls[SEED_GETCONNECTION]), 1);
@@ -270,15 +243,15 @@ static void test_hooks_on_cancel_async_request(void **state)
 /* Registered after the cancel: called at once, on the step's thread. */
 static void test_hooks_on_cancel_after_cancel_at_once(void **state)
 {
-    aj_runtime *rt = new_runtime(1);
+    aj_runtime *rt = tj_workers(1);
     aj_instance *inst;
 
     (void)state;
-    seed_run->behave[SEED_GETCONNECTION].started = &started;
+    seed_run->behave[SEED_GETCONNECTION].started = &seed_started;
     seed_run->behave[SEED_GETCONNECTION].until_cancelled = true;
     seed_run->behave[SEED_GETCONNECTION].hook_wait = true;
     inst = start(rt, NULL);
-    sem_wait(&started);
+    sem_wait(&seed_started);
     aj_instance_cancel(inst);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
     assert_int_equal(atomic_load(&seed_run->hook_calls[SEED_GETCONNECTION]), 1);
@@ -291,17 +264,17 @@ static void test_hooks_on_cancel_after_cancel_at_once(void **state)
  * cancel comes while the next step runs. */
 static void test_hooks_on_cancel_not_after_return(void **state)
 {
-    aj_runtime *rt = new_runtime(1);
+    aj_runtime *rt = tj_workers(1);
     aj_instance *inst;
 
     (void)state;
     seed_run->behave[SEED_GETCONNECTION].hook_keep = true;
-    seed_run->behave[SEED_CHECKAUTH].started = &started;
-    seed_run->behave[SEED_CHECKAUTH].gate = &gate;
+    seed_run->behave[SEED_CHECKAUTH].started = &seed_started;
+    seed_run->behave[SEED_CHECKAUTH].gate = &seed_gate;
     inst = start(rt, NULL);
-    sem_wait(&started);
+    sem_wait(&seed_started);
     aj_instance_cancel(inst);
-    tj_gate_open(&gate);
+    tj_gate_open(&seed_gate);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
     assert_int_equal(tj_state(inst, SEED_GETCONNECTION), AJ_STEP_COMPLETED);
     assert_int_equal(atomic_load(&seed_run->hook_calls[SEED_GETCONNECTION]), 0);
@@ -314,7 +287,7 @@ static void test_hooks_on_cancel_not_after_return(void **state)
  * attempt, one call), plain and blocking. */
 static void test_hooks_on_cancel_deadline(void **state)
 {
-    aj_runtime *rt = new_runtime(1);
+    aj_runtime *rt = tj_workers(1);
     aj_failure f;
 
     (void)state;
@@ -341,7 +314,7 @@ static void test_hooks_on_cancel_deadline(void **state)
  * and ASan none touches an attempt that has ended. */
 static void test_hooks_on_cancel_races_return(void **state)
 {
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     uint64_t rng = tj_rng_seed("AJ_TEST_SEED");
     uint32_t twice = 0;
 
@@ -371,21 +344,20 @@ static void test_hooks_on_cancel_races_return(void **state)
 
 int main(void)
 {
+#define T(name) cmocka_unit_test_setup_teardown(name, seed_gate_setup, seed_gate_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_hooks_on_done_once_completed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hooks_on_done_once_failed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hooks_on_done_once_cancelled, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hooks_on_done_once_sequential, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hooks_on_done_once_zero_steps, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hooks_on_done_race, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hooks_on_cancel_wakes_blocked_step, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_hooks_on_cancel_async_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hooks_on_cancel_after_cancel_at_once, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_hooks_on_cancel_not_after_return, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hooks_on_cancel_deadline, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hooks_on_cancel_races_return, setup, teardown),
+        T(test_hooks_on_done_once_completed),
+        T(test_hooks_on_done_once_failed),
+        T(test_hooks_on_done_once_cancelled),
+        T(test_hooks_on_done_once_sequential),
+        T(test_hooks_on_done_once_zero_steps),
+        T(test_hooks_on_done_race),
+        T(test_hooks_on_cancel_wakes_blocked_step),
+        T(test_hooks_on_cancel_async_request),
+        T(test_hooks_on_cancel_after_cancel_at_once),
+        T(test_hooks_on_cancel_not_after_return),
+        T(test_hooks_on_cancel_deadline),
+        T(test_hooks_on_cancel_races_return),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,28 +19,9 @@
 
 #include <cmocka.h>
 
-static aj_runtime *new_runtime(unsigned n)
-{
-    aj_runtime_opts o = { .n_workers = n };
-    aj_runtime *rt = aj_runtime_new(&o);
-
-    assert_non_null(rt);
-    return rt;
-}
-
-static aj_instance *start(aj_runtime *rt, tj_job *j, tj_run *r, const aj_start_opts *o)
-{
-    tj_inputs in = { r };
-    aj_instance *inst = NULL;
-
-    assert_int_equal(aj_instance_start(rt, &j->def, &in, o, &inst), AJ_OK);
-    assert_non_null(inst);
-    return inst;
-}
-
 static void test_pool_runtime_sizes(void **state)
 {
-    aj_runtime *rt = new_runtime(3);
+    aj_runtime *rt = tj_workers(3);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
     (void)state;
@@ -58,12 +39,12 @@ static void test_pool_runtime_sizes(void **state)
 static void test_pool_seed_many_times(void **state)
 {
     tj_job *j = tj_seed();
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
 
     (void)state;
     for (int k = 0; k < 200; k++) {
         tj_run *r = tj_run_new(j);
-        aj_instance *inst = start(k % 2 ? rt : NULL, j, r, NULL);
+        aj_instance *inst = tj_start(k % 2 ? rt : NULL, j, r, NULL);
         assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
         assert_int_equal(tj_output(inst, SEED_SUMMARIZE), 7);
         assert_int_equal(atomic_load(&r->violations), 0);
@@ -78,7 +59,7 @@ static void test_pool_many_in_flight_one_allocation_each(void **state)
 {
     enum { N = 16 };
     tj_job *j = tj_seed();
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     tj_run *r[N];
     aj_instance *inst[N];
     long before;
@@ -88,7 +69,7 @@ static void test_pool_many_in_flight_one_allocation_each(void **state)
         r[k] = tj_run_new(j);
     before = aj__test_alloc_count();
     for (int k = 0; k < N; k++)
-        inst[k] = start(rt, j, r[k], NULL);
+        inst[k] = tj_start(rt, j, r[k], NULL);
     for (int k = 0; k < N; k++)
         assert_int_equal(aj_instance_wait(inst[k], -1), AJ_OK);
     assert_int_equal(aj__test_alloc_count() - before, N);
@@ -115,7 +96,7 @@ static void world_open(world *w, tj_job *j, unsigned workers)
 {
     w->j = j;
     w->r = tj_run_new(j);
-    w->rt = new_runtime(workers);
+    w->rt = tj_workers(workers);
     tj_gate_init(&w->gate);
     sem_init(&w->started, 0, 0);
 }
@@ -166,7 +147,7 @@ static void test_pool_waiter_runs_ready_steps(void **state)
     world_open(&w, tj_new("two_roots", 3, NULL, NULL, edges, 2), 1);
     w.r->behave[0].gate = &w.gate;
     w.r->behave[0].started = &w.started;
-    o.inst = start(w.rt, w.j, w.r, NULL);
+    o.inst = tj_start(w.rt, w.j, w.r, NULL);
     sem_wait(&w.started);
     assert_int_equal(pthread_create(&t, NULL, open_after_step1, &o), 0);
     assert_int_equal(aj_instance_wait(o.inst, -1), AJ_OK);
@@ -194,7 +175,7 @@ static void test_pool_timed_waiter_runs_no_step(void **state)
     world_open(&w, tj_new("two_roots", 3, NULL, NULL, edges, 2), 1);
     w.r->behave[0].gate = &w.gate;
     w.r->behave[0].started = &w.started;
-    inst = start(w.rt, w.j, w.r, NULL);
+    inst = tj_start(w.rt, w.j, w.r, NULL);
     sem_wait(&w.started);
     assert_int_equal(aj_instance_wait(inst, 0), AJ_ETIMEDOUT);
     assert_int_equal(aj_instance_wait(inst, 1000000), AJ_ETIMEDOUT);
@@ -225,7 +206,7 @@ static void test_pool_after_long_step_released_steps_spread(void **state)
     w.r->behave[0].started = &w.started;
     w.r->behave[1].gate = &b_ran;
     w.r->behave[2].opens = &b_ran;
-    inst = start(w.rt, w.j, w.r, NULL);
+    inst = tj_start(w.rt, w.j, w.r, NULL);
     sem_wait(&w.started);
     /* R lasts far longer than AJ__SHARE_NS, whatever the machine. */
     t0 = aj_now_ns();
@@ -272,7 +253,7 @@ static void test_pool_times_follow_the_graph(void **state)
         aj_instance *inst;
         for (uint32_t i = 0; i < N; i++)
             r->behave[i].busy_ns = 2 * AJ__SHARE_NS;
-        inst = start(w.rt, w.j, r, &o);
+        inst = tj_start(w.rt, w.j, r, &o);
         assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
         assert_int_equal(atomic_load(&r->violations), 0);
         for (uint32_t e = 0; e < 2 * WIDE; e++) {
@@ -304,7 +285,7 @@ static void test_pool_delay_holds_no_worker(void **state)
     w.r->behave[0].fails = 1;
     w.r->behave[1].gate = &w.gate;
     w.r->behave[1].started = &w.started;
-    inst = start(w.rt, w.j, w.r, NULL);
+    inst = tj_start(w.rt, w.j, w.r, NULL);
     sem_wait(&w.started); /* B runs on the only worker */
     assert_int_equal(tj_state(inst, 0), AJ_STEP_RUNNING);
     aj_instance_cancel(inst);
@@ -335,7 +316,7 @@ static void test_pool_timer_fires_without_waiter(void **state)
     w.j->steps[0].retry = &ms;
     w.r->behave[0].fails = 2;
     w.r->behave[0].started = &w.started;
-    inst = start(w.rt, w.j, w.r, NULL);
+    inst = tj_start(w.rt, w.j, w.r, NULL);
     for (int k = 0; k < 3; k++)
         sem_wait(&w.started);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
@@ -364,7 +345,7 @@ static void test_pool_waiter_fires_own_timer(void **state)
     opener o = { .w = &w };
     pthread_t t;
 
-    inst = o.inst = start(w.rt, w.j, w.r, NULL);
+    inst = o.inst = tj_start(w.rt, w.j, w.r, NULL);
     sem_wait(&w.started);
     /* The worker is stuck in step 0 (first in the ready list); only this
      * thread, waiting without a time limit, can run step 1 and fire its
@@ -399,7 +380,7 @@ static void test_pool_runtime_free_waits_for_instances(void **state)
     tj_run *r = tj_run_new(j);
     tj_gate gate;
     sem_t started;
-    freer f = { .rt = new_runtime(2) };
+    freer f = { .rt = tj_workers(2) };
     pthread_t t;
 
     (void)state;
@@ -407,7 +388,7 @@ static void test_pool_runtime_free_waits_for_instances(void **state)
     sem_init(&started, 0, 0);
     r->behave[SEED_SUMMARIZE].gate = &gate;
     r->behave[SEED_SUMMARIZE].started = &started;
-    f.inst = start(f.rt, j, r, NULL);
+    f.inst = tj_start(f.rt, j, r, NULL);
     sem_wait(&started);
     pthread_create(&t, NULL, free_runtime, &f);
     tj_gate_open(&gate);
@@ -435,7 +416,7 @@ static void test_pool_create_failures_leak_nothing(void **state)
     assert_null(aj_runtime_new(&o));
     aj__test_fail_thread(0);
     aj__test_fail_alloc(0);
-    aj_runtime_free(new_runtime(3));
+    aj_runtime_free(tj_workers(3));
 }
 
 static void test_pool_observers_runtime_and_instance(void **state)
@@ -452,7 +433,7 @@ static void test_pool_observers_runtime_and_instance(void **state)
     (void)state;
     r->behave[SEED_QUERY2].fails = 1;
     j->steps[SEED_QUERY2].retry = &(aj_retry_policy){ .max_retries = 1 };
-    inst = start(rt, j, r, &so);
+    inst = tj_start(rt, j, r, &so);
     assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
     for (tj_rec *rec = &rt_rec; rec != NULL; rec = rec == &rt_rec ? &inst_rec : NULL) {
         assert_int_equal(tj_rec_count(rec, 0, UINT32_MAX), 9);
@@ -484,7 +465,7 @@ static int64_t cpu_ns(void)
 static void test_pool_idle_burns_no_cpu(void **state)
 {
     tj_job *j = tj_seed();
-    aj_runtime *rt = new_runtime(2);
+    aj_runtime *rt = tj_workers(2);
     struct timespec pause = { 0, 200000000 };
     int64_t c0;
 
@@ -494,7 +475,7 @@ static void test_pool_idle_burns_no_cpu(void **state)
         aj_instance *inst;
         if (k % 3 == 0)
             r->behave[SEED_CLIENT1].busy_ns = r->behave[SEED_CLIENT2].busy_ns = 2 * AJ__SHARE_NS;
-        inst = start(rt, j, r, NULL);
+        inst = tj_start(rt, j, r, NULL);
         assert_int_equal(aj_instance_wait(inst, k % 2 ? -1 : 1000000000), AJ_OK);
         aj_instance_free(inst);
         tj_run_free(r);

@@ -602,6 +602,49 @@ int seed_setup(void **state)
     return 0;
 }
 
+tj_gate seed_gate;
+sem_t seed_started;
+
+int seed_gate_setup(void **state)
+{
+    seed_setup(state);
+    tj_gate_init(&seed_gate);
+    sem_init(&seed_started, 0, 0);
+    return 0;
+}
+
+int seed_gate_teardown(void **state)
+{
+    sem_destroy(&seed_started);
+    tj_gate_destroy(&seed_gate);
+    return seed_teardown(state);
+}
+
+aj_runtime *tj_workers(unsigned n)
+{
+    aj_runtime_opts o = { .n_workers = n };
+    aj_runtime *rt = aj_runtime_new(&o);
+
+    if (rt == NULL) {
+        fprintf(stderr, "tjob: no runtime of %u workers\n", n);
+        abort();
+    }
+    return rt;
+}
+
+aj_instance *tj_start(aj_runtime *rt, const tj_job *j, tj_run *r, const aj_start_opts *o)
+{
+    tj_inputs in = { r };
+    aj_instance *inst = NULL;
+    int rc = aj_instance_start(rt, &j->def, &in, o, &inst);
+
+    if (rc != AJ_OK || inst == NULL) {
+        fprintf(stderr, "tjob: start of %s: %s\n", j->def.name, aj_strerror(rc));
+        abort();
+    }
+    return inst;
+}
+
 int seed_teardown(void **state)
 {
     (void)state;

@@ -174,6 +174,17 @@ extern tj_job *seed_job;
 extern tj_run *seed_run;
 int seed_setup(void **state);
 int seed_teardown(void **state);
+/* The same, with a closed gate and a semaphore at 0 for its steps. */
+extern tj_gate seed_gate;
+extern sem_t seed_started;
+int seed_gate_setup(void **state);
+int seed_gate_teardown(void **state);
+
+/* A runtime of n workers, and an instance of j scripted by r started on
+ * it (rt NULL: the default runtime): the test aborts when either cannot
+ * be had, as cmocka's asserts do under CMOCKA_TEST_ABORT. */
+aj_runtime *tj_workers(unsigned n);
+aj_instance *tj_start(aj_runtime *rt, const tj_job *j, tj_run *r, const aj_start_opts *o);
 
 /* The state of one step; -1 when it cannot be read. */
 int tj_state(const aj_instance *inst, uint32_t step);
