@@ -17,7 +17,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #define DELAY_NS 1000000L
@@ -45,12 +44,10 @@ static struct {
     pthread_t thread;
 } timers = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
+/* Stops the bench unless ok. */
 static void check(bool ok, const char *what)
 {
-    if (!ok) {
-        fprintf(stderr, "bench: W6a: %s\n", what);
-        exit(1);
-    }
+    bench_check(ok, "W6a", what);
 }
 
 static void later(aj_reply *reply, const long *out)
@@ -192,13 +189,6 @@ static double wave_ms(aj_runtime *rt, BenchIn *in, seed_async **insts, int n)
     return ms;
 }
 
-static long max_rss_kb(void)
-{
-    struct rusage ru;
-
-    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
-}
-
 void bench_rows_async(aj_runtime *rt, BenchIn *in)
 {
     seed_async **insts = calloc(N_INSTANCES, sizeof *insts);
@@ -214,9 +204,9 @@ void bench_rows_async(aj_runtime *rt, BenchIn *in)
         insts[i] = NULL;
     for (unsigned k = 0; k < RING; k++)
         timers.ring[k].reply = NULL;
-    rss0 = max_rss_kb();
+    rss0 = bench_max_rss_kb();
     wave_ms(rt, in, insts, N_INSTANCES); /* warm-up, and the RSS it adds */
-    double bytes = (double)(max_rss_kb() - rss0) * 1024 / N_INSTANCES;
+    double bytes = (double)(bench_max_rss_kb() - rss0) * 1024 / N_INSTANCES;
     for (int r = 0; r < BENCH_RUNS; r++)
         v[r] = wave_ms(rt, in, insts, N_INSTANCES);
     bench_row row = { "W6a", "100,000 async seeds (done 1 ms later) at once: wall", "ms",

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static int by_value(const void *a, const void *b)
@@ -143,4 +144,19 @@ void bench_print_row(const bench_row *r)
 int bench_missed(void)
 {
     return missed;
+}
+
+void bench_check(bool ok, const char *row, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "bench: %s: %s\n", row, what);
+        exit(1);
+    }
+}
+
+long bench_max_rss_kb(void)
+{
+    struct rusage ru;
+
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
 }

@@ -20,6 +20,10 @@ typedef struct bench_stat {
 bench_stat bench_stat_of(double *v, size_t n);
 
 int64_t bench_now_ns(void);
+/* Stops the bench, naming the row and what went wrong, unless ok. */
+void bench_check(bool ok, const char *row, const char *what);
+/* The process's peak resident set so far, in KB (0 if unknown). */
+long bench_max_rss_kb(void);
 
 /* Heap calls made by this process so far (every thread), counted by the
  * malloc family this program interposes. */

@@ -22,12 +22,10 @@
 #define WAVE_N 100
 #define CPU_N 64
 
+/* Stops the bench unless ok. */
 static void check(bool ok, const char *what)
 {
-    if (!ok) {
-        fprintf(stderr, "bench: wrong result: %s\n", what);
-        exit(1);
-    }
+    bench_check(ok, "wrong result", what);
 }
 
 /* Starts, waits for, checks and frees one instance of a generated job. The

@@ -12,7 +12,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #define NAP_NS 1000000L
@@ -51,12 +50,10 @@ int bench_nap_leaf(aj_ctx *ctx, BenchIn *in)
     return 0;
 }
 
+/* Stops the bench unless ok. */
 static void check(bool ok, const char *what)
 {
-    if (!ok) {
-        fprintf(stderr, "bench: W6b: %s\n", what);
-        exit(1);
-    }
+    bench_check(ok, "W6b", what);
 }
 
 /* Starts n instances at once, waits for each: the wall time in ms. */
@@ -77,22 +74,15 @@ static double wave_ms(aj_runtime *rt, BenchIn *in, seed_blocking **insts, int n)
     return ms;
 }
 
-static long max_rss_kb(void)
-{
-    struct rusage ru;
-
-    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
-}
-
 /* One row for n instances; returns the peak RSS it added, in KB. */
 static long row_n(aj_runtime *rt, BenchIn *in, seed_blocking **insts, int n, const char *figure)
 {
     double v[BENCH_RUNS], ideal = 8.0 * n / MAX_BLOCKING;
-    long rss0 = max_rss_kb(), rss;
+    long rss0 = bench_max_rss_kb(), rss;
 
     ideal = ideal > 5.0 ? ideal : 5.0;
     wave_ms(rt, in, insts, n); /* warm-up: the pool's threads exist after it */
-    rss = max_rss_kb() - rss0;
+    rss = bench_max_rss_kb() - rss0;
     for (int r = 0; r < BENCH_RUNS; r++)
         v[r] = wave_ms(rt, in, insts, n);
     bench_row row = { "W6b", figure, "ms", bench_stat_of(v, BENCH_RUNS), ideal,
