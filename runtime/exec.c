@@ -159,18 +159,22 @@ static void flush_held(aj__runner *r)
     tell_skipped(told);
 }
 
-/* The instance is cancelled from inside (fail-fast): every step waiting
- * elsewhere becomes r's, and r's loop settles them as cancelled. */
-static void cancel_into(aj__runner *r)
+/* Cancels r's instance, once (false when it had begun already; a request
+ * from a signal handler sets cancelled by itself): running steps blocked
+ * on I/O learn of it through their hooks, and every step waiting
+ * elsewhere becomes r's, for r's loop to settle as cancelled. From inside
+ * (fail-fast) or from aj__exec_cancel. */
+static bool cancel_into(aj__runner *r)
 {
     aj_instance *inst = r->inst;
 
     if (atomic_exchange(&inst->cancel_begun, true))
-        return;
+        return false;
     atomic_store(&inst->cancelled, true);
     aj__inst_fire_cancels(inst);
     aj__sched_take_all(r);
     aj__blocking_cut(r);
+    return true;
 }
 
 /* s (owned by r's thread) is final: it counts, and its successors are
@@ -630,16 +634,9 @@ void aj__exec_cancel(aj_instance *inst)
 {
     aj__runner r;
 
-    /* Once; a request from a signal handler sets cancelled by itself. */
-    if (atomic_exchange(&inst->cancel_begun, true))
-        return;
-    atomic_store(&inst->cancelled, true);
-    /* Running steps blocked on I/O learn of it through their hooks. */
-    aj__inst_fire_cancels(inst);
     aj__runner_init(&r, inst);
-    aj__sched_take_all(&r);
-    aj__blocking_cut(&r);
-    /* These steps are ours now, and the instance is cancelled: draining
+    /* The steps taken are ours now, and the instance is cancelled: draining
      * settles them and what they release as cancelled. */
-    aj__exec_drain(&r);
+    if (cancel_into(&r))
+        aj__exec_drain(&r);
 }
