@@ -520,9 +520,15 @@ static int child_runs(tj_job *j, int fd)
     alarm(30);
     for (int k = 0; k < 3; k++) {
         aj_instance *inst;
-        if (aj_instance_start(NULL, &j->def, &in, NULL, &inst) != AJ_OK ||
-            aj_instance_wait(inst, k < 2 ? -1 : 5000 * MS) != AJ_OK)
+        int rc = aj_instance_start(NULL, &j->def, &in, NULL, &inst);
+        if (rc != AJ_OK) {
+            fprintf(stderr, "child: start %d: %s\n", k, aj_strerror(rc));
             return 1;
+        }
+        if ((rc = aj_instance_wait(inst, k < 2 ? -1 : 5000 * MS)) != AJ_OK) {
+            fprintf(stderr, "child: wait %d: %s\n", k, aj_strerror(rc));
+            return 1;
+        }
         aj_instance_free(inst);
     }
     aj__uuid_v4(id);
@@ -555,8 +561,8 @@ static void test_fork_child_uses_default_runtime(void **state)
             _exit(child_runs(b.job, fds[1]));
         close(fds[1]);
         aj__uuid_v4(mine);
-        /* The status first: it says how a child failed (1: a job, 2: the
-         * pipe, SIGALRM: it hung). */
+        /* The status first: it says how a child failed (1: a job, which
+         * it names on stderr, 2: the pipe, SIGALRM: it hung). */
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_int_equal(WIFSIGNALED(status) ? 1000 + WTERMSIG(status) : 0, 0);
         assert_int_equal(WEXITSTATUS(status), 0);
