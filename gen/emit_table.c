@@ -181,14 +181,14 @@ static void succ_table(out *o, const ast_job *j, const sched *s, const job_names
 static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st)
 {
     static const char *const rows[2][2] = {
-        { "    /* $i$ */ { \"$name$\", NULL, 0, 0, $free$, $amp$$retry$, $timeout$, $level$, $line$ },\n",
+        { "    /* $i$ */ { \"$name$\", NULL, 0, 0, $free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$ },\n",
           "    /* $i$ */ { \"$name$\", NULL, 0, 0,\n"
-          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$ },\n" },
+          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$ },\n" },
         { "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $name$), sizeof($type$), $free$, "
-          "$amp$$retry$, $timeout$, $level$, $line$ },\n",
+          "$amp$$retry$, $timeout$, $level$, $line$, $gate$ },\n",
           "    /* $i$ */ { \"$name$\", \"$type$\",\n"
           "$pad$offsetof($out$, $name$), sizeof($type$),\n"
-          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$ },\n" },
+          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$ },\n" },
     };
     const job_names *c = emit_job_names(e, j);
     const step_names *sc = &c->step[st->index];
@@ -200,7 +200,8 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
         "amp", sc->retry != NULL ? "&" : "", "retry", sc->retry != NULL ? sc->retry : "NULL",
         "timeout", tpl_i64(n[1], st->timeout_ns),
         "level", tpl_u32(n[2], emit_sched(e, j)->level[st->index]),
-        "line", tpl_u32(n[3], emit_line(e, st->loc)), "pad", tpl_spaces(strlen(i) + 13));
+        "line", tpl_u32(n[3], emit_line(e, st->loc)), "gate", "NULL",
+        "pad", tpl_spaces(strlen(i) + 13));
     const char *const *shape = rows[st->output != NULL];
     tpl_out(o, shape[tpl_len(shape[0], vars) > TPL_WIDTH + 1], vars);
 }
@@ -238,7 +239,7 @@ static void step_tables(const emit_ctx *e, out *o, const ast_job *j)
 {
     const job_names *c = emit_job_names(e, j);
     uint32_t at[2] = { 0, 0 }; /* next slot, next successor */
-    tpl_out(o, "/* name, output type, its slot and size, free, retry, timeout (ns), level, .job line */\n"
+    tpl_out(o, "/* name, output type, its slot and size, free, retry, timeout (ns), level, .job line, gate */\n"
                "static const aj_step_def $steps$[] = {\n", TPL_VARS("steps", c->steps));
     for (uint32_t i = 0; i < j->steps.n; i++)
         step_row(e, o, j, ast_job_step(j, i));

@@ -52,7 +52,7 @@ extern "C" {
 /* Version of the interface between ajc's output and this runtime. ajc emits
  * a check against it; aj_instance_start() refuses a definition built for
  * another version with AJ_EABI. */
-#define AJ_GEN_ABI 5
+#define AJ_GEN_ABI 6
 
 /* The release, the one place it is written: make, the pkg-config and CMake
  * files and `ajc --version` read these lines. AJ_VERSION_STRING is the
@@ -150,8 +150,14 @@ typedef int (*aj_step_run_fn)(aj_ctx *ctx, void *inputs, void *outputs, const si
 typedef void (*aj_output_free_fn)(void *slot);
 
 enum {
-    AJ_EDGE_DATA = 1u,  /* the target consumes the source's output */
-    AJ_EDGE_AFTER = 2u  /* the target runs after the source (ordering only) */
+    AJ_EDGE_DATA = 1u,      /* the target consumes the source's output */
+    AJ_EDGE_AFTER = 2u,     /* the target runs after the source (ordering only) */
+    AJ_EDGE_CONDITION = 4u, /* the source's bool output decides whether the
+                               target runs (when / unless) */
+    AJ_EDGE_OPTIONAL = 8u   /* the target takes the source's output if it
+                               completed, NULL otherwise, and nothing else
+                               makes the source required: the target waits
+                               for it to be final, whatever its state */
 };
 
 typedef struct aj_edge_def {
@@ -181,10 +187,40 @@ enum {
     AJ_STEP_TIMED = 1u,    /* its timeout_ns is > 0 */
     AJ_STEP_BLOCKING = 2u, /* declared `blocking`: its attempts run on the
                               runtime's blocking pool, never on a worker */
-    AJ_STEP_ASYNC = 4u     /* declared `async`: its run function returns
+    AJ_STEP_ASYNC = 4u,    /* declared `async`: its run function returns
                               AJ_PENDING and each attempt ends with
                               aj_reply_done(); never with AJ_STEP_BLOCKING */
+    AJ_STEP_NONFATAL = 8u, /* declared `nonfatal`: its failure is recorded
+                              (state, observers, pictures) but is no root
+                              cause, fails no wait and cancels nothing */
+    AJ_STEP_GATED = 16u    /* aj_step_def.gate is not NULL: a trigger rule,
+                              a condition or optional inputs decide whether
+                              it runs once its predecessors are final */
 };
+
+/* Trigger rules, over a step's required predecessors (its data inputs
+ * that are not optional, its `after` steps, its condition). */
+typedef enum aj_trigger_rule {
+    AJ_ON_SUCCESS = 0, /* runs when every one completed (the default) */
+    AJ_ON_DONE,        /* runs when every one is final, whatever its state */
+    AJ_ON_FAILURE      /* runs when at least one did not complete because of
+                          a failure (it failed, or was skipped because of
+                          one upstream); skipped otherwise */
+} aj_trigger_rule;
+
+/* What decides whether a gated step (AJ_STEP_GATED) runs once all its
+ * predecessors, required or optional, are final: its rule must hold and,
+ * with a condition, the condition step must have completed with true
+ * (false for `unless`). */
+typedef struct aj_step_gate {
+    aj_trigger_rule rule;
+    int32_t condition;        /* step index of `when` / `unless`, whose
+                                 output is a bool; -1: none */
+    bool negate;              /* `unless`: runs when the condition is false */
+    uint32_t n_required;
+    const uint32_t *required; /* step indexes of its required predecessors,
+                                 ascending; NULL when n_required is 0 */
+} aj_step_gate;
 
 typedef struct aj_step_def {
     const char *name;              /* as written in the .job file */
@@ -204,6 +240,9 @@ typedef struct aj_step_def {
                                       fails at the deadline */
     uint32_t level;                /* longest path from a step with no preds */
     uint32_t line;                 /* line of the step in the .job file */
+    const aj_step_gate *gate;      /* NULL: on success, no condition, every
+                                      input required (exactly when
+                                      aj_step_exec.flags has no AJ_STEP_GATED) */
 } aj_step_def;
 
 /* What the runtime remembers about a definition from one start to the
@@ -274,6 +313,25 @@ typedef enum aj_step_state {
 /* "pending", "running", ...; "unknown" outside the enum. */
 AJ_API const char *aj_step_state_name(aj_step_state state);
 
+/* Why a step ended skipped. */
+typedef enum aj_skip_reason {
+    AJ_SKIP_NONE = 0,         /* it was not skipped */
+    AJ_SKIP_CONDITION,        /* its when / unless did not hold (or its
+                                 condition step did not complete) */
+    AJ_SKIP_UPSTREAM_FAILED,  /* a required predecessor failed, or was
+                                 skipped because of a failure upstream */
+    AJ_SKIP_UPSTREAM_SKIPPED, /* a required predecessor was skipped, for a
+                                 condition or a trigger rule */
+    AJ_SKIP_UPSTREAM_CANCELLED, /* a required predecessor ended cancelled
+                                   (it returned AJ_ECANCELED) */
+    AJ_SKIP_NO_FAILURE        /* `on failure`: nothing upstream failed */
+} aj_skip_reason;
+
+#define AJ_SKIP_REASON_COUNT 6
+
+/* "condition", "upstream failed", ...; "unknown" outside the enum. */
+AJ_API const char *aj_skip_reason_name(aj_skip_reason reason);
+
 typedef enum aj_fail_kind {
     AJ_FAIL_NONE = 0,
     AJ_FAIL_ERROR,     /* the step returned a non-zero code */
@@ -299,6 +357,7 @@ typedef struct aj_step_event {
                                  the attempt was judged; finish, the final
                                  state (for a step that never ran, when it
                                  was settled) */
+    aj_skip_reason skip_reason; /* finish: why it was skipped, or AJ_SKIP_NONE */
 } aj_step_event;
 
 /* Callbacks run on the thread that ran (or skipped, or cancelled) the step,
@@ -485,6 +544,17 @@ AJ_API bool aj_instance_done(const aj_instance *inst);
  * output is not freed by aj_instance_free(). */
 AJ_API int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void **slot);
 
+/* Runs again, on a finished instance, every step that did not complete
+ * (failed, skipped, cancelled), with fresh attempts and the same inputs,
+ * keeping the outputs of the steps that completed (they are neither
+ * recomputed nor freed); its root cause and cancel are cleared. Then wait
+ * as after a start (a sequential instance has run again when it returns;
+ * on_done is called again). AJ_OK; AJ_EBUSY when the instance has not
+ * finished; AJ_EINVAL for NULL; AJ_ENOMEM. With nothing left to run it
+ * changes nothing. Its runtime must still exist. Generated JOB_rerun()
+ * calls this. */
+AJ_API int aj_instance_rerun(aj_instance *inst);
+
 /* Frees the instance and every produced output not taken. An instance that
  * has not finished is cancelled and waited for first. Must not be called
  * from one of its own steps. */
@@ -501,6 +571,7 @@ typedef struct aj_step_info {
     int64_t start_ns;        /* monotonic, first attempt; 0 if never started */
     int64_t start_wall_ns;   /* the same instant on CLOCK_REALTIME */
     int64_t duration_ns;     /* first start to final state; 0 until final */
+    aj_skip_reason skip_reason; /* why it was skipped; AJ_SKIP_NONE otherwise */
 } aj_step_info;
 
 /* A consistent snapshot of one step, also while the instance runs. */
@@ -536,6 +607,10 @@ AJ_API bool aj_ctx_expired(const aj_ctx *ctx);         /* deadline passed */
 AJ_API bool aj_ctx_cancelled(const aj_ctx *ctx);
 AJ_API void *aj_ctx_user(const aj_ctx *ctx);
 AJ_API const aj_instance *aj_ctx_instance(const aj_ctx *ctx);
+/* Whether step (an index of ctx's job) completed in ctx's instance: how a
+ * generated wrapper passes an optional input, which is NULL when its
+ * producer did not complete. */
+AJ_API bool aj_ctx_step_completed(const aj_ctx *ctx, uint32_t step);
 
 /* A context is valid during the step function's call only; an async
  * step's, until its attempt's done (below).
