@@ -104,11 +104,10 @@ ast_ctype *ast_ctype_new(ast_builder *b, vec *words)
 
 /* The grammar reads `TYPE WORDS NAME` as one run of words; the last one is
  * the name. */
-ast_param *ast_param_new(ast_builder *b, vec *words, ajc_loc producer)
+ast_param *ast_param_new(ast_builder *b, vec *words)
 {
     ast_param *p = arena_calloc(b->arena, 1, sizeof *p);
     const ajc_loc *last = words->items[words->n - 1];
-    p->producer = ident(b, producer);
     p->name = ident(b, *last);
     if (is_star(b, last)) {
         ast_ctype *t = ctype_of(b, words, words->n);
@@ -118,6 +117,30 @@ ast_param *ast_param_new(ast_builder *b, vec *words, ajc_loc producer)
     } else {
         p->ctype = ctype_of(b, words, words->n - 1);
     }
+    return p;
+}
+
+/* true, false and NULL are names to the grammar: no step or job input can
+ * have one of these names (names_ident.c), so here they are literals. */
+ast_source ast_source_new(ast_builder *b, ast_source_kind kind, ajc_loc loc)
+{
+    static const struct { const char *word; ast_source_kind kind; } words[] = {
+        { "true", AST_SRC_TRUE }, { "false", AST_SRC_FALSE }, { "NULL", AST_SRC_NULL },
+    };
+    ast_source s = { kind, loc };
+    for (size_t i = 0; kind == AST_SRC_NAME && i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i].word) == loc.end - loc.begin &&
+            memcmp(words[i].word, b->src->text + loc.begin, loc.end - loc.begin) == 0)
+            s.kind = words[i].kind;
+    return s;
+}
+
+ast_param *ast_input_new(ast_builder *b, ajc_loc optional, vec *words, ast_source source)
+{
+    ast_param *p = ast_param_new(b, words);
+    p->producer = ident(b, source.loc);
+    p->source = source.kind;
+    p->optional = optional;
     return p;
 }
 
@@ -275,14 +298,25 @@ ast_attr *ast_attr_impl(ast_builder *b, ajc_loc kw, ajc_loc name)
     return a;
 }
 
-ast_attr *ast_attr_blocking(ast_builder *b, ajc_loc kw)
+ast_attr *ast_attr_flag(ast_builder *b, ast_attr_kind kind, ajc_loc kw)
 {
-    return attr_new(b, ATTR_BLOCKING, kw);
+    return attr_new(b, kind, kw);
 }
 
-ast_attr *ast_attr_async(ast_builder *b, ajc_loc kw)
+ast_attr *ast_attr_condition(ast_builder *b, ajc_loc kw, ajc_loc step, bool negate)
 {
-    return attr_new(b, ATTR_ASYNC, kw);
+    ast_attr *a = attr_new(b, ATTR_CONDITION, kw);
+    a->name = ident(b, step);
+    a->negate = negate;
+    return a;
+}
+
+ast_attr *ast_attr_on(ast_builder *b, ajc_loc kw, ast_trigger rule, ajc_loc rule_loc)
+{
+    ast_attr *a = attr_new(b, ATTR_ON, kw);
+    a->rule = rule;
+    a->rule_loc = rule_loc;
+    return a;
 }
 
 ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, const vec *inputs,

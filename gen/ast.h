@@ -45,9 +45,38 @@ typedef enum ast_backoff {
 } ast_backoff;
 
 enum {
-    AST_EDGE_DATA = 1u,  /* the target takes the source's output */
-    AST_EDGE_AFTER = 2u  /* the target runs after the source */
+    AST_EDGE_DATA = 1u,      /* the target takes the source's output */
+    AST_EDGE_AFTER = 2u,     /* the target runs after the source */
+    AST_EDGE_CONDITION = 4u, /* the source's bool decides whether the target runs */
+    AST_EDGE_OPTIONAL = 8u   /* with DATA: an optional input, and nothing else
+                                makes the source required */
 };
+
+/* Trigger rules, as asyncjob.h's aj_trigger_rule orders them. */
+typedef enum ast_trigger {
+    AST_ON_SUCCESS = 0,
+    AST_ON_DONE,
+    AST_ON_FAILURE
+} ast_trigger;
+
+/* Where a step input's value comes from. The parser knows names and
+ * literals; sema tells a step from a job input. */
+typedef enum ast_source_kind {
+    AST_SRC_NAME,        /* parser: a step or a job input */
+    AST_SRC_STEP,        /* the step's output: a data edge */
+    AST_SRC_INPUT,       /* a job input */
+    AST_SRC_INT,
+    AST_SRC_NUMBER,
+    AST_SRC_STRING,
+    AST_SRC_TRUE,
+    AST_SRC_FALSE,
+    AST_SRC_NULL
+} ast_source_kind;
+
+typedef struct ast_source {
+    ast_source_kind kind;
+    ajc_loc loc;
+} ast_source;
 
 typedef struct ast_duration {
     ajc_loc num;         /* digits */
@@ -79,12 +108,17 @@ typedef struct ast_retry {
     ast_job *job;        /* the job it is declared in; NULL at file level */
 } ast_retry;
 
-/* A job input (producer name NULL) or a step input bound to a producer. */
+/* A job input (producer name NULL) or a step input bound to a source. */
 typedef struct ast_param {
     ast_ctype *ctype;
     ast_ident name;
-    ast_ident producer;
-    ast_step *from;      /* sema: the producing step */
+    ast_ident producer;  /* the source as written: a name or a literal */
+    ast_source_kind source;
+    ajc_loc optional;    /* the `optional` keyword; empty: a required input */
+    ast_step *from;      /* sema: the producing step (AST_SRC_STEP) */
+    const struct ast_param *input; /* sema: the job input (AST_SRC_INPUT) */
+    const char *c_type;  /* sema: its C parameter type, "const T *" if optional */
+    const char *value;   /* sema: a literal's C text */
 } ast_param;
 
 typedef enum ast_attr_kind {
@@ -93,23 +127,30 @@ typedef enum ast_attr_kind {
     ATTR_TIMEOUT,
     ATTR_IMPL,
     ATTR_BLOCKING,
-    ATTR_ASYNC
+    ATTR_ASYNC,
+    ATTR_NONFATAL,
+    ATTR_CONDITION,      /* when NAME, unless NAME */
+    ATTR_ON
 } ast_attr_kind;
 
 typedef struct ast_attr {
     ast_attr_kind kind;
     ajc_loc loc;         /* the keyword */
     vec afters;          /* ast_ident *: after A, B */
-    ast_ident name;      /* retry NAME, impl NAME */
+    ast_ident name;      /* retry NAME, impl NAME, when/unless NAME */
     ast_policy *policy;  /* retry (inline policy) */
     ast_duration timeout;
+    bool negate;         /* unless */
+    ast_trigger rule;    /* on RULE */
+    ajc_loc rule_loc;
 } ast_attr;
 
 /* One edge into a step, after sema resolves names: the graph's input. */
 typedef struct ast_pred {
     ast_step *from;
-    uint32_t kind;       /* AST_EDGE_DATA | AST_EDGE_AFTER */
+    uint32_t kind;       /* AST_EDGE_* */
     ajc_loc loc;         /* the first reference (producer or after name) */
+    bool optional;       /* the data input it feeds is optional */
 } ast_pred;
 
 struct ast_step {
@@ -129,6 +170,13 @@ struct ast_step {
     bool blocking;       /* runs on the runtime's blocking pool */
     bool async;          /* completes later, through JOB_STEP_done() */
     bool consumed;       /* some step takes its output */
+    bool nonfatal;       /* its failure is no root cause */
+    ast_trigger rule;
+    ast_step *condition; /* when / unless; NULL: none */
+    bool negate;         /* unless */
+    bool gated;          /* a rule, a condition or an optional edge decides
+                            whether it runs: the tables give it a gate */
+    uint32_t n_required; /* gated: its required predecessors */
 };
 
 struct ast_job {
@@ -171,7 +219,9 @@ vec *ast_list_new(ast_builder *b);
 vec *ast_list_add(ast_builder *b, vec *list, void *item);
 vec *ast_words_add(ast_builder *b, vec *words, ajc_loc word);
 ast_ctype *ast_ctype_new(ast_builder *b, vec *words);
-ast_param *ast_param_new(ast_builder *b, vec *words, ajc_loc producer);
+ast_param *ast_param_new(ast_builder *b, vec *words);
+ast_source ast_source_new(ast_builder *b, ast_source_kind kind, ajc_loc loc);
+ast_param *ast_input_new(ast_builder *b, ajc_loc optional, vec *words, ast_source source);
 ast_ident *ast_ident_new(ast_builder *b, ajc_loc loc);
 void ast_include_add(ast_builder *b, ajc_loc text);
 void ast_type_add(ast_builder *b, ajc_loc name, ast_ctype *ctype, ajc_loc free_fn);
@@ -188,8 +238,9 @@ ast_attr *ast_attr_after(ast_builder *b, ajc_loc kw, const vec *names);
 ast_attr *ast_attr_retry(ast_builder *b, ajc_loc kw, ajc_loc name, ast_policy *inline_policy);
 ast_attr *ast_attr_timeout(ast_builder *b, ajc_loc kw, ast_duration d);
 ast_attr *ast_attr_impl(ast_builder *b, ajc_loc kw, ajc_loc name);
-ast_attr *ast_attr_blocking(ast_builder *b, ajc_loc kw);
-ast_attr *ast_attr_async(ast_builder *b, ajc_loc kw);
+ast_attr *ast_attr_flag(ast_builder *b, ast_attr_kind kind, ajc_loc kw);
+ast_attr *ast_attr_condition(ast_builder *b, ajc_loc kw, ajc_loc step, bool negate);
+ast_attr *ast_attr_on(ast_builder *b, ajc_loc kw, ast_trigger rule, ajc_loc rule_loc);
 ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, const vec *inputs,
                        ast_ctype *output, const vec *attrs);
 ast_job *ast_job_new(ast_builder *b);
@@ -251,6 +302,14 @@ static inline const ajc_loc *ast_ctype_word(const ast_ctype *t, uint32_t i)
 static inline const ast_ident *ast_attr_after_name(const ast_attr *a, uint32_t i)
 {
     return AST_AT(const ast_ident, a->afters, i);
+}
+
+/* The C text a type finally stands for, through `type` declarations. */
+static inline const char *ast_ctype_real(const ast_ctype *t)
+{
+    while (t->named != NULL)
+        t = t->named->ctype;
+    return t->text;
 }
 
 #define AST_EMPTY_LOC ((ajc_loc){ 0, 0 })

@@ -62,12 +62,40 @@ static const char *pointer_to(const emit_ctx *e, const char *ctype)
     return arena_cat(e->arena, ctype, ctype[strlen(ctype) - 1] == '*' ? "*" : " *", NULL);
 }
 
+/* What a wrapper passes for input p of step si: a literal's C text, a job
+ * input, its producer's output (read through the slot table by a shared
+ * wrapper), or, when optional, a pointer to that output if the producer
+ * completed and NULL if not. */
+static void argument(const emit_ctx *e, tpl_list *l, const ast_job *j, uint32_t k,
+                     const ast_param *p, bool by_slots)
+{
+    const char *field = arena_cat(e->arena, "((", emit_job_names(e, j)->out, " *)out)->", NULL);
+    char n[TPL_NUM];
+    if (p->source == AST_SRC_INPUT) {
+        tpl_list_item(l, "i->", p->input->name.name);
+    } else if (p->source != AST_SRC_STEP) {
+        tpl_list_item(l, p->value, NULL);
+    } else if (by_slots) {
+        tpl_list_item3(l, arena_cat(e->arena, "*(", pointer_to(e, p->ctype->text), NULL),
+                       ")slot", tpl_u32(n, k));
+    } else if (!ast_loc_empty(p->optional)) {
+        /* A pointer to an array converts to a pointer to const array only by a cast. */
+        const char *cast = names_may_be_array(ast_ctype_real(p->ctype))
+                               ? arena_cat(e->arena, "(", p->c_type, ")", NULL) : "";
+        tpl_list_item(l, arena_cat(e->arena, "aj_ctx_step_completed(ctx, ",
+                                   tpl_u32(n, p->from->index), ") ? ", cast, "&", field,
+                                   p->from->name.name, " : NULL", NULL), NULL);
+    } else {
+        tpl_list_item(l, field, p->from->name.name);
+    }
+}
+
 /* The call in a wrapper, under a #line to the step: job inputs, step inputs
- * by name (or from slot locals), then the output. By name, each one is
- * reached through a cast of out where it is used. A local pointer to the
- * outputs struct, which has a field per step, costs gcc's C front end a
- * walk over every field where it is declared: N wrappers parsed in time N
- * squared (30 s of gcc -O2's 115 s at 50,000 steps; 0.6 s with the cast). */
+ * (argument() above), then the output. By name, each one is reached
+ * through a cast of out where it is used. A local pointer to the outputs
+ * struct, which has a field per step, costs gcc's C front end a walk over
+ * every field where it is declared: N wrappers parsed in time N squared
+ * (30 s of gcc -O2's 115 s at 50,000 steps; 0.6 s with the cast). */
 static void call(const emit_ctx *e, out *o, const ast_job *j, uint32_t si, bool by_slots)
 {
     const ast_step *s = ast_job_step(j, si);
@@ -82,14 +110,8 @@ static void call(const emit_ctx *e, out *o, const ast_job *j, uint32_t si, bool 
     tpl_list_item(&l, "ctx", NULL);
     for (uint32_t i = 0; i < j->params.n; i++)
         tpl_list_item(&l, "i->", ast_job_param(j, i)->name.name);
-    for (uint32_t i = 0; i < s->inputs.n; i++) {
-        const ast_param *p = ast_step_input(s, i);
-        snprintf(slot, sizeof slot, ")slot%lu", (unsigned long)i);
-        if (by_slots)
-            tpl_list_item(&l, arena_cat(e->arena, "*(", pointer_to(e, p->ctype->text), NULL), slot);
-        else
-            tpl_list_item(&l, field, p->from->name.name);
-    }
+    for (uint32_t i = 0; i < s->inputs.n; i++)
+        argument(e, &l, j, i, ast_step_input(s, i), by_slots);
     if (s->async) {
         const char *reply = emit_job_names(e, j)->step[si].reply;
         tpl_list_item(&l, arena_cat(e->arena, "(", reply, " *)aj_ctx_reply(ctx)", NULL), NULL);
@@ -118,12 +140,21 @@ static void wrapper_head(const emit_ctx *e, out *o, const ast_job *j, const char
         out_puts(o, "    (void)in;\n");
 }
 
-/* A step with a function of its own: its inputs and output by name. */
+/* Whether a wrapper by name reads or writes the outputs block. */
+static bool uses_outputs(const ast_step *s)
+{
+    for (uint32_t i = 0; i < s->inputs.n; i++)
+        if (ast_step_input(s, i)->source == AST_SRC_STEP)
+            return true;
+    return s->output != NULL && !s->async;
+}
+
+/* A step with a wrapper of its own: its inputs and output by name. */
 static void wrapper_by_name(const emit_ctx *e, out *o, const ast_job *j, uint32_t si)
 {
     const ast_step *s = ast_job_step(j, si);
     wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run);
-    if (s->inputs.n == 0 && (s->output == NULL || s->async))
+    if (!uses_outputs(s))
         out_puts(o, "    (void)out;\n");
     out_puts(o, "    (void)slots;\n");
     call(e, o, j, si, false);
@@ -244,17 +275,9 @@ static void definition(const emit_ctx *e, out *o, const ast_job *j)
     tpl_out(o, "    .memo = &$memo$,\n};\n\n", TPL_VARS("memo", c->memo));
 }
 
-/* The type a ctype finally names, through `type` declarations. */
-static const char *real_type(const ast_ctype *t)
-{
-    while (t->named != NULL)
-        t = t->named->ctype;
-    return t->text;
-}
-
 static bool may_be_array(const ast_param *p)
 {
-    return names_may_be_array(real_type(p->ctype));
+    return names_may_be_array(ast_ctype_real(p->ctype));
 }
 
 static bool any_array_input(const ast_job *j)
@@ -278,7 +301,7 @@ static void done_fns(const emit_ctx *e, out *o, const ast_job *j)
         emit_done_head(e, o, j, i, ")\n{\n");
         if (s->output == NULL)
             out_puts(o, "    aj_reply_done((aj_reply *)reply, rc, NULL);\n}\n\n");
-        else if (names_may_be_array(real_type(s->output)))
+        else if (names_may_be_array(ast_ctype_real(s->output)))
             tpl_out(o, "    aj_reply_done((aj_reply *)reply, rc, _Generic(&out, $type$ *: &out, "
                        "default: out));\n}\n\n", TPL_VARS("type", s->output->text));
         else
@@ -332,24 +355,45 @@ static void start_fn(const emit_ctx *e, out *o, const ast_job *j)
             TPL_VARS("def", c->def, "in", j->params.n > 0 ? "&in" : "NULL", "job", j->name.name));
 }
 
-static void result_fns(const emit_ctx *e, out *o, const ast_job *j)
+/* One copy for every typed accessor of a job's outputs: result, take and
+ * each step's output. out is checked first: a take must not hand over
+ * what nobody receives. */
+static void output_helper(out *o, const ast_job *j, const job_names *c)
+{
+    tpl_out(o, "/* Copies step's output into out: lent, or handed over with take. */\n"
+               "static int $helper$($job$ *job, uint32_t step, bool take, void *out, size_t size)\n"
+               "{\n    if (out == NULL)\n        return AJ_EINVAL;\n"
+               "    void *slot = NULL;\n"
+               "    int rc = aj_instance_output((aj_instance *)job, step, take, &slot);\n"
+               "    if (rc == AJ_OK)\n        memcpy(out, slot, size);\n    return rc;\n}\n\n",
+            TPL_VARS("helper", c->output_helper, "job", j->name.name));
+}
+
+static void accessor(const emit_ctx *e, out *o, const ast_job *j, const char *fn,
+                     const ast_step *s, const char *take)
+{
+    char index[TPL_NUM];
+    tpl_out(o, "int $fn$($job$ *job, $out$)\n{\n"
+               "    return $helper$(job, $index$, $take$, out, sizeof *out);\n}\n\n",
+            TPL_VARS("fn", fn, "job", j->name.name, "out", emit_out_param(e, s->output),
+                     "helper", emit_job_names(e, j)->output_helper,
+                     "index", tpl_u32(index, s->index), "take", take));
+}
+
+/* result and take, then the output of every step that has one. */
+static void output_fns(const emit_ctx *e, out *o, const ast_job *j)
 {
     const job_names *c = emit_job_names(e, j);
-    const char *t = j->result->output->text;
-    char index[TPL_NUM];
-    const char *const *vars = TPL_VARS(
-        "job", j->name.name, "helper", c->result_helper, "result", c->result, "take", c->take,
-        "index", tpl_u32(index, j->result->index), "out", arena_cat(e->arena, t,
-        t[strlen(t) - 1] == '*' ? "*out" : " *out", NULL), "ptr", pointer_to(e, t));
-    /* out is checked first: a take must not hand over what nobody receives. */
-    tpl_out(o, "static int $helper$($job$ *job, bool take, $out$)\n{\n"
-               "    if (out == NULL)\n        return AJ_EINVAL;\n"
-               "    void *slot = NULL;\n"
-               "    int rc = aj_instance_output((aj_instance *)job, $index$, take, &slot);\n"
-               "    if (rc == AJ_OK)\n        memcpy(out, slot, sizeof *out);\n    return rc;\n}\n\n"
-               "int $result$($job$ *job, $out$)\n{\n    return $helper$(job, false, out);\n}\n\n"
-               "int $take$($job$ *job, $out$)\n{\n    return $helper$(job, true, out);\n}\n\n",
-            vars);
+    if (c->output_helper == NULL)
+        return;
+    output_helper(o, j, c);
+    if (j->result != NULL) {
+        accessor(e, o, j, c->result, j->result, "false");
+        accessor(e, o, j, c->take, j->result, "true");
+    }
+    for (uint32_t i = 0; i < j->steps.n; i++)
+        if (c->step[i].output != NULL)
+            accessor(e, o, j, c->step[i].output, ast_job_step(j, i), "false");
 }
 
 static void functions(const emit_ctx *e, out *o, const ast_job *j)
@@ -362,8 +406,7 @@ static void functions(const emit_ctx *e, out *o, const ast_job *j)
                "    return aj_instance_wait((aj_instance *)job, timeout_ns);\n}\n\n"
                "void $cancel$($job$ *job)\n{\n    aj_instance_cancel((aj_instance *)job);\n}\n\n",
             vars);
-    if (j->result != NULL)
-        result_fns(e, o, j);
+    output_fns(e, o, j);
     tpl_out(o, "aj_instance *$instance$($job$ *job)\n{\n    return (aj_instance *)job;\n}\n\n"
                "void $free$($job$ *job)\n{\n    aj_instance_free((aj_instance *)job);\n}\n",
             vars);

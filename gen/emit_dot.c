@@ -24,12 +24,26 @@ static void escaped(out *o, const char *s)
     }
 }
 
+/* "\non done", "\non failure" (nothing for the default rule), then
+ * "\nnonfatal": the lines that both a node's label and its tooltip end with. */
+static void gate_lines(out *o, const ast_step *s)
+{
+    static const char *const rules[] = {
+        [AST_ON_SUCCESS] = "", [AST_ON_DONE] = "\\non done", [AST_ON_FAILURE] = "\\non failure",
+    };
+    out_puts(o, rules[s->rule]);
+    if (s->nonfatal)
+        out_puts(o, "\\nnonfatal");
+}
+
 static void node(out *o, uint32_t i, const ast_step *s)
 {
     char n[TPL_NUM];
     tpl_out(o, "\t\"s$i$\" [label=\"", TPL_VARS("i", tpl_u32(n, i)));
     escaped(o, s->name.name);
-    out_puts(o, "\" shape=box style=filled fillcolor=gray tooltip=\"");
+    gate_lines(o, s);
+    out_puts(o, s->nonfatal ? "\" shape=box style=\"filled,dashed\" fillcolor=gray tooltip=\""
+                            : "\" shape=box style=filled fillcolor=gray tooltip=\"");
     escaped(o, s->name.name);
     if (s->output != NULL) {
         out_puts(o, " -> ");
@@ -39,6 +53,7 @@ static void node(out *o, uint32_t i, const ast_step *s)
         out_puts(o, "\\nblocking");
     if (s->async)
         out_puts(o, "\\nasync");
+    gate_lines(o, s);
     out_puts(o, "\"]\n");
 }
 
@@ -47,8 +62,14 @@ static void edge(out *o, const ast_job *j, const sched_edge *e)
     char from[TPL_NUM], to[TPL_NUM];
     tpl_out(o, "\t\"s$from$\" -> \"s$to$\" ",
             TPL_VARS("from", tpl_u32(from, e->from), "to", tpl_u32(to, e->to)));
-    if (e->kind & AST_EDGE_DATA) {
-        out_puts(o, "[style=bold color=black tooltip=\"");
+    if (e->kind & AST_EDGE_CONDITION) {
+        out_puts(o, ast_job_step(j, e->to)->negate
+                        ? "[style=dotted color=black label=\"unless\"]\n"
+                        : "[style=dotted color=black label=\"when\"]\n");
+    } else if (e->kind & AST_EDGE_DATA) {
+        out_puts(o, e->kind & AST_EDGE_OPTIONAL
+                        ? "[style=\"bold,dashed\" color=black tooltip=\"optional "
+                        : "[style=bold color=black tooltip=\"");
         escaped(o, ast_job_step(j, e->from)->output->text);
         out_puts(o, "\"]\n");
     } else {

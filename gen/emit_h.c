@@ -198,7 +198,7 @@ static void step_prototype(const emit_ctx *e, out *o, const ast_job *j, uint32_t
     tpl_list_item(&l, "aj_ctx *ctx", NULL);
     job_params(&l, j);
     for (uint32_t k = 0; k < s->inputs.n; k++)
-        tpl_list_decl(&l, ast_step_input(s, k)->ctype->text, ast_step_input(s, k)->name.name);
+        tpl_list_decl(&l, ast_step_input(s, k)->c_type, ast_step_input(s, k)->name.name);
     if (s->async)
         tpl_list_item(&l, emit_job_names(e, j)->step[i].reply, " *reply");
     else if (s->output != NULL)
@@ -240,14 +240,40 @@ static void start_decl(const emit_ctx *e, out *o, const ast_job *j)
     tpl_list_close(&l, ");\n");
 }
 
-/* Inline in the header: the whole of it is one call, and a program that
- * never cancels from a signal handler then needs nothing more of the
- * runtime than before. */
-static void cancel_async(out *o, const char *const *vars)
+/* Inline in the header: the whole of each is one call, and a program that
+ * never cancels from a signal handler, or never reruns, then needs nothing
+ * more of the runtime than before. */
+static void inline_fns(out *o, const char *const *vars)
 {
     tpl_out(o, "/* The same cancel, safe to call from a signal handler. */\n"
                "static inline void $cancel_async$($job$ *job)\n{\n"
-               "    aj_instance_cancel_async((aj_instance *)job);\n}\n\n", vars);
+               "    aj_instance_cancel_async((aj_instance *)job);\n}\n\n"
+               "/* On a finished instance, runs again every step that did not complete,\n"
+               " * keeping the outputs of those that did; then wait again. */\n"
+               "static inline int $rerun$($job$ *job)\n{\n"
+               "    return aj_instance_rerun((aj_instance *)job);\n}\n\n", vars);
+}
+
+const char *emit_out_param(const emit_ctx *e, const ast_ctype *t)
+{
+    const char *star = t->text[strlen(t->text) - 1] == '*' ? "*" : " *";
+    return arena_cat(e->arena, t->text, star, "out", NULL);
+}
+
+/* Each step's output, lent: what result lends, for any step. */
+static void output_decls(const emit_ctx *e, out *o, const ast_job *j)
+{
+    const job_names *c = emit_job_names(e, j);
+    if (c->output_helper == NULL)
+        return;
+    out_puts(o, "/* Any step's output, lent once the instance is final: AJ_EBUSY before,\n"
+                " * AJ_ENORESULT if the step did not complete. */\n");
+    for (uint32_t i = 0; i < j->steps.n; i++)
+        if (c->step[i].output != NULL)
+            tpl_out(o, "int $fn$($job$ *job, $out$);\n",
+                    TPL_VARS("fn", c->step[i].output, "job", j->name.name,
+                             "out", emit_out_param(e, ast_job_step(j, i)->output)));
+    out_puts(o, "\n");
 }
 
 static void job_decls(const emit_ctx *e, out *o, const ast_job *j)
@@ -255,7 +281,8 @@ static void job_decls(const emit_ctx *e, out *o, const ast_job *j)
     const job_names *c = emit_job_names(e, j);
     const char *const *vars = TPL_VARS("job", j->name.name, "def", c->def, "wait", c->wait,
                                        "cancel", c->cancel, "cancel_async", c->cancel_async,
-                                       "instance", c->instance, "free", c->free);
+                                       "instance", c->instance, "free", c->free,
+                                       "rerun", c->rerun);
     uint32_t next = 0;
 
     tpl_out(o, "/* Job $job$ */\n\n"
@@ -272,17 +299,15 @@ static void job_decls(const emit_ctx *e, out *o, const ast_job *j)
     start_decl(e, o, j);
     tpl_out(o, "int $wait$($job$ *job, int64_t timeout_ns);\n"
                "void $cancel$($job$ *job);\n", vars);
-    if (j->result != NULL) {
-        const char *t = j->result->output->text;
-        const char *star = t[strlen(t) - 1] == '*' ? "*" : " *";
-        tpl_out(o, "int $result$($job$ *job, $type$$star$out);  /* lends */\n"
-                   "int $take$($job$ *job, $type$$star$out);    /* hands over */\n",
+    if (j->result != NULL)
+        tpl_out(o, "int $result$($job$ *job, $out$);  /* lends */\n"
+                   "int $take$($job$ *job, $out$);    /* hands over */\n",
                 TPL_VARS("result", c->result, "take", c->take, "job", j->name.name,
-                         "type", t, "star", star));
-    }
+                         "out", emit_out_param(e, j->result->output)));
     tpl_out(o, "aj_instance *$instance$($job$ *job);\n"
                "void $free$($job$ *job);\n\n", vars);
-    cancel_async(o, vars);
+    output_decls(e, o, j);
+    inline_fns(o, vars);
 }
 
 /* About what one step costs in the header: its prototype. */

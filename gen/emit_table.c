@@ -10,6 +10,8 @@
 
 #include "tpl.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool has_outputs(const ast_job *j)
@@ -119,17 +121,34 @@ static void order_table(out *o, const ast_job *j, const sched *s, const job_name
     out_puts(o, "};\n\n");
 }
 
-static const char *edge_kind(uint32_t kind)
+/* The names of the bits set in bits, joined by " | ", in buf; "0" for none. */
+static const char *bit_names(char *buf, size_t size, uint32_t bits, const char *const *names,
+                             size_t n)
 {
-    if (kind == (AST_EDGE_DATA | AST_EDGE_AFTER))
-        return "AJ_EDGE_DATA | AJ_EDGE_AFTER";
-    return kind == AST_EDGE_DATA ? "AJ_EDGE_DATA" : "AJ_EDGE_AFTER";
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if (bits & (1u << i))
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", len > 0 ? " | " : "",
+                                    names[i]);
+    return len > 0 ? buf : "0";
+}
+
+#define KIND_TEXT 80  /* room for every edge kind's names */
+
+static const char *edge_kind(char buf[KIND_TEXT], uint32_t kind)
+{
+    static const char *const names[] = {
+        "AJ_EDGE_DATA", "AJ_EDGE_AFTER", "AJ_EDGE_CONDITION", "AJ_EDGE_OPTIONAL",
+    };
+    return bit_names(buf, KIND_TEXT, kind, names, sizeof names / sizeof names[0]);
 }
 
 /* Columns of one edge row up to its comment, for padding. */
 static size_t edge_width(uint32_t k, const sched_edge *e)
 {
-    return digits(k) + digits(e->from) + digits(e->to) + strlen(edge_kind(e->kind)) + 17;
+    char kind[KIND_TEXT];
+    return digits(k) + digits(e->from) + digits(e->to) + strlen(edge_kind(kind, e->kind)) + 17;
 }
 
 static void edge_table(out *o, const ast_job *j, const sched *s, const job_names *c)
@@ -141,10 +160,10 @@ static void edge_table(out *o, const ast_job *j, const sched *s, const job_names
                "static const aj_edge_def $edges$[] = {\n", TPL_VARS("edges", c->edges));
     for (uint32_t k = 0; k < s->n_edges; k++) {
         const sched_edge *e = &s->edges[k];
-        char n[3][TPL_NUM];
+        char n[3][TPL_NUM], kind[KIND_TEXT];
         tpl_out(o, "    /* $k$ */ { $from$, $to$, $kind$ },$pad$/* $source$ -> $target$ */\n",
                 TPL_VARS("k", tpl_u32(n[0], k), "from", tpl_u32(n[1], e->from),
-                         "to", tpl_u32(n[2], e->to), "kind", edge_kind(e->kind),
+                         "to", tpl_u32(n[2], e->to), "kind", edge_kind(kind, e->kind),
                          "pad", tpl_spaces(width + 2 - edge_width(k, e)),
                          "source", ast_job_step(j, e->from)->name.name,
                          "target", ast_job_step(j, e->to)->name.name));
@@ -178,7 +197,8 @@ static void succ_table(out *o, const ast_job *j, const sched *s, const job_names
  * columns. A row is a third of its designated form, for 100,000 steps. A
  * row too long for one line breaks where its columns change meaning: what
  * the step is, then its output's slot, then how it runs. */
-static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st)
+static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st,
+                     const char *gate)
 {
     static const char *const rows[2][2] = {
         { "    /* $i$ */ { \"$name$\", NULL, 0, 0, $free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$ },\n",
@@ -200,21 +220,25 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
         "amp", sc->retry != NULL ? "&" : "", "retry", sc->retry != NULL ? sc->retry : "NULL",
         "timeout", tpl_i64(n[1], st->timeout_ns),
         "level", tpl_u32(n[2], emit_sched(e, j)->level[st->index]),
-        "line", tpl_u32(n[3], emit_line(e, st->loc)), "gate", "NULL",
+        "line", tpl_u32(n[3], emit_line(e, st->loc)), "gate", gate,
         "pad", tpl_spaces(strlen(i) + 13));
     const char *const *shape = rows[st->output != NULL];
     tpl_out(o, shape[tpl_len(shape[0], vars) > TPL_WIDTH + 1], vars);
 }
 
+#define FLAGS_TEXT 96  /* room for every flag's name */
+
 /* The run row's flags: what a runner tests before it runs the step. A
  * step is never both blocking and async (sema_job.c). */
-static const char *exec_flags(const ast_step *st)
+static const char *exec_flags(char buf[FLAGS_TEXT], const ast_step *st)
 {
-    static const char *const flags[2][3] = {
-        { "0", "AJ_STEP_BLOCKING", "AJ_STEP_ASYNC" },
-        { "AJ_STEP_TIMED", "AJ_STEP_TIMED | AJ_STEP_BLOCKING", "AJ_STEP_TIMED | AJ_STEP_ASYNC" },
+    static const char *const names[] = {
+        "AJ_STEP_TIMED", "AJ_STEP_BLOCKING", "AJ_STEP_ASYNC", "AJ_STEP_NONFATAL",
+        "AJ_STEP_GATED",
     };
-    return flags[st->timeout_ns > 0][st->async ? 2 : st->blocking];
+    uint32_t bits = (st->timeout_ns > 0 ? 1u : 0u) | (st->blocking ? 2u : 0u) |
+                    (st->async ? 4u : 0u) | (st->nonfatal ? 8u : 0u) | (st->gated ? 16u : 0u);
+    return bit_names(buf, FLAGS_TEXT, bits, names, sizeof names / sizeof names[0]);
 }
 
 /* One row of the run table: what running the step reads. Its slots start
@@ -225,14 +249,14 @@ static void exec_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
     const job_names *c = emit_job_names(e, j);
     const sched *s = emit_sched(e, j);
     uint32_t i = st->index;
-    char n[5][TPL_NUM];
+    char n[5][TPL_NUM], flags[FLAGS_TEXT];
     tpl_out(o, reads_slots(c, st)
                    ? "    /* $i$ */ { $run$, $slots$ + $slot$, $preds$, $first$, $succs$, $flags$ },\n"
                    : "    /* $i$ */ { $run$, NULL, $preds$, $first$, $succs$, $flags$ },\n",
             TPL_VARS("i", tpl_u32(n[0], i), "run", c->step[i].run, "slots", c->slots,
                      "slot", tpl_u32(n[1], at[0]), "preds", tpl_u32(n[2], s->n_preds[i]),
                      "first", tpl_u32(n[3], at[1]), "succs", tpl_u32(n[4], s->n_succs[i]),
-                     "flags", exec_flags(st)));
+                     "flags", exec_flags(flags, st)));
 }
 
 static void step_tables(const emit_ctx *e, out *o, const ast_job *j)
@@ -241,8 +265,12 @@ static void step_tables(const emit_ctx *e, out *o, const ast_job *j)
     uint32_t at[2] = { 0, 0 }; /* next slot, next successor */
     tpl_out(o, "/* name, output type, its slot and size, free, retry, timeout (ns), level, .job line, gate */\n"
                "static const aj_step_def $steps$[] = {\n", TPL_VARS("steps", c->steps));
-    for (uint32_t i = 0; i < j->steps.n; i++)
-        step_row(e, o, j, ast_job_step(j, i));
+    for (uint32_t i = 0, k = 0; i < j->steps.n; i++) {
+        const ast_step *st = ast_job_step(j, i);
+        char n[TPL_NUM];
+        step_row(e, o, j, st, st->gated ? arena_cat(o->arena, "&", c->gates, "[",
+                                                    tpl_u32(n, k++), "]", NULL) : "NULL");
+    }
     tpl_out(o, "};\n\n/* wrapper, its slots, predecessors, first successor, successors, flags */\n"
                "static const aj_step_exec $exec$[] = {\n", TPL_VARS("exec", c->exec));
     for (uint32_t i = 0; i < j->steps.n; i++) {
@@ -250,6 +278,78 @@ static void step_tables(const emit_ctx *e, out *o, const ast_job *j)
         exec_row(e, o, j, st, at);
         at[0] += reads_slots(c, st) ? n_slots(st) : 0;
         at[1] += emit_sched(e, j)->n_succs[i];
+    }
+    out_puts(o, "};\n\n");
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The step indexes of st's required predecessors, ascending. */
+static uint32_t *required_of(arena *a, const ast_step *st)
+{
+    uint32_t *req = arena_alloc(a, ((size_t)st->n_required + 1) * sizeof *req), n = 0;
+    for (uint32_t k = 0; k < st->preds.n; k++)
+        if ((ast_step_pred(st, k)->kind & AST_EDGE_OPTIONAL) == 0)
+            req[n++] = ast_step_pred(st, k)->from->index;
+    qsort(req, n, sizeof *req, cmp_u32);
+    return req;
+}
+
+static void required_table(out *o, const ast_job *j, const job_names *c)
+{
+    tpl_out(o, "/* Each gated step's required predecessors, ascending. */\n"
+               "static const uint32_t $required$[] = {\n", TPL_VARS("required", c->required));
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *st = ast_job_step(j, i);
+        tpl_list l;
+        if (!st->gated || st->n_required == 0)
+            continue;
+        const uint32_t *req = required_of(o->arena, st);
+        tpl_out(o, "    /* $step$ */ ", TPL_VARS("step", st->name.name));
+        tpl_list_open(&l, o, "", 0, NULL);
+        for (uint32_t k = 0; k < st->n_required; k++) {
+            char n[TPL_NUM];
+            tpl_list_item(&l, tpl_u32(n, req[k]), NULL);
+        }
+        tpl_list_close(&l, ",\n");
+    }
+    out_puts(o, "};\n\n");
+}
+
+/* What decides whether each gated step runs: the rows step_row's last
+ * column points at, in step order. */
+static void gate_tables(out *o, const ast_job *j, const job_names *c)
+{
+    static const char *const rules[] = {
+        [AST_ON_SUCCESS] = "AJ_ON_SUCCESS", [AST_ON_DONE] = "AJ_ON_DONE",
+        [AST_ON_FAILURE] = "AJ_ON_FAILURE",
+    };
+    uint32_t at = 0; /* next entry of the required table */
+    bool any_required = false;
+    for (uint32_t i = 0; i < j->steps.n; i++)
+        any_required |= ast_job_step(j, i)->gated && ast_job_step(j, i)->n_required > 0;
+    if (any_required)
+        required_table(o, j, c);
+    tpl_out(o, "/* rule, condition (-1: none), unless, required predecessors */\n"
+               "static const aj_step_gate $gates$[] = {\n", TPL_VARS("gates", c->gates));
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *st = ast_job_step(j, i);
+        char n[3][TPL_NUM];
+        if (!st->gated)
+            continue;
+        tpl_out(o, st->n_required > 0
+                       ? "    /* $step$ */ { $rule$, $cond$, $negate$, $n$, $required$ + $at$ },\n"
+                       : "    /* $step$ */ { $rule$, $cond$, $negate$, 0, NULL },\n",
+                TPL_VARS("step", st->name.name, "rule", rules[st->rule],
+                         "cond", st->condition != NULL ? tpl_u32(n[0], st->condition->index) : "-1",
+                         "negate", st->negate ? "true" : "false",
+                         "n", tpl_u32(n[1], st->n_required), "required", c->required,
+                         "at", tpl_u32(n[2], at)));
+        at += st->n_required;
     }
     out_puts(o, "};\n\n");
 }
@@ -265,5 +365,7 @@ void emit_tables(const emit_ctx *e, out *o, const ast_job *j)
         edge_table(o, j, s, c);
         succ_table(o, j, s, c);
     }
+    if (c->gates != NULL)
+        gate_tables(o, j, c);
     step_tables(e, o, j);
 }

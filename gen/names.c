@@ -80,7 +80,7 @@ static const char *signature(names *n, const ast_step *s)
     for (size_t l = 0; l < 2; l++)
         for (uint32_t i = 0; i < lists[l]->n; i++) {
             const ast_param *p = AST_AT(const ast_param, *lists[l], i);
-            sig = arena_cat(n->arena, sig, sig[1] != '\0' ? ", " : "", p->ctype->text, NULL);
+            sig = arena_cat(n->arena, sig, sig[1] != '\0' ? ", " : "", p->c_type, NULL);
         }
     sig = arena_cat(n->arena, sig, " -> ", s->output ? s->output->text : "void", ")", NULL);
     /* An async step's function takes its own reply type instead of an out. */
@@ -144,6 +144,24 @@ static const char *job_name(names *n, const ast_job *j, const char *what, const 
     return c;
 }
 
+static bool has_output(const ast_step *s)
+{
+    return s->output != NULL;
+}
+
+static bool is_gated(const ast_step *s)
+{
+    return s->gated;
+}
+
+static bool any_step(const ast_job *j, bool (*test)(const ast_step *))
+{
+    for (uint32_t i = 0; i < j->steps.n; i++)
+        if (test(ast_job_step(j, i)))
+            return true;
+    return false;
+}
+
 static void assign_job(names *n, const ast_job *j, job_names *c)
 {
     origin o = { O_JOB, "the instance type", j, NULL, NULL, j->name.loc };
@@ -155,10 +173,16 @@ static void assign_job(names *n, const ast_job *j, job_names *c)
     c->cancel_async = job_name(n, j, "the 'cancel_async' function", "_", "cancel_async");
     c->instance = job_name(n, j, "the 'instance' function", "_", "instance");
     c->free = job_name(n, j, "the 'free' function", "_", "free");
+    c->rerun = job_name(n, j, "the 'rerun' function", "_", "rerun");
     if (j->result != NULL) {
         c->result = job_name(n, j, "the 'result' function", "_", "result");
         c->take = job_name(n, j, "the 'take' function", "_", "take");
-        c->result_helper = job_name(n, j, "the result helper", "__", "result");
+    }
+    if (any_step(j, has_output))
+        c->output_helper = job_name(n, j, "the output helper", "__", "output");
+    if (any_step(j, is_gated)) {
+        c->gates = job_name(n, j, "the gate table", "__", "gates");
+        c->required = job_name(n, j, "the required predecessor table", "__", "required");
     }
     if (j->params.n > 0)
         c->in = job_name(n, j, "the inputs struct", "__", "in");
@@ -201,12 +225,28 @@ static void assign_free(names *n, symtab *frees, const ast_step *s, step_names *
     reserve(n, c->free_out, &o);
 }
 
-/* The user's function; uses counts the job's steps calling each one. */
+/* Whether every input of s is a step's output that it requires: what a
+ * shared wrapper can read from the slot table. A literal, a job input or
+ * an optional input is the step's own, and so is its wrapper. */
+static bool plain_inputs(const ast_step *s)
+{
+    for (uint32_t i = 0; i < s->inputs.n; i++) {
+        const ast_param *p = ast_step_input(s, i);
+        if (p->source != AST_SRC_STEP || !ast_loc_empty(p->optional))
+            return false;
+    }
+    return true;
+}
+
+/* The user's function; uses counts the job's steps that call each one and
+ * could share a wrapper. */
 static void count_fn(names *n, symtab *uses, const ast_step *s, step_names *c)
 {
     c->fn = s->impl.name != NULL
                 ? s->impl.name
                 : arena_cat(n->arena, s->job->name.name, "_", s->name.name, NULL);
+    if (!plain_inputs(s))
+        return;
     fn_use *u = symtab_get(uses, c->fn);
     if (u == NULL) {
         u = arena_alloc(n->arena, sizeof *u);
@@ -237,8 +277,8 @@ static void assign_run(names *n, const symtab *uses, const ast_job *j, job_names
     step_names *c = &jc->step[i];
     const fn_use *u = symtab_get(uses, c->fn);
     const ast_step *s = ast_job_step(j, i);
-    c->writes_run = u->first == i;
-    c->by_slots = u->n > 1;
+    c->writes_run = !plain_inputs(s) || u->first == i;
+    c->by_slots = plain_inputs(s) && u->n > 1;
     if (!c->by_slots) {
         c->run = step_name(n, s, O_STEP_INTERNAL, "the wrapper", "__run_");
     } else if (c->writes_run) {
@@ -357,6 +397,13 @@ static void assign_async(names *n, const ast_step *s, step_names *c)
     reserve(n, c->done, &o);
 }
 
+static void assign_output(names *n, const ast_step *s, step_names *c)
+{
+    origin o = { O_STEP_INTERNAL, "the 'output' function", s->job, s, NULL, s->name.loc };
+    c->output = arena_cat(n->arena, s->job->name.name, "_", s->name.name, "_output", NULL);
+    reserve(n, c->output, &o);
+}
+
 static void assign_steps(names *n, const ast_job *j, job_names *jc)
 {
     symtab uses, frees;
@@ -371,6 +418,8 @@ static void assign_steps(names *n, const ast_job *j, job_names *jc)
         assign_free(n, &frees, ast_job_step(j, k), &jc->step[k]);
         if (ast_job_step(j, k)->async)
             assign_async(n, ast_job_step(j, k), &jc->step[k]);
+        if (ast_job_step(j, k)->output != NULL)
+            assign_output(n, ast_job_step(j, k), &jc->step[k]);
     }
 }
 

@@ -16,6 +16,7 @@ typedef struct step_names {
     const char *retry;     /* its policy's table; NULL: no retry */
     const char *reply;     /* async: JOB_STEP_reply, the opaque type of its reply */
     const char *done;      /* async: JOB_STEP_done, which completes an attempt */
+    const char *output;    /* JOB_STEP_output, which lends its output; NULL: none */
 } step_names;
 
 /* A policy table a job defines, named or inline, in the order of first use. */
@@ -27,9 +28,11 @@ typedef struct policy_table {
 typedef struct job_names {
     /* The contract, DESIGN.md's names. */
     const char *def, *start, *wait, *cancel, *cancel_async, *result, *take, *instance, *free;
+    const char *rerun;
     /* Internal: structs and tables of the .c. */
     const char *in, *out, *order, *edges, *steps, *exec, *succs, *slots, *memo;
-    const char *result_helper;
+    const char *output_helper;  /* NULL when no step has an output */
+    const char *gates, *required; /* NULL when no step is gated */
     step_names *step;      /* by step index */
     vec policies;          /* policy_table *: named ones first, then inline ones */
 } job_names;

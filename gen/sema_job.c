@@ -1,6 +1,7 @@
 /*
  * sema_job.c: the checks inside one job: inputs, steps, the edges between
- * them (data and `after`), attributes, the result and unused outputs.
+ * them (`after` here; data in sema_source.c, conditions in sema_gate.c),
+ * attributes, the result and unused outputs.
  *
  * Each step's references are resolved into ast_pred records, one per
  * distinct source step: a data edge and an `after` to the same step share a
@@ -8,22 +9,13 @@
  * with the current target, finds the record in O(1), so a job is checked in
  * time linear in its size; graph.c works from these records.
  */
-#include "sema.h"
+#include "sema_job.h"
 
 #include "names_ident.h"
 #include "sema_value.h"
 #include "suggest.h"
 
 #include <string.h>
-
-typedef struct job_check {
-    sema *s;
-    ast_job *job;
-    ast_pred **pred_of;   /* by source step index: its record for `stamp` */
-    uint32_t *stamp;      /* target index + 1 that pred_of[i] belongs to */
-    symtab params;        /* parameter name -> param_seen */
-    symtab retries;       /* job-level policy name -> ast_retry */
-} job_check;
 
 typedef struct param_seen {
     uint32_t stamp;       /* 0: a job input; i + 1: an input of step i */
@@ -50,11 +42,12 @@ static const ast_param *seen_param(job_check *c, const ast_param *p, uint32_t st
     return NULL;
 }
 
-static void check_param(job_check *c, const ast_param *p, uint32_t stamp, const char *what)
+static void check_param(job_check *c, ast_param *p, uint32_t stamp, const char *what)
 {
     sema *s = c->s;
     const char *desc = quoted(c, what, p->name.name);
     sema_ctype(s, p->ctype, desc);
+    p->c_type = p->ctype->text;
     if (!names_check_ident(s->diag, &p->name, USE_PARAM, what))
         return;
     if (strcmp(p->name.name, "ctx") == 0 || strcmp(p->name.name, "out") == 0) {
@@ -85,28 +78,49 @@ static const char *step_name_of(const void *item)
     return ((const ast_step *)item)->name.name;
 }
 
-static ast_step *find_step(job_check *c, const ast_ident *ref)
+static const char *param_name_of(const void *item)
 {
-    ast_step *st = symtab_get(&c->job->step_names, ref->name);
-    if (st != NULL)
-        return st;
+    return ((const ast_param *)item)->name.name;
+}
+
+/* A step of another job is named in a note; otherwise the nearest step
+ * (or job input, where one would do) is suggested. */
+static void report_unknown(job_check *c, const ast_ident *ref, bool or_input)
+{
+    const ast_job *j = c->job;
     const ast_step *other = symtab_get(&c->s->steps, ref->name);
-    const char *near = other != NULL ? NULL
-                                     : suggest_name(ref->name, c->job->steps.items,
-                                                    c->job->steps.n, step_name_of);
-    diag_error(c->s->diag, ref->loc, "unknown step '%s' in job '%s'%s%s%s", ref->name,
-               c->job->name.name, near ? "; did you mean '" : "", near ? near : "",
-               near ? "'?" : "");
+    const char *near = NULL;
+    if (other == NULL)
+        near = suggest_name(ref->name, j->steps.items, j->steps.n, step_name_of);
+    if (other == NULL && near == NULL && or_input)
+        near = suggest_name(ref->name, j->params.items, j->params.n, param_name_of);
+    diag_error(c->s->diag, ref->loc, "unknown step%s '%s' in job '%s'%s%s%s",
+               or_input ? " or job input" : "", ref->name, j->name.name,
+               near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
     if (other != NULL)
         diag_note(c->s->diag, other->name.loc, "'%s' is a step of job '%s'; a step can "
                   "only use steps of its own job", ref->name, other->job->name.name);
-    return NULL;
 }
 
-/* The record of edge from -> target, new or shared; *had gets the kinds it
- * had before this reference. */
-static ast_pred *add_pred(job_check *c, ast_step *target, ast_step *from, uint32_t kind,
-                          ajc_loc loc, uint32_t *had)
+ast_step *sema_find_step(job_check *c, const ast_ident *ref)
+{
+    ast_step *st = symtab_get(&c->job->step_names, ref->name);
+    if (st == NULL)
+        report_unknown(c, ref, false);
+    return st;
+}
+
+const ast_param *sema_find_source(job_check *c, const ast_ident *ref, ast_step **step)
+{
+    const ast_param *in = NULL;
+    *step = symtab_get(&c->job->step_names, ref->name);
+    if (*step == NULL && (in = symtab_get(&c->inputs, ref->name)) == NULL)
+        report_unknown(c, ref, true);
+    return in;
+}
+
+ast_pred *sema_add_pred(job_check *c, ast_step *target, ast_step *from, uint32_t kind,
+                        ajc_loc loc, uint32_t *had)
 {
     uint32_t i = from->index;
     if (c->stamp[i] == target->index + 1) {
@@ -118,6 +132,7 @@ static ast_pred *add_pred(job_check *c, ast_step *target, ast_step *from, uint32
     p->from = from;
     p->kind = kind;
     p->loc = loc;
+    p->optional = false;
     c->stamp[i] = target->index + 1;
     c->pred_of[i] = p;
     vec_push(c->s->arena, &target->preds, p);
@@ -125,58 +140,19 @@ static ast_pred *add_pred(job_check *c, ast_step *target, ast_step *from, uint32
     return p;
 }
 
-static bool same_type(const ast_ctype *a, const ast_ctype *b)
-{
-    if (a->named != NULL || b->named != NULL)
-        return a->named == b->named;
-    return strcmp(a->text, b->text) == 0;
-}
-
-static void check_input(job_check *c, ast_step *st, ast_param *in)
-{
-    diag *d = c->s->diag;
-    check_param(c, in, st->index + 1, "input");
-    ast_step *from = find_step(c, &in->producer);
-    if (from == NULL)
-        return;
-    in->from = from;
-    uint32_t had;
-    ast_pred *p = add_pred(c, st, from, AST_EDGE_DATA, in->producer.loc, &had);
-    if (had & AST_EDGE_DATA) {
-        diag_error(d, in->producer.loc, "step '%s' takes the output of '%s' twice; bind it "
-                   "to one input", st->name.name, from->name.name);
-        diag_note(d, p->loc, "'%s' is first bound here", from->name.name);
-        return;
-    }
-    if (from->output == NULL) {
-        diag_error(d, in->producer.loc, "input '%s' of step '%s' is bound to step '%s', "
-                   "which produces nothing", in->name.name, st->name.name, from->name.name);
-        diag_note(d, from->name.loc, "'%s' is declared here without '->'", from->name.name);
-        return;
-    }
-    from->consumed = true;
-    if (in->ctype != NULL && !same_type(in->ctype, from->output)) {
-        diag_error(d, in->producer.loc, "input '%s' of step '%s' is '%s' but step '%s' "
-                   "produces '%s'", in->name.name, st->name.name, in->ctype->text,
-                   from->name.name, from->output->text);
-        diag_note(d, from->output->loc, "'%s' produces '%s' here", from->name.name,
-                  from->output->text);
-    }
-}
-
 static void check_after(job_check *c, ast_step *st, const ast_ident *ref)
 {
     diag *d = c->s->diag;
-    ast_step *from = find_step(c, ref);
+    ast_step *from = sema_find_step(c, ref);
     if (from == NULL)
         return;
     uint32_t had;
-    ast_pred *p = add_pred(c, st, from, AST_EDGE_AFTER, ref->loc, &had);
+    ast_pred *p = sema_add_pred(c, st, from, AST_EDGE_AFTER, ref->loc, &had);
     if (had & AST_EDGE_AFTER) {
         diag_error(d, ref->loc, "'after %s' is given twice in step '%s'", from->name.name,
                    st->name.name);
         diag_note(d, p->loc, "'%s' is first listed here", from->name.name);
-    } else if (had & AST_EDGE_DATA) {
+    } else if ((had & AST_EDGE_DATA) && !p->optional) {
         diag_warning(d, ref->loc, "'after %s' is redundant: step '%s' already takes its "
                      "output", from->name.name, st->name.name);
         diag_note(d, p->loc, "'%s' is bound here", from->name.name);
@@ -204,8 +180,7 @@ static ast_retry *find_retry(job_check *c, const ast_ident *ref)
     return NULL;
 }
 
-/* retry, timeout, impl, blocking and async may each appear once. */
-static bool first_attr(job_check *c, ast_step *st, ast_attr **seen, ast_attr *a)
+bool sema_first_attr(job_check *c, const ast_step *st, ast_attr **seen, ast_attr *a)
 {
     if (*seen == NULL) {
         *seen = a;
@@ -217,7 +192,7 @@ static bool first_attr(job_check *c, ast_step *st, ast_attr **seen, ast_attr *a)
     return false;
 }
 
-static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[5])
+static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[SEEN_N])
 {
     sema *s = c->s;
     switch (a->kind) {
@@ -226,7 +201,7 @@ static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[5
             check_after(c, st, ast_attr_after_name(a, i));
         break;
     case ATTR_RETRY:
-        if (!first_attr(c, st, &seen[0], a))
+        if (!sema_first_attr(c, st, &seen[SEEN_RETRY], a))
             break;
         if (a->policy != NULL) {
             st->retry = a->policy;
@@ -236,33 +211,39 @@ static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[5
         }
         break;
     case ATTR_TIMEOUT:
-        if (first_attr(c, st, &seen[1], a))
+        if (sema_first_attr(c, st, &seen[SEEN_TIMEOUT], a))
             sema_duration(s, &a->timeout, "a timeout", 1, &st->timeout_ns);
         break;
     case ATTR_IMPL:
-        if (first_attr(c, st, &seen[2], a) &&
+        if (sema_first_attr(c, st, &seen[SEEN_IMPL], a) &&
             names_check_ident(s->diag, &a->name, USE_FILE_SCOPE, "impl function"))
             st->impl = a->name;
         break;
     case ATTR_BLOCKING:
-        if (first_attr(c, st, &seen[3], a))
+        if (sema_first_attr(c, st, &seen[SEEN_BLOCKING], a))
             st->blocking = true;
         break;
     case ATTR_ASYNC:
-        if (first_attr(c, st, &seen[4], a))
+        if (sema_first_attr(c, st, &seen[SEEN_ASYNC], a))
             st->async = true;
+        break;
+    case ATTR_NONFATAL:
+    case ATTR_CONDITION:
+    case ATTR_ON:
+        sema_check_gate_attr(c, st, a, seen);
         break;
     }
 }
 
 /* A blocking step's function runs to the end on a pool thread; an async
  * step's returns at once and completes later: one step cannot be both. */
-static void check_waits(job_check *c, ast_step *st, ast_attr *const seen[5])
+static void check_waits(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N])
 {
-    if (seen[3] == NULL || seen[4] == NULL)
+    const ast_attr *blocking = seen[SEEN_BLOCKING], *async = seen[SEEN_ASYNC];
+    if (blocking == NULL || async == NULL)
         return;
-    const ast_attr *later = seen[3]->loc.begin > seen[4]->loc.begin ? seen[3] : seen[4];
-    const ast_attr *first = later == seen[3] ? seen[4] : seen[3];
+    const ast_attr *later = blocking->loc.begin > async->loc.begin ? blocking : async;
+    const ast_attr *first = later == blocking ? async : blocking;
     diag_error(c->s->diag, later->loc, "step '%s' is both 'blocking' and 'async'; an async "
                "step returns before its work ends, so it never blocks: keep one",
                st->name.name);
@@ -272,12 +253,16 @@ static void check_waits(job_check *c, ast_step *st, ast_attr *const seen[5])
 
 static void check_step(job_check *c, ast_step *st)
 {
-    ast_attr *seen[5] = { NULL, NULL, NULL, NULL, NULL };
-    for (uint32_t i = 0; i < st->inputs.n; i++)
-        check_input(c, st, ast_step_input(st, i));
+    ast_attr *seen[SEEN_N] = { NULL };
+    for (uint32_t i = 0; i < st->inputs.n; i++) {
+        ast_param *in = ast_step_input(st, i);
+        check_param(c, in, st->index + 1, "input");
+        sema_check_source(c, st, in);
+    }
     for (uint32_t i = 0; i < st->attrs.n; i++)
         check_attr(c, st, ast_step_attr(st, i), seen);
     check_waits(c, st, seen);
+    sema_finish_gate(c, st, seen);
 }
 
 static void check_job_retries(job_check *c)
@@ -309,6 +294,14 @@ static void declare_steps(job_check *c)
         if (first != NULL)
             sema_duplicate(c->s, "step", &st->name, &first->name);
         names_check_ident(c->s->diag, &st->name, USE_MEMBER, "step name");
+        const ast_param *in = symtab_get(&c->inputs, st->name.name);
+        if (in != NULL) {
+            diag_error(c->s->diag, st->name.loc, "step '%s' has the name of a job input of "
+                       "job '%s'; an input's source names one or the other: rename one of "
+                       "them", st->name.name, j->name.name);
+            diag_note(c->s->diag, in->name.loc, "job input '%s' is declared here",
+                      in->name.name);
+        }
         const char *what = quoted(c, "the output of step", st->name.name);
         if (st->output != NULL && sema_ctype(c->s, st->output, what))
             sema_output_ctype(c->s, st->output, what);
@@ -327,7 +320,7 @@ static void check_result(job_check *c)
             diag_note(c->s->diag, first->loc, "the first 'result' is '%s'", first->name);
             continue;
         }
-        ast_step *st = find_step(c, r);
+        ast_step *st = sema_find_step(c, r);
         if (st != NULL && st->output == NULL) {
             diag_error(c->s->diag, r->loc, "result step '%s' produces nothing; give it an "
                        "output with '->' or choose another step", st->name.name);
@@ -360,18 +353,21 @@ static void check_job_name(sema *s, const ast_job *j)
 
 void sema_check_job(sema *s, ast_job *j)
 {
-    job_check c = { s, j, NULL, NULL, { 0 }, { 0 } };
+    job_check c = { s, j, NULL, NULL, { 0 }, { 0 }, { 0 } };
     const ast_job *first = symtab_put(&s->jobs, j->name.name, j);
     if (first != NULL)
         sema_duplicate(s, "job", &j->name, &first->name);
     /* Warnings wait for a job without errors of its own. */
     unsigned errors = s->diag->n_errors;
     symtab_init(&c.params, s->arena);
+    symtab_init(&c.inputs, s->arena);
     symtab_init(&c.retries, s->arena);
     symtab_init(&j->step_names, s->arena);
     check_job_name(s, j);
-    for (uint32_t i = 0; i < j->params.n; i++)
+    for (uint32_t i = 0; i < j->params.n; i++) {
         check_param(&c, ast_job_param(j, i), 0, "job input");
+        symtab_put(&c.inputs, ast_job_param(j, i)->name.name, ast_job_param(j, i));
+    }
     check_job_retries(&c);
     if (j->steps.n == 0) {
         diag_error(s->diag, j->name.loc, "job '%s' has no steps: nothing to run", j->name.name);

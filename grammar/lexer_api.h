@@ -22,9 +22,6 @@ struct lexer_extra {
     uint32_t reported_at;   /* the lookahead of the last syntax error reported */
     bool reported;
     bool semicolon_missing; /* that error was a missing ';' */
-    uint32_t depth;         /* parentheses open in the current statement */
-    bool step_attrs;        /* a step statement past its inputs: where the
-                               contextual keyword 'blocking' is one */
 };
 
 #endif

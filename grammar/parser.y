@@ -82,6 +82,7 @@ static void ajc_yyerror(const ajc_loc *loc, yyscan_t scanner, ast_builder *b, co
 
 %union {
     ajc_loc loc;
+    ast_source source;
     ast_duration dur;
     vec *list;
     ast_ctype *ctype;
@@ -99,14 +100,17 @@ static void ajc_yyerror(const ajc_loc *loc, yyscan_t scanner, ast_builder *b, co
 %token IMPL "'impl'" RESULT "'result'" MAX "'max'" FIXED "'fixed'"
 %token LINEAR "'linear'" EXPONENTIAL "'exponential'" FACTOR "'factor'"
 %token CAP "'cap'" JITTER "'jitter'" CUSTOM "'custom'" BLOCKING "'blocking'"
-%token ASYNC "'async'"
+%token ASYNC "'async'" WHEN "'when'" UNLESS "'unless'" ON "'on'" SUCCESS "'success'"
+%token DONE "'done'" FAILURE "'failure'" NONFATAL "'nonfatal'" OPTIONAL "'optional'"
+%token LIMIT "'limit'" USES "'uses'"
 %token IDENT "name" INT "integer" NUMBER "number" STRING "string" ARROW "'->'"
 
 %type <loc> opt_free number
 %type <dur> duration
-%type <list> words opt_params params opt_inputs inputs attrs names
+%type <list> words type_words opt_params params opt_inputs inputs attrs names
 %type <ctype> ctype opt_output
 %type <param> param input
+%type <source> source
 %type <policy> policy
 %type <retry> retry_decl
 %type <attr> attr
@@ -122,9 +126,9 @@ file
 
 item
     : INCLUDE STRING end                    { ast_include_add(b, @2); }
-    | TYPE IDENT '=' ctype opt_free end     { ast_type_add(b, @2, $4, $5); }
+    | TYPE name '=' ctype opt_free end      { ast_type_add(b, @2, $4, $5); }
     | retry_decl                            { ast_file_add_retry(b, $1); }
-    | JOB IDENT '(' opt_params ')' '{' job_body job_end
+    | JOB name '(' opt_params ')' '{' job_body job_end
                                             { ast_job_finish(b, $7, @2, $4); }
     | error ';'                             { yyerrok; }
     | error '}'                             { yyerrok; }
@@ -145,22 +149,63 @@ job_end
 
 opt_free
     : %empty                                { $$ = (ajc_loc){ @$.end, @$.end }; }
-    | FREE IDENT                            { $$ = @2; }
+    | FREE name                             { $$ = @2; }
     ;
 
+/* Keywords are contextual: wherever the grammar expects a name, any
+ * keyword is one (a step called 'done', a job input called 'max', a free
+ * function called 'free'). What stays a keyword, because a name there
+ * would make two readings of one text:
+ * - after a C type's first word, the keywords that can follow a type: its
+ *   `free`, a step attribute, a statement. `-> Rows blocking` is an output
+ *   of type Rows that runs blocking, and a missing ';' before the next
+ *   statement is still reported as such. Such a word can only begin a type
+ *   (`-> done`); elsewhere, name the type through a typedef or `type`.
+ * - 'optional' as the first word of an input: the modifier. A C type
+ *   called 'optional' cannot begin a job or step input. */
+name
+    : name_no_opt
+    | OPTIONAL
+    ;
+
+name_no_opt
+    : IDENT
+    | kw_in_type
+    | INCLUDE | TYPE | FREE | RETRY | JOB | STEP | RESULT | LIMIT
+    | AFTER | TIMEOUT | IMPL | BLOCKING | ASYNC | WHEN | UNLESS | ON | NONFATAL | USES
+    ;
+
+/* Keywords that never follow a C type, so that its later words may be
+ * these (except 'optional', which name adds). */
+kw_in_type
+    : MAX | FIXED | LINEAR | EXPONENTIAL | FACTOR | CAP | JITTER | CUSTOM
+    | SUCCESS | DONE | FAILURE
+    ;
+
+/* The words of a typed name, `const char *name`: any names and stars. */
 words
-    : IDENT                                 { $$ = ast_words_add(b, NULL, @1); }
+    : name_no_opt                           { $$ = ast_words_add(b, NULL, @1); }
     | '*'                                   { $$ = ast_words_add(b, NULL, @1); }
-    | words IDENT                           { $$ = ast_words_add(b, $1, @2); }
+    | words name                            { $$ = ast_words_add(b, $1, @2); }
     | words '*'                             { $$ = ast_words_add(b, $1, @2); }
     ;
 
+/* A C type: a name or a star, then words that cannot follow a type. */
+type_words
+    : name                                  { $$ = ast_words_add(b, NULL, @1); }
+    | '*'                                   { $$ = ast_words_add(b, NULL, @1); }
+    | type_words IDENT                      { $$ = ast_words_add(b, $1, @2); }
+    | type_words kw_in_type                 { $$ = ast_words_add(b, $1, @2); }
+    | type_words OPTIONAL                   { $$ = ast_words_add(b, $1, @2); }
+    | type_words '*'                        { $$ = ast_words_add(b, $1, @2); }
+    ;
+
 ctype
-    : words                                 { $$ = ast_ctype_new(b, $1); }
+    : type_words                            { $$ = ast_ctype_new(b, $1); }
     ;
 
 param
-    : words                                 { $$ = ast_param_new(b, $1, (ajc_loc){ 0, 0 }); }
+    : words                                 { $$ = ast_param_new(b, $1); }
     ;
 
 opt_params
@@ -174,12 +219,12 @@ params
     ;
 
 retry_decl
-    : RETRY IDENT '=' policy end            { $$ = ast_retry_new(b, @2, $4); }
+    : RETRY name '=' policy end             { $$ = ast_retry_new(b, @2, $4); }
     ;
 
 policy
     : MAX INT                               { $$ = ast_policy_max(b, @1, @2); }
-    | CUSTOM IDENT                          { $$ = ast_policy_custom(b, @1, @2); }
+    | CUSTOM name                           { $$ = ast_policy_custom(b, @1, @2); }
     | policy ',' FIXED duration             { $$ = ast_policy_backoff($1, AST_BACKOFF_FIXED, @3, $4); }
     | policy ',' LINEAR duration            { $$ = ast_policy_backoff($1, AST_BACKOFF_LINEAR, @3, $4); }
     | policy ',' EXPONENTIAL duration       { $$ = ast_policy_backoff($1, AST_BACKOFF_EXPONENTIAL, @3, $4); }
@@ -201,12 +246,12 @@ job_body
     : %empty                                { $$ = ast_job_new(b); }
     | job_body step                         { $$ = ast_job_add_step(b, $1, $2); }
     | job_body retry_decl                   { $$ = ast_job_add_retry(b, $1, $2); }
-    | job_body RESULT IDENT end             { $$ = ast_job_add_result(b, $1, @3); }
+    | job_body RESULT name end              { $$ = ast_job_add_result(b, $1, @3); }
     | job_body error ';'                    { $$ = $1; yyerrok; }
     ;
 
 step
-    : STEP IDENT '(' opt_inputs ')' opt_output attrs end
+    : STEP name '(' opt_inputs ')' opt_output attrs end
                                             { $$ = ast_step_new(b, @1, @2, $4, $6, $7); }
     ;
 
@@ -221,7 +266,17 @@ inputs
     ;
 
 input
-    : words '=' IDENT                       { $$ = ast_param_new(b, $1, @3); }
+    : words '=' source                      { $$ = ast_input_new(b, AST_EMPTY_LOC, $1, $3); }
+    | OPTIONAL words '=' source             { $$ = ast_input_new(b, @1, $2, $4); }
+    ;
+
+/* A step or a job input by name; a literal: true, false and NULL are
+ * names to the grammar, and literals to ast_source_new. */
+source
+    : name                                  { $$ = ast_source_new(b, AST_SRC_NAME, @1); }
+    | INT                                   { $$ = ast_source_new(b, AST_SRC_INT, @1); }
+    | NUMBER                                { $$ = ast_source_new(b, AST_SRC_NUMBER, @1); }
+    | STRING                                { $$ = ast_source_new(b, AST_SRC_STRING, @1); }
     ;
 
 opt_output
@@ -236,17 +291,23 @@ attrs
 
 attr
     : AFTER names                           { $$ = ast_attr_after(b, @1, $2); }
-    | RETRY IDENT                           { $$ = ast_attr_retry(b, @1, @2, NULL); }
+    | RETRY name                            { $$ = ast_attr_retry(b, @1, @2, NULL); }
     | RETRY '(' policy ')'                  { $$ = ast_attr_retry(b, @1, (ajc_loc){ 0, 0 }, $3); }
     | TIMEOUT duration                      { $$ = ast_attr_timeout(b, @1, $2); }
-    | IMPL IDENT                            { $$ = ast_attr_impl(b, @1, @2); }
-    | BLOCKING                              { $$ = ast_attr_blocking(b, @1); }
-    | ASYNC                                 { $$ = ast_attr_async(b, @1); }
+    | IMPL name                             { $$ = ast_attr_impl(b, @1, @2); }
+    | BLOCKING                              { $$ = ast_attr_flag(b, ATTR_BLOCKING, @1); }
+    | ASYNC                                 { $$ = ast_attr_flag(b, ATTR_ASYNC, @1); }
+    | NONFATAL                              { $$ = ast_attr_flag(b, ATTR_NONFATAL, @1); }
+    | WHEN name                             { $$ = ast_attr_condition(b, @1, @2, false); }
+    | UNLESS name                           { $$ = ast_attr_condition(b, @1, @2, true); }
+    | ON SUCCESS                            { $$ = ast_attr_on(b, @1, AST_ON_SUCCESS, @2); }
+    | ON DONE                               { $$ = ast_attr_on(b, @1, AST_ON_DONE, @2); }
+    | ON FAILURE                            { $$ = ast_attr_on(b, @1, AST_ON_FAILURE, @2); }
     ;
 
 names
-    : IDENT                                 { $$ = ast_list_add(b, ast_list_new(b), ast_ident_new(b, @1)); }
-    | names ',' IDENT                       { $$ = ast_list_add(b, $1, ast_ident_new(b, @3)); }
+    : name                                  { $$ = ast_list_add(b, ast_list_new(b), ast_ident_new(b, @1)); }
+    | names ',' name                        { $$ = ast_list_add(b, $1, ast_ident_new(b, @3)); }
     ;
 
 %%
@@ -254,6 +315,27 @@ names
 static bool is_symbol(yysymbol_kind_t sym, const char *name)
 {
     return strcmp(yysymbol_name(sym), name) == 0;
+}
+
+/* A keyword's symbol name is the quoted word: "'when'". */
+static bool is_keyword(yysymbol_kind_t sym)
+{
+    const char *name = yysymbol_name(sym);
+    return name[0] == '\'' && name[1] >= 'a' && name[1] <= 'z';
+}
+
+/* Where a name is expected, every keyword is one too: the list says
+ * "name" once rather than thirty words. */
+static int drop_keywords(yysymbol_kind_t *expected, int n)
+{
+    int kept = 0;
+    bool name = false;
+    for (int i = 0; i < n; i++)
+        name |= expected[i] == YYSYMBOL_IDENT;
+    for (int i = 0; i < n; i++)
+        if (!name || !is_keyword(expected[i]))
+            expected[kept++] = expected[i];
+    return kept;
 }
 
 static bool expects(const yysymbol_kind_t *expected, int n, const char *name)
@@ -342,7 +424,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ast_
 {
     struct lexer_extra *x = ajc_yyget_extra(scanner);
     yysymbol_kind_t expected[YYNTOKENS];
-    int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
+    int n = drop_keywords(expected, yypcontext_expected_tokens(ctx, expected, YYNTOKENS));
     yysymbol_kind_t got = yypcontext_token(ctx);
     const ajc_loc *loc = yypcontext_location(ctx);
 

@@ -9,11 +9,26 @@
  */
 #include "aj_write.h"
 
+/* "\non done", "\non failure" (nothing for the default rule), then
+ * "\nnonfatal": the lines that both a node's label and its tooltip end with. */
+static void gate_lines(aj__writer *d, const aj_step_def *s, const aj_step_exec *x)
+{
+    if (s->gate != NULL && s->gate->rule == AJ_ON_DONE)
+        aj__write_printf(d, "\\non done");
+    else if (s->gate != NULL && s->gate->rule == AJ_ON_FAILURE)
+        aj__write_printf(d, "\\non failure");
+    if (x->flags & AJ_STEP_NONFATAL)
+        aj__write_printf(d, "\\nnonfatal");
+}
+
 static void def_node(aj__writer *d, uint32_t i, const aj_step_def *s, const aj_step_exec *x)
 {
     aj__write_printf(d, "\t\"s%" PRIu32 "\" [label=\"", i);
     aj__dot_escaped(d, s->name);
-    aj__write_printf(d, "\" shape=box style=filled fillcolor=gray tooltip=\"");
+    gate_lines(d, s, x);
+    aj__write_printf(d, x->flags & AJ_STEP_NONFATAL
+                            ? "\" shape=box style=\"filled,dashed\" fillcolor=gray tooltip=\""
+                            : "\" shape=box style=filled fillcolor=gray tooltip=\"");
     aj__dot_escaped(d, s->name);
     if (s->output_type != NULL) {
         aj__write_printf(d, " -> ");
@@ -23,14 +38,22 @@ static void def_node(aj__writer *d, uint32_t i, const aj_step_def *s, const aj_s
         aj__write_printf(d, "\\nblocking");
     if (x->flags & AJ_STEP_ASYNC)
         aj__write_printf(d, "\\nasync");
+    gate_lines(d, s, x);
     aj__write_printf(d, "\"]\n");
 }
 
 static void def_edge(aj__writer *d, const aj_job_def *def, const aj_edge_def *e)
 {
     aj__write_printf(d, "\t\"s%" PRIu32 "\" -> \"s%" PRIu32 "\" ", e->from, e->to);
-    if (e->kind & AJ_EDGE_DATA) {
-        aj__write_printf(d, "[style=bold color=black tooltip=\"");
+    if (e->kind & AJ_EDGE_CONDITION) {
+        const aj_step_gate *g = def->steps[e->to].gate;
+        aj__write_printf(d, g != NULL && g->negate
+                                ? "[style=dotted color=black label=\"unless\"]\n"
+                                : "[style=dotted color=black label=\"when\"]\n");
+    } else if (e->kind & AJ_EDGE_DATA) {
+        aj__write_printf(d, e->kind & AJ_EDGE_OPTIONAL
+                                ? "[style=\"bold,dashed\" color=black tooltip=\"optional "
+                                : "[style=bold color=black tooltip=\"");
         aj__dot_escaped(d, def->steps[e->from].output_type);
         aj__write_printf(d, "\"]\n");
     } else {

@@ -102,7 +102,7 @@ static void test_special_crlf(void **state)
     compiled c;
     compile_str(&c, "job j() {\r\n    step A() -> int;\r\n\r\n    step B(int x = Nope);\r\n"
                     "    result A;\r\n}\r\n");
-    expect_one_error(&c, "t.job:4:20: error: unknown step 'Nope'");
+    expect_one_error(&c, "t.job:4:20: error: unknown step or job input 'Nope'");
     assert_null(strchr(c.diag, '\r')); /* the shown line leaves the CR out */
     compiled_free(&c);
     compile_str(&c, "job j() {\r\n    step A() -> int;\r\n    result A;\r\n}\r\n");
@@ -123,7 +123,7 @@ static void test_special_ten_megabyte_line(void **state)
     strcpy(text + big, "\njob j() { step A(int x = Nope); }\n");
     compiled c;
     compile_text(&c, "t.job", text, strlen(text), NULL);
-    expect_one_error(&c, "t.job:2:26: error: unknown step 'Nope'");
+    expect_one_error(&c, "t.job:2:26: error: unknown step or job input 'Nope'");
     compiled_free(&c);
     memset(text, ' ', big);
     strcpy(text + big, "$\njob j() { step A() -> int; result A; }\n");

@@ -7,7 +7,10 @@
  * first_succ/n_succs is its run of succs[] (in step order) and repeats
  * the targets of its out-edges,
  * n_preds counts its in-edges, the flags say whether it has a timeout,
- * and each output's slot has its type's size inside the outputs block.
+ * each output's slot has its type's size inside the outputs block, and a
+ * step has a gate exactly when it is AJ_STEP_GATED, whose required steps
+ * are, ascending, the sources of its in-edges that are not OPTIONAL and
+ * whose condition is the source of a CONDITION in-edge.
  */
 #include "check_def.h"
 
@@ -34,8 +37,11 @@ static const char *check_edges(const aj_job_def *d, const uint32_t *pos)
 
     for (uint32_t k = 0, n = 0; err == NULL && k < d->n_edges; k++) {
         const aj_edge_def *e = &d->edges[k];
-        if (e->from >= d->n_steps || e->to >= d->n_steps || e->kind == 0 || e->kind > 3)
+        if (e->from >= d->n_steps || e->to >= d->n_steps || e->kind == 0 || e->kind > 15)
             return "edge out of range";
+        if ((e->kind & AJ_EDGE_OPTIONAL) &&
+            (e->kind & (AJ_EDGE_DATA | AJ_EDGE_AFTER | AJ_EDGE_CONDITION)) != AJ_EDGE_DATA)
+            return "an OPTIONAL edge is a data edge that nothing else makes required";
         if (k > 0) {
             const aj_edge_def *p = &d->edges[k - 1];
             if (pos[p->from] > pos[e->from] ||
@@ -75,8 +81,8 @@ static const char *check_levels(const aj_job_def *d, uint32_t *level, uint32_t *
             return "level is not the longest path from a root";
         if (d->exec[i].n_preds != preds[i])
             return "n_preds differs from the number of in-edges";
-        if ((d->exec[i].flags & ~(uint32_t)(AJ_STEP_BLOCKING | AJ_STEP_ASYNC)) !=
-            (d->steps[i].timeout_ns > 0 ? AJ_STEP_TIMED : 0u))
+        uint32_t other = AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_NONFATAL | AJ_STEP_GATED;
+        if ((d->exec[i].flags & ~other) != (d->steps[i].timeout_ns > 0 ? AJ_STEP_TIMED : 0u))
             return "flags disagree with the timeout";
         n_levels = level[i] + 1 > n_levels ? level[i] + 1 : n_levels;
         roots += preds[i] == 0;
@@ -99,6 +105,46 @@ static const char *check_outputs(const aj_job_def *d)
             return "an output slot lies outside the outputs block";
     }
     return NULL;
+}
+
+/* Whether an in-edge of step `to` from `from` has all the bits of kind. */
+static bool has_edge(const aj_job_def *d, uint32_t from, uint32_t to, uint32_t kind)
+{
+    for (uint32_t k = 0; k < d->n_edges; k++)
+        if (d->edges[k].from == from && d->edges[k].to == to && (d->edges[k].kind & kind) == kind)
+            return true;
+    return false;
+}
+
+static const char *check_gate(const aj_job_def *d, uint32_t i)
+{
+    const aj_step_gate *g = d->steps[i].gate;
+    uint32_t required = 0;
+    for (uint32_t k = 0; k < d->n_edges; k++)
+        required += d->edges[k].to == i && !(d->edges[k].kind & AJ_EDGE_OPTIONAL);
+    if ((g != NULL) != ((d->exec[i].flags & AJ_STEP_GATED) != 0))
+        return "a step has a gate exactly when it is AJ_STEP_GATED";
+    if (g == NULL)
+        return required == d->exec[i].n_preds ? NULL : "an ungated step has an OPTIONAL edge";
+    if (g->n_required != required || (g->n_required == 0) != (g->required == NULL))
+        return "n_required is not the number of in-edges that are not OPTIONAL";
+    for (uint32_t k = 0; k < g->n_required; k++)
+        if ((k > 0 && g->required[k - 1] >= g->required[k]) ||
+            !has_edge(d, g->required[k], i, 0) || has_edge(d, g->required[k], i, AJ_EDGE_OPTIONAL))
+            return "required is not the ascending sources of the in-edges that are not OPTIONAL";
+    if (g->condition >= 0 && !has_edge(d, (uint32_t)g->condition, i, AJ_EDGE_CONDITION))
+        return "the condition is not the source of a CONDITION in-edge";
+    if (g->rule > AJ_ON_FAILURE || (g->condition < 0 && g->negate))
+        return "a gate's rule is out of range, or it negates no condition";
+    return NULL;
+}
+
+static const char *check_gates(const aj_job_def *d)
+{
+    const char *err = NULL;
+    for (uint32_t i = 0; i < d->n_steps && err == NULL; i++)
+        err = check_gate(d, i);
+    return err;
 }
 
 const char *check_def(const aj_job_def *d)
@@ -129,6 +175,8 @@ const char *check_def(const aj_job_def *d)
         err = check_levels(d, level, preds);
     if (err == NULL)
         err = check_outputs(d);
+    if (err == NULL)
+        err = check_gates(d);
     free(pos);
     free(level);
     free(preds);

@@ -1,0 +1,59 @@
+/* sema_job.h: what the checks of one job share: sema_job.c (names,
+ * inputs, attributes, the result), sema_source.c (what each step input is
+ * bound to) and sema_gate.c (conditions, trigger rules, nonfatal). */
+#ifndef AJC_SEMA_JOB_H
+#define AJC_SEMA_JOB_H
+
+#include "sema.h"
+
+typedef struct job_check {
+    sema *s;
+    ast_job *job;
+    ast_pred **pred_of;   /* by source step index: its record for `stamp` */
+    uint32_t *stamp;      /* target index + 1 that pred_of[i] belongs to */
+    symtab params;        /* parameter name -> param_seen */
+    symtab inputs;        /* job input name -> ast_param */
+    symtab retries;       /* job-level policy name -> ast_retry */
+} job_check;
+
+/* The attributes a step may give once, by where seen[] keeps the first. */
+enum {
+    SEEN_RETRY,
+    SEEN_TIMEOUT,
+    SEEN_IMPL,
+    SEEN_BLOCKING,
+    SEEN_ASYNC,
+    SEEN_ON,
+    SEEN_NONFATAL,
+    SEEN_CONDITION,
+    SEEN_N
+};
+
+/* The step of the job that ref names, or NULL after reporting it unknown
+ * (with a did-you-mean, or the other job that has it). */
+ast_step *sema_find_step(job_check *c, const ast_ident *ref);
+
+/* What a source name is: *step, or the job input returned; neither
+ * (both NULL) after reporting it unknown. */
+const ast_param *sema_find_source(job_check *c, const ast_ident *ref, ast_step **step);
+
+/* The record of edge from -> target, new or shared; *had gets the kinds it
+ * had before this reference. */
+ast_pred *sema_add_pred(job_check *c, ast_step *target, ast_step *from, uint32_t kind,
+                        ajc_loc loc, uint32_t *had);
+
+/* Keeps a in *seen if it is the first of its kind, else reports it twice. */
+bool sema_first_attr(job_check *c, const ast_step *st, ast_attr **seen, ast_attr *a);
+
+/* Binds a step input to its source (a step, a job input or a literal) and
+ * checks its type against the source's. */
+void sema_check_source(job_check *c, ast_step *st, ast_param *in);
+
+/* when / unless NAME, on RULE, nonfatal. */
+void sema_check_gate_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[SEEN_N]);
+
+/* Once a step's inputs and attributes are checked: which edges are
+ * optional, whether it is gated, and whether its rule can ever hold. */
+void sema_finish_gate(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N]);
+
+#endif
