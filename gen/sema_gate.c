@@ -89,8 +89,16 @@ void sema_check_gate_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *see
         check_condition(c, st, a, &seen[SEEN_CONDITION]);
         break;
     case ATTR_ON:
-        if (sema_first_attr(c, st, &seen[SEEN_ON], a))
-            st->rule = a->rule;
+        if (seen[SEEN_ON] != NULL) {
+            diag_error(c->s->diag, a->loc, "step '%s' has a second trigger rule, 'on %s'; "
+                       "a step has one: keep the rule it runs by", st->name.name,
+                       src_text(c->s->src, a->rule_loc));
+            diag_note(c->s->diag, seen[SEEN_ON]->loc, "the first is 'on %s'",
+                      src_text(c->s->src, seen[SEEN_ON]->rule_loc));
+            break;
+        }
+        seen[SEEN_ON] = a;
+        st->rule = a->rule;
         break;
     case ATTR_NONFATAL:
         if (sema_first_attr(c, st, &seen[SEEN_NONFATAL], a))

@@ -187,8 +187,8 @@ static bool check_string(job_check *c, const ast_param *in)
 /* The C text of an integer literal, once it fits: decimal without leading
  * zeros (which C reads as octal), 'u' past INT64_MAX, ".0" (and 'f' for
  * float) into a floating type. */
-static const char *int_text(job_check *c, const ast_param *in, const scalar *to,
-                            const char *type)
+static const char *int_text(job_check *c, const ast_step *st, const ast_param *in,
+                            const scalar *to)
 {
     const char *digits = in->producer.name;
     uint64_t v = 0;
@@ -201,8 +201,8 @@ static const char *int_text(job_check *c, const ast_param *in, const scalar *to,
     bool integer = to->max > 0;
     if (!fits || (integer && v > to->max)) {
         diag_error(c->s->diag, in->producer.loc, "integer %s is out of range for input '%s' "
-                   "of type '%s': at most %" PRIu64, digits, in->name.name, type,
-                   integer ? to->max : UINT64_MAX);
+                   "of step '%s', which is '%s': at most %" PRIu64, digits, in->name.name,
+                   st->name.name, in->ctype->text, integer ? to->max : UINT64_MAX);
         return NULL;
     }
     char buf[32];
@@ -211,13 +211,13 @@ static const char *int_text(job_check *c, const ast_param *in, const scalar *to,
     return arena_strndup(c->s->arena, buf, strlen(buf));
 }
 
-static const char *literal_text(job_check *c, const ast_param *in, const scalar *to,
-                                const char *type)
+static const char *literal_text(job_check *c, const ast_step *st, const ast_param *in,
+                                const scalar *to)
 {
     const char *t = in->producer.name;
     switch (in->source) {
     case AST_SRC_INT:
-        return int_text(c, in, to, type);
+        return int_text(c, st, in, to);
     case AST_SRC_NUMBER:
         return strcmp(to->text, "float") == 0 ? arena_cat(c->s->arena, t, "f", NULL) : t;
     case AST_SRC_STRING:
@@ -244,7 +244,7 @@ static void check_literal(job_check *c, ast_step *st, ast_param *in)
                    named ? " ('" : "", named ? real : "", named ? "')" : "", hints[in->source]);
         return;
     }
-    in->value = literal_text(c, in, to, in->ctype->text);
+    in->value = literal_text(c, st, in, to);
 }
 
 void sema_check_source(job_check *c, ast_step *st, ast_param *in)

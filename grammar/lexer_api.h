@@ -16,6 +16,7 @@ struct lexer_extra {
     ajc_loc comment_begin;  /* where the open comment starts */
     bool just_failed;       /* the last thing seen was a lexer error */
     int last_token;         /* the last token returned; 0 before the first */
+    int prev_token;         /* the token before it */
     uint32_t last_end;      /* where it ends */
     uint32_t prev_end;      /* where the token before it ends */
     int statement;          /* the first token of the statement being read */

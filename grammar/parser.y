@@ -383,15 +383,24 @@ static const char *statement_name(int token)
 }
 
 /* "expected ';' after step declaration", just after the statement's last
- * token, where gcc and clang put it: the line where it is missing. */
-static void report_missing_semicolon(ast_builder *b, const struct lexer_extra *x)
+ * token, where gcc and clang put it: the line where it is missing. A
+ * keyword right after a name on the same line may have been meant as a
+ * word of a C type, which it ends (see `name`): the message says so. */
+static void report_missing_semicolon(ast_builder *b, const struct lexer_extra *x,
+                                     yysymbol_kind_t got, const ajc_loc *loc)
 {
     ajc_loc at = { x->prev_end, x->prev_end };
     const char *what = statement_name(x->statement);
+    char hint[160] = "";
+    if (is_keyword(got) && x->prev_token == IDENT &&
+        memchr(b->src->text + x->prev_end, '\n', loc->begin - x->prev_end) == NULL)
+        snprintf(hint, sizeof hint, "; if %s is part of a C type: after a type's first "
+                 "word it is a keyword, so spell the type through a typedef",
+                 yysymbol_name(got));
     if (what != NULL)
-        diag_syntax_error(b->diag, at, "expected ';' after %s", what);
+        diag_syntax_error(b->diag, at, "expected ';' after %s%s", what, hint);
     else
-        diag_syntax_error(b->diag, at, "expected ';'");
+        diag_syntax_error(b->diag, at, "expected ';'%s", hint);
 }
 
 /* "unexpected name 'foo', expected ';' or '->'": the token's own text where
@@ -437,7 +446,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ast_
     x->reported_at = loc->begin;
     x->semicolon_missing = semicolon_missing(b, x, got, loc, expected, n);
     if (x->semicolon_missing)
-        report_missing_semicolon(b, x);
+        report_missing_semicolon(b, x, got, loc);
     else
         report_unexpected(b, got, loc, expected, n);
     return 0;
