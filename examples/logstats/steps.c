@@ -1,7 +1,8 @@
 /*
  * steps.c: the logstats job's steps. Count0..Count3 share one
- * implementation (impl logstats_count in the .job); each takes the files
- * whose position modulo LOG_SHARDS is its own shard number.
+ * implementation (impl logstats_count in the .job), which the .job passes
+ * each one's shard number: a step takes the files whose position modulo
+ * LOG_SHARDS is its shard.
  */
 #include "logstats.job.h"
 
@@ -16,20 +17,13 @@ int logstats_Scan(aj_ctx *ctx, const LogJob *cfg, Files *out)
     return rc;
 }
 
-/* The shard number is the digit that ends the step's name. */
-static size_t shard_of(const aj_ctx *ctx)
-{
-    const char *name = aj_ctx_step_name(ctx);
-    return (size_t)(name[strlen(name) - 1] - '0') % LOG_SHARDS;
-}
-
-int logstats_count(aj_ctx *ctx, const LogJob *cfg, Files files, Tally *out)
+int logstats_count(aj_ctx *ctx, const LogJob *cfg, Files files, int shard, Tally *out)
 {
     LogTally *t = log_tally_new();
     int rc = t == NULL ? ENOMEM : 0;
     (void)cfg;
 
-    for (size_t i = shard_of(ctx); rc == 0 && i < files->n; i += LOG_SHARDS) {
+    for (size_t i = (size_t)shard % LOG_SHARDS; rc == 0 && i < files->n; i += LOG_SHARDS) {
         if (aj_ctx_cancelled(ctx)) {
             rc = ECANCELED;
             break;
