@@ -382,21 +382,27 @@ static const char *statement_name(int token)
     }
 }
 
-/* "expected ';' after step declaration", just after the statement's last
- * token, where gcc and clang put it: the line where it is missing. A
- * keyword right after a name on the same line may have been meant as a
+/* A keyword right after a name on the same line may have been meant as a
  * word of a C type, which it ends (see `name`): the message says so. */
+static void keyword_hint(const ast_builder *b, const struct lexer_extra *x, yysymbol_kind_t got,
+                         const ajc_loc *loc, char *hint, size_t size)
+{
+    hint[0] = '\0';
+    if (is_keyword(got) && x->prev_token == IDENT &&
+        memchr(b->src->text + x->prev_end, '\n', loc->begin - x->prev_end) == NULL)
+        snprintf(hint, size, "; if %s is part of a C type: after a type's first word it is "
+                 "a keyword, so spell the type through a typedef", yysymbol_name(got));
+}
+
+/* "expected ';' after step declaration", just after the statement's last
+ * token, where gcc and clang put it: the line where it is missing. */
 static void report_missing_semicolon(ast_builder *b, const struct lexer_extra *x,
                                      yysymbol_kind_t got, const ajc_loc *loc)
 {
     ajc_loc at = { x->prev_end, x->prev_end };
     const char *what = statement_name(x->statement);
-    char hint[160] = "";
-    if (is_keyword(got) && x->prev_token == IDENT &&
-        memchr(b->src->text + x->prev_end, '\n', loc->begin - x->prev_end) == NULL)
-        snprintf(hint, sizeof hint, "; if %s is part of a C type: after a type's first "
-                 "word it is a keyword, so spell the type through a typedef",
-                 yysymbol_name(got));
+    char hint[160];
+    keyword_hint(b, x, got, loc, hint, sizeof hint);
     if (what != NULL)
         diag_syntax_error(b->diag, at, "expected ';' after %s%s", what, hint);
     else
@@ -406,11 +412,11 @@ static void report_missing_semicolon(ast_builder *b, const struct lexer_extra *x
 /* "unexpected name 'foo', expected ';' or '->'": the token's own text where
  * it has one, and the expected tokens when there are few; when there are
  * many and ';' is one of them, a hint that it is missing. */
-static void report_unexpected(ast_builder *b, yysymbol_kind_t got, const ajc_loc *loc,
-                              const yysymbol_kind_t *expected, int n)
+static void report_unexpected(ast_builder *b, const struct lexer_extra *x, yysymbol_kind_t got,
+                              const ajc_loc *loc, const yysymbol_kind_t *expected, int n)
 {
     enum { N_LISTED = 4 };
-    char msg[256];
+    char msg[400], hint[160];
     int len;
 
     if (got == YYSYMBOL_IDENT || got == YYSYMBOL_INT || got == YYSYMBOL_NUMBER)
@@ -426,7 +432,8 @@ static void report_unexpected(ast_builder *b, yysymbol_kind_t got, const ajc_loc
             len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s",
                             i == 0 ? ", expected " : i == n - 1 ? " or " : ", ",
                             yysymbol_name(expected[i]));
-    diag_syntax_error(b->diag, *loc, "%s", msg);
+    keyword_hint(b, x, got, loc, hint, sizeof hint);
+    diag_syntax_error(b->diag, *loc, "%s%s", msg, hint);
 }
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ast_builder *b)
@@ -448,6 +455,6 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ast_
     if (x->semicolon_missing)
         report_missing_semicolon(b, x, got, loc);
     else
-        report_unexpected(b, got, loc, expected, n);
+        report_unexpected(b, x, got, loc, expected, n);
     return 0;
 }
