@@ -551,7 +551,8 @@ AJ_API int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void 
 /* Runs again, on a finished instance, every step that did not complete
  * (failed, skipped, cancelled), with fresh attempts and the same inputs,
  * keeping the outputs of the steps that completed (they are neither
- * recomputed nor freed); its root cause and cancel are cleared. Then wait
+ * recomputed nor freed; one taken stays taken, so no step run again may
+ * need it); its root cause and cancel are cleared. Then wait
  * as after a start (a sequential instance has run again when it returns;
  * on_done is called again). AJ_OK; AJ_EBUSY when the instance has not
  * finished; AJ_EINVAL for NULL; AJ_ENOMEM. With nothing left to run it
