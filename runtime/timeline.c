@@ -58,18 +58,45 @@ static void trace_step(aj__writer *w, const aj_instance *inst, uint32_t i, const
                    aj_step_state_name(s->state), s->attempts);
 }
 
-static int64_t *ready_times(const aj_instance *inst, const aj__snap *snaps);
+/* When each step could have started: the latest end of its predecessors,
+ * or the instance's start for a root. A predecessor that never ran ended
+ * when it could have started. One pass in topological order. */
+static void ready_times(const aj_instance *inst, const aj__snap *snaps, int64_t *ready)
+{
+    const aj_job_def *def = inst->def;
 
-/* The snapshots of inst's records and when each step could have started
- * (ready_times), in *snaps and *ready (aj__free both); AJ_ENOMEM. */
+    for (uint32_t i = 0; i < def->n_steps; i++)
+        ready[i] = inst->start_ns;
+    for (uint32_t k = 0; k < def->n_steps; k++) {
+        uint32_t i = def->order[k];
+        const aj_step_exec *x = &def->exec[i];
+        int64_t end = snaps[i].end_ns != 0 ? snaps[i].end_ns : ready[i];
+        for (uint32_t j = 0; j < x->n_succs; j++) {
+            uint32_t t = def->succs[x->first_succ + j];
+            if (end > ready[t])
+                ready[t] = end;
+        }
+    }
+}
+
+/* A consistent copy of every record of inst in *snaps, and when each step
+ * could have started in *ready: one allocation (aj__free *snaps), or
+ * AJ_ENOMEM. */
 static int snap_ready(const aj_instance *inst, aj__snap **snaps, int64_t **ready)
 {
-    if ((*snaps = aj__inst_snap_all(inst)) == NULL)
+    uint32_t n = inst->def->n_steps;
+    /* The snapshots' alignment and size suit the int64_t after them. */
+    char *block = aj__alloc((n > 0 ? n : 1) * (sizeof(aj__snap) + sizeof(int64_t)),
+                            _Alignof(aj__snap));
+
+    _Static_assert(_Alignof(aj__snap) % _Alignof(int64_t) == 0, "ready times follow snaps");
+    if (block == NULL)
         return AJ_ENOMEM;
-    if ((*ready = ready_times(inst, *snaps)) == NULL) {
-        aj__free(*snaps);
-        return AJ_ENOMEM;
-    }
+    *snaps = (aj__snap *)block;
+    *ready = (int64_t *)(block + (size_t)n * sizeof(aj__snap));
+    for (uint32_t i = 0; i < n; i++)
+        aj__inst_snap(inst, i, &(*snaps)[i]);
+    ready_times(inst, *snaps, *ready);
     return AJ_OK;
 }
 
@@ -92,7 +119,6 @@ int aj_instance_trace_json(const aj_instance *inst, FILE *out)
         trace_step(&w, inst, i, &snaps[i], ready[i], now);
     }
     aj__write_printf(&w, "\n]}\n");
-    aj__free(ready);
     aj__free(snaps);
     return aj__write_flush(&w);
 }
@@ -106,32 +132,6 @@ static void mermaid_name(aj__writer *w, const char *s)
         bool plain = isalnum(c) || c == '_' || c == '-' || c == '.' || c == ' ';
         aj__write_printf(w, "%c", plain ? c : '_');
     }
-}
-
-/* When each step could have started: the latest end of its predecessors,
- * or the instance's start for a root. A predecessor that never ran ended
- * when it could have started. One pass in topological order. */
-static int64_t *ready_times(const aj_instance *inst, const aj__snap *snaps)
-{
-    const aj_job_def *def = inst->def;
-    uint32_t n = def->n_steps;
-    int64_t *ready = aj__alloc((n > 0 ? n : 1) * sizeof *ready, _Alignof(int64_t));
-
-    if (ready == NULL)
-        return NULL;
-    for (uint32_t i = 0; i < n; i++)
-        ready[i] = inst->start_ns;
-    for (uint32_t k = 0; k < n; k++) {
-        uint32_t i = def->order[k];
-        const aj_step_exec *x = &def->exec[i];
-        int64_t end = snaps[i].end_ns != 0 ? snaps[i].end_ns : ready[i];
-        for (uint32_t j = 0; j < x->n_succs; j++) {
-            uint32_t t = def->succs[x->first_succ + j];
-            if (end > ready[t])
-                ready[t] = end;
-        }
-    }
-    return ready;
 }
 
 static void mermaid_step(aj__writer *w, const aj_instance *inst, uint32_t i, const aj__snap *s,
@@ -181,7 +181,6 @@ int aj_instance_mermaid(const aj_instance *inst, FILE *out)
         uint32_t i = inst->def->order[k];
         mermaid_step(&w, inst, i, &snaps[i], ready[i], now);
     }
-    aj__free(ready);
     aj__free(snaps);
     return aj__write_flush(&w);
 }
