@@ -8,8 +8,8 @@
  *
  * What every step costs is inline here, so that exec.c runs a step,
  * records it and releases what follows in one stretch of code; the rare
- * outcomes (a doomed successor, held arrivals to add) are leaves in
- * instance.c, which call nothing back here.
+ * outcomes (a doomed or gated successor, held arrivals to add) are leaves
+ * in instance.c, which call nothing back here but the pure aj__doom_of.
  */
 #ifndef AJ_STATE_H
 #define AJ_STATE_H

@@ -1,8 +1,8 @@
 /*
  * instance.c: the cold half of an instance's state machine (the hot half
  * is inline in aj_state.h): filling the step records, the final states
- * that are not a completion, the root cause, held arrivals, retry
- * overrides, the outputs left at the end. It runs no step, takes no lock
+ * that are not a completion, gates, the root cause, held arrivals, retry
+ * overrides, the outputs left at the end, the reset for a rerun. It runs no step, takes no lock
  * and calls nothing above its layer; which thread calls it does not
  * matter.
  *
@@ -18,15 +18,23 @@
  * may then hold back its arrivals at one successor while the step it runs
  * next also leads there (a join after many roots costs one add per run of
  * roots, not one per root); the successor cannot become runnable before
- * that step ends anyway. A predecessor that did not complete first sets
- * the successor's doomed flag; the thread that completes the count then
- * skips it instead of running it (a step readied after a cancel is
- * cancelled by its runner).
+ * that step ends anyway. A predecessor that did not complete first adds
+ * its bit (failed, cancelled, skipped) to the successor's doomed byte;
+ * the thread that completes the count then skips it instead of running
+ * it, for the worst reason among the bits (a step readied after a cancel
+ * is cancelled by its runner). A gated step has AJ__GATED in that byte
+ * from the start, so the same one test sends it here, to its gate: the
+ * states of its required predecessors, final by then, decide by its rule,
+ * then the condition step's bool output; optional predecessors are only
+ * waited for. A nonfatal step's failure claims no root cause.
  * Final steps are counted by the runner that settled them and added to
  * n_final in one go when it stops; the sum reaching n_steps is the
  * instance's end. The first step to fail claims the root cause by CAS on
  * root, writes the cause, then publishes it with a release store of
- * failed; under fail-fast, its runner then cancels the instance.
+ * failed; under fail-fast, its runner then cancels the instance. A rerun
+ * resets what did not complete as before a start, with the arrivals of
+ * the completed predecessors already counted, by the one thread that may
+ * touch the finished instance.
  */
 #include "aj_state.h"
 
