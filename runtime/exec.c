@@ -660,6 +660,9 @@ void aj__exec_rerun(aj_instance *inst, aj__step *ready)
     }
     if (work != NULL)
         settle(&r, work);
+    /* A runner that does not count alone holds arrivals back: what it
+     * skipped may have arrived where another step arrives later. */
+    flush_held(&r);
     if (inst->sequential) {
         r.stack = NULL;
         r.n_stack = 0;

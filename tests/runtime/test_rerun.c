@@ -244,6 +244,37 @@ static void test_rerun_judges_gates_again(void **state)
     }
 }
 
+/* On a rerun a gate may skip a step at once, and its successor learn of
+ * it before the step beside it runs again. With a blocking step in the
+ * job no runner counts alone: that arrival must not be lost (the rerun
+ * would never end). c says false, so g (when c) is skipped; x fails
+ * once; t, after both, is skipped each time. */
+static void test_rerun_skip_at_once_reaches_a_join(void **state)
+{
+    static const char *const names[] = { "c", "g", "x", "t", "z" };
+    const aj_edge_def edges[] = { { 0, 1, AJ_EDGE_CONDITION }, { 1, 3, AJ_EDGE_AFTER },
+                                  { 2, 3, AJ_EDGE_AFTER } };
+    tj_job *j = tj_new("join", 5, names, NULL, edges, 3);
+    tj_run *r = tj_run_new(j);
+    aj_instance *inst;
+
+    (void)state;
+    tj_set_bool(j, r, 0, false);
+    tj_set_gate(j, 1, AJ_ON_SUCCESS, 0, false);
+    tj_set_blocking(j, 4, true);
+    r->behave[2].fails = 1;
+    inst = tj_start(rt, j, r, NULL);
+    assert_int_equal(aj_instance_wait(inst, -1), -7);
+    assert_int_equal(aj_instance_rerun(inst), AJ_OK);
+    assert_int_equal(aj_instance_wait(inst, 10 * 1000000000LL), AJ_OK);
+    assert_int_equal(tj_state(inst, 1), AJ_STEP_SKIPPED);
+    assert_int_equal(tj_state(inst, 2), AJ_STEP_COMPLETED);
+    assert_int_equal(tj_state(inst, 3), AJ_STEP_SKIPPED);
+    aj_instance_free(inst);
+    tj_run_free(r);
+    tj_free(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +291,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rerun_then_runtime_free_does_not_hang, seed_setup,
                                         seed_teardown),
         cmocka_unit_test(test_rerun_judges_gates_again),
+        cmocka_unit_test(test_rerun_skip_at_once_reaches_a_join),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
