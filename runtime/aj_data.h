@@ -25,6 +25,18 @@
 #define AJ__TIMER_RETRY 1    /* the end of a retry delay: the step runs then */
 #define AJ__TIMER_DEADLINE 2 /* an async attempt's deadline: it expires then */
 
+/* aj__step.doomed: how the predecessors that did not complete ended, one
+ * bit each (aj__doom_of), and whether the step has a gate. The hot path
+ * tests the byte once: zero means runnable as it is. */
+#define AJ__DOOM_FAILED 1u    /* failed, or skipped because of a failure */
+#define AJ__DOOM_CANCELLED 2u /* cancelled, or skipped because of that */
+#define AJ__DOOM_SKIPPED 4u   /* skipped otherwise */
+#define AJ__DOOMS 7u
+#define AJ__GATED 8u          /* AJ_STEP_GATED: its gate decides (instance.c) */
+
+/* aj__step.kind: the skip reason above the fail kind. */
+#define AJ__REASON_SHIFT 8
+
 typedef struct aj__step aj__step;
 typedef struct aj__runner aj__runner;
 
@@ -42,7 +54,9 @@ struct aj__step {
                                                           by their finishers */
     _Atomic uint32_t seq;          /* odd while the owner writes the record */
     _Atomic uint32_t state;        /* aj_step_state */
-    _Atomic uint32_t kind;         /* aj_fail_kind of the last attempt */
+    _Atomic uint32_t kind;         /* aj_fail_kind of the last attempt, and a
+                                      skipped step's aj_skip_reason in the
+                                      bits from AJ__REASON_SHIFT up */
     _Atomic uint32_t attempts;     /* runs started */
     _Atomic int err;               /* code of the last attempt */
     _Atomic int64_t start_ns;      /* aj_now_ns(), first attempt; 0: never started */
@@ -50,7 +64,9 @@ struct aj__step {
     aj__step *next;                /* the owner's list, or a shared ready list */
     aj_instance *inst;
     uint32_t index;                /* in def->steps */
-    _Atomic bool doomed;           /* a predecessor failed or was skipped */
+    _Atomic uint8_t doomed;        /* AJ__DOOM_*: why predecessors did not
+                                      complete, by their finishers; and
+                                      AJ__GATED, set at start */
     _Atomic bool taken;            /* output handed over by aj_instance_output */
     uint8_t in_timer;              /* 0, or AJ__TIMER_* while in the runtime's
                                       timer heap; under rt->mu */
@@ -62,6 +78,7 @@ _Static_assert(sizeof(aj__step) == AJ__CACHE_LINE, "a step record is one cache l
 typedef struct aj__snap {
     aj_step_state state;
     aj_fail_kind kind;
+    aj_skip_reason reason;
     int err;
     uint32_t attempts;
     int64_t start_ns;
@@ -376,6 +393,32 @@ static inline void aj__rec_final(aj__step *s, aj_step_state state, aj_fail_kind 
     AJ__PUT(s, kind, kind);
     AJ__PUT(s, err, err);
     AJ__PUT(s, end_ns, end_ns);
+    aj__rec_end(s, q);
+}
+
+/* s, owned by the caller's thread, ends skipped, for reason. */
+static inline void aj__rec_skip(aj__step *s, aj_skip_reason reason)
+{
+    uint32_t q = aj__rec_begin(s);
+
+    AJ__PUT(s, state, AJ_STEP_SKIPPED);
+    AJ__PUT(s, kind, (uint32_t)reason << AJ__REASON_SHIFT);
+    AJ__PUT(s, err, 0);
+    AJ__PUT(s, end_ns, 0);
+    aj__rec_end(s, q);
+}
+
+/* A final s is pending again, as it was before its first attempt (rerun). */
+static inline void aj__rec_reset(aj__step *s)
+{
+    uint32_t q = aj__rec_begin(s);
+
+    AJ__PUT(s, state, AJ_STEP_PENDING);
+    AJ__PUT(s, kind, 0);
+    AJ__PUT(s, err, 0);
+    AJ__PUT(s, attempts, 0);
+    AJ__PUT(s, start_ns, 0);
+    AJ__PUT(s, end_ns, 0);
     aj__rec_end(s, q);
 }
 

@@ -15,10 +15,11 @@ int aj__def_usable(const aj_job_def *def);
 
 /* Facts of def: some step's output has a free function; some step is
  * blocking; some step is async, and how many, in the bits from
- * AJ__DEF_N_ASYNC_SHIFT up. */
+ * AJ__DEF_N_ASYNC_SHIFT up; some step is gated. */
 #define AJ__DEF_FREES 1u
 #define AJ__DEF_BLOCKS 2u
 #define AJ__DEF_ASYNC 4u
+#define AJ__DEF_GATED 8u
 #define AJ__DEF_N_ASYNC_SHIFT 32
 
 /* The number of async steps of def, which the instance's layout needs

@@ -22,6 +22,11 @@
 void aj__exec_drain(aj__runner *r);
 /* Sequential mode: every step on this thread, in def->order. */
 void aj__exec_sequential(aj_instance *inst);
+/* Starts the rerun that aj__state_rerun prepared, from its ready steps
+ * (linked by next): they go to the workers, skipped ones are settled; in
+ * sequential mode, every step runs on this thread before it returns. The
+ * instance must be counted live (aj__sched_live) first. */
+void aj__exec_rerun(aj_instance *inst, aj__step *ready);
 /* Cancels inst from any thread: the steps not started are settled as
  * cancelled on this thread, running ones see the flag. The caller holds
  * inst or owns it. */

@@ -8,8 +8,8 @@
  *
  * What every step costs is inline here, so that exec.c runs a step,
  * records it and releases what follows in one stretch of code; the rare
- * outcomes (a doomed successor, held arrivals to add) are leaves in
- * instance.c, which call nothing back here.
+ * outcomes (a doomed or gated successor, held arrivals to add) are leaves
+ * in instance.c, which call nothing back here but the pure aj__doom_of.
  */
 #ifndef AJ_STATE_H
 #define AJ_STATE_H
@@ -28,10 +28,18 @@ int aj__inst_init_steps(aj_instance *inst);
  * the caller must now cancel the instance (the first failure, fail-fast). */
 bool aj__state_finish(aj__step *s, aj_step_state state, aj_fail_kind kind, int err,
                       const char *message, int64_t end_ns);
-/* s, owned by the caller's thread, is doomed: it ends skipped (cancelled
- * once the instance is) and goes on *work, to be counted and to release
- * its successors. */
-void aj__state_skip(aj__step *s, aj__step **work);
+/* s, owned by r's thread, is doomed or gated (its doomed byte is not
+ * zero). Doomed, it ends skipped (cancelled once the instance is) and goes
+ * on *work, to be counted and to release its successors. Gated, its gate
+ * decides: it goes on r's stack to run, or ends skipped as above. */
+void aj__state_decide(aj__runner *r, aj__step *s, aj__step **work);
+/* Makes a finished instance ready to run again every step that did not
+ * complete: their records, counts and doomed bits as before a start, the
+ * root cause and the cancel cleared, n_final the completed steps. Returns
+ * the steps left to run whose predecessors all completed, linked by next
+ * (for aj__state_decide, as runnable steps), in *ready, and how many steps
+ * it made pending. Nobody else may touch the instance meanwhile. */
+uint32_t aj__state_rerun(aj_instance *inst, aj__step **ready);
 /* Adds the arrivals r holds back at r->held, and holds none: returns that
  * step if they made it runnable (r's thread owns it then), else NULL. */
 aj__step *aj__state_add_held(aj__runner *r);
@@ -42,17 +50,32 @@ const aj_retry_policy *aj__inst_retry(const aj_instance *inst, uint32_t i);
 /* Frees the outputs of completed steps that were not taken. */
 void aj__inst_free_outputs(aj_instance *inst);
 
+/* How s, final, ended for its successors: 0 when it completed, else one
+ * AJ__DOOM_* bit. */
+static inline unsigned aj__doom_of(const aj__step *s)
+{
+    uint32_t state = AJ__GET(s, state), reason = AJ__GET(s, kind) >> AJ__REASON_SHIFT;
+
+    if (state == AJ_STEP_COMPLETED)
+        return 0;
+    if (state == AJ_STEP_FAILED || reason == AJ_SKIP_UPSTREAM_FAILED)
+        return AJ__DOOM_FAILED;
+    if (state == AJ_STEP_CANCELLED || reason == AJ_SKIP_UPSTREAM_CANCELLED)
+        return AJ__DOOM_CANCELLED;
+    return AJ__DOOM_SKIPPED;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The hot path, inline                                                      */
 
 /* s is runnable as far as its predecessors go, and the caller owns it: it
- * goes on r's stack to run, unless it is doomed (skipped at once). Once
- * the instance is cancelled, what r's stack holds is cancelled before it
- * would run. */
+ * goes on r's stack to run, unless it is doomed (skipped at once) or gated
+ * (its gate decides): one test for both. Once the instance is cancelled,
+ * what r's stack holds is cancelled before it would run. */
 AJ__ALWAYS_INLINE void aj__step_runnable(aj__runner *r, aj__step *s, aj__step **work)
 {
     if (AJ__GET(s, doomed)) {
-        aj__state_skip(s, work);
+        aj__state_decide(r, s, work);
         return;
     }
     if (r->stack == NULL)
@@ -93,15 +116,16 @@ AJ__ALWAYS_INLINE bool aj__step_arrive(aj__runner *r, aj__step *t, uint32_t n_pr
     return false;
 }
 
-/* s (owned by r's thread) is final: releases its successors. One with a
+/* s (owned by r's thread) is final: releases its successors, with doom
+ * (aj__doom_of(s)) added to their doomed bits unless it is 0. One with a
  * single predecessor is s's at once; the others count arrivals. The
  * caller brackets it with the solo protocol's busy and idle (exec.c).
  * Last edge first, so that the first successor (in declaration order, as
  * tables and outputs lie) ends on top of r's stack and runs next: a
  * wavefront then walks its rows through memory instead of striding down
  * its columns. */
-AJ__ALWAYS_INLINE void aj__step_release(aj__runner *r, const aj__step *s, bool doom,
-                                    aj__step **work)
+AJ__ALWAYS_INLINE void aj__step_release(aj__runner *r, const aj__step *s, unsigned doom,
+                                        aj__step **work)
 {
     aj_instance *inst = r->inst;
     const aj_job_def *def = inst->def;
@@ -110,8 +134,9 @@ AJ__ALWAYS_INLINE void aj__step_release(aj__runner *r, const aj__step *s, bool d
     for (uint32_t j = x->n_succs; j-- > 0;) {
         uint32_t ti = def->succs[x->first_succ + j], n_preds = def->exec[ti].n_preds;
         aj__step *t = &inst->steps[ti];
+        /* Several finishers may doom t: each adds its bit. */
         if (doom)
-            AJ__SET(t, doomed, true);
+            atomic_fetch_or_explicit(&t->doomed, (uint8_t)doom, memory_order_relaxed);
         if (n_preds > 1 && !aj__step_arrive(r, t, n_preds, work))
             continue;
         aj__step_runnable(r, t, work);
@@ -119,7 +144,7 @@ AJ__ALWAYS_INLINE void aj__step_release(aj__runner *r, const aj__step *s, bool d
 }
 
 /* Counts the doomed steps on work (linked by next, settled by
- * aj__state_skip) as r's final ones and releases their successors, which
+ * aj__state_decide) as r's final ones and releases their successors, which
  * may settle more, with an explicit list, no recursion. When told is not
  * NULL, they are linked at *told in the order they were counted, for the
  * observers; returns where the next one would go. Between busy and idle,
@@ -130,7 +155,7 @@ static inline aj__step **aj__step_settle(aj__runner *r, aj__step *work, aj__step
         aj__step *w = work;
         work = w->next;
         r->n_final++;
-        aj__step_release(r, w, true, &work);
+        aj__step_release(r, w, aj__doom_of(w), &work);
         /* Final: w is on no list any more, its link is free. */
         if (told != NULL) {
             w->next = NULL;

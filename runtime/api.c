@@ -290,6 +290,23 @@ int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void **slot)
     return AJ_OK;
 }
 
+int aj_instance_rerun(aj_instance *inst)
+{
+    aj__step *ready;
+
+    if (inst == NULL)
+        return AJ_EINVAL;
+    if (!aj__inst_done(inst))
+        return AJ_EBUSY;
+    /* Until nobody else may touch it: then its records are this thread's. */
+    aj__wait_release(inst);
+    if (aj__state_rerun(inst, &ready) == 0)
+        return AJ_OK;
+    aj__sched_live(inst);
+    aj__exec_rerun(inst, ready);
+    return AJ_OK;
+}
+
 void aj_instance_free(aj_instance *inst)
 {
     if (inst == NULL)
@@ -335,6 +352,7 @@ int aj_instance_step_info(const aj_instance *inst, uint32_t step, aj_step_info *
         .start_ns = s.start_ns,
         .start_wall_ns = s.start_ns != 0 ? aj__inst_wall(inst, s.start_ns) : 0,
         .duration_ns = s.start_ns != 0 && s.end_ns != 0 ? s.end_ns - s.start_ns : 0,
+        .skip_reason = s.state == AJ_STEP_SKIPPED ? s.reason : AJ_SKIP_NONE,
     };
     return AJ_OK;
 }

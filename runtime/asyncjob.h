@@ -205,13 +205,17 @@ typedef enum aj_trigger_rule {
     AJ_ON_DONE,        /* runs when every one is final, whatever its state */
     AJ_ON_FAILURE      /* runs when at least one did not complete because of
                           a failure (it failed, or was skipped because of
-                          one upstream); skipped otherwise */
+                          one upstream); skipped otherwise. Needs at least
+                          one required predecessor: with none it could
+                          never run, and start refuses it (AJ_EINVAL) */
 } aj_trigger_rule;
 
 /* What decides whether a gated step (AJ_STEP_GATED) runs once all its
  * predecessors, required or optional, are final: its rule must hold and,
  * with a condition, the condition step must have completed with true
- * (false for `unless`). */
+ * (false for `unless`). Under `on success`, a required predecessor that
+ * did not complete gives the upstream reason (aj_skip_reason), before the
+ * condition is looked at. */
 typedef struct aj_step_gate {
     aj_trigger_rule rule;
     int32_t condition;        /* step index of `when` / `unless`, whose
@@ -547,12 +551,14 @@ AJ_API int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void 
 /* Runs again, on a finished instance, every step that did not complete
  * (failed, skipped, cancelled), with fresh attempts and the same inputs,
  * keeping the outputs of the steps that completed (they are neither
- * recomputed nor freed); its root cause and cancel are cleared. Then wait
+ * recomputed nor freed; one taken stays taken, so no step run again may
+ * need it); its root cause and cancel are cleared. Then wait
  * as after a start (a sequential instance has run again when it returns;
  * on_done is called again). AJ_OK; AJ_EBUSY when the instance has not
  * finished; AJ_EINVAL for NULL; AJ_ENOMEM. With nothing left to run it
- * changes nothing. Its runtime must still exist. Generated JOB_rerun()
- * calls this. */
+ * changes nothing. Its runtime must still exist. Not from one of its own
+ * steps, observers or on_done (it waits until no other thread holds the
+ * instance, as aj_instance_free does). Generated JOB_rerun() calls this. */
 AJ_API int aj_instance_rerun(aj_instance *inst);
 
 /* Frees the instance and every produced output not taken. An instance that

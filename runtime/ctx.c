@@ -61,6 +61,14 @@ const aj_instance *aj_ctx_instance(const aj_ctx *ctx)
     return ctx != NULL ? ctx->inst : NULL;
 }
 
+bool aj_ctx_step_completed(const aj_ctx *ctx, uint32_t step)
+{
+    /* Acquire: a producer's output is written before its final state. */
+    return ctx != NULL && step < ctx->inst->def->n_steps &&
+           atomic_load_explicit(&ctx->inst->steps[step].state, memory_order_acquire) ==
+               AJ_STEP_COMPLETED;
+}
+
 void aj_ctx_set_message(aj_ctx *ctx, const char *fmt, ...)
 {
     va_list ap;

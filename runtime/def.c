@@ -18,6 +18,14 @@
  *   forward (so there is no cycle); its first n_roots entries are exactly
  *   the steps with no predecessor; exec[i].n_preds counts step i's edges.
  * - inputs_align and outputs_align are 0 or powers of two.
+ * - Gates: exec[i].flags has AJ_STEP_GATED exactly when steps[i].gate is
+ *   set; its rule is known and `on failure` has something to watch; its
+ *   required steps are ascending, each the source of a plain (not
+ *   optional) edge into the step, and they are all such sources; its
+ *   condition, if any, is one of them and produces a bool.
+ * - Edge kinds: AJ_EDGE_OPTIONAL only on a data edge that is neither
+ *   `after` nor a condition, and only into a gated step; AJ_EDGE_CONDITION
+ *   only into a gated step, from its condition.
  */
 #include "aj_def.h"
 
@@ -25,9 +33,11 @@
 
 /* Per step, in the caller's scratch. */
 typedef struct scratch {
-    uint32_t seen;     /* the step's group of edges was seen */
+    uint32_t seen;     /* 1 + where the step's group of edges begins in
+                          edges[]; 0: not seen */
     uint32_t pos;      /* 1 + its position in order[]; 0: not placed */
     uint32_t n_preds;  /* edges into it, counted */
+    uint32_t n_plain;  /* of them, those not optional */
 } scratch;
 
 _Static_assert(sizeof(scratch) <= AJ__DEF_SCRATCH, "scratch fits what callers give");
@@ -59,8 +69,9 @@ static bool steps_valid(const aj_job_def *def)
             return false;
         if (sd->output_type != NULL && sd->output_offset >= def->outputs_size)
             return false;
-        if ((x->flags & ~(AJ_STEP_BLOCKING | AJ_STEP_ASYNC)) !=
-                (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
+        if ((x->flags & ~(AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_NONFATAL |
+                          AJ_STEP_GATED)) != (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
+            ((x->flags & AJ_STEP_GATED) != 0) != (sd->gate != NULL) ||
             (x->flags & AJ_STEP_BLOCKING && x->flags & AJ_STEP_ASYNC))
             return false;
         /* done copies output_size bytes: an async output must say how many. */
@@ -87,7 +98,7 @@ static bool succs_valid(const aj_job_def *def, scratch *st)
         const aj_step_exec *x;
         if (from >= def->n_steps || st[from].seen)
             return false;
-        st[from].seen = 1;
+        st[from].seen = k + 1;
         x = &def->exec[from];
         for (n = 0; k + n < def->n_edges && def->edges[k + n].from == from; n++)
             if (n >= x->n_succs || def->succs[x->first_succ + n] != def->edges[k + n].to)
@@ -96,6 +107,22 @@ static bool succs_valid(const aj_job_def *def, scratch *st)
             return false;
     }
     return true;
+}
+
+/* An edge's kind: known bits, at least one; optional only on a data edge
+ * that is nothing else; optional and condition edges only into a gated
+ * step, a condition edge from its condition. */
+static bool kind_valid(const aj_job_def *def, const aj_edge_def *ed)
+{
+    const uint32_t known = AJ_EDGE_DATA | AJ_EDGE_AFTER | AJ_EDGE_CONDITION | AJ_EDGE_OPTIONAL;
+    const aj_step_gate *g = def->steps[ed->to].gate;
+
+    if (ed->kind == 0 || (ed->kind & ~known) != 0)
+        return false;
+    if ((ed->kind & AJ_EDGE_OPTIONAL) &&
+        ((ed->kind & ~(uint32_t)AJ_EDGE_OPTIONAL) != AJ_EDGE_DATA || g == NULL))
+        return false;
+    return !(ed->kind & AJ_EDGE_CONDITION) || (g != NULL && g->condition == (int32_t)ed->from);
 }
 
 /* order[] is a permutation whose first n_roots entries are the steps with
@@ -111,10 +138,11 @@ static bool graph_valid(const aj_job_def *def, scratch *st)
     }
     for (uint32_t e = 0; e < def->n_edges; e++) {
         const aj_edge_def *ed = &def->edges[e];
-        if (ed->from >= def->n_steps || ed->to >= def->n_steps || ed->kind == 0 ||
+        if (ed->from >= def->n_steps || ed->to >= def->n_steps || !kind_valid(def, ed) ||
             st[ed->from].pos >= st[ed->to].pos)
             return false;
         st[ed->to].n_preds++;
+        st[ed->to].n_plain += !(ed->kind & AJ_EDGE_OPTIONAL);
     }
     for (uint32_t k = 0; k < def->n_steps; k++) {
         uint32_t i = def->order[k], n = st[i].n_preds;
@@ -122,6 +150,51 @@ static bool graph_valid(const aj_job_def *def, scratch *st)
             return false;
     }
     return def->n_roots <= def->n_steps;
+}
+
+/* Whether an edge from -> to without AJ_EDGE_OPTIONAL exists: a scan of
+ * from's group of edges (succs_valid found where it begins). */
+static bool plain_edge(const aj_job_def *def, const scratch *st, uint32_t from, uint32_t to)
+{
+    uint32_t first = st[from].seen - 1, n = def->exec[from].n_succs;
+
+    for (uint32_t k = 0; st[from].seen != 0 && k < n; k++)
+        if (def->edges[first + k].to == to && !(def->edges[first + k].kind & AJ_EDGE_OPTIONAL))
+            return true;
+    return false;
+}
+
+/* Step i's gate, if any: see the invariants at the top. */
+static bool gate_valid(const aj_job_def *def, const scratch *st, uint32_t i)
+{
+    const aj_step_gate *g = def->steps[i].gate;
+    bool has_condition = false;
+
+    if (g == NULL)
+        return true;
+    if ((unsigned)g->rule > AJ_ON_FAILURE || g->n_required != st[i].n_plain ||
+        (g->n_required > 0 && g->required == NULL) ||
+        (g->rule == AJ_ON_FAILURE && g->n_required == 0))
+        return false;
+    for (uint32_t k = 0; k < g->n_required; k++) {
+        uint32_t p = g->required[k];
+        if (p >= def->n_steps || (k > 0 && p <= g->required[k - 1]) ||
+            !plain_edge(def, st, p, i))
+            return false;
+        has_condition |= (int32_t)p == g->condition;
+    }
+    if (g->condition == -1)
+        return true;
+    return has_condition && def->steps[g->condition].output_type != NULL &&
+           def->steps[g->condition].output_size == sizeof(bool);
+}
+
+static bool gates_valid(const aj_job_def *def, const scratch *st)
+{
+    for (uint32_t i = 0; i < def->n_steps; i++)
+        if (!gate_valid(def, st, i))
+            return false;
+    return true;
 }
 
 /* The memo's mark for def: a memo moved to another definition (or a
@@ -150,6 +223,8 @@ static uint64_t facts_of(const aj_job_def *def)
             facts |= AJ__DEF_FREES;
         if (def->exec[i].flags & AJ_STEP_BLOCKING)
             facts |= AJ__DEF_BLOCKS;
+        if (def->exec[i].flags & AJ_STEP_GATED)
+            facts |= AJ__DEF_GATED;
     }
     if (n_async > 0)
         facts |= AJ__DEF_ASYNC | n_async << AJ__DEF_N_ASYNC_SHIFT;
@@ -175,7 +250,8 @@ static bool tables_valid(const aj_job_def *def, scratch *st)
     if (def->n_edges > 0 && (def->edges == NULL || def->succs == NULL))
         return false;
     memset(st, 0, def->n_steps * sizeof *st);
-    return steps_valid(def) && succs_valid(def, st) && graph_valid(def, st);
+    return steps_valid(def) && succs_valid(def, st) && graph_valid(def, st) &&
+           gates_valid(def, st);
 }
 
 int aj__def_check(const aj_job_def *def, void *scratch_bytes, uint64_t *facts)

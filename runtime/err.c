@@ -41,3 +41,13 @@ const char *aj_step_state_name(aj_step_state state)
 
     return (unsigned)state < AJ_STEP_STATE_COUNT ? names[state] : "unknown";
 }
+
+const char *aj_skip_reason_name(aj_skip_reason reason)
+{
+    static const char *const names[AJ_SKIP_REASON_COUNT] = {
+        "none", "condition", "upstream failed", "upstream skipped", "upstream cancelled",
+        "no failure",
+    };
+
+    return (unsigned)reason < AJ_SKIP_REASON_COUNT ? names[reason] : "unknown";
+}

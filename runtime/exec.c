@@ -178,8 +178,9 @@ static bool cancel_into(aj__runner *r)
 }
 
 /* s (owned by r's thread) is final: it counts, and its successors are
- * released, doomed unless it completed; what that dooms is settled. */
-static void release_after(aj__runner *r, aj__step *s, bool doom)
+ * released, doomed (doom: aj__doom_of(s)) unless it completed; what that
+ * dooms is settled. */
+static void release_after(aj__runner *r, aj__step *s, unsigned doom)
 {
     aj__step *work = NULL;
 
@@ -200,7 +201,7 @@ static void finish(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind
         cancel_into(r);
     if (r->inst->observed)
         aj__observe_finish(s, state, err, message, end_ns);
-    release_after(r, s, true);
+    release_after(r, s, state == AJ_STEP_FAILED ? AJ__DOOM_FAILED : AJ__DOOM_CANCELLED);
 }
 
 /* Settles s (owned by r's thread) as cancelled, keeping the code of its
@@ -225,7 +226,7 @@ AJ__ALWAYS_INLINE void complete(aj__runner *r, aj__step *s, int64_t end_ns)
     aj__rec_final(s, AJ_STEP_COMPLETED, AJ_FAIL_NONE, 0, end_ns);
     if (r->inst->observed)
         aj__observe_finish(s, AJ_STEP_COMPLETED, 0, NULL, end_ns);
-    release_after(r, s, false);
+    release_after(r, s, 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -600,34 +601,78 @@ void aj__exec_foreign(aj__runner *r)
     count_final(r);
 }
 
+/* Sequential mode: r, entered, runs every pending step in def->order. */
+static void sequential(aj__runner *r)
+{
+    aj_instance *inst = r->inst;
+    const aj_job_def *def = inst->def;
+
+    for (uint32_t k = 0; k < def->n_steps; k++) {
+        aj__step *s = &inst->steps[def->order[k]];
+        /* Steps already settled by propagation are final; the others are
+         * runnable, since every step before them in order[] is final (a
+         * gated one's gate let it run when its last predecessor was). */
+        if (atomic_load_explicit(&s->state, memory_order_relaxed) != AJ_STEP_PENDING)
+            continue;
+        if (atomic_load(&inst->cancelled))
+            cancel_step(r, s, r->now_ns);
+        else if (def->exec[s->index].flags & AJ_STEP_ASYNC)
+            aj__async_run(r, s);
+        else
+            run_step(r, s);
+        /* What became runnable runs in its turn; what was skipped is
+         * settled before it. */
+        flush_held(r);
+        r->stack = NULL;
+        r->n_stack = 0;
+        count_final(r);
+    }
+    leave(r);
+    count_final(r);
+}
+
 void aj__exec_sequential(aj_instance *inst)
 {
-    const aj_job_def *def = inst->def;
     aj__runner r;
 
     aj__runner_init(&r, inst);
     enter(&r);
     r.now_ns = aj_now_ns();
-    for (uint32_t k = 0; k < def->n_steps; k++) {
-        aj__step *s = &inst->steps[def->order[k]];
-        /* Steps already settled by propagation are final; the others are
-         * runnable, since every step before them in order[] is final. */
-        if (atomic_load_explicit(&s->state, memory_order_relaxed) != AJ_STEP_PENDING)
-            continue;
-        if (atomic_load(&inst->cancelled))
-            cancel_step(&r, s, r.now_ns);
-        else if (def->exec[s->index].flags & AJ_STEP_ASYNC)
-            aj__async_run(&r, s);
-        else
-            run_step(&r, s);
-        /* What became runnable runs in its turn; what was skipped is
-         * settled before it. */
-        flush_held(&r);
+    sequential(&r);
+}
+
+void aj__exec_rerun(aj_instance *inst, aj__step *ready)
+{
+    aj__runner r;
+    aj__step *work = NULL;
+
+    aj__runner_init(&r, inst);
+    /* Held: once the steps are shared, others may end the instance. */
+    atomic_fetch_add(&inst->holders, 1);
+    enter(&r);
+    r.now_ns = aj_now_ns();
+    /* Their predecessors are final and nobody else owns them yet: as
+     * steps made runnable, they run, or their gates or dooms skip them. */
+    while (ready != NULL) {
+        aj__step *s = ready;
+        ready = s->next;
+        aj__step_runnable(&r, s, &work);
+    }
+    if (work != NULL)
+        settle(&r, work);
+    /* A runner that does not count alone holds arrivals back: what it
+     * skipped may have arrived where another step arrives later. */
+    flush_held(&r);
+    if (inst->sequential) {
         r.stack = NULL;
         r.n_stack = 0;
+        sequential(&r);
+    } else {
+        aj__sched_offer(&r, 0);
+        leave(&r);
         count_final(&r);
     }
-    leave(&r);
+    aj__sched_unhold(inst);
 }
 
 void aj__exec_cancel(aj_instance *inst)

@@ -35,11 +35,15 @@ static void tooltip_time(aj__writer *d, const aj_instance *inst, const char *lab
     aj__write_printf(d, "\\n%s: %s", label, aj__fmt_wall(buf, aj__inst_wall(inst, mono)));
 }
 
-/* tooltip="State: ...\nStartAt: ...\nDuration: ...\nAttempts: N" */
-static void tooltip(aj__writer *d, const aj_instance *inst, aj_step_state st, int64_t start,
-                    int64_t end, const uint32_t *attempts, bool times)
+/* tooltip="State: ...\nStartAt: ...\nDuration: ...\nAttempts: N"; a
+ * skipped step's state says why: "skipped (condition)". */
+static void tooltip(aj__writer *d, const aj_instance *inst, aj_step_state st,
+                    aj_skip_reason why, int64_t start, int64_t end, const uint32_t *attempts,
+                    bool times)
 {
     aj__write_printf(d, " tooltip=\"State: %s", aj_step_state_name(st));
+    if (st == AJ_STEP_SKIPPED && why != AJ_SKIP_NONE)
+        aj__write_printf(d, " (%s)", aj_skip_reason_name(why));
     if (times && start != 0) {
         tooltip_time(d, inst, "StartAt", start);
         if (end != 0) {
@@ -64,27 +68,66 @@ static void job_node(aj__writer *d, const aj_instance *inst, const aj__snap *sna
     aj__write_printf(d, "\t\"job\" [label=\"");
     aj__dot_escaped(d, inst->def->name);
     aj__write_printf(d, "\" shape=triangle style=filled fillcolor=%s", state_colour[st]);
-    tooltip(d, inst, st, inst->start_ns, end > inst->start_ns ? end : 0, NULL, times);
+    tooltip(d, inst, st, AJ_SKIP_NONE, inst->start_ns, end > inst->start_ns ? end : 0, NULL,
+            times);
 }
 
+/* As the definition's picture marks them: the rule and nonfatal under the
+ * name, nonfatal steps dashed. */
 static void step_node(aj__writer *d, const aj_instance *inst, uint32_t i, const aj__snap *s,
                       bool times)
 {
+    const aj_step_gate *g = inst->def->steps[i].gate;
+    bool nonfatal = (inst->def->exec[i].flags & AJ_STEP_NONFATAL) != 0;
+
     aj__write_printf(d, "\t\"s%" PRIu32 "\" [label=\"", i);
     aj__dot_escaped(d, inst->def->steps[i].name);
-    aj__write_printf(d, "\" shape=hexagon style=filled fillcolor=%s", state_colour[s->state]);
-    tooltip(d, inst, s->state, s->start_ns, s->end_ns, &s->attempts, times);
+    if (g != NULL && g->rule != AJ_ON_SUCCESS)
+        aj__write_printf(d, "\\non %s", g->rule == AJ_ON_DONE ? "done" : "failure");
+    if (nonfatal)
+        aj__write_printf(d, "\\nnonfatal");
+    aj__write_printf(d, "\" shape=hexagon style=%s fillcolor=%s",
+                     nonfatal ? "\"filled,dashed\"" : "filled", state_colour[s->state]);
+    tooltip(d, inst, s->state, s->reason, s->start_ns, s->end_ns, &s->attempts, times);
 }
 
-/* The attributes after "style=... color=...": the target's start. */
-static void edge_end(aj__writer *d, const aj_instance *inst, const aj__snap *to, bool times)
+/* The attributes after "style=... color=...": an optional input's type
+ * and the target's start, in the tooltip. */
+static void edge_end(aj__writer *d, const aj_instance *inst, const aj_edge_def *e,
+                     const aj__snap *to, bool times)
 {
-    if (times && to->start_ns != 0) {
-        char buf[AJ__FMT_MAX];
-        aj__write_printf(d, " tooltip=\"Time: %s\"",
-                       aj__fmt_wall(buf, aj__inst_wall(inst, to->start_ns)));
+    bool optional = e != NULL && (e->kind & AJ_EDGE_OPTIONAL);
+    bool time = times && to->start_ns != 0;
+
+    if (optional || time)
+        aj__write_printf(d, " tooltip=\"");
+    if (optional) {
+        aj__write_printf(d, "optional ");
+        aj__dot_escaped(d, inst->def->steps[e->from].output_type);
     }
-    aj__write_printf(d, "]\n");
+    if (time) {
+        char buf[AJ__FMT_MAX];
+        aj__write_printf(d, "%sTime: %s", optional ? "\\n" : "",
+                         aj__fmt_wall(buf, aj__inst_wall(inst, to->start_ns)));
+    }
+    aj__write_printf(d, "%s]\n", optional || time ? "\"" : "");
+}
+
+/* An edge's style: a condition dotted and labelled when or unless, an
+ * optional input bold and dashed, other inputs bold, `after` dashed. */
+static void edge_style(aj__writer *d, const aj_instance *inst, const aj_edge_def *e,
+                       const char *colour)
+{
+    const aj_step_gate *g = inst->def->steps[e->to].gate;
+
+    if (e->kind & AJ_EDGE_CONDITION)
+        aj__write_printf(d, "style=dotted color=%s label=\"%s\"", colour,
+                         g != NULL && g->negate ? "unless" : "when");
+    else if (e->kind & AJ_EDGE_OPTIONAL)
+        aj__write_printf(d, "style=\"bold,dashed\" color=%s", colour);
+    else
+        aj__write_printf(d, "style=%s color=%s", e->kind & AJ_EDGE_DATA ? "bold" : "dashed",
+                         colour);
 }
 
 static void edges(aj__writer *d, const aj_instance *inst, const aj__snap *snaps, bool times)
@@ -95,14 +138,13 @@ static void edges(aj__writer *d, const aj_instance *inst, const aj__snap *snaps,
     for (uint32_t k = 0; k < def->n_roots; k++) {
         uint32_t to = def->order[k];
         aj__write_printf(d, "\t\"job\" -> \"s%" PRIu32 "\" [color=%s", to, root_colour);
-        edge_end(d, inst, &snaps[to], times);
+        edge_end(d, inst, NULL, &snaps[to], times);
     }
     for (uint32_t k = 0; k < def->n_edges; k++) {
         const aj_edge_def *e = &def->edges[k];
-        aj__write_printf(d, "\t\"s%" PRIu32 "\" -> \"s%" PRIu32 "\" [style=%s color=%s", e->from,
-                       e->to, e->kind & AJ_EDGE_DATA ? "bold" : "dashed",
-                       state_colour[snaps[e->from].state]);
-        edge_end(d, inst, &snaps[e->to], times);
+        aj__write_printf(d, "\t\"s%" PRIu32 "\" -> \"s%" PRIu32 "\" [", e->from, e->to);
+        edge_style(d, inst, e, state_colour[snaps[e->from].state]);
+        edge_end(d, inst, e, &snaps[e->to], times);
     }
 }
 

@@ -1,8 +1,8 @@
 /*
  * instance.c: the cold half of an instance's state machine (the hot half
  * is inline in aj_state.h): filling the step records, the final states
- * that are not a completion, the root cause, held arrivals, retry
- * overrides, the outputs left at the end. It runs no step, takes no lock
+ * that are not a completion, gates, the root cause, held arrivals, retry
+ * overrides, the outputs left at the end, the reset for a rerun. It runs no step, takes no lock
  * and calls nothing above its layer; which thread calls it does not
  * matter.
  *
@@ -18,19 +18,28 @@
  * may then hold back its arrivals at one successor while the step it runs
  * next also leads there (a join after many roots costs one add per run of
  * roots, not one per root); the successor cannot become runnable before
- * that step ends anyway. A predecessor that did not complete first sets
- * the successor's doomed flag; the thread that completes the count then
- * skips it instead of running it (a step readied after a cancel is
- * cancelled by its runner).
+ * that step ends anyway. A predecessor that did not complete first adds
+ * its bit (failed, cancelled, skipped) to the successor's doomed byte;
+ * the thread that completes the count then skips it instead of running
+ * it, for the worst reason among the bits (a step readied after a cancel
+ * is cancelled by its runner). A gated step has AJ__GATED in that byte
+ * from the start, so the same one test sends it here, to its gate: the
+ * states of its required predecessors, final by then, decide by its rule,
+ * then the condition step's bool output; optional predecessors are only
+ * waited for. A nonfatal step's failure claims no root cause.
  * Final steps are counted by the runner that settled them and added to
  * n_final in one go when it stops; the sum reaching n_steps is the
  * instance's end. The first step to fail claims the root cause by CAS on
  * root, writes the cause, then publishes it with a release store of
- * failed; under fail-fast, its runner then cancels the instance.
+ * failed; under fail-fast, its runner then cancels the instance. A rerun
+ * resets what did not complete as before a start, with the arrivals of
+ * the completed predecessors already counted, by the one thread that may
+ * touch the finished instance.
  */
 #include "aj_state.h"
 
 #include <stdio.h>
+#include <string.h>
 
 _Static_assert(AJ__DEF_SCRATCH <= sizeof(aj__step), "the records serve as the check's scratch");
 
@@ -68,6 +77,11 @@ int aj__inst_init_steps(aj_instance *inst)
      * twice the memory traffic on a job larger than the cache. */
     for (uint32_t i = 0; i < def->n_steps; i++)
         st[i] = (aj__step){ .inst = inst, .index = i };
+    /* Only jobs with gates pay for a second pass. */
+    if (facts & AJ__DEF_GATED)
+        for (uint32_t i = 0; i < def->n_steps; i++)
+            if (def->exec[i].flags & AJ_STEP_GATED)
+                atomic_init(&st[i].doomed, AJ__GATED);
     if (inst->n_async > 0)
         init_async(inst);
     return AJ_OK;
@@ -93,24 +107,75 @@ bool aj__state_finish(aj__step *s, aj_step_state state, aj_fail_kind kind, int e
                       const char *message, int64_t end_ns)
 {
     aj__rec_final(s, state, kind, err, end_ns);
+    /* A nonfatal step's failure is recorded, and that is all. */
     if (state == AJ_STEP_FAILED)
-        return claim_root(s, err, kind, message) && s->inst->fail_fast;
+        return !(s->inst->def->exec[s->index].flags & AJ_STEP_NONFATAL) &&
+               claim_root(s, err, kind, message) && s->inst->fail_fast;
     if (state == AJ_STEP_CANCELLED)
         atomic_store_explicit(&s->inst->cut, true, memory_order_relaxed);
     return false;
 }
 
-void aj__state_skip(aj__step *s, aj__step **work)
+/* The upstream reason for doomed bits: a failure first, then a cancel. */
+static aj_skip_reason upstream(unsigned doomed)
+{
+    if (doomed & AJ__DOOM_FAILED)
+        return AJ_SKIP_UPSTREAM_FAILED;
+    if (doomed & AJ__DOOM_CANCELLED)
+        return AJ_SKIP_UPSTREAM_CANCELLED;
+    return AJ_SKIP_UPSTREAM_SKIPPED;
+}
+
+/* Whether g's condition step completed with the value g wants. */
+static bool condition_holds(const aj_instance *inst, const aj_step_gate *g)
+{
+    const aj__step *c = &inst->steps[g->condition];
+    unsigned char v;
+
+    if (AJ__GET(c, state) != AJ_STEP_COMPLETED)
+        return false;
+    /* A byte, not a bool: a step may have stored anything there. */
+    memcpy(&v, (const char *)inst->outputs + inst->def->steps[g->condition].output_offset, 1);
+    return (v != 0) != g->negate;
+}
+
+/* Why gated step s, whose predecessors are all final, is skipped; or
+ * AJ_SKIP_NONE: it runs. Its required predecessors decide by its rule,
+ * then its condition; optional ones never skip it. */
+static aj_skip_reason gate_verdict(const aj_instance *inst, const aj__step *s)
+{
+    const aj_step_gate *g = inst->def->steps[s->index].gate;
+    unsigned seen = 0;
+
+    for (uint32_t k = 0; k < g->n_required; k++)
+        seen |= aj__doom_of(&inst->steps[g->required[k]]);
+    if (g->rule == AJ_ON_SUCCESS && seen != 0)
+        return upstream(seen);
+    if (g->rule == AJ_ON_FAILURE && !(seen & AJ__DOOM_FAILED))
+        return AJ_SKIP_NO_FAILURE;
+    if (g->condition >= 0 && !condition_holds(inst, g))
+        return AJ_SKIP_CONDITION;
+    return AJ_SKIP_NONE;
+}
+
+void aj__state_decide(aj__runner *r, aj__step *s, aj__step **work)
 {
     aj_instance *inst = s->inst;
+    unsigned doomed = AJ__GET(s, doomed);
+    aj_skip_reason why;
 
     /* Not started when the instance was cancelled: cancelled, whatever
      * upstream did before. */
     if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed)) {
         aj__rec_final(s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, 0, 0);
         atomic_store_explicit(&inst->cut, true, memory_order_relaxed);
+    } else if ((why = doomed & AJ__GATED ? gate_verdict(inst, s) : upstream(doomed)) ==
+               AJ_SKIP_NONE) {
+        s->next = NULL;
+        aj__runner_adopt(r, s);
+        return;
     } else {
-        aj__rec_final(s, AJ_STEP_SKIPPED, AJ_FAIL_NONE, 0, 0);
+        aj__rec_skip(s, why);
     }
     s->next = *work;
     *work = s;
@@ -173,4 +238,74 @@ void aj__inst_free_outputs(aj_instance *inst)
             continue;
         sd->free_output((char *)inst->outputs + sd->output_offset);
     }
+}
+
+/* Step i of a finished instance did not complete: its record, count,
+ * doomed bits and output slot are as before its first attempt. A failed
+ * attempt's output was freed and its slot cleared (exec.c), and this
+ * keeps every slot all zeros before an attempt, as exec.c expects. */
+static void reset_step(aj_instance *inst, uint32_t i)
+{
+    const aj_step_def *sd = &inst->def->steps[i];
+    aj__step *s = &inst->steps[i];
+
+    aj__rec_reset(s);
+    atomic_store_explicit(&s->arrived, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->doomed, AJ__GET(s, doomed) & AJ__GATED, memory_order_relaxed);
+    if (sd->output_type != NULL && sd->output_size > 0)
+        memset((char *)inst->outputs + sd->output_offset, 0, sd->output_size);
+}
+
+/* No root cause, no cancel: as after a start. */
+static void reset_outcome(aj_instance *inst)
+{
+    atomic_store(&inst->root, -1);
+    atomic_store(&inst->failed, false);
+    inst->fail_code = 0;
+    inst->fail_kind = AJ_FAIL_NONE;
+    inst->fail_attempts = 0;
+    inst->message[0] = '\0';
+    atomic_store(&inst->cancelled, false);
+    atomic_store(&inst->cancel_begun, false);
+    atomic_store(&inst->cut, false);
+    atomic_store(&inst->cancel_queued, false);
+}
+
+uint32_t aj__state_rerun(aj_instance *inst, aj__step **ready)
+{
+    const aj_job_def *def = inst->def;
+    uint32_t n_left = 0;
+
+    *ready = NULL;
+    for (uint32_t i = 0; i < def->n_steps; i++)
+        n_left += AJ__GET(&inst->steps[i], state) != AJ_STEP_COMPLETED;
+    if (n_left == 0)
+        return 0;
+    for (uint32_t i = 0; i < def->n_steps; i++)
+        if (AJ__GET(&inst->steps[i], state) != AJ_STEP_COMPLETED)
+            reset_step(inst, i);
+    /* A completed predecessor has arrived already, and for good. */
+    for (uint32_t i = 0; i < def->n_steps; i++) {
+        const aj_step_exec *x = &def->exec[i];
+        if (AJ__GET(&inst->steps[i], state) != AJ_STEP_COMPLETED)
+            continue;
+        for (uint32_t j = 0; j < x->n_succs; j++) {
+            aj__step *t = &inst->steps[def->succs[x->first_succ + j]];
+            if (AJ__GET(t, state) == AJ_STEP_PENDING)
+                atomic_fetch_add_explicit(&t->arrived, 1, memory_order_relaxed);
+        }
+    }
+    /* Linked last to first, so that the list runs in order[]. */
+    for (uint32_t k = def->n_steps; k-- > 0;) {
+        aj__step *s = &inst->steps[def->order[k]];
+        if (AJ__GET(s, state) == AJ_STEP_PENDING &&
+            AJ__GET(s, arrived) == def->exec[s->index].n_preds) {
+            s->next = *ready;
+            *ready = s;
+        }
+    }
+    reset_outcome(inst);
+    atomic_store_explicit(&inst->next_root, def->n_roots, memory_order_relaxed);
+    atomic_store(&inst->n_final, def->n_steps - n_left);
+    return n_left;
 }

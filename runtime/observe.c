@@ -86,6 +86,9 @@ void aj__observe_finish(aj__step *s, aj_step_state state, int err, const char *m
                end_ns != 0 ? end_ns : aj_now_ns());
     start = atomic_load_explicit(&s->start_ns, memory_order_relaxed);
     ev.state = state;
+    if (state == AJ_STEP_SKIPPED)
+        ev.skip_reason = (aj_skip_reason)(atomic_load_explicit(&s->kind, memory_order_relaxed) >>
+                                          AJ__REASON_SHIFT);
     ev.err = err;
     ev.duration_ns = start != 0 && end_ns > start ? end_ns - start : 0;
     ev.message = message != NULL ? message : "";

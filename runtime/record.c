@@ -21,8 +21,11 @@ void aj__inst_snap(const aj_instance *inst, uint32_t i, aj__snap *out)
         if ((q & 1) == 0) {
             /* Acquire loads: the second read of seq comes after them, and
              * sees the writer's odd value if any of them saw its stores. */
+            uint32_t kind;
             out->state = (aj_step_state)TAKE(state);
-            out->kind = (aj_fail_kind)TAKE(kind);
+            kind = TAKE(kind);
+            out->kind = (aj_fail_kind)(kind & ((1u << AJ__REASON_SHIFT) - 1));
+            out->reason = (aj_skip_reason)(kind >> AJ__REASON_SHIFT);
             out->err = TAKE(err);
             out->attempts = TAKE(attempts);
             out->start_ns = TAKE(start_ns);

@@ -7,6 +7,8 @@
  * drawn up to now. The step records keep a step's first start and its end
  * only, so a step's bar spans all its attempts and the waits between
  * them; trace.c's collector, fed by observer events, draws each of them.
+ * A skipped step never started: it is an instant (a milestone) with its
+ * reason, when its last predecessor became final.
  */
 #include "aj_write.h"
 #include "aj_data.h"
@@ -19,8 +21,21 @@ static int64_t bar_end(const aj__snap *s, int64_t now)
     return s->end_ns != 0 ? s->end_ns : now;
 }
 
+/* A skipped step, as an instant event on its row at ready. */
+static void trace_skipped(aj__writer *w, const aj_instance *inst, uint32_t i, const aj__snap *s,
+                          int64_t ready)
+{
+    aj__write_printf(w, ",\n{\"name\":");
+    aj__json_string(w, inst->def->steps[i].name);
+    aj__write_printf(w, ",\"cat\":\"step\",\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%" PRIu32
+                        ",\"ts\":", i + 1);
+    aj__json_us(w, ready - inst->start_ns);
+    aj__write_printf(w, ",\"args\":{\"state\":\"skipped\",\"reason\":\"%s\"}}",
+                     aj_skip_reason_name(s->reason));
+}
+
 static void trace_step(aj__writer *w, const aj_instance *inst, uint32_t i, const aj__snap *s,
-                       int64_t now)
+                       int64_t ready, int64_t now)
 {
     const char *name = inst->def->steps[i].name;
 
@@ -28,6 +43,8 @@ static void trace_step(aj__writer *w, const aj_instance *inst, uint32_t i, const
                       ",\"args\":{\"name\":", i + 1);
     aj__json_string(w, name);
     aj__write_printf(w, "}}");
+    if (s->state == AJ_STEP_SKIPPED)
+        trace_skipped(w, inst, i, s, ready);
     if (s->start_ns == 0)
         return;
     aj__write_printf(w, ",\n{\"name\":");
@@ -41,15 +58,57 @@ static void trace_step(aj__writer *w, const aj_instance *inst, uint32_t i, const
                    aj_step_state_name(s->state), s->attempts);
 }
 
+/* When each step could have started: the latest end of its predecessors,
+ * or the instance's start for a root. A predecessor that never ran ended
+ * when it could have started. One pass in topological order. */
+static void ready_times(const aj_instance *inst, const aj__snap *snaps, int64_t *ready)
+{
+    const aj_job_def *def = inst->def;
+
+    for (uint32_t i = 0; i < def->n_steps; i++)
+        ready[i] = inst->start_ns;
+    for (uint32_t k = 0; k < def->n_steps; k++) {
+        uint32_t i = def->order[k];
+        const aj_step_exec *x = &def->exec[i];
+        int64_t end = snaps[i].end_ns != 0 ? snaps[i].end_ns : ready[i];
+        for (uint32_t j = 0; j < x->n_succs; j++) {
+            uint32_t t = def->succs[x->first_succ + j];
+            if (end > ready[t])
+                ready[t] = end;
+        }
+    }
+}
+
+/* A consistent copy of every record of inst in *snaps, and when each step
+ * could have started in *ready: one allocation (aj__free *snaps), or
+ * AJ_ENOMEM. */
+static int snap_ready(const aj_instance *inst, aj__snap **snaps, int64_t **ready)
+{
+    uint32_t n = inst->def->n_steps;
+    /* The snapshots' alignment and size suit the int64_t after them. */
+    char *block = aj__alloc((n > 0 ? n : 1) * (sizeof(aj__snap) + sizeof(int64_t)),
+                            _Alignof(aj__snap));
+
+    _Static_assert(_Alignof(aj__snap) % _Alignof(int64_t) == 0, "ready times follow snaps");
+    if (block == NULL)
+        return AJ_ENOMEM;
+    *snaps = (aj__snap *)block;
+    *ready = (int64_t *)(block + (size_t)n * sizeof(aj__snap));
+    for (uint32_t i = 0; i < n; i++)
+        aj__inst_snap(inst, i, &(*snaps)[i]);
+    ready_times(inst, *snaps, *ready);
+    return AJ_OK;
+}
+
 int aj_instance_trace_json(const aj_instance *inst, FILE *out)
 {
     aj__writer w = { out, false };
     aj__snap *snaps;
-    int64_t now = aj_now_ns();
+    int64_t *ready, now = aj_now_ns();
 
     if (inst == NULL || out == NULL)
         return AJ_EINVAL;
-    if ((snaps = aj__inst_snap_all(inst)) == NULL)
+    if (snap_ready(inst, &snaps, &ready) != AJ_OK)
         return AJ_ENOMEM;
     aj__write_printf(&w, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
     aj__write_printf(&w, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"args\":{\"name\":");
@@ -57,7 +116,7 @@ int aj_instance_trace_json(const aj_instance *inst, FILE *out)
     aj__write_printf(&w, "}}");
     for (uint32_t k = 0; k < inst->def->n_steps; k++) {
         uint32_t i = inst->def->order[k];
-        trace_step(&w, inst, i, &snaps[i], now);
+        trace_step(&w, inst, i, &snaps[i], ready[i], now);
     }
     aj__write_printf(&w, "\n]}\n");
     aj__free(snaps);
@@ -75,26 +134,6 @@ static void mermaid_name(aj__writer *w, const char *s)
     }
 }
 
-/* When each step could have started: the latest end of its predecessors,
- * or the instance's start for a root. One pass over the edges. */
-static int64_t *ready_times(const aj_instance *inst, const aj__snap *snaps)
-{
-    const aj_job_def *def = inst->def;
-    uint32_t n = def->n_steps;
-    int64_t *ready = aj__alloc((n > 0 ? n : 1) * sizeof *ready, _Alignof(int64_t));
-
-    if (ready == NULL)
-        return NULL;
-    for (uint32_t i = 0; i < n; i++)
-        ready[i] = inst->start_ns;
-    for (uint32_t e = 0; e < def->n_edges; e++) {
-        const aj_edge_def *ed = &def->edges[e];
-        if (snaps[ed->from].end_ns > ready[ed->to])
-            ready[ed->to] = snaps[ed->from].end_ns;
-    }
-    return ready;
-}
-
 static void mermaid_step(aj__writer *w, const aj_instance *inst, uint32_t i, const aj__snap *s,
                          int64_t ready, int64_t now)
 {
@@ -104,10 +143,15 @@ static void mermaid_step(aj__writer *w, const aj_instance *inst, uint32_t i, con
     int64_t t0 = inst->start_ns, ready_us = (ready - t0) / 1000;
     int64_t start_us = (s->start_ns - t0) / 1000;
 
-    if (s->start_ns == 0)
+    if (s->start_ns == 0 && s->state != AJ_STEP_SKIPPED)
         return;
     aj__write_printf(w, "    section ");
     mermaid_name(w, inst->def->steps[i].name);
+    if (s->start_ns == 0) {
+        aj__write_printf(w, "\n    skipped (%s) :milestone, s%" PRIu32 "s, %" PRId64 ", %" PRId64
+                            "\n", aj_skip_reason_name(s->reason), i, ready_us, ready_us);
+        return;
+    }
     if (ready_us < start_us)
         aj__write_printf(w, "\n    waiting :s%" PRIu32 "w, %" PRId64 ", %" PRId64, i, ready_us,
                        start_us);
@@ -124,12 +168,8 @@ int aj_instance_mermaid(const aj_instance *inst, FILE *out)
 
     if (inst == NULL || out == NULL)
         return AJ_EINVAL;
-    if ((snaps = aj__inst_snap_all(inst)) == NULL)
+    if (snap_ready(inst, &snaps, &ready) != AJ_OK)
         return AJ_ENOMEM;
-    if ((ready = ready_times(inst, snaps)) == NULL) {
-        aj__free(snaps);
-        return AJ_ENOMEM;
-    }
     aj__write_printf(&w, "gantt\n    title ");
     mermaid_name(&w, inst->def->name);
     aj__write_printf(&w, " ");
@@ -141,7 +181,6 @@ int aj_instance_mermaid(const aj_instance *inst, FILE *out)
         uint32_t i = inst->def->order[k];
         mermaid_step(&w, inst, i, &snaps[i], ready[i], now);
     }
-    aj__free(ready);
     aj__free(snaps);
     return aj__write_flush(&w);
 }

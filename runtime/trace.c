@@ -4,8 +4,10 @@
  * in one Chrome trace-event JSON file (Perfetto, chrome://tracing): a
  * process per instance, a thread row per OS thread that ran its steps, a
  * complete event per attempt, each step's retry waits on a row of its
- * own, and flow arrows along the job's edges, from a step's last attempt
- * to the first attempt of each step that waited for it.
+ * own, an instant event per skipped step (on the row of the thread that
+ * skipped it, with the reason), and flow arrows along the job's edges,
+ * from a step's last attempt to the first attempt of each step that
+ * waited for it.
  *
  * DESIGN
  * One mutex guards the collector. A callback holds it for a lookup or two
@@ -41,6 +43,8 @@ typedef struct slice {
     int err;                   /* the attempt's code; 0: none */
     const char *outcome;       /* static: "retried", a final state's name... */
     const char *message;       /* the attempt's, in a chunk; "" */
+    const char *skipped;       /* a skipped step's instant: the reason's
+                                  name (static); NULL: a slice */
 } slice;
 
 typedef struct step_rec {
@@ -81,7 +85,7 @@ typedef struct thread_rec {
 struct aj_trace {
     pthread_mutex_t mu;        /* guards everything below */
     aj_observer obs;           /* arg: this collector */
-    int64_t t0_ns;             /* the first attempt's start: time 0 of the
+    int64_t t0_ns;             /* the first attempt or skip: time 0 of the
                                   file; 0 before any */
     bool lost;                 /* an allocation failed: collecting stopped */
     uint32_t writes;           /* writes begun */
@@ -333,6 +337,25 @@ static void on_retry(void *arg, const aj_step_event *ev)
     pthread_mutex_unlock(&t->mu);
 }
 
+/* A skipped step: an instant on this thread's row, when it was skipped. */
+static void add_skipped(aj_trace *t, inst_rec *r, const aj_step_event *ev)
+{
+    uint32_t tid = thread_tid(t);
+    slice *sl = tid != 0 ? take(t, sizeof *sl) : NULL;
+
+    if (sl == NULL)
+        return;
+    *sl = (slice){
+        .start_ns = ev->time_ns, .end_ns = ev->time_ns, .step = ev->step_index, .tid = tid,
+        .outcome = aj_step_state_name(ev->state), .message = "",
+        .skipped = aj_skip_reason_name(ev->skip_reason),
+    };
+    if (t->t0_ns == 0 || ev->time_ns < t->t0_ns)
+        t->t0_ns = ev->time_ns;
+    *r->tail = sl;
+    r->tail = &sl->next;
+}
+
 /* A step is final: its open attempt or wait ends; with the instance's last
  * step the record leaves the table. */
 static void on_finish(void *arg, const aj_step_event *ev)
@@ -344,6 +367,8 @@ static void on_finish(void *arg, const aj_step_event *ev)
     if ((r = record_of(t, ev)) != NULL) {
         if (r->steps[ev->step_index].open != OPEN_NONE)
             close_open(t, r, ev, aj_step_state_name(ev->state));
+        else if (ev->state == AJ_STEP_SKIPPED)
+            add_skipped(t, r, ev);
         if (++r->n_final == r->def->n_steps)
             table_remove(t, slot_of(t, ev->instance));
     }
@@ -410,11 +435,27 @@ static void write_row_name(tw *o, const slice *sl)
     aj__write_printf(&o->w, "\"}}");
 }
 
+/* A skipped step's instant event, on the row of the thread that skipped it. */
+static void write_skipped(tw *o, const slice *sl)
+{
+    event_begin(o, o->r->def->steps[sl->step].name, "i", sl->tid);
+    aj__write_printf(&o->w, ",\"cat\":\"skipped\",\"s\":\"t\"");
+    write_ts(o, "ts", sl->start_ns - o->t->t0_ns);
+    aj__write_printf(&o->w, ",\"args\":{\"instance\":");
+    aj__json_string(&o->w, o->r->id);
+    aj__write_printf(&o->w, ",\"outcome\":\"%s\",\"reason\":\"%s\"}}", sl->outcome,
+                     sl->skipped);
+}
+
 /* One complete event: an attempt on its thread's row, or a wait on the
- * step's retry-wait row. */
+ * step's retry-wait row; or a skipped step's instant. */
 static void write_slice(tw *o, const slice *sl)
 {
     write_row_name(o, sl);
+    if (sl->skipped != NULL) {
+        write_skipped(o, sl);
+        return;
+    }
     event_begin(o, o->r->def->steps[sl->step].name, "X",
                 sl->tid != 0 ? sl->tid : WAIT_ROW + (uint64_t)sl->step);
     aj__write_printf(&o->w, ",\"cat\":\"%s\"", sl->tid != 0 ? "attempt" : "retry wait");

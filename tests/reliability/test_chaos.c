@@ -5,10 +5,16 @@
  * retries (immediate, delayed, and an hour long), steps that overrun their
  * deadline, steps that run until cancelled, fail-fast, sequential
  * instances, waits with short timeouts, and cancellations at random
- * moments from another thread. The steps keep a ledger; the main thread
- * checks it after each instance ends:
- * - a step starts only after every step it depends on completed, and no
- *   dependent of a step that did not complete ever runs;
+ * moments from another thread; and, in half the instances, gated steps
+ * (trigger rules, `when` / `unless` conditions, optional inputs) and
+ * nonfatal steps. The steps keep a ledger; the main thread checks it
+ * after each instance ends:
+ * - an ungated step starts only after every step it depends on
+ *   completed, a gated one after every one is final; a step ran exactly
+ *   when its rule and condition held, given how its predecessors ended
+ *   (an ungated one: when they all completed), unless the instance was
+ *   cancelled first; a skipped step says why, by the same oracle; an
+ *   optional input is read only when its producer completed;
  * - a step succeeds at most once, runs at most 1 + max_retries times, and
  *   attempts = 1 + the retries it used (retry events seen by an
  *   observer; a step cancelled during its delay used one fewer);
@@ -20,8 +26,10 @@
  *   the flag would hang it otherwise, and every wait has a watchdog of
  *   WATCHDOG_S seconds that turns a hang into a failure naming the
  *   instance;
- * - the root cause and wait's code agree, boxed outputs are all freed,
- *   and every thread created is joined (counters and /proc/self/task).
+ * - the root cause and wait's code agree, and a nonfatal step is never
+ *   the root cause nor cancels anything under fail-fast; boxed outputs
+ *   are all freed, and every thread created is joined (counters and
+ *   /proc/self/task).
  *
  * AJ_CHAOS_INSTANCES (default 32 per worker count) sets the size,
  * AJ_CHAOS_SEED replays a run.
@@ -64,6 +72,8 @@ typedef struct script {
     bool permanent;     /* failing attempts are marked permanent */
     bool spin;          /* every attempt waits until the instance is cancelled */
     bool box;           /* output is a malloc'd int64_t *, freed by the instance */
+    bool is_bool;       /* output is a bool, truth: some step's condition */
+    bool truth;
     int code;
 } script;
 
@@ -75,6 +85,7 @@ typedef struct chaos {
     aj_instance *inst;
     bool cancel;                   /* the canceller thread cancels it */
     bool fail_fast, sequential;
+    bool gates;                    /* has gated and nonfatal steps */
     _Atomic bool cancel_returned;  /* aj_instance_cancel has returned */
     _Atomic uint32_t *attempts;    /* attempts the step function saw */
     _Atomic uint32_t *returned_ok; /* ... that returned 0 (late ones fail) */
@@ -98,8 +109,11 @@ static void box_free(void *slot)
     atomic_fetch_add(&boxes_freed, 1);
 }
 
-/* 1 + the sum of the data inputs, each read as its producer stored it. */
-static int64_t value_of(const chaos *c, uint32_t i, const void *outputs)
+/* 1 + the sum of the data inputs, each read as its producer stored it;
+ * one counts only when its producer completed (as a generated wrapper
+ * passes NULL for an optional one otherwise; a step `on done` or `on
+ * failure` may run after a required producer did not complete). */
+static int64_t value_of(const chaos *c, const aj_ctx *ctx, uint32_t i, const void *outputs)
 {
     const int64_t *slots = outputs;
     int64_t v = 1;
@@ -107,7 +121,7 @@ static int64_t value_of(const chaos *c, uint32_t i, const void *outputs)
     for (uint32_t e = 0; e < c->job->def.n_edges; e++) {
         const aj_edge_def *ed = &c->job->edges[e];
         int64_t *b;
-        if (ed->to != i || !(ed->kind & AJ_EDGE_DATA))
+        if (ed->to != i || !(ed->kind & AJ_EDGE_DATA) || !aj_ctx_step_completed(ctx, ed->from))
             continue;
         if (c->steps[ed->from].box) {
             memcpy(&b, &slots[ed->from], sizeof b);
@@ -119,10 +133,14 @@ static int64_t value_of(const chaos *c, uint32_t i, const void *outputs)
     return v;
 }
 
-static void produce(const chaos *c, uint32_t i, void *outputs)
+static void produce(const chaos *c, const aj_ctx *ctx, uint32_t i, void *outputs)
 {
-    int64_t v = value_of(c, i, outputs), *b;
+    int64_t v = value_of(c, ctx, i, outputs), *b;
 
+    if (c->steps[i].is_bool) {
+        memcpy((int64_t *)outputs + i, &c->steps[i].truth, sizeof(bool));
+        return;
+    }
     if (!c->steps[i].box) {
         ((int64_t *)outputs)[i] = v;
         return;
@@ -142,10 +160,18 @@ static uint32_t begin(chaos *c, aj_ctx *ctx, uint32_t i)
 
     if (after_cancel && !aj_ctx_cancelled(ctx))
         atomic_fetch_add(&c->unaware, 1);
-    /* The finish event comes before the successors are released. */
-    for (uint32_t k = 0; k < c->job->exec[i].n_preds; k++)
-        if (atomic_load(&c->completions[c->job->preds[i][k]]) == 0)
+    /* The finish event of a step that ran comes before its successors are
+     * released; a skipped one's may come after, so a gated step, whose
+     * predecessors may have been skipped, reads their states. */
+    for (uint32_t k = 0; k < c->job->exec[i].n_preds; k++) {
+        uint32_t p = c->job->preds[i][k];
+        bool ok = c->job->steps[i].gate == NULL
+                      ? atomic_load(&c->completions[p]) != 0
+                      : tj_state(aj_ctx_instance(ctx), p) >= AJ_STEP_COMPLETED &&
+                            tj_state(aj_ctx_instance(ctx), p) <= AJ_STEP_CANCELLED;
+        if (!ok)
             atomic_fetch_add(&c->violations, 1);
+    }
     return atomic_fetch_add(&c->attempts[i], 1) + 1;
 }
 
@@ -164,7 +190,7 @@ static int chaos_step(aj_ctx *ctx, void *inputs, void *outputs, const size_t *sl
         /* On time this would be a success; late, the runtime must fail
          * it and free the output. */
         atomic_fetch_add(&c->returned_ok[i], 1);
-        produce(c, i, outputs);
+        produce(c, ctx, i, outputs);
         return 0;
     }
     if (s->fails < 0 || (int)attempt <= s->overruns + s->fails) {
@@ -173,7 +199,7 @@ static int chaos_step(aj_ctx *ctx, void *inputs, void *outputs, const size_t *sl
         return s->code;
     }
     atomic_fetch_add(&c->returned_ok[i], 1);
-    produce(c, i, outputs);
+    produce(c, ctx, i, outputs);
     return 0;
 }
 
@@ -231,6 +257,48 @@ static void script_step(chaos *c, uint32_t i)
     sd->free_output = s->box ? box_free : NULL;
 }
 
+/* Step i's condition: one of its predecessors, whose edge becomes a
+ * condition and whose output a bool (unboxed). */
+static int32_t condition_of(chaos *c, uint32_t i)
+{
+    const aj_step_exec *x = &c->job->exec[i];
+    uint32_t p = c->job->preds[i][rnd(x->n_preds)];
+
+    for (uint32_t e = 0; e < c->job->def.n_edges; e++)
+        if (c->job->edges[e].from == p && c->job->edges[e].to == i)
+            c->job->edges[e].kind = AJ_EDGE_CONDITION;
+    c->steps[p].box = false;
+    c->job->steps[p].free_output = NULL;
+    if (!c->steps[p].is_bool) {
+        c->steps[p].is_bool = true;
+        c->steps[p].truth = rnd(3) != 0;
+        c->job->steps[p].output_type = "bool";
+        c->job->steps[p].output_size = sizeof(bool);
+    }
+    return (int32_t)p;
+}
+
+/* A third of the steps with predecessors get a gate: a random rule, a
+ * condition half the time, and (but under `on failure`, which needs a
+ * required predecessor) some plain data inputs made optional. A step
+ * already a condition keeps its output. */
+static void gate_step(chaos *c, uint32_t i)
+{
+    aj_trigger_rule rule = (aj_trigger_rule)rnd(3);
+    int32_t cond = -1;
+
+    if (c->job->exec[i].n_preds == 0 || rnd(3) != 0)
+        return;
+    if (rnd(2) == 0)
+        cond = condition_of(c, i);
+    for (uint32_t e = 0; rule != AJ_ON_FAILURE && e < c->job->def.n_edges; e++) {
+        aj_edge_def *ed = &c->job->edges[e];
+        if (ed->to == i && ed->kind == AJ_EDGE_DATA && rnd(3) == 0)
+            ed->kind = AJ_EDGE_DATA | AJ_EDGE_OPTIONAL;
+    }
+    tj_set_gate(c->job, i, rule, cond, rnd(2) == 0);
+}
+
 static void launch(chaos *c, aj_runtime *rt)
 {
     uint32_t n;
@@ -244,6 +312,7 @@ static void launch(chaos *c, aj_runtime *rt)
     c->sequential = rnd(10) == 0;
     c->cancel = !c->sequential && rnd(3) == 0;
     c->fail_fast = rnd(6) == 0;
+    c->gates = rnd(2) == 0;
     c->steps = calloc(n, sizeof *c->steps);
     assert_non_null(c->steps);
     c->attempts = counters(n);
@@ -253,6 +322,10 @@ static void launch(chaos *c, aj_runtime *rt)
     c->completions = counters(n);
     for (uint32_t i = 0; i < n; i++)
         script_step(c, i);
+    for (uint32_t i = 0; c->gates && i < n; i++) {
+        gate_step(c, i);
+        tj_set_nonfatal(c->job, i, rnd(8) == 0);
+    }
     o = (aj_start_opts){ .fail_fast = c->fail_fast, .sequential = c->sequential,
                          .observer = &obs };
     assert_int_equal(aj_instance_start(rt, &c->job->def, &in, &o, &c->inst), AJ_OK);
@@ -297,12 +370,54 @@ static uint32_t allowed_attempts(const chaos *c, uint32_t i)
     return (uint32_t)s->fails + 1;
 }
 
-static bool preds_completed(const chaos *c, uint32_t i)
+/* How predecessor p ended, for its successors: 0 completed, 1 failed (or
+ * skipped for a failure), 2 cancelled (or skipped for one), 4 skipped. */
+static unsigned ended(const chaos *c, uint32_t p)
 {
-    for (uint32_t k = 0; k < c->job->exec[i].n_preds; k++)
-        if (tj_state(c->inst, c->job->preds[i][k]) != AJ_STEP_COMPLETED)
-            return false;
-    return true;
+    aj_step_info info;
+
+    assert_int_equal(aj_instance_step_info(c->inst, p, &info), AJ_OK);
+    if (info.state == AJ_STEP_COMPLETED)
+        return 0;
+    if (info.state == AJ_STEP_FAILED || info.skip_reason == AJ_SKIP_UPSTREAM_FAILED)
+        return 1;
+    if (info.state == AJ_STEP_CANCELLED || info.skip_reason == AJ_SKIP_UPSTREAM_CANCELLED)
+        return 2;
+    assert_int_equal(info.state, AJ_STEP_SKIPPED);
+    return 4;
+}
+
+static aj_skip_reason upstream(unsigned seen)
+{
+    return seen & 1 ? AJ_SKIP_UPSTREAM_FAILED
+           : seen & 2 ? AJ_SKIP_UPSTREAM_CANCELLED
+                      : AJ_SKIP_UPSTREAM_SKIPPED;
+}
+
+/* The oracle: why step i is skipped, given how its predecessors ended, or
+ * AJ_SKIP_NONE when it runs (unless the instance was cancelled first). */
+static aj_skip_reason verdict(const chaos *c, uint32_t i)
+{
+    const aj_step_gate *g = c->job->steps[i].gate;
+    unsigned seen = 0;
+    void *p;
+
+    if (g == NULL) {
+        for (uint32_t k = 0; k < c->job->exec[i].n_preds; k++)
+            seen |= ended(c, c->job->preds[i][k]);
+        return seen != 0 ? upstream(seen) : AJ_SKIP_NONE;
+    }
+    for (uint32_t k = 0; k < g->n_required; k++)
+        seen |= ended(c, g->required[k]);
+    if (g->rule == AJ_ON_SUCCESS && seen != 0)
+        return upstream(seen);
+    if (g->rule == AJ_ON_FAILURE && !(seen & 1))
+        return AJ_SKIP_NO_FAILURE;
+    if (g->condition >= 0 &&
+        (aj_instance_output(c->inst, (uint32_t)g->condition, false, &p) != AJ_OK ||
+         *(bool *)p == g->negate))
+        return AJ_SKIP_CONDITION;
+    return AJ_SKIP_NONE;
 }
 
 /* The value step i's data inputs imply, from the instance's outputs. */
@@ -313,7 +428,8 @@ static int64_t expected_value(const chaos *c, uint32_t i)
     for (uint32_t e = 0; e < c->job->def.n_edges; e++) {
         const aj_edge_def *ed = &c->job->edges[e];
         void *p;
-        if (ed->to != i || !(ed->kind & AJ_EDGE_DATA))
+        if (ed->to != i || !(ed->kind & AJ_EDGE_DATA) ||
+            tj_state(c->inst, ed->from) != AJ_STEP_COMPLETED)
             continue;
         assert_int_equal(aj_instance_output(c->inst, ed->from, false, &p), AJ_OK);
         v += c->steps[ed->from].box ? **(int64_t **)p : *(int64_t *)p;
@@ -336,7 +452,13 @@ static void check_attempts(const chaos *c, uint32_t i, const aj_step_info *info)
         assert_int_equal(retries + 1, info->attempts);
 }
 
-static void check_final(const chaos *c, uint32_t i, const aj_step_info *info, bool *failed)
+static bool nonfatal(const chaos *c, uint32_t i)
+{
+    return (c->job->exec[i].flags & AJ_STEP_NONFATAL) != 0;
+}
+
+/* fatal: some step failed that is not nonfatal: fail-fast cancels then. */
+static void check_final(const chaos *c, uint32_t i, const aj_step_info *info, bool fatal)
 {
     void *p;
 
@@ -345,13 +467,13 @@ static void check_final(const chaos *c, uint32_t i, const aj_step_info *info, bo
         assert_int_equal(atomic_load(&c->completions[i]), 1);
         assert_true(atomic_load(&c->returned_ok[i]) >= 1);
         assert_true(info->attempts > (uint32_t)c->steps[i].overruns);
-        if (!c->steps[i].box) {
-            assert_int_equal(aj_instance_output(c->inst, i, false, &p), AJ_OK);
+        assert_int_equal(aj_instance_output(c->inst, i, false, &p), AJ_OK);
+        if (c->steps[i].is_bool)
+            assert_int_equal(*(bool *)p, c->steps[i].truth);
+        else if (!c->steps[i].box)
             assert_int_equal(*(int64_t *)p, expected_value(c, i));
-        }
         break;
     case AJ_STEP_FAILED:
-        *failed = true;
         assert_int_equal(atomic_load(&c->completions[i]), 0);
         if (c->steps[i].overruns > 0) {
             assert_int_equal(info->kind, AJ_FAIL_TIMEOUT);
@@ -362,10 +484,11 @@ static void check_final(const chaos *c, uint32_t i, const aj_step_info *info, bo
         }
         break;
     case AJ_STEP_SKIPPED:
-        assert_false(preds_completed(c, i));
+        assert_int_not_equal(info->skip_reason, AJ_SKIP_NONE);
+        assert_int_equal(info->skip_reason, verdict(c, i));
         break;
     case AJ_STEP_CANCELLED:
-        assert_true(c->cancel || c->fail_fast);
+        assert_true(c->cancel || (c->fail_fast && fatal));
         assert_int_equal(atomic_load(&c->completions[i]), 0);
         break;
     default:
@@ -373,19 +496,23 @@ static void check_final(const chaos *c, uint32_t i, const aj_step_info *info, bo
     }
 }
 
-static void check_step(const chaos *c, uint32_t i, bool *failed)
+static void check_step(const chaos *c, uint32_t i, bool fatal)
 {
     aj_step_info info;
 
     assert_int_equal(aj_instance_step_info(c->inst, i, &info), AJ_OK);
     check_attempts(c, i, &info);
-    if (!preds_completed(c, i))
-        assert_int_equal(info.attempts, 0);
+    /* It ran exactly when its gate (or, ungated, its predecessors) let
+     * it; a cancel may have come first. */
+    if (info.state != AJ_STEP_CANCELLED)
+        assert_int_equal(info.attempts > 0, verdict(c, i) == AJ_SKIP_NONE);
+    else if (info.attempts > 0)
+        assert_int_equal(verdict(c, i), AJ_SKIP_NONE);
     assert_int_equal(atomic_load(&c->finishes[i]), 1);
     /* Without a tight deadline, returning 0 is completing. */
     if (c->steps[i].overruns == 0)
         assert_int_equal(atomic_load(&c->returned_ok[i]), atomic_load(&c->completions[i]));
-    check_final(c, i, &info, failed);
+    check_final(c, i, &info, fatal);
 }
 
 /* A short wait first (it may time out, never change the end), then the
@@ -415,11 +542,15 @@ static void check_instance(chaos *c, int rc)
     assert_int_equal(atomic_load(&c->violations), 0);
     assert_int_equal(atomic_load(&c->unaware), 0);
     for (uint32_t i = 0; i < c->job->def.n_steps; i++)
-        check_step(c, i, &failed);
+        failed |= tj_state(c->inst, i) == AJ_STEP_FAILED && !nonfatal(c, i);
+    for (uint32_t i = 0; i < c->job->def.n_steps; i++)
+        check_step(c, i, failed);
     aj_instance_failure(c->inst, &f);
+    /* Nonfatal failures are never the root cause. */
     if (failed) {
         assert_true(f.step >= 0);
         assert_int_equal(tj_state(c->inst, (uint32_t)f.step), AJ_STEP_FAILED);
+        assert_false(nonfatal(c, (uint32_t)f.step));
         assert_int_equal(rc, f.code);
     } else {
         assert_int_equal(f.step, -1);

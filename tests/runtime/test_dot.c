@@ -95,6 +95,17 @@ static void check_golden(const char *text, const char *path)
     free(want);
 }
 
+/* What draw makes of what holds every string of want (NULL ends it). */
+static void check_drawn(draw_fn draw, const void *what, const char *const *want)
+{
+    char *text = capture(draw, what, 0);
+
+    for (; *want != NULL; want++)
+        if (strstr(text, *want) == NULL)
+            fail_msg("not drawn: %s\nin: %s", *want, text);
+    free(text);
+}
+
 /* Runs `dot` on text when it is installed: the graph must be valid. */
 static void check_dot_accepts(const char *text)
 {
@@ -239,14 +250,10 @@ static void test_dot_escapes_any_name(void **state)
     text = capture(draw_inst, inst, 0);
     check_dot_accepts(text);
     free(text);
-    text = capture(draw_json, inst, 0);
-    assert_non_null(strstr(text, "\"name\":\"new\\u000aline\""));
-    assert_non_null(strstr(text, "\"name\":\"a\\\"b\""));
-    free(text);
-    text = capture(draw_mermaid, inst, 0);
-    assert_non_null(strstr(text, "title digraph _x_ _ a_b_c\n"));
-    assert_non_null(strstr(text, "section new_line\n"));
-    free(text);
+    check_drawn(draw_json, inst,
+                (const char *const[]){ "\"name\":\"new\\u000aline\"", "\"name\":\"a\\\"b\"", NULL });
+    check_drawn(draw_mermaid, inst,
+                (const char *const[]){ "title digraph _x_ _ a_b_c\n", "section new_line\n", NULL });
     aj_instance_free(inst);
     tj_run_free(r);
     tj_free(j);
@@ -291,8 +298,10 @@ static void test_dot_trace_json_and_mermaid(void **state)
     text = capture(draw_json, inst, 0);
     assert_true(strncmp(text, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n", 40) == 0);
     assert_int_equal(count(text, "\"ph\":\"M\""), 9); /* the process, 8 steps */
-    /* Started: 5 (Query2, Summarize, Email are skipped). */
+    /* Started: 5; Query2, Summarize, Email are skipped, as instants. */
     assert_int_equal(count(text, "\"ph\":\"X\""), 5);
+    assert_int_equal(count(text, "\"ph\":\"i\""), 3);
+    assert_int_equal(count(text, "\"reason\":\"upstream failed\""), 3);
     assert_int_equal(count(text, "{"), count(text, "}"));
     assert_non_null(strstr(text, "\"tid\":4,\"ts\":"));
     assert_non_null(strstr(text, "\"args\":{\"state\":\"failed\",\"attempts\":1}"));
@@ -301,12 +310,68 @@ static void test_dot_trace_json_and_mermaid(void **state)
     text = capture(draw_mermaid, inst, 0);
     assert_true(strncmp(text, "gantt\n    title sql_summary golden\n", 35) == 0);
     assert_non_null(strstr(text, "dateFormat x\n"));
-    assert_int_equal(count(text, "    section "), 5);
+    assert_int_equal(count(text, "    section "), 8);
     assert_non_null(strstr(text, "\n    completed :done, s0r, "));
     assert_non_null(strstr(text, "\n    failed :crit, s3r, "));
-    assert_null(strstr(text, "section Summarize"));
+    assert_non_null(strstr(text, "section Summarize\n    skipped (upstream failed) :milestone, s6s, "));
     free(text);
     aj_instance_free(inst);
+}
+
+/* The branches of DESIGN.md's example: a condition that says false, an
+ * optional input, rules, a nonfatal step that fails. */
+static tj_job *gates_job(tj_run **run)
+{
+    static const char *const names[] = {
+        "IsLarge", "Query", "Compress", "Store", "Alert", "Close", "Recommend", "Report",
+    };
+    const aj_edge_def edges[] = {
+        { 0, 2, AJ_EDGE_CONDITION }, { 1, 2, AJ_EDGE_DATA }, { 2, 3, AJ_EDGE_DATA | AJ_EDGE_OPTIONAL },
+        { 1, 3, AJ_EDGE_DATA },      { 1, 4, AJ_EDGE_AFTER }, { 3, 5, AJ_EDGE_AFTER },
+        { 0, 7, AJ_EDGE_CONDITION },
+    };
+    tj_job *j = tj_new("gates", 8, names, NULL, edges, 7);
+    tj_run *r = *run = tj_run_new(j);
+
+    tj_set_bool(j, r, 0, false);
+    tj_set_gate(j, 2, AJ_ON_SUCCESS, 0, false);
+    tj_set_gate(j, 3, AJ_ON_SUCCESS, -1, false);
+    tj_set_gate(j, 4, AJ_ON_FAILURE, -1, false);
+    tj_set_gate(j, 5, AJ_ON_DONE, -1, false);
+    tj_set_gate(j, 7, AJ_ON_SUCCESS, 0, true);
+    tj_set_nonfatal(j, 6, true);
+    r->behave[6].fails = -1;
+    return j;
+}
+
+static void test_dot_instance_gates_golden(void **state)
+{
+    aj_start_opts o = { .sequential = true, .instance_id = "golden" };
+    tj_run *r;
+    tj_job *j = gates_job(&r);
+    aj_instance *inst = tj_start(NULL, j, r, &o);
+    char *text;
+
+    (void)state;
+    assert_int_equal(aj_instance_wait(inst, 0), AJ_OK);
+    text = capture(draw_inst, inst, AJ_DOT_NO_TIMES);
+    check_golden(text, GOLDEN "gates.dot");
+    check_dot_accepts(text);
+    free(text);
+    /* The two skipped steps are instants (milestones) with their reasons. */
+    check_drawn(draw_json, inst,
+                (const char *const[]){
+                    "\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":3,",
+                    "\"args\":{\"state\":\"skipped\",\"reason\":\"condition\"}",
+                    "\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":5,",
+                    "\"args\":{\"state\":\"skipped\",\"reason\":\"no failure\"}", NULL });
+    check_drawn(draw_mermaid, inst,
+                (const char *const[]){
+                    "section Compress\n    skipped (condition) :milestone, s2s, ",
+                    "section Alert\n    skipped (no failure) :milestone, s4s, ", NULL });
+    aj_instance_free(inst);
+    tj_run_free(r);
+    tj_free(j);
 }
 
 static void test_dot_write_failures_are_eio(void **state)
@@ -388,6 +453,7 @@ int main(void)
         T(test_dot_escapes_any_name),
         T(test_dot_durations_as_go_prints_them),
         T(test_dot_trace_json_and_mermaid),
+        T(test_dot_instance_gates_golden),
         T(test_dot_write_failures_are_eio),
         T(test_dot_drawing_while_running),
     };

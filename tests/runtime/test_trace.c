@@ -414,6 +414,41 @@ static void test_trace_one_slice_per_attempt_and_wait(void **state)
     tj_free(j);
 }
 
+/* A skipped step is an instant on the row of the thread that skipped it,
+ * with its reason, after the failure that skipped it. */
+static void test_trace_skipped_step_is_an_instant(void **state)
+{
+    static const char *const names[] = { "Flaky", "After" };
+    aj_edge_def edge = { FLAKY, AFTER, AJ_EDGE_DATA };
+    tj_job *j = tj_new("skips", 2, names, NULL, &edge, 1);
+    tj_run *r = tj_run_new(j);
+    aj_trace *t = aj_trace_new();
+    aj_start_opts o = { .sequential = true, .instance_id = "one",
+                        .observer = aj_trace_observer(t) };
+    const jv *events, *skip, *failed;
+    aj_instance *inst;
+    jv root;
+    (void)state;
+
+    r->behave[FLAKY].fails = -1;
+    inst = tj_start(NULL, j, r, &o);
+    root = written(t, &events, AJ_OK);
+    assert_int_equal(count(events, "i", "skipped", NULL), 1);
+    assert_non_null(skip = find(events, "i", "skipped", "After", 0));
+    assert_non_null(failed = attempt_of(events, pid_of(events, "skips", "one"), "Flaky", 1));
+    assert_string_equal(str_of(get(skip, "args"), "reason"), "upstream failed");
+    assert_string_equal(str_of(get(skip, "args"), "outcome"), "skipped");
+    assert_string_equal(str_of(skip, "s"), "t");
+    assert_true(num_of(skip, "tid") == num_of(failed, "tid"));
+    assert_true(not_before(num_of(skip, "ts"), end_of(failed)));
+    check_rows_named(events);
+    jv_free(&root);
+    aj_instance_free(inst);
+    aj_trace_free(t);
+    tj_run_free(r);
+    tj_free(j);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Many instances in one file                                                */
 
@@ -658,6 +693,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trace_parser_reads_json),
         cmocka_unit_test(test_trace_one_slice_per_attempt_and_wait),
+        cmocka_unit_test(test_trace_skipped_step_is_an_instant),
         cmocka_unit_test(test_trace_many_instances_in_one_file),
         cmocka_unit_test(test_trace_instances_one_after_the_other),
         cmocka_unit_test(test_trace_running_step_drawn_up_to_now),

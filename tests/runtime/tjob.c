@@ -157,14 +157,20 @@ static void hook_block(aj_ctx *ctx, tj_run *r, uint32_t i)
     sem_destroy(&h.woken);
 }
 
-/* Every predecessor must have completed before a step starts. */
-static void check_preds(tj_run *r, uint32_t i)
+/* Every predecessor must have completed before a step starts; a gated
+ * step's must be final, whatever their state. */
+static void check_preds(const aj_ctx *ctx, tj_run *r, uint32_t i)
 {
     const aj_step_exec *x = &r->job->exec[i];
 
-    for (uint32_t k = 0; k < x->n_preds; k++)
-        if (atomic_load(&r->successes[r->job->preds[i][k]]) == 0)
+    for (uint32_t k = 0; k < x->n_preds; k++) {
+        uint32_t p = r->job->preds[i][k];
+        int st = tj_state(aj_ctx_instance(ctx), p);
+        bool final = st == AJ_STEP_COMPLETED || st == AJ_STEP_FAILED ||
+                     st == AJ_STEP_SKIPPED || st == AJ_STEP_CANCELLED;
+        if ((x->flags & AJ_STEP_GATED) ? !final : atomic_load(&r->successes[p]) == 0)
             atomic_fetch_add(&r->violations, 1);
+    }
 }
 
 /* 1 + the sum of the data inputs: each output proves where it came from. */
@@ -195,7 +201,10 @@ static void produce_at(const tj_run *r, uint32_t i, const void *outputs, int64_t
 
     if (r->job->steps[i].output_type == NULL)
         return;
-    if (r->behave[i].box) {
+    if (r->behave[i].is_bool) {
+        bool b = r->behave[i].truth;
+        memcpy(slot, &b, sizeof b);
+    } else if (r->behave[i].box) {
         int64_t *b = malloc(sizeof *b);
         if (b == NULL)
             abort();
@@ -270,7 +279,7 @@ static int tj_step(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots
     r->thread[i] = pthread_self();
     if (on_blocking_pool())
         atomic_fetch_add(&r->on_pool[i], 1);
-    check_preds(r, i);
+    check_preds(ctx, r, i);
     hold(ctx, b, r, i);
     if (b->hook_keep)
         aj_ctx_on_cancel(ctx, hook_only_count, &r->hook_calls[i]);
@@ -490,6 +499,9 @@ void tj_free(tj_job *j)
         free((char *)j->steps[i].name);
         free(j->preds[i]);
     }
+    for (uint32_t i = 0; j->gates != NULL && i < j->def.n_steps; i++)
+        free((uint32_t *)j->gates[i].required);
+    free(j->gates);
     free((char *)j->def.name);
     free(j->steps);
     free(j->exec);
@@ -503,8 +515,42 @@ void tj_free(tj_job *j)
 void tj_set_timeout(tj_job *j, uint32_t i, int64_t ns)
 {
     j->steps[i].timeout_ns = ns;
-    j->exec[i].flags = (j->exec[i].flags & (AJ_STEP_BLOCKING | AJ_STEP_ASYNC)) |
+    j->exec[i].flags = (j->exec[i].flags & ~(uint32_t)AJ_STEP_TIMED) |
                        (ns > 0 ? AJ_STEP_TIMED : 0u);
+}
+
+void tj_set_gate(tj_job *j, uint32_t i, aj_trigger_rule rule, int32_t condition, bool negate)
+{
+    uint32_t n = j->def.n_steps, *req = xcalloc(n, sizeof *req), n_req = 0;
+
+    if (j->gates == NULL)
+        j->gates = xcalloc(n, sizeof *j->gates);
+    /* Sources of plain edges into i, ascending (no duplicate edges). */
+    for (uint32_t p = 0; p < n; p++)
+        for (uint32_t e = 0; e < j->def.n_edges; e++)
+            if (j->edges[e].from == p && j->edges[e].to == i &&
+                !(j->edges[e].kind & AJ_EDGE_OPTIONAL))
+                req[n_req++] = p;
+    free((uint32_t *)j->gates[i].required);
+    j->gates[i] = (aj_step_gate){ rule, condition, negate, n_req, n_req > 0 ? req : NULL };
+    if (n_req == 0)
+        free(req);
+    j->steps[i].gate = &j->gates[i];
+    j->exec[i].flags |= AJ_STEP_GATED;
+}
+
+void tj_set_nonfatal(tj_job *j, uint32_t i, bool nonfatal)
+{
+    j->exec[i].flags = (j->exec[i].flags & ~(uint32_t)AJ_STEP_NONFATAL) |
+                       (nonfatal ? AJ_STEP_NONFATAL : 0u);
+}
+
+void tj_set_bool(tj_job *j, tj_run *r, uint32_t i, bool value)
+{
+    j->steps[i].output_type = "bool";
+    j->steps[i].output_size = sizeof(bool);
+    r->behave[i].is_bool = true;
+    r->behave[i].truth = value;
 }
 
 void tj_set_blocking(tj_job *j, uint32_t i, bool blocking)
@@ -680,6 +726,7 @@ static void record(void *arg, int which, const aj_step_event *ev)
         e->step = ev->step_index;
         e->attempt = ev->attempt;
         e->state = ev->state;
+        e->skip_reason = ev->skip_reason;
         e->err = ev->err;
         e->delay_ns = ev->delay_ns;
         snprintf(e->message, sizeof e->message, "%s", ev->message);

@@ -35,6 +35,7 @@ typedef struct tj_job {
     aj_edge_def *edges;
     uint32_t *succs;
     uint32_t **preds;     /* preds[i]: n_preds step indexes */
+    aj_step_gate *gates;  /* n_steps, made by the first tj_set_gate */
 } tj_job;
 
 /* n steps called names[i] (NULL: "s<i>"); types[i] NULL gives no output
@@ -50,6 +51,13 @@ void tj_set_blocking(tj_job *j, uint32_t i, bool blocking);
 /* Step i is `async` or not: its attempts end with aj_reply_done(), called
  * as its tj_behave says (done_*). */
 void tj_set_async(tj_job *j, uint32_t i, bool async);
+
+/* Step i is gated (AJ_STEP_GATED): by rule, and by condition (a step
+ * index, -1: none) unless negate. Its required predecessors are the
+ * sources of its edges without AJ_EDGE_OPTIONAL. */
+void tj_set_gate(tj_job *j, uint32_t i, aj_trigger_rule rule, int32_t condition, bool negate);
+/* Step i is `nonfatal` or not. */
+void tj_set_nonfatal(tj_job *j, uint32_t i, bool nonfatal);
 
 /* A seed for tj_rnd from the environment variable env (a decimal number,
  * to replay a run) or else the time, never 0; printed so that a failing run
@@ -79,6 +87,8 @@ typedef struct tj_behave {
     bool until_expired;     /* each attempt waits until past its deadline */
     int after_expired;      /* ... then returns this */
     bool box;               /* output is a malloc'd int64_t * (free_output) */
+    bool is_bool;           /* output is a bool, truth (tj_set_bool) */
+    bool truth;
     bool store_on_fail;     /* failing attempts store their output first */
     bool cancel_async;      /* every attempt asks to cancel its instance
                                (aj_instance_cancel_async) first */
@@ -118,8 +128,9 @@ typedef struct tj_run {
     pthread_t *thread;            /* thread of the last attempt */
     _Atomic uint32_t *on_pool;    /* attempts run by a blocking-pool thread
                                      (named "aj-block") */
-    _Atomic uint32_t violations;  /* started before a predecessor completed,
-                                     or succeeded twice */
+    _Atomic uint32_t violations;  /* started before a predecessor completed
+                                     (a gated step: before every one was
+                                     final), or succeeded twice */
 } tj_run;
 
 tj_run *tj_run_new(const tj_job *job);
@@ -148,6 +159,7 @@ typedef struct tj_event {
     uint32_t step;
     uint32_t attempt;
     aj_step_state state;
+    aj_skip_reason skip_reason;
     int err;
     int64_t delay_ns;
     char message[AJ_MESSAGE_MAX];
@@ -168,6 +180,8 @@ uint32_t tj_rec_count(tj_rec *rec, int which, uint32_t step);
 
 /* Step i of r's job outputs a box, freed by the instance. */
 void tj_box(tj_job *j, tj_run *r, uint32_t i);
+/* Step i of r's job outputs a bool, value (a condition's step). */
+void tj_set_bool(tj_job *j, tj_run *r, uint32_t i, bool value);
 
 /* A cmocka fixture: a fresh seed job and its script for every test. */
 extern tj_job *seed_job;
