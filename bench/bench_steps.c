@@ -27,6 +27,13 @@ NOINLINE int bench_add2(aj_ctx *ctx, BenchIn *in, long up, long left, long *out)
     return 0;
 }
 
+NOINLINE int bench_take(aj_ctx *ctx, BenchIn *in, bool *out)
+{
+    (void)ctx;
+    *out = in->take;
+    return 0;
+}
+
 NOINLINE void bench_leaf_at(BenchIn *in, uint32_t i)
 {
     in->mark[i] = 1;

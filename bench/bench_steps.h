@@ -14,11 +14,13 @@ typedef struct BenchIn {
     long spin_iters;       /* bench_spin's loop count (about 1 ms) */
     long *spin_out;        /* bench_spin(i) writes spin_out[i] */
     long joined;           /* bench_join counts here */
+    bool take;             /* bench_take's output */
 } BenchIn;
 
 int bench_first(aj_ctx *ctx, BenchIn *in, long *out);
 int bench_add1(aj_ctx *ctx, BenchIn *in, long x, long *out);
 int bench_add2(aj_ctx *ctx, BenchIn *in, long up, long left, long *out);
+int bench_take(aj_ctx *ctx, BenchIn *in, bool *out);
 int bench_leaf(aj_ctx *ctx, BenchIn *in);
 int bench_join(aj_ctx *ctx, BenchIn *in);
 int bench_spin(aj_ctx *ctx, BenchIn *in);

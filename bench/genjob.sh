@@ -1,6 +1,8 @@
 #!/bin/sh
 # genjob.sh SHAPE N: writes a generated benchmark job on stdout.
 #   chain N      s0 -> s1 -> ... -> s(N-1), each adds 1 to its input
+#   branch N     a condition step, then a chain of N steps that runs only
+#                when it yields true (when take): what skipping costs
 #   fanin N      N independent steps, then one step after all of them
 #   cpu N        N independent steps of about 1 ms of CPU each, then a join
 #   wave N       an N x N wavefront: w_i_j consumes w_(i-1)_j and w_i_(j-1)
@@ -23,6 +25,13 @@ chain) awk -v n="$n" 'BEGIN {
     for (i = 1; i < n; i++)
         printf "    step s%d(long x = s%d) -> long impl bench_add1;\n", i, i - 1
     printf "    result s%d;\n}\n", n - 1 }' ;;
+branch) awk -v n="$n" 'BEGIN {
+    print "include \"bench_steps.h\";\njob branch(BenchIn *bench) {"
+    print "    step take() -> bool impl bench_take;"
+    print "    step b0() -> long impl bench_first when take;"
+    for (i = 1; i < n; i++)
+        printf "    step b%d(long x = b%d) -> long impl bench_add1;\n", i, i - 1
+    print "}" }' ;;
 fanin|cpu) awk -v n="$n" -v job="$shape" 'BEGIN {
     impl = job == "cpu" ? "bench_spin" : "bench_leaf"
     printf "include \"bench_steps.h\";\njob %s(BenchIn *bench) {\n", job
@@ -71,5 +80,5 @@ sleepy) awk -v kind="$n" 'BEGIN {
     for (i = 1; i <= 8; i++)
         printf "    step %s() impl bench_nap%s%s;\n", name[i], after[i] == "-" ? "" : " after " after[i], attr
     print "}" }' | sed 's/,/, /' ;;
-*) echo "genjob.sh: unknown shape '$shape' (chain, fanin, cpu, wave, mixed, distinct, stubs, sleepy)" >&2; exit 2 ;;
+*) echo "genjob.sh: unknown shape '$shape' (chain, branch, fanin, cpu, wave, mixed, distinct, stubs, sleepy)" >&2; exit 2 ;;
 esac

@@ -6,6 +6,7 @@
 
 #include "harness.h"
 
+#include "branch.job.h"
 #include "chain.job.h"
 #include "cpu.job.h"
 #include "fanin.job.h"
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #define CHAIN_N 1000
+#define BRANCH_N 1000
 #define FANIN_N 1000
 #define WAVE_N 100
 #define CPU_N 64
@@ -73,6 +75,26 @@ static void direct_chain(BenchIn *in)
     for (int i = 1; i < CHAIN_N; i++)
         bench_add1(NULL, in, x, &x);
     check(x == in->base + CHAIN_N - 1, "direct chain");
+}
+
+/* The condition is false: the whole branch ends skipped, none of it runs. */
+static void run_branch(aj_runtime *rt, BenchIn *in)
+{
+    branch *j;
+    long last;
+
+    check(branch_start(rt, in, NULL, &j) == AJ_OK, "branch start");
+    check(branch_wait(j, -1) == AJ_OK, "branch wait");
+    check(branch_b999_output(j, &last) == AJ_ENORESULT, "branch skipped");
+    branch_free(j);
+}
+
+static void direct_branch(BenchIn *in)
+{
+    bool take = true;
+
+    bench_take(NULL, in, &take);
+    check(!take, "direct branch");
 }
 
 static void run_wave(aj_runtime *rt, BenchIn *in)
@@ -154,6 +176,7 @@ static void direct_sleepy(BenchIn *in)
 static const bench_job bench_jobs[] = {
     { "seed", 8, run_seed, direct_seed },
     { "chain", CHAIN_N, run_chain, direct_chain },
+    { "branch", BRANCH_N, run_branch, direct_branch },
     { "fanin", FANIN_N + 1, run_fanin, direct_fanin },
     { "wave", WAVE_N * WAVE_N, run_wave, direct_wave },
     { "cpu", CPU_N + 1, run_cpu, direct_cpu },

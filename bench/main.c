@@ -3,7 +3,7 @@
  * calls in one process, BENCH_RUNS times each, and prints one table.
  *
  *   bench AJC GDIR [ID...]    AJC: the ajc to time; GDIR: its generated .job
- *                             inputs; IDs (W1 .. W5, W6a, W6b, W7, W12, G): only
+ *                             inputs; IDs (W1 .. W5, W6a, W6b, W7, W8, W12, G): only
  *                             those rows
  */
 #include "ajc_time.h"
@@ -160,7 +160,7 @@ int main(int argc, char **argv)
     BenchIn *in = bench_in_new();
 
     if (argc < 3 || rt == NULL) {
-        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W3 W4 W5 W6a W6b W7 W12 G G100k]\n");
+        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W8 W3 W4 W5 W6a W6b W7 W12 G G100k]\n");
         return 2;
     }
     print_machine(rt);
@@ -169,6 +169,9 @@ int main(int argc, char **argv)
         rows_seed(rt, in);
     if (wanted(argc, argv, "W2"))
         row_vs_direct("W2", "chain of 1,000 steps: per step", "chain", rt, in, 300, true, 15);
+    if (wanted(argc, argv, "W8"))
+        row_vs_direct("W8", "condition skips a 1,000-step branch: per step", "branch", rt, in,
+                      300, true, 5);
     if (wanted(argc, argv, "W3"))
         row_vs_direct("W3", "1,000 independent steps + join: per step", "fanin", rt, in, 300,
                       true, 30);

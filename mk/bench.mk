@@ -1,7 +1,7 @@
-# make bench: figures W1-W7, W12 and G (see bench/main.c); not part of make test.
+# make bench: figures W1-W8, W12 and G (see bench/main.c); not part of make test.
 BENCH_B    := $(B)/bench
 BENCH_JOBS := $(BENCH_B)/jobs
-BENCH_JOB_NAMES := seed chain fanin wave cpu seed_blocking seed_async sleepy
+BENCH_JOB_NAMES := seed chain branch fanin wave cpu seed_blocking seed_async sleepy
 BENCH_GEN  := $(foreach j,$(BENCH_JOB_NAMES),$(BENCH_JOBS)/$(j).job.c $(BENCH_JOBS)/$(j).job.h)
 BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard bench/*.c)) \
               $(foreach j,$(BENCH_JOB_NAMES),$(BENCH_JOBS)/$(j).job.o)
@@ -21,6 +21,7 @@ $(BENCH_JOBS)/seed.job $(BENCH_JOBS)/seed_blocking.job $(BENCH_JOBS)/seed_async.
 # The other jobs are generated: genjob.sh SHAPE SIZE, the shape being the
 # file's name.
 BENCH_SIZE_chain := 1000
+BENCH_SIZE_branch := 1000
 BENCH_SIZE_fanin := 1000
 BENCH_SIZE_wave  := 100
 BENCH_SIZE_cpu   := 64

@@ -229,7 +229,24 @@ int sql_email_notification(SqlSummaryJobLib *lib, aj_ctx *ctx)
     return consult(lib, ctx, "EmailNotification");
 }
 
-void sql_connection_close(SqlConnection *conn)
+int sql_disconnect(SqlSummaryJobLib *lib, aj_ctx *ctx, const SqlConnection *conn)
+{
+    if (conn == NULL) {
+        sql_log(lib, ctx, "Close: no connection");
+        return 0;
+    }
+    sql_log(lib, ctx, "Close %s", conn->server);
+    round_trip(lib);
+    return consult(lib, ctx, "Close");
+}
+
+int sql_alert(SqlSummaryJobLib *lib, aj_ctx *ctx)
+{
+    sql_log(lib, ctx, "Alert: the summary could not be made");
+    return consult(lib, ctx, "Alert");
+}
+
+void sql_connection_free(SqlConnection *conn)
 {
     free(conn);
 }

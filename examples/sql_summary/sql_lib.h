@@ -29,7 +29,7 @@ enum {
  * every call when times is 0. Keys, as in go-asyncjob's tests:
  * "GetConnection", "CheckAuth", "GetTableClient.SERVER.TABLE",
  * "ExecuteQuery.SERVER.TABLE.QUERY", "SummarizeQueryResult",
- * "EmailNotification". */
+ * "EmailNotification", "Close", "Alert". */
 typedef struct SqlFault {
     const char *key;
     int code;
@@ -104,8 +104,13 @@ int sql_execute_query(SqlSummaryJobLib *lib, aj_ctx *ctx, const SqlTableClient *
 int sql_summarize(SqlSummaryJobLib *lib, aj_ctx *ctx, const SqlQueryResult *r1,
                   const SqlQueryResult *r2, SummarizedResult **out);
 int sql_email_notification(SqlSummaryJobLib *lib, aj_ctx *ctx);
+/* Tells the server the connection is no longer needed; conn NULL (there
+ * was none) does nothing but log. The memory is sql_connection_free's. */
+int sql_disconnect(SqlSummaryJobLib *lib, aj_ctx *ctx, const SqlConnection *conn);
+/* Raises an alert: the summary could not be made. */
+int sql_alert(SqlSummaryJobLib *lib, aj_ctx *ctx);
 
-void sql_connection_close(SqlConnection *conn);
+void sql_connection_free(SqlConnection *conn);
 void sql_table_client_free(SqlTableClient *client);
 void sql_query_result_free(SqlQueryResult *result);
 void sql_summarized_result_free(SummarizedResult *summary);

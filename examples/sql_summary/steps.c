@@ -45,3 +45,13 @@ int sql_summary_EmailNotification(aj_ctx *ctx, SqlSummaryJobLib *lib)
 {
     return sql_email_notification(lib, ctx);
 }
+
+int sql_summary_Close(aj_ctx *ctx, SqlSummaryJobLib *lib, const Conn *conn)
+{
+    return sql_disconnect(lib, ctx, conn != NULL ? *conn : NULL);
+}
+
+int sql_summary_Alert(aj_ctx *ctx, SqlSummaryJobLib *lib)
+{
+    return sql_alert(lib, ctx);
+}

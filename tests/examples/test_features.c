@@ -171,6 +171,7 @@ int main(void)
         EXAMPLE(take)
         EXAMPLE(own_runtime)
         EXAMPLE(event_loop)
+        EXAMPLE(release)
         cmocka_unit_test(test_features_trace_files),
         cmocka_unit_test(test_features_json_checker),
     };
