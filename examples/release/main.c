@@ -54,7 +54,6 @@ static int ship(Release *rel)
         printf("build #%d, made %d time(s)\n", build, rel->builds);
     }
     release_free(job);
-    printf("\n");
     return rc;
 }
 

@@ -16,7 +16,8 @@
 #include "shell.h"
 
 enum { STEP_GetConnection, STEP_CheckAuth, STEP_GetTableClient1, STEP_GetTableClient2,
-       STEP_QueryTable1, STEP_QueryTable2, STEP_Summarize, STEP_EmailNotification };
+       STEP_QueryTable1, STEP_QueryTable2, STEP_Summarize, STEP_EmailNotification,
+       STEP_Close, STEP_Alert };
 
 static aj_runtime *rt;
 
@@ -72,6 +73,13 @@ static void assert_state(sql_summary *job, uint32_t step, aj_step_state want)
 {
     assert_string_equal(aj_step_state_name(step_info(job, step).state),
                         aj_step_state_name(want));
+}
+
+static void assert_skipped(sql_summary *job, uint32_t step, aj_skip_reason why)
+{
+    aj_step_info info = step_info(job, step);
+    assert_string_equal(aj_step_state_name(info.state), aj_step_state_name(AJ_STEP_SKIPPED));
+    assert_string_equal(aj_skip_reason_name(info.skip_reason), aj_skip_reason_name(why));
 }
 
 static void assert_query(const SqlQueryResult *r, const char *server, const char *table,
@@ -144,6 +152,99 @@ static void test_sql_summary_log_names_job_instance_and_step(void **state)
     assert_non_null(strstr(text, "[Job: sql_summary-log-1, Step: QueryTable2] ExecuteQuery: query2\n"));
     assert_non_null(strstr(text, "[Job: sql_summary-log-1, Step: EmailNotification] EmailNotification\n"));
     free(text);
+}
+
+/* Runs one instance of lib's job with a log in memory; returns wait's code
+ * and the log (the caller frees it) once the instance is freed. */
+static int run_logged(SqlSummaryJobLib *lib, sql_summary **kept, char **log_text)
+{
+    size_t len = 0;
+    FILE *log = open_memstream(log_text, &len);
+
+    assert_non_null(log);
+    lib->log = log;
+    sql_summary *job = start(lib, NULL);
+    int rc = sql_summary_wait(job, -1);
+    *kept = job;
+    lib->log = NULL;
+    assert_int_equal(fclose(log), 0);
+    return rc;
+}
+
+/* A job that succeeds closes its connection (Close, on done) and raises no
+ * alert (Alert, on failure, is skipped for want of one). */
+static void test_sql_summary_success_closes_and_does_not_alert(void **state)
+{
+    SqlSummaryJobLib lib;
+    sql_summary *job;
+    char *log;
+    (void)state;
+
+    init_lib1(&lib);
+    assert_int_equal(run_logged(&lib, &job, &log), AJ_OK);
+    assert_state(job, STEP_Close, AJ_STEP_COMPLETED);
+    assert_skipped(job, STEP_Alert, AJ_SKIP_NO_FAILURE);
+    assert_non_null(strstr(log, "Step: Close] Close server1\n"));
+    assert_null(strstr(log, "Alert"));
+    assert_int_equal(sql_lib_calls(&lib, "Close"), 1);
+    sql_summary_free(job);
+    sql_lib_destroy(&lib);
+    free(log);
+}
+
+/* No connection: everything after it is skipped for that failure, but
+ * Close still runs (with conn NULL: nothing to close) and Alert raises the
+ * alert; the root cause is GetConnection. */
+static void test_sql_summary_no_connection_alerts_and_closes_nothing(void **state)
+{
+    SqlSummaryJobLib lib;
+    sql_summary *job;
+    aj_failure f;
+    char *log;
+    (void)state;
+
+    init_lib1(&lib);
+    inject(&lib, "GetConnection", SQL_ENOTFOUND, 0, true);
+    assert_int_equal(run_logged(&lib, &job, &log), SQL_ENOTFOUND);
+    assert_int_equal(aj_instance_failure(sql_summary_instance(job), &f), SQL_ENOTFOUND);
+    assert_string_equal(f.step_name, "GetConnection");
+    assert_skipped(job, STEP_Summarize, AJ_SKIP_UPSTREAM_FAILED);
+    assert_skipped(job, STEP_EmailNotification, AJ_SKIP_UPSTREAM_FAILED);
+    assert_state(job, STEP_Close, AJ_STEP_COMPLETED);
+    assert_state(job, STEP_Alert, AJ_STEP_COMPLETED);
+    assert_non_null(strstr(log, "Step: Close] Close: no connection\n"));
+    assert_non_null(strstr(log, "Step: Alert] Alert: the summary could not be made\n"));
+    assert_int_equal(sql_lib_calls(&lib, "Close"), 0);
+    sql_summary_free(job);
+    sql_lib_destroy(&lib);
+    free(log);
+}
+
+/* The email is nonfatal: when it cannot be sent the step is failed, but
+ * the job succeeds with its summary, nothing is the root cause, the
+ * connection is closed and no alert is raised. */
+static void test_sql_summary_email_failure_is_nonfatal(void **state)
+{
+    SqlSummaryJobLib lib;
+    sql_summary *job;
+    aj_failure f;
+    Summary s;
+    char *log;
+    (void)state;
+
+    init_lib1(&lib);
+    inject(&lib, "EmailNotification", SQL_EQUERY, 0, true);
+    assert_int_equal(run_logged(&lib, &job, &log), AJ_OK);
+    assert_state(job, STEP_EmailNotification, AJ_STEP_FAILED);
+    assert_int_equal(aj_instance_failure(sql_summary_instance(job), &f), 0);
+    assert_int_equal(f.step, -1);
+    assert_int_equal(sql_summary_result(job, &s), AJ_OK);
+    assert_query(&s->r1, "server1", "table1", "query1");
+    assert_state(job, STEP_Close, AJ_STEP_COMPLETED);
+    assert_skipped(job, STEP_Alert, AJ_SKIP_NO_FAILURE);
+    sql_summary_free(job);
+    sql_lib_destroy(&lib);
+    free(log);
 }
 
 /* TestJobError: GetTableClient1 fails; the error names it, its dependents
@@ -308,16 +409,23 @@ static void test_sql_summary_take_hands_over_result(void **state)
     sql_lib_destroy(&lib);
 }
 
-/* Writes with fn into memory and compares with the golden file. */
+/* Writes with fn into memory and compares with the golden file, or, with
+ * AJ_UPDATE_GOLDEN set, rewrites the golden file. */
 static void assert_golden(const char *golden, int (*fn)(const void *, FILE *), const void *arg)
 {
-    char *text = NULL, *want = shell_slurp(golden);
+    char *text = NULL, *want;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
 
     assert_non_null(f);
     assert_int_equal(fn(arg, f), AJ_OK);
     assert_int_equal(fclose(f), 0);
+    if (getenv("AJ_UPDATE_GOLDEN") != NULL) {
+        FILE *g = fopen(golden, "w");
+        assert_non_null(g);
+        assert_int_equal(fputs(text, g) >= 0 && fclose(g) == 0, 1);
+    }
+    want = shell_slurp(golden);
     assert_string_equal(text, want);
     free(text);
     free(want);
@@ -371,6 +479,9 @@ int main(void)
         cmocka_unit_test(test_sql_summary_three_instances),
         cmocka_unit_test(test_sql_summary_log_names_job_instance_and_step),
         cmocka_unit_test(test_sql_summary_step_error_names_step),
+        cmocka_unit_test(test_sql_summary_success_closes_and_does_not_alert),
+        cmocka_unit_test(test_sql_summary_no_connection_alerts_and_closes_nothing),
+        cmocka_unit_test(test_sql_summary_email_failure_is_nonfatal),
         cmocka_unit_test(test_sql_summary_hard_failure_is_root_cause),
         cmocka_unit_test(test_sql_summary_retries_exhausted),
         cmocka_unit_test(test_sql_summary_retry_recovers_on_third_attempt),
