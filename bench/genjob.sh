@@ -31,7 +31,7 @@ branch) awk -v n="$n" 'BEGIN {
     print "    step b0() -> long impl bench_first when take;"
     for (i = 1; i < n; i++)
         printf "    step b%d(long x = b%d) -> long impl bench_add1;\n", i, i - 1
-    print "}" }' ;;
+    printf "    result b%d;\n}\n", n - 1 }' ;;
 fanin|cpu) awk -v n="$n" -v job="$shape" 'BEGIN {
     impl = job == "cpu" ? "bench_spin" : "bench_leaf"
     printf "include \"bench_steps.h\";\njob %s(BenchIn *bench) {\n", job

@@ -396,6 +396,16 @@ static inline void aj__rec_final(aj__step *s, aj_step_state state, aj_fail_kind 
     aj__rec_end(s, q);
 }
 
+/* The upstream reason for doomed bits: a failure first, then a cancel. */
+static inline aj_skip_reason aj__upstream(unsigned doomed)
+{
+    if (doomed & AJ__DOOM_FAILED)
+        return AJ_SKIP_UPSTREAM_FAILED;
+    if (doomed & AJ__DOOM_CANCELLED)
+        return AJ_SKIP_UPSTREAM_CANCELLED;
+    return AJ_SKIP_UPSTREAM_SKIPPED;
+}
+
 /* s, owned by the caller's thread, ends skipped, for reason. */
 static inline void aj__rec_skip(aj__step *s, aj_skip_reason reason)
 {

@@ -72,10 +72,20 @@ static inline unsigned aj__doom_of(const aj__step *s)
  * goes on r's stack to run, unless it is doomed (skipped at once) or gated
  * (its gate decides): one test for both. Once the instance is cancelled,
  * what r's stack holds is cancelled before it would run. */
-AJ__ALWAYS_INLINE void aj__step_runnable(aj__runner *r, aj__step *s, aj__step **work)
+AJ__ALWAYS_INLINE void aj__step_runnable_as(aj__runner *r, aj__step *s, unsigned doomed,
+                                          aj__step **work)
 {
-    if (AJ__GET(s, doomed)) {
-        aj__state_decide(r, s, work);
+    if (doomed) {
+        /* The common doom, an ungated step of a live instance, is settled
+         * here: a skipped branch costs a few stores a step. */
+        if (doomed & AJ__GATED ||
+            atomic_load_explicit(&r->inst->cancelled, memory_order_relaxed)) {
+            aj__state_decide(r, s, work);
+            return;
+        }
+        aj__rec_skip(s, aj__upstream(doomed));
+        s->next = *work;
+        *work = s;
         return;
     }
     if (r->stack == NULL)
@@ -83,6 +93,12 @@ AJ__ALWAYS_INLINE void aj__step_runnable(aj__runner *r, aj__step *s, aj__step **
     s->next = r->stack;
     r->stack = s;
     r->n_stack++;
+}
+
+/* The same, reading s's doomed bits. */
+AJ__ALWAYS_INLINE void aj__step_runnable(aj__runner *r, aj__step *s, aj__step **work)
+{
+    aj__step_runnable_as(r, s, AJ__GET(s, doomed), work);
 }
 
 /* One more of t's n_preds predecessors is final: true when t is runnable.
@@ -134,9 +150,22 @@ AJ__ALWAYS_INLINE void aj__step_release(aj__runner *r, const aj__step *s, unsign
     for (uint32_t j = x->n_succs; j-- > 0;) {
         uint32_t ti = def->succs[x->first_succ + j], n_preds = def->exec[ti].n_preds;
         aj__step *t = &inst->steps[ti];
-        /* Several finishers may doom t: each adds its bit. */
-        if (doom)
-            atomic_fetch_or_explicit(&t->doomed, (uint8_t)doom, memory_order_relaxed);
+        /* Several finishers may doom t: each adds its bit. t's only
+         * predecessor knows t's bits without reading them back. */
+        if (doom) {
+            unsigned d = doom;
+            /* Alone, with a plain load and store, as arrivals are counted. */
+            if (r->solo) {
+                d |= AJ__GET(t, doomed);
+                AJ__SET(t, doomed, (uint8_t)d);
+            } else {
+                d |= atomic_fetch_or_explicit(&t->doomed, (uint8_t)doom, memory_order_relaxed);
+            }
+            if (n_preds == 1) {
+                aj__step_runnable_as(r, t, d, work);
+                continue;
+            }
+        }
         if (n_preds > 1 && !aj__step_arrive(r, t, n_preds, work))
             continue;
         aj__step_runnable(r, t, work);

@@ -74,14 +74,15 @@ int aj__inst_init_steps(aj_instance *inst)
     if ((facts >> AJ__DEF_N_ASYNC_SHIFT) != inst->n_async)
         return AJ_EINVAL;
     /* One pass: a clear and then a second walk over every record costs
-     * twice the memory traffic on a job larger than the cache. */
-    for (uint32_t i = 0; i < def->n_steps; i++)
-        st[i] = (aj__step){ .inst = inst, .index = i };
-    /* Only jobs with gates pay for a second pass. */
+     * twice the memory traffic on a job larger than the cache. Only jobs
+     * with gates read the flags. */
     if (facts & AJ__DEF_GATED)
         for (uint32_t i = 0; i < def->n_steps; i++)
-            if (def->exec[i].flags & AJ_STEP_GATED)
-                atomic_init(&st[i].doomed, AJ__GATED);
+            st[i] = (aj__step){ .inst = inst, .index = i,
+                                .doomed = def->exec[i].flags & AJ_STEP_GATED ? AJ__GATED : 0 };
+    else
+        for (uint32_t i = 0; i < def->n_steps; i++)
+            st[i] = (aj__step){ .inst = inst, .index = i };
     if (inst->n_async > 0)
         init_async(inst);
     return AJ_OK;
@@ -116,16 +117,6 @@ bool aj__state_finish(aj__step *s, aj_step_state state, aj_fail_kind kind, int e
     return false;
 }
 
-/* The upstream reason for doomed bits: a failure first, then a cancel. */
-static aj_skip_reason upstream(unsigned doomed)
-{
-    if (doomed & AJ__DOOM_FAILED)
-        return AJ_SKIP_UPSTREAM_FAILED;
-    if (doomed & AJ__DOOM_CANCELLED)
-        return AJ_SKIP_UPSTREAM_CANCELLED;
-    return AJ_SKIP_UPSTREAM_SKIPPED;
-}
-
 /* Whether g's condition step completed with the value g wants. */
 static bool condition_holds(const aj_instance *inst, const aj_step_gate *g)
 {
@@ -150,7 +141,7 @@ static aj_skip_reason gate_verdict(const aj_instance *inst, const aj__step *s)
     for (uint32_t k = 0; k < g->n_required; k++)
         seen |= aj__doom_of(&inst->steps[g->required[k]]);
     if (g->rule == AJ_ON_SUCCESS && seen != 0)
-        return upstream(seen);
+        return aj__upstream(seen);
     if (g->rule == AJ_ON_FAILURE && !(seen & AJ__DOOM_FAILED))
         return AJ_SKIP_NO_FAILURE;
     if (g->condition >= 0 && !condition_holds(inst, g))
@@ -169,7 +160,7 @@ void aj__state_decide(aj__runner *r, aj__step *s, aj__step **work)
     if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed)) {
         aj__rec_final(s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, 0, 0);
         atomic_store_explicit(&inst->cut, true, memory_order_relaxed);
-    } else if ((why = doomed & AJ__GATED ? gate_verdict(inst, s) : upstream(doomed)) ==
+    } else if ((why = doomed & AJ__GATED ? gate_verdict(inst, s) : aj__upstream(doomed)) ==
                AJ_SKIP_NONE) {
         s->next = NULL;
         aj__runner_adopt(r, s);
