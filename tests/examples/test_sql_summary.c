@@ -460,7 +460,7 @@ static void test_sql_summary_dot_golden(void **state)
     init_lib1(&lib);
     sql_summary *job = start(&lib, NULL);
     assert_int_equal(sql_summary_wait(job, -1), AJ_OK);
-    assert_golden("tests/runtime/golden/sql_summary.completed.dot", instance_dot, job);
+    assert_golden("examples/sql_summary/golden/completed.dot", instance_dot, job);
     sql_summary_free(job);
     sql_lib_destroy(&lib);
 
@@ -468,7 +468,7 @@ static void test_sql_summary_dot_golden(void **state)
     inject(&lib, "GetTableClient.server1.table1", SQL_ENOTFOUND, 0, false);
     job = start(&lib, NULL);
     assert_int_equal(sql_summary_wait(job, -1), SQL_ENOTFOUND);
-    assert_golden("tests/runtime/golden/sql_summary.failed.dot", instance_dot, job);
+    assert_golden("examples/sql_summary/golden/failed.dot", instance_dot, job);
     sql_summary_free(job);
     sql_lib_destroy(&lib);
 }
