@@ -78,8 +78,11 @@ static bool judge_done(aj__runner *r, aj__step *s, aj__async *a)
         aj__sched_disarm(inst, s);
     /* done came: the attempt's cancel hook is over. */
     aj__ctx_end(&a->ctx);
-    /* A done after the deadline that beat the timer still timed out. */
+    /* A done after the deadline that beat the timer is late all the same:
+     * the attempt timed out whatever done said, as when the timer wins. */
     kind = aj__exec_judge(&a->ctx, &rc, a->end_ns);
+    if (kind == AJ_FAIL_TIMEOUT)
+        rc = AJ_ESTEPTIMEOUT;
     if (rc != 0)
         aj__exec_discard_output(inst, s->index, a->rc == 0);
     return aj__exec_conclude(r, s, &a->ctx, rc, kind, a->end_ns, &delay) && again(r, s, delay);

@@ -167,6 +167,33 @@ static void test_async_late_done_is_discarded(void **state)
     }
 }
 
+/* done after the deadline but before the function returns, so before any
+ * timer can expire the attempt: the attempt timed out whatever done says,
+ * a failure or AJ_ECANCELED as well as a success, just as when the
+ * deadline is seen first. In sequential mode, where that order is fixed,
+ * and on a runtime. */
+static void test_async_done_after_deadline_times_out(void **state)
+{
+    static const int codes[] = { 0, -5, AJ_ECANCELED };
+
+    (void)state;
+    for (int k = 0; k < 6; k++) {
+        aj_start_opts o = { .sequential = k < 3 };
+        int code = codes[k % 3];
+        boxed x = boxed_new((tj_behave){ .until_expired = true, .fails = code != 0 ? -1 : 0,
+                                         .code = code }, MS, NULL);
+        aj_instance *inst = tj_start(NULL, x.job, x.run, &o);
+        aj_step_info info;
+        assert_int_equal(aj_instance_wait(inst, -1), AJ_ESTEPTIMEOUT);
+        assert_int_equal(aj_instance_step_info(inst, 0, &info), AJ_OK);
+        assert_int_equal(info.state, AJ_STEP_FAILED);
+        assert_int_equal(info.kind, AJ_FAIL_TIMEOUT);
+        assert_int_equal(info.err, AJ_ESTEPTIMEOUT);
+        aj_instance_free(inst);
+        boxed_free(&x, code == 0);
+    }
+}
+
 /* The first attempt's done is late; its retry starts only once that done
  * came (not at the deadline), and completes: two outputs, each freed once. */
 static void test_async_retry_waits_for_the_late_done(void **state)
@@ -356,6 +383,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_async_done_before_return_and_twice, seed_setup,
                                         seed_teardown),
         cmocka_unit_test(test_async_late_done_is_discarded),
+        cmocka_unit_test(test_async_done_after_deadline_times_out),
         cmocka_unit_test(test_async_retry_waits_for_the_late_done),
         cmocka_unit_test_setup_teardown(test_async_failures_are_retried, seed_setup,
                                         seed_teardown),
