@@ -315,6 +315,37 @@ static void test_async_deadline_fires_the_hook(void **state)
     aj_instance_free(inst);
 }
 
+/* Cancelled while it waits, then past its deadline before its done: the
+ * hook the cancel fired stays registered until the attempt ends, which is
+ * when the deadline settles the step as cancelled. The registration must
+ * end then (off the instance's list of hooks, and out of the canceller's
+ * deadlines), or aj_instance_free leaves the canceller a pointer into
+ * the freed instance. The list is read inside the instance, under its
+ * lock, as a cancel walks it. */
+static void test_async_cancel_then_deadline_ends_the_hook(void **state)
+{
+    boxed x = boxed_new((tj_behave){ .hook_keep = true, .done_later = true,
+                                     .done_after_ns = 150 * MS }, 100 * MS, NULL);
+    aj_instance *inst = start(NULL, x.job, x.run);
+    aj_step_info info;
+    aj_ctx *hooks;
+
+    (void)state;
+    while (tj_state(inst, 0) != AJ_STEP_WAITING)
+        sched_yield();
+    aj_instance_cancel(inst);
+    assert_int_equal(atomic_load(&x.run->hook_calls[0]), 1);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
+    assert_int_equal(aj_instance_step_info(inst, 0, &info), AJ_OK);
+    assert_int_equal(info.state, AJ_STEP_CANCELLED);
+    pthread_mutex_lock(&inst->mu);
+    hooks = inst->hooks;
+    pthread_mutex_unlock(&inst->mu);
+    assert_null(hooks);
+    aj_instance_free(inst);
+    boxed_free(&x, 1);
+}
+
 /* A waiting step is drawn in its own colour, and named "waiting". */
 static void test_async_waiting_state_is_drawn(void **state)
 {
@@ -393,6 +424,7 @@ int main(void)
                                         seed_teardown),
         cmocka_unit_test_setup_teardown(test_async_deadline_fires_the_hook, seed_setup,
                                         seed_teardown),
+        cmocka_unit_test(test_async_cancel_then_deadline_ends_the_hook),
         cmocka_unit_test_setup_teardown(test_async_waiting_state_is_drawn, seed_setup,
                                         seed_teardown),
         cmocka_unit_test_setup_teardown(test_async_many_instances, seed_setup, seed_teardown),
