@@ -193,6 +193,17 @@ static void succ_table(out *o, const ast_job *j, const sched *s, const job_names
     out_puts(o, "};\n\n");
 }
 
+#define TAIL_TEXT 256  /* room for the tail columns of a step row */
+
+/* The last columns of a step's row: the limits it uses (count, list), the
+ * step it maps over, its element size, its sub-job. */
+static const char *step_tail(char buf[TAIL_TEXT], const ast_step *st)
+{
+    (void)st;
+    snprintf(buf, TAIL_TEXT, "%s, %s, %s, %s, %s", "0", "NULL", "-1", "0", "NULL");
+    return buf;
+}
+
 /* One row of the step table, positional: the table's comment names the
  * columns. A row is a third of its designated form, for 100,000 steps. A
  * row too long for one line breaks where its columns change meaning: what
@@ -201,18 +212,18 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
                      const char *gate)
 {
     static const char *const rows[2][2] = {
-        { "    /* $i$ */ { \"$name$\", NULL, 0, 0, $free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$ },\n",
+        { "    /* $i$ */ { \"$name$\", NULL, 0, 0, $free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n",
           "    /* $i$ */ { \"$name$\", NULL, 0, 0,\n"
-          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$ },\n" },
+          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n" },
         { "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $name$), sizeof($type$), $free$, "
-          "$amp$$retry$, $timeout$, $level$, $line$, $gate$ },\n",
+          "$amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n",
           "    /* $i$ */ { \"$name$\", \"$type$\",\n"
           "$pad$offsetof($out$, $name$), sizeof($type$),\n"
-          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$ },\n" },
+          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n" },
     };
     const job_names *c = emit_job_names(e, j);
     const step_names *sc = &c->step[st->index];
-    char n[4][TPL_NUM];
+    char n[4][TPL_NUM], tail[TAIL_TEXT];
     const char *i = tpl_u32(n[0], st->index);
     const char *const *vars = TPL_VARS(
         "i", i, "name", st->name.name, "type", st->output != NULL ? st->output->text : "",
@@ -221,7 +232,7 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
         "timeout", tpl_i64(n[1], st->timeout_ns),
         "level", tpl_u32(n[2], emit_sched(e, j)->level[st->index]),
         "line", tpl_u32(n[3], emit_line(e, st->loc)), "gate", gate,
-        "pad", tpl_spaces(strlen(i) + 13));
+        "tail", step_tail(tail, st), "pad", tpl_spaces(strlen(i) + 13));
     const char *const *shape = rows[st->output != NULL];
     tpl_out(o, shape[tpl_len(shape[0], vars) > TPL_WIDTH + 1], vars);
 }
@@ -263,7 +274,7 @@ static void step_tables(const emit_ctx *e, out *o, const ast_job *j)
 {
     const job_names *c = emit_job_names(e, j);
     uint32_t at[2] = { 0, 0 }; /* next slot, next successor */
-    tpl_out(o, "/* name, output type, its slot and size, free, retry, timeout (ns), level, .job line, gate */\n"
+    tpl_out(o, "/* name, output type, its slot and size, free, retry, timeout (ns), level, .job line, gate,\n * limits used (count, list), mapped over, element size, sub-job */\n"
                "static const aj_step_def $steps$[] = {\n", TPL_VARS("steps", c->steps));
     for (uint32_t i = 0, k = 0; i < j->steps.n; i++) {
         const ast_step *st = ast_job_step(j, i);

@@ -52,7 +52,7 @@ extern "C" {
 /* Version of the interface between ajc's output and this runtime. ajc emits
  * a check against it; aj_instance_start() refuses a definition built for
  * another version with AJ_EABI. */
-#define AJ_GEN_ABI 6
+#define AJ_GEN_ABI 7
 
 /* The release, the one place it is written: make, the pkg-config and CMake
  * files and `ajc --version` read these lines. AJ_VERSION_STRING is the
@@ -193,10 +193,36 @@ enum {
     AJ_STEP_NONFATAL = 8u, /* declared `nonfatal`: its failure is recorded
                               (state, observers, pictures) but is no root
                               cause, fails no wait and cancels nothing */
-    AJ_STEP_GATED = 16u    /* aj_step_def.gate is not NULL: a trigger rule,
+    AJ_STEP_GATED = 16u,   /* aj_step_def.gate is not NULL: a trigger rule,
                               a condition or optional inputs decide whether
                               it runs once its predecessors are final */
+    AJ_STEP_LIMITED = 32u, /* aj_step_def.n_uses > 0: each attempt first
+                              takes a slot of every limit it uses */
+    AJ_STEP_ARRAY = 64u,   /* `-> T[]`: its function returns an array; its
+                              slot holds an aj_array */
+    AJ_STEP_MAPPED = 128u, /* runs once per element of aj_step_def.map_source's
+                              array (or elements); its slot holds an aj_array
+                              of its elements' outputs */
+    AJ_STEP_SUBJOB = 256u  /* `job NAME`: each attempt runs an instance of
+                              aj_step_def.subjob (see aj_ctx_run_subjob) */
 };
+
+/* What an array output (`-> T[]`), or the outputs of a mapped step's
+ * elements, look like in the step's slot: n elements of the element type,
+ * in element order, owned by the instance. */
+typedef struct aj_array {
+    void *items;   /* NULL when n is 0 */
+    size_t n;
+} aj_array;
+
+/* A limit, `limit NAME = N;`: at most size attempts of steps (and
+ * elements) that use NAME run at once, across every instance of every job
+ * on one runtime. */
+typedef struct aj_limit_def {
+    const char *name;
+    uint32_t size;     /* N >= 1, a runtime's size for NAME until
+                          aj_runtime_set_limit() says otherwise */
+} aj_limit_def;
 
 /* Trigger rules, over a step's required predecessors (its data inputs
  * that are not optional, its `after` steps, its condition). */
@@ -247,6 +273,17 @@ typedef struct aj_step_def {
     const aj_step_gate *gate;      /* NULL: on success, no condition, every
                                       input required (exactly when
                                       aj_step_exec.flags has no AJ_STEP_GATED) */
+    uint32_t n_uses;               /* limits it takes a slot of (`uses`) */
+    const uint32_t *uses;          /* n_uses indexes into aj_job_def.limits,
+                                      ascending: limits are taken in that
+                                      order; NULL when n_uses is 0 */
+    int32_t map_source;            /* AJ_STEP_MAPPED: the step whose array
+                                      output (or whose elements, when it is
+                                      mapped too) it runs over; else -1 */
+    size_t element_size;           /* AJ_STEP_ARRAY or AJ_STEP_MAPPED: sizeof
+                                      one element of its output; else 0 */
+    const struct aj_job_def *subjob; /* AJ_STEP_SUBJOB: the job it runs;
+                                        else NULL */
 } aj_step_def;
 
 /* What the runtime remembers about a definition from one start to the
@@ -289,6 +326,11 @@ typedef struct aj_job_def {
     size_t outputs_size;       /* one slot per step that produces a value */
     size_t outputs_align;
     aj_job_memo *memo;         /* NULL: the tables are checked at every start */
+    uint32_t n_limits;
+    const aj_limit_def *limits; /* the limits its steps use, sorted by name
+                                   (strcmp), so that any two jobs take any
+                                   two limits in the same order; NULL when
+                                   n_limits is 0 */
 } aj_job_def;
 
 /* Index of the step called name, or -1. */
@@ -443,6 +485,15 @@ typedef struct aj_runtime_stats {
  * AJ_EINVAL when out is NULL; AJ_EAGAIN when the default runtime cannot
  * be created. */
 AJ_API int aj_runtime_get_stats(aj_runtime *rt, aj_runtime_stats *out);
+
+/* Sets the size of limit name on rt (NULL: the default runtime) to size:
+ * from then on at most size attempts that use it run at once; attempts
+ * waiting for a slot are let in, first come first served, as the new size
+ * allows. A limit a runtime has not met yet takes the size of the first
+ * definition that names it, unless this set it first. AJ_OK; AJ_EINVAL
+ * for a NULL name or a size of 0; AJ_ENOMEM; AJ_EAGAIN when the default
+ * runtime cannot be created. */
+AJ_API int aj_runtime_set_limit(aj_runtime *rt, const char *name, uint32_t size);
 
 /* ------------------------------------------------------------------------ */
 /* Instances                                                                 */
@@ -607,6 +658,9 @@ AJ_API const char *aj_ctx_job_name(const aj_ctx *ctx);
 AJ_API const char *aj_ctx_instance_id(const aj_ctx *ctx);
 AJ_API const char *aj_ctx_step_name(const aj_ctx *ctx);
 AJ_API uint32_t aj_ctx_step_index(const aj_ctx *ctx);
+/* The element a mapped step's run is for (0 .. n-1); 0 for a step that is
+ * not mapped. */
+AJ_API size_t aj_ctx_index(const aj_ctx *ctx);
 AJ_API uint32_t aj_ctx_attempt(const aj_ctx *ctx);     /* 1 for the first run */
 AJ_API int64_t aj_ctx_deadline_ns(const aj_ctx *ctx);  /* monotonic; INT64_MAX: none */
 AJ_API bool aj_ctx_expired(const aj_ctx *ctx);         /* deadline passed */
@@ -705,6 +759,16 @@ typedef struct aj_reply aj_reply;
 /* The reply of ctx's attempt, for its step function; NULL when ctx is not
  * an async step's. Generated wrappers call it. */
 AJ_API aj_reply *aj_ctx_reply(aj_ctx *ctx);
+
+/* Starts the attempt of ctx's sub-job step (AJ_STEP_SUBJOB): an instance
+ * of its aj_step_def.subjob with a copy of inputs (that job's
+ * inputs_size bytes), on the same runtime, inside the parent instance's
+ * memory. The attempt ends when the sub-instance does: completed with its
+ * result copied into the step's slot (the parent owns it from then on),
+ * or failed with its root cause's code. Generated wrappers call it and
+ * return what it returns: AJ_PENDING, or an error code (the attempt
+ * failed with it). */
+AJ_API int aj_ctx_run_subjob(aj_ctx *ctx, const void *inputs);
 
 /* Ends the attempt of reply with rc and, when rc is 0, the output at out
  * (NULL when the step produces nothing). Any thread; at most once per
