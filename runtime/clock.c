@@ -67,6 +67,7 @@ static struct {
 
 /* Calibration base: the first reading; written under the writer's seq. */
 static uint64_t cal_tsc;
+static uint64_t cal_width; /* how far off cal_tsc may be, in ticks */
 static int64_t cal_ns;
 
 static int64_t read_clock(clockid_t id)
@@ -162,15 +163,29 @@ static bool tsc_usable(void)
 }
 #endif
 
-/* A TSC reading and the CLOCK_MONOTONIC reading taken in its middle. */
-static int64_t pair(uint64_t *tsc)
-{
-    uint64_t a = rdtsc_ordered();
-    int64_t ns = read_clock(CLOCK_MONOTONIC);
-    uint64_t b = rdtsc_ordered();
+#define PAIR_TRIES 4
 
-    *tsc = a + (b - a) / 2;
-    return ns;
+/* A TSC reading and the CLOCK_MONOTONIC reading taken in its middle: the
+ * tightest of a few tries, since a thread preempted between the reads
+ * would pair them up to a time slice apart, and a calibration (2 ms) made
+ * of such a pair would leave the line off by as much. *width: the ticks
+ * the pair may be off by. */
+static int64_t pair(uint64_t *tsc, uint64_t *width)
+{
+    int64_t best = 0;
+
+    *width = UINT64_MAX;
+    for (int k = 0; k < PAIR_TRIES; k++) {
+        uint64_t a = rdtsc_ordered();
+        int64_t ns = read_clock(CLOCK_MONOTONIC);
+        uint64_t b = rdtsc_ordered();
+        if (b - a < *width) {
+            *width = b - a;
+            *tsc = a + (b - a) / 2;
+            best = ns;
+        }
+    }
+    return best;
 }
 
 static int64_t line_at(uint64_t tsc0, int64_t ns0, uint64_t mult, uint64_t t)
@@ -219,13 +234,18 @@ static uint64_t rate(uint64_t tsc, int64_t ns)
  * so nothing goes back. */
 static int64_t calibrate(void)
 {
-    uint64_t tsc;
-    int64_t ns = pair(&tsc);
+    uint64_t tsc, width;
+    int64_t ns = pair(&tsc, &width);
 
-    if (cal_ns == 0) {
+    /* Together, the two ends of the calibration must be tight to a
+     * thousandth of it, else it starts again from this reading: a loaded
+     * machine may delay the switch to the TSC, never skew its rate. */
+    if (cal_ns == 0 || (ns - cal_ns >= CAL_NS && (tsc <= cal_tsc ||
+                                                  (width + cal_width) > (tsc - cal_tsc) / 1000))) {
         cal_tsc = tsc;
         cal_ns = ns;
-    } else if (ns - cal_ns >= CAL_NS && tsc > cal_tsc) {
+        cal_width = width;
+    } else if (ns - cal_ns >= CAL_NS) {
         anchor(tsc, ns, rate(tsc, ns), read_clock(CLOCK_REALTIME) - ns);
         atomic_store_explicit(&clk.mode, CLK_TSC, memory_order_relaxed);
     }
@@ -236,8 +256,8 @@ static int64_t calibrate(void)
  * real clock. */
 static int64_t reanchor(uint64_t tsc0, int64_t ns0, uint64_t mult)
 {
-    uint64_t tsc;
-    int64_t real = pair(&tsc), now = line_at(tsc0, ns0, mult, tsc), gap = real - now;
+    uint64_t tsc, width; /* a loose pair steers at most MAX_PPM: width unused */
+    int64_t real = pair(&tsc, &width), now = line_at(tsc0, ns0, mult, tsc), gap = real - now;
     uint64_t r = rate(tsc, real), step = r / (1000000 / MAX_PPM);
     uint64_t span = (uint64_t)(((u128)SPAN_NS << 32) / r);
     int64_t fix;
