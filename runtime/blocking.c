@@ -59,13 +59,7 @@ static void push_locked(aj__bpool *p, aj__step *s)
     aj__timer *t = &s->inst->timers[s->index];
 
     t->item = s;
-    t->sibling = NULL;
-    t->prev = p->tail;
-    if (p->tail != NULL)
-        p->tail->sibling = t;
-    else
-        p->head = t;
-    p->tail = t;
+    aj__tlist_push(&p->head, &p->tail, t);
     s->in_pool = true;
     p->n_queued++;
     atomic_fetch_add_explicit(&s->inst->n_pooled, 1, memory_order_relaxed);
@@ -73,16 +67,7 @@ static void push_locked(aj__bpool *p, aj__step *s)
 
 static void unlink_locked(aj__bpool *p, aj__step *s)
 {
-    aj__timer *t = &s->inst->timers[s->index];
-
-    if (t->prev != NULL)
-        t->prev->sibling = t->sibling;
-    else
-        p->head = t->sibling;
-    if (t->sibling != NULL)
-        t->sibling->prev = t->prev;
-    else
-        p->tail = t->prev;
+    aj__tlist_unlink(&p->head, &p->tail, &s->inst->timers[s->index]);
     s->in_pool = false;
     p->n_queued--;
     atomic_fetch_sub_explicit(&s->inst->n_pooled, 1, memory_order_relaxed);

@@ -52,6 +52,12 @@ void tj_set_blocking(tj_job *j, uint32_t i, bool blocking);
  * as its tj_behave says (done_*). */
 void tj_set_async(tj_job *j, uint32_t i, bool async);
 
+/* The job's limits: a copy of limits[0..n) (the caller sorts them, or
+ * not, to see the check refuse them); step i uses the limits at the n
+ * positions uses (copied; AJ_STEP_LIMITED when n > 0). */
+void tj_set_limits(tj_job *j, uint32_t n, const aj_limit_def *limits);
+void tj_set_uses(tj_job *j, uint32_t i, uint32_t n, const uint32_t *uses);
+
 /* Step i is gated (AJ_STEP_GATED): by rule, and by condition (a step
  * index, -1: none) unless negate. Its required predecessors are the
  * sources of its edges without AJ_EDGE_OPTIONAL. */
@@ -102,6 +108,11 @@ typedef struct tj_behave {
                                leaves it registered as it returns */
     _Atomic int *inside;    /* attempts inside a step now, across runs ... */
     _Atomic int *peak;      /* ... and the most at once, when not NULL */
+    _Atomic int *within;    /* as inside and peak, from the step function's */
+    _Atomic int *within_peak; /* call to its return, whatever it does */
+    uint32_t *log;          /* each attempt first writes tag at log[(*log_n)++] */
+    _Atomic uint32_t *log_n;
+    uint32_t tag;
     /* Async steps: an attempt decides its outcome as a plain one does, then
      * calls done before it returns AJ_PENDING, or has the completer thread
      * call it done_after_ns later (done_later). */
