@@ -614,6 +614,16 @@ void tj_set_uses(tj_job *j, uint32_t i, uint32_t n, const uint32_t *uses)
                        (n > 0 ? AJ_STEP_LIMITED : 0u);
 }
 
+void tj_seed_limits(tj_job *j)
+{
+    static const aj_limit_def limits[] = { { "db", 8 }, { "replica", 2 } };
+    static const uint32_t db[] = { 0 }, both[] = { 0, 1 };
+
+    tj_set_limits(j, 2, limits);
+    tj_set_uses(j, SEED_QUERY1, 1, db);
+    tj_set_uses(j, SEED_QUERY2, 2, both);
+}
+
 void tj_set_async(tj_job *j, uint32_t i, bool async)
 {
     j->exec[i].flags = (j->exec[i].flags & ~(uint32_t)AJ_STEP_ASYNC) |

@@ -77,6 +77,9 @@ tj_job *tj_random(uint32_t n, uint64_t *rng);
 
 /* The examples/sql_summary job: its tables as ajc writes them. */
 tj_job *tj_seed(void);
+/* The limits tests/cases/good/sql gives the seed: db (8) for both
+ * queries, and replica (2) for QueryTable2 as well. */
+void tj_seed_limits(tj_job *j);
 enum { SEED_GETCONNECTION, SEED_CHECKAUTH, SEED_CLIENT1, SEED_CLIENT2, SEED_QUERY1,
        SEED_QUERY2, SEED_SUMMARIZE, SEED_EMAIL };
 
