@@ -78,7 +78,8 @@ struct aj__step {
     _Atomic bool taken;            /* output handed over by aj_instance_output */
     uint8_t in_timer;              /* 0, or AJ__TIMER_* while in the runtime's
                                       timer heap; under rt->mu */
-    bool in_pool;                  /* in the blocking pool's queue; under its mu */
+    uint8_t in_pool;               /* 0, or which of the blocking pool's queues
+                                      it is in (blocking.c); under its mu */
 };
 _Static_assert(sizeof(aj__step) == AJ__CACHE_LINE, "a step record is one cache line");
 
@@ -231,6 +232,9 @@ typedef struct aj__bpool {
     pthread_cond_t gone_cv;        /* the last thread left (stop waits) */
     aj__timer *head;               /* queued attempts, oldest first; under mu */
     aj__timer *tail;
+    aj__timer *held_head;          /* the same, for attempts that hold limits'
+                                      slots: they go first; under mu */
+    aj__timer *held_tail;
     unsigned n_queued;             /* under mu, as the counts below */
     unsigned n_threads;            /* alive or being created */
     unsigned n_alive;              /* running their loop */
