@@ -162,6 +162,14 @@ void ast_type_add(ast_builder *b, ajc_loc name, ast_ctype *ctype, ajc_loc free_f
     vec_push(b->arena, &b->file->types, t);
 }
 
+void ast_limit_add(ast_builder *b, ajc_loc name, ajc_loc size)
+{
+    ast_limit *l = arena_calloc(b->arena, 1, sizeof *l);
+    l->name = ident(b, name);
+    l->size = size;
+    vec_push(b->arena, &b->file->limits, l);
+}
+
 ast_retry *ast_retry_new(ast_builder *b, ajc_loc name, ast_policy *p)
 {
     ast_retry *r = arena_calloc(b->arena, 1, sizeof *r);
@@ -269,11 +277,21 @@ static ast_attr *attr_new(ast_builder *b, ast_attr_kind kind, ajc_loc kw)
     return a;
 }
 
-ast_attr *ast_attr_after(ast_builder *b, ajc_loc kw, const vec *names)
+static ast_attr *names_attr(ast_builder *b, ast_attr_kind kind, ajc_loc kw, const vec *names)
 {
-    ast_attr *a = attr_new(b, ATTR_AFTER, kw);
+    ast_attr *a = attr_new(b, kind, kw);
     a->afters = *names;
     return a;
+}
+
+ast_attr *ast_attr_after(ast_builder *b, ajc_loc kw, const vec *names)
+{
+    return names_attr(b, ATTR_AFTER, kw, names);
+}
+
+ast_attr *ast_attr_uses(ast_builder *b, ajc_loc kw, const vec *names)
+{
+    return names_attr(b, ATTR_USES, kw, names);
 }
 
 ast_attr *ast_attr_retry(ast_builder *b, ajc_loc kw, ajc_loc name, ast_policy *inline_policy)

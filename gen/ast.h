@@ -108,6 +108,15 @@ typedef struct ast_retry {
     ast_job *job;        /* the job it is declared in; NULL at file level */
 } ast_retry;
 
+/* `limit NAME = N;`: at most N running steps that use NAME, across every
+ * instance on a runtime. Limit names are their own namespace. */
+typedef struct ast_limit {
+    ast_ident name;
+    ajc_loc size;        /* the INT */
+    uint32_t value;      /* sema: the size, once checked */
+    bool used;           /* sema: some step uses it */
+} ast_limit;
+
 /* A job input (producer name NULL) or a step input bound to a source. */
 typedef struct ast_param {
     ast_ctype *ctype;
@@ -130,13 +139,14 @@ typedef enum ast_attr_kind {
     ATTR_ASYNC,
     ATTR_NONFATAL,
     ATTR_CONDITION,      /* when NAME, unless NAME */
-    ATTR_ON
+    ATTR_ON,
+    ATTR_USES
 } ast_attr_kind;
 
 typedef struct ast_attr {
     ast_attr_kind kind;
     ajc_loc loc;         /* the keyword */
-    vec afters;          /* ast_ident *: after A, B */
+    vec afters;          /* ast_ident *: after A, B; uses X, Y */
     ast_ident name;      /* retry NAME, impl NAME, when/unless NAME */
     ast_policy *policy;  /* retry (inline policy) */
     ast_duration timeout;
@@ -177,6 +187,7 @@ struct ast_step {
     bool gated;          /* a rule, a condition or an optional edge decides
                             whether it runs: the tables give it a gate */
     uint32_t n_required; /* gated: its required predecessors */
+    vec uses;            /* ast_limit *: the limits it uses, by name */
 };
 
 struct ast_job {
@@ -189,6 +200,7 @@ struct ast_job {
     /* Set by sema. */
     symtab step_names;
     ast_step *result;
+    vec limits;          /* ast_limit *: those its steps use, by name */
 };
 
 typedef struct ast_include {
@@ -200,6 +212,7 @@ typedef struct ast_file {
     vec includes;        /* ast_include * */
     vec types;           /* ast_type * */
     vec retries;         /* ast_retry * */
+    vec limits;          /* ast_limit * */
     vec jobs;            /* ast_job * */
     uint32_t n_policies; /* every ast_policy of the file, named or inline */
 } ast_file;
@@ -241,6 +254,8 @@ ast_attr *ast_attr_impl(ast_builder *b, ajc_loc kw, ajc_loc name);
 ast_attr *ast_attr_flag(ast_builder *b, ast_attr_kind kind, ajc_loc kw);
 ast_attr *ast_attr_condition(ast_builder *b, ajc_loc kw, ajc_loc step, bool negate);
 ast_attr *ast_attr_on(ast_builder *b, ajc_loc kw, ast_trigger rule, ajc_loc rule_loc);
+ast_attr *ast_attr_uses(ast_builder *b, ajc_loc kw, const vec *names);
+void ast_limit_add(ast_builder *b, ajc_loc name, ajc_loc size);
 ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, const vec *inputs,
                        ast_ctype *output, const vec *attrs);
 ast_job *ast_job_new(ast_builder *b);
@@ -262,6 +277,14 @@ static inline ast_type *ast_file_type(const ast_file *f, uint32_t i)
 static inline ast_retry *ast_file_retry(const ast_file *f, uint32_t i)
 {
     return AST_AT(ast_retry, f->retries, i);
+}
+static inline ast_limit *ast_file_limit(const ast_file *f, uint32_t i)
+{
+    return AST_AT(ast_limit, f->limits, i);
+}
+static inline ast_limit *ast_step_limit(const ast_step *s, uint32_t i)
+{
+    return AST_AT(ast_limit, s->uses, i);
 }
 static inline const ast_include *ast_file_include(const ast_file *f, uint32_t i)
 {

@@ -272,7 +272,11 @@ static void definition(const emit_ctx *e, out *o, const ast_job *j)
                 TPL_VARS("out", c->out));
     else
         out_puts(o, "    .outputs_size = 0,\n    .outputs_align = 1,\n");
-    tpl_out(o, "    .memo = &$memo$,\n};\n\n", TPL_VARS("memo", c->memo));
+    tpl_out(o, "    .memo = &$memo$,\n", TPL_VARS("memo", c->memo));
+    if (j->limits.n > 0)
+        tpl_out(o, "    .n_limits = $n$,\n    .limits = $limits$,\n",
+                TPL_VARS("n", tpl_u32(n[0], j->limits.n), "limits", c->limits));
+    out_puts(o, "};\n\n");
 }
 
 static bool may_be_array(const ast_param *p)

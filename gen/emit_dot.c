@@ -53,6 +53,10 @@ static void node(out *o, uint32_t i, const ast_step *s)
         out_puts(o, "\\nblocking");
     if (s->async)
         out_puts(o, "\\nasync");
+    for (uint32_t k = 0; k < s->uses.n; k++) {
+        out_puts(o, k == 0 ? "\\nuses " : ", ");
+        escaped(o, ast_step_limit(s, k)->name.name);
+    }
     gate_lines(o, s);
     out_puts(o, "\"]\n");
 }

@@ -184,6 +184,10 @@ static void assign_job(names *n, const ast_job *j, job_names *c)
         c->gates = job_name(n, j, "the gate table", "__", "gates");
         c->required = job_name(n, j, "the required predecessor table", "__", "required");
     }
+    if (j->limits.n > 0) {
+        c->limits = job_name(n, j, "the limit table", "__", "limits");
+        c->uses = job_name(n, j, "the limit use table", "__", "uses");
+    }
     if (j->params.n > 0)
         c->in = job_name(n, j, "the inputs struct", "__", "in");
     c->out = job_name(n, j, "the outputs struct", "__", "out");

@@ -180,6 +180,63 @@ static ast_retry *find_retry(job_check *c, const ast_ident *ref)
     return NULL;
 }
 
+static const char *limit_name_of(const void *item)
+{
+    return ((const ast_limit *)item)->name.name;
+}
+
+static ast_limit *find_limit(job_check *c, const ast_ident *ref)
+{
+    ast_limit *l = symtab_get(&c->s->limits, ref->name);
+    if (l != NULL)
+        return l;
+    const vec *all = &c->s->file->limits;
+    const char *near = suggest_name(ref->name, all->items, all->n, limit_name_of);
+    if (near != NULL)
+        diag_error(c->s->diag, ref->loc, "unknown limit '%s'; did you mean '%s'?", ref->name,
+                   near);
+    else
+        diag_error(c->s->diag, ref->loc, "unknown limit '%s'; declare it at file level: "
+                   "'limit %s = N;'", ref->name, ref->name);
+    return NULL;
+}
+
+/* `uses A, B`: declared limits, each once. st->uses keeps them sorted by
+ * name, the one order in which every step of every job takes them. */
+static void check_uses(job_check *c, ast_step *st, const ast_attr *a)
+{
+    for (uint32_t i = 0; i < a->afters.n; i++) {
+        const ast_ident *ref = ast_attr_after_name(a, i);
+        ast_limit *l = find_limit(c, ref);
+        uint32_t k = 0;
+        while (k < i && strcmp(ast_attr_after_name(a, k)->name, ref->name) != 0)
+            k++;
+        if (k < i) {
+            diag_error(c->s->diag, ref->loc, "'uses %s' is given twice in step '%s'",
+                       ref->name, st->name.name);
+            diag_note(c->s->diag, ast_attr_after_name(a, k)->loc, "'%s' is first listed here",
+                      ref->name);
+            continue;
+        }
+        if (l == NULL)
+            continue;
+        l->used = true;
+        sema_insert_limit(c->s->arena, &st->uses, l);
+    }
+}
+
+void sema_insert_limit(arena *a, vec *limits, ast_limit *l)
+{
+    uint32_t k = limits->n;
+    for (uint32_t i = 0; i < limits->n; i++)
+        if (limits->items[i] == l)
+            return;
+    vec_push(a, limits, l);
+    for (; k > 0 && strcmp(((ast_limit *)limits->items[k - 1])->name.name, l->name.name) > 0; k--)
+        limits->items[k] = limits->items[k - 1];
+    limits->items[k] = l;
+}
+
 bool sema_first_attr(job_check *c, const ast_step *st, ast_attr **seen, ast_attr *a)
 {
     if (*seen == NULL) {
@@ -231,6 +288,10 @@ static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[S
     case ATTR_CONDITION:
     case ATTR_ON:
         sema_check_gate_attr(c, st, a, seen);
+        break;
+    case ATTR_USES:
+        if (sema_first_attr(c, st, &seen[SEEN_USES], a))
+            check_uses(c, st, a);
         break;
     }
 }
@@ -379,6 +440,9 @@ void sema_check_job(sema *s, ast_job *j)
     for (uint32_t i = 0; i < j->steps.n; i++)
         check_step(&c, ast_job_step(j, i));
     check_result(&c);
+    for (uint32_t i = 0; i < j->steps.n; i++)
+        for (uint32_t k = 0; k < ast_job_step(j, i)->uses.n; k++)
+            sema_insert_limit(s->arena, &j->limits, ast_step_limit(ast_job_step(j, i), k));
     if (s->diag->n_errors == errors)
         warn_unused(&c);
 }

@@ -26,6 +26,7 @@ enum {
     SEEN_ON,
     SEEN_NONFATAL,
     SEEN_CONDITION,
+    SEEN_USES,
     SEEN_N
 };
 
@@ -41,6 +42,9 @@ const ast_param *sema_find_source(job_check *c, const ast_ident *ref, ast_step *
  * had before this reference. */
 ast_pred *sema_add_pred(job_check *c, ast_step *target, ast_step *from, uint32_t kind,
                         ajc_loc loc, uint32_t *had);
+
+/* Adds l to limits (ast_limit *, sorted by name) unless it is there. */
+void sema_insert_limit(arena *a, vec *limits, ast_limit *l);
 
 /* Keeps a in *seen if it is the first of its kind, else reports it twice. */
 bool sema_first_attr(job_check *c, const ast_step *st, ast_attr **seen, ast_attr *a);

@@ -128,6 +128,7 @@ item
     : INCLUDE STRING end                    { ast_include_add(b, @2); }
     | TYPE name '=' ctype opt_free end      { ast_type_add(b, @2, $4, $5); }
     | retry_decl                            { ast_file_add_retry(b, $1); }
+    | LIMIT name '=' INT end                { ast_limit_add(b, @2, @4); }
     | JOB name '(' opt_params ')' '{' job_body job_end
                                             { ast_job_finish(b, $7, @2, $4); }
     | error ';'                             { yyerrok; }
@@ -303,6 +304,7 @@ attr
     | ON SUCCESS                            { $$ = ast_attr_on(b, @1, AST_ON_SUCCESS, @2); }
     | ON DONE                               { $$ = ast_attr_on(b, @1, AST_ON_DONE, @2); }
     | ON FAILURE                            { $$ = ast_attr_on(b, @1, AST_ON_FAILURE, @2); }
+    | USES names                            { $$ = ast_attr_uses(b, @1, $2); }
     ;
 
 names

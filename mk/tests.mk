@@ -17,6 +17,7 @@ LINK_TEST = $(call need_cmocka)$(call Q,LD,$@)$(CC) -o $@ $^ $(ALL_LDFLAGS) $(TE
 ## tests/runtime/tjob.c and the test build of the library (hooks included).
 ## Latency is measured by make bench, W1.
 RT_TESTS     := test_clock test_timer test_retry test_instance test_pool test_cancel test_dot test_stress \
+                test_limit \
                 test_ring test_blocking test_trace test_hooks test_async test_gates test_rerun
 RT_TEST_BINS := $(RT_TESTS:%=$(B)/tests/runtime/%)
 RT_SUPPORT   := $(B)/tests/runtime/tjob.o
@@ -140,7 +141,7 @@ ALL_OBJS  += $(EXAMPLE_TESTS:=.o)
 ## and backoff boundaries, concurrency under stress. Runtime tests link the
 ## test jobs of tests/runtime; compiler tests the helpers of tests/gen.
 REL_DIR     := $(B)/tests/reliability
-REL_RT      := $(patsubst %,$(REL_DIR)/%,test_oom_runtime test_time test_chaos test_regress)
+REL_RT      := $(patsubst %,$(REL_DIR)/%,test_oom_runtime test_time test_chaos test_regress test_limits)
 REL_AJC     := $(patsubst %,$(REL_DIR)/%,test_oom_ajc)
 REL_BOTH    := $(REL_DIR)/test_output
 

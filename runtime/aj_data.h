@@ -7,8 +7,10 @@
  * An instance is one allocation: its aj_instance, then one aj__step record
  * (a cache line) per step, one timer node per step (touched only while
  * the step waits to retry, or while an async attempt with a timeout
- * waits), one aj__async record (a cache line) per async step, the
- * per-instance retry overrides, the job inputs and the output slots. Names with two underscores (aj__) are the
+ * waits, or while it waits for a limit's slot), one aj__async record (a
+ * cache line) per async step, the per-instance retry overrides, for a job
+ * with limits a pointer per limit and a word per step, the job inputs and
+ * the output slots. Names with two underscores (aj__) are the
  * runtime's own cross-file functions.
  */
 #ifndef AJ_DATA_H
@@ -33,6 +35,12 @@
 #define AJ__DOOM_SKIPPED 4u   /* skipped otherwise */
 #define AJ__DOOMS 7u
 #define AJ__GATED 8u          /* AJ_STEP_GATED: its gate decides (instance.c) */
+
+/* aj_instance.slots[i]: what step i holds of the limits it uses. Between
+ * the two, 1 + k: it holds the limits before its k-th and waits in that
+ * one's queue, linked through its timer node. */
+#define AJ__SLOTS_NONE 0u
+#define AJ__SLOTS_HELD UINT32_MAX
 
 /* aj__step.kind: the skip reason above the fail kind. */
 #define AJ__REASON_SHIFT 8
@@ -70,7 +78,8 @@ struct aj__step {
     _Atomic bool taken;            /* output handed over by aj_instance_output */
     uint8_t in_timer;              /* 0, or AJ__TIMER_* while in the runtime's
                                       timer heap; under rt->mu */
-    bool in_pool;                  /* in the blocking pool's queue; under its mu */
+    uint8_t in_pool;               /* 0, or which of the blocking pool's queues
+                                      it is in (blocking.c); under its mu */
 };
 _Static_assert(sizeof(aj__step) == AJ__CACHE_LINE, "a step record is one cache line");
 
@@ -149,6 +158,16 @@ struct aj_instance {
     struct aj__async *asyncs;      /* n_async records, by step index; in this
                                       allocation; NULL when none */
     uint32_t n_async;
+    /* Limits (limit.c): NULL when def->n_limits is 0. */
+    struct aj__limit **limits;     /* def->n_limits, resolved by start from
+                                      the runtime's; in this allocation */
+    _Atomic uint32_t *slots;       /* per step, AJ__SLOTS_* or 1 + the
+                                      position in its uses of the limit whose
+                                      queue it waits in; under rt->lim_mu but
+                                      for its owner's read of HELD; in this
+                                      allocation */
+    _Atomic uint32_t n_queued;     /* its steps in limits' queues; changed
+                                      under rt->lim_mu */
     int64_t start_ns;              /* aj_now_ns() at start */
     int64_t start_wall_ns;         /* realtime, same instant */
     char id[AJ_ID_MAX];            /* given, or made on first use: aj__inst_id */
@@ -213,6 +232,9 @@ typedef struct aj__bpool {
     pthread_cond_t gone_cv;        /* the last thread left (stop waits) */
     aj__timer *head;               /* queued attempts, oldest first; under mu */
     aj__timer *tail;
+    aj__timer *held_head;          /* the same, for attempts that hold limits'
+                                      slots: they go first; under mu */
+    aj__timer *held_tail;
     unsigned n_queued;             /* under mu, as the counts below */
     unsigned n_threads;            /* alive or being created */
     unsigned n_alive;              /* running their loop */
@@ -261,6 +283,9 @@ struct aj_runtime {
      * when it passes (cancel_hook.c). hook_mu is a leaf lock. */
     pthread_mutex_t hook_mu;
     aj__timer *hook_timers;        /* pairing heap by deadline; under hook_mu */
+    /* Limits by name (limit.c). lim_mu is a leaf lock. */
+    pthread_mutex_t lim_mu;
+    struct aj__limit *limits;      /* made on first use, freed with rt; under lim_mu */
     _Alignas(AJ__CACHE_LINE) aj__bpool blocking;
     pthread_t threads[];           /* n_workers */
 };

@@ -48,6 +48,10 @@ void aj__exec_discard_output(aj_instance *inst, uint32_t i, bool returned_ok);
 bool aj__exec_conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, int rc, aj_fail_kind kind,
                        int64_t end_ns, int64_t *delay);
 bool aj__exec_wait_out(aj__runner *r, aj__step *s, int64_t delay);
+/* Before an attempt of s that uses limits: true when it holds its slots;
+ * false when it is no longer r's (it waits for one, or it was settled as
+ * cancelled). */
+bool aj__exec_admit(aj__runner *r, aj__step *s);
 /* A thread that is no worker (done's, a timer's) joins r's instance
  * (r->now_ns as aj__runner_init read it) ... */
 void aj__exec_enter(aj__runner *r);
@@ -72,6 +76,27 @@ void aj__blocking_stop(aj_runtime *rt);
 bool aj__blocking_submit(aj__runner *r, aj__step *s);
 /* The instance is cancelled: its steps in the pool's queue become r's. */
 void aj__blocking_cut(aj__runner *r);
+
+/* admit.c: the slots of steps that use limits (AJ_STEP_LIMITED). Admit,
+ * before each attempt of s (owned by the caller's thread): HELD, run it;
+ * QUEUED, it waits for a slot and is no longer the caller's (it comes
+ * back to be run once it holds them); CANCELLED, the caller settles it
+ * as cancelled. A sequential instance's step is never QUEUED: this
+ * thread waits. Release, after each attempt: lets go of s's slots and
+ * hands on the steps that lets in. */
+aj__take aj__admit(aj__step *s);
+void aj__admit_release(aj__step *s);
+/* Hands each step of granted (limit.c's list) back to be run. */
+void aj__admit_grant(aj__step *granted);
+/* r's instance is cancelled: its steps waiting for slots become r's. */
+void aj__admit_cut(aj__runner *r);
+
+/* The attempt of s has ended: its slots, if it uses limits, are let go. */
+static inline void aj__admit_end(aj__step *s)
+{
+    if (s->inst->def->exec[s->index].flags & AJ_STEP_LIMITED)
+        aj__admit_release(s);
+}
 
 /* canceller.c: the runtime's thread that makes the cancels signal handlers
  * ask for (aj_instance_cancel_async). Start: AJ_EAGAIN when it cannot be

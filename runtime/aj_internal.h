@@ -22,11 +22,11 @@
  *           fail-fast); records, counts and answers, runs nothing
  *   observe telling the observers
  *   queue   where runnable steps wait: roots, shared lists, the runtime
- *           queue, the timer heap, wake-ups
+ *           queue, the timer heap, wake-ups; limits' slots and queues
  *   exec    doing: runners, the drain loop, the solo-runner protocol
  *           (exec.c), worker threads and runtimes (pool.c), the blocking
  *           pool's queue and threads (blocking.c), async attempts and
- *           their done (async.c)
+ *           their done (async.c), slots taken and handed on (admit.c)
  *   wait    waiting and cancelling
  *   api     the public functions on top
  *   tests   this header
@@ -39,8 +39,9 @@
  *    3 data    aj_data.h record.c cancel_hook.c
  *    4 state   aj_state.h instance.c
  *    5 observe aj_observe.h observe.c
- *    6 queue   aj_queue.h sched.c
+ *    6 queue   aj_queue.h sched.c limit.c
  *    7 exec    aj_exec.h exec.c pool.c canceller.c blocking.c async.c
+ *    7 exec    admit.c
  *    8 wait    aj_wait.h wait.c
  *    9 api     api.c ctx.c inst_dot.c timeline.c trace.c version.c
  *   10 tests   aj_internal.h

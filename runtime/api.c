@@ -10,7 +10,7 @@
 
 /* Where each part of an instance lies in its one allocation. */
 typedef struct layout {
-    size_t steps, timers, asyncs, overrides, names, inputs, outputs, total, align;
+    size_t steps, timers, asyncs, overrides, names, limits, slots, inputs, outputs, total, align;
     uint32_t n_async;  /* async steps, one record each */
     uint32_t n_names;  /* slots of the override names' table; 0: no overrides */
 } layout;
@@ -75,6 +75,9 @@ static int plan(const aj_job_def *def, size_t n_overrides, layout *l)
         !place(&end, n_overrides * sizeof(aj__override), _Alignof(aj__override),
                &l->overrides) ||
         !place(&end, l->n_names * sizeof(name_slot), _Alignof(name_slot), &l->names) ||
+        !place(&end, def->n_limits * sizeof(aj__limit *), _Alignof(aj__limit *), &l->limits) ||
+        !place(&end, def->n_limits > 0 ? def->n_steps * sizeof(_Atomic uint32_t) : 0,
+               _Alignof(_Atomic uint32_t), &l->slots) ||
         !place(&end, def->inputs_size, in_align, &l->inputs) ||
         !place(&end, def->outputs_size, out_align, &l->outputs))
         return AJ_ENOMEM;
@@ -202,6 +205,12 @@ static aj_instance *create(const aj_job_def *def, const void *inputs,
     inst->outputs = base + l.outputs;
     inst->asyncs = l.n_async > 0 ? (aj__async *)(base + l.asyncs) : NULL;
     inst->n_async = l.n_async;
+    if (def->n_limits > 0) {
+        inst->limits = (aj__limit **)(base + l.limits);
+        inst->slots = (_Atomic uint32_t *)(base + l.slots);
+        for (uint32_t i = 0; i < def->n_steps; i++)
+            atomic_init(&inst->slots[i], AJ__SLOTS_NONE);
+    }
     atomic_init(&inst->root, -1);
     if (def->inputs_size > 0)
         memcpy(inst->inputs, inputs, def->inputs_size);
@@ -230,12 +239,18 @@ int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
         return rc;
     if ((inst = create(def, inputs, opts, &rc)) == NULL)
         return rc;
-    /* Sequential mode needs no threads, so no default runtime either. */
-    if (rt == NULL && !inst->sequential && (rt = aj__runtime_default()) == NULL) {
+    /* Sequential mode needs no threads, so no default runtime either,
+     * unless its limits are the default runtime's. */
+    if (rt == NULL && (!inst->sequential || def->n_limits > 0) &&
+        (rt = aj__runtime_default()) == NULL) {
         aj__free(inst);
         return AJ_EAGAIN;
     }
     inst->rt = rt;
+    if (def->n_limits > 0 && (rc = aj__limits_resolve(inst)) != AJ_OK) {
+        aj__free(inst);
+        return rc;
+    }
     inst->rt_obs = rt != NULL && rt->has_obs ? &rt->obs : NULL;
     inst->observed = inst->rt_obs != NULL || inst->has_obs;
     /* A lone runner uses plain counters, if a joining thread can make its

@@ -76,8 +76,9 @@ static bool judge_done(aj__runner *r, aj__step *s, aj__async *a)
 
     if (timed_here(inst, s))
         aj__sched_disarm(inst, s);
-    /* done came: the attempt's cancel hook is over. */
+    /* done came: the attempt's cancel hook is over, and its slots. */
     aj__ctx_end(&a->ctx);
+    aj__admit_end(s);
     /* A done after the deadline that beat the timer still timed out. */
     kind = aj__exec_judge(&a->ctx, &rc, a->end_ns);
     if (rc != 0)
@@ -104,6 +105,7 @@ static bool judge_expired(aj__runner *r, aj__step *s, aj__async *a)
 
     aj__attempt_abandoned(&a->ctx);
     aj__ctx_end(&a->ctx);
+    aj__admit_end(s);
     if (!aj__exec_conclude(r, s, &a->ctx, AJ_ESTEPTIMEOUT, AJ_FAIL_TIMEOUT, now, &delay))
         return false;
     if (r->inst->sequential) {
@@ -146,6 +148,7 @@ static bool failed_call(aj__runner *r, aj__step *s, aj__async *a, int rc)
     if (timed_here(inst, s))
         aj__sched_disarm(inst, s);
     aj__ctx_end(&a->ctx);
+    aj__admit_end(s);
     aj__sched_unhold(inst);
     kind = aj__exec_judge(&a->ctx, &rc, r->now_ns);
     return aj__exec_conclude(r, s, &a->ctx, rc, kind, r->now_ns, &delay) && again(r, s, delay);
@@ -184,6 +187,9 @@ static bool attempt(aj__runner *r, aj__step *s, aj__async *a)
     uint32_t old;
     int rc;
 
+    /* The slots are held from here to done or the deadline. */
+    if ((x->flags & AJ_STEP_LIMITED) && !aj__exec_admit(r, s))
+        return false;
     atomic_store_explicit(&a->phase, 0, memory_order_relaxed);
     /* The clock's cheaper reading: nothing before it is timed. */
     aj__exec_open(&a->ctx, aj__now_ns(), x->flags & AJ_STEP_TIMED);

@@ -26,6 +26,10 @@
  * - Edge kinds: AJ_EDGE_OPTIONAL only on a data edge that is neither
  *   `after` nor a condition, and only into a gated step; AJ_EDGE_CONDITION
  *   only into a gated step, from its condition.
+ * - Limits: limits[] has n_limits rows, each named, of size 1 or more,
+ *   sorted by name (strcmp) without repeats; exec[i].flags has
+ *   AJ_STEP_LIMITED exactly when steps[i].n_uses > 0, and its uses are
+ *   ascending indexes into limits[].
  */
 #include "aj_def.h"
 
@@ -69,8 +73,8 @@ static bool steps_valid(const aj_job_def *def)
             return false;
         if (sd->output_type != NULL && sd->output_offset >= def->outputs_size)
             return false;
-        if ((x->flags & ~(AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_NONFATAL |
-                          AJ_STEP_GATED)) != (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
+        if ((x->flags & ~(AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_NONFATAL | AJ_STEP_GATED |
+                          AJ_STEP_LIMITED)) != (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
             ((x->flags & AJ_STEP_GATED) != 0) != (sd->gate != NULL) ||
             (x->flags & AJ_STEP_BLOCKING && x->flags & AJ_STEP_ASYNC))
             return false;
@@ -189,6 +193,30 @@ static bool gate_valid(const aj_job_def *def, const scratch *st, uint32_t i)
            def->steps[g->condition].output_size == sizeof(bool);
 }
 
+/* The limits are named, not empty and sorted by name; each step's uses
+ * ascend inside them, and its flags say whether it has any. */
+static bool limits_valid(const aj_job_def *def)
+{
+    if (def->n_limits > 0 && def->limits == NULL)
+        return false;
+    for (uint32_t k = 0; k < def->n_limits; k++) {
+        const aj_limit_def *ld = &def->limits[k];
+        if (ld->name == NULL || ld->size == 0 ||
+            (k > 0 && strcmp(def->limits[k - 1].name, ld->name) >= 0))
+            return false;
+    }
+    for (uint32_t i = 0; i < def->n_steps; i++) {
+        const aj_step_def *sd = &def->steps[i];
+        if (((def->exec[i].flags & AJ_STEP_LIMITED) != 0) != (sd->n_uses > 0) ||
+            (sd->n_uses > 0 && sd->uses == NULL))
+            return false;
+        for (uint32_t k = 0; k < sd->n_uses; k++)
+            if (sd->uses[k] >= def->n_limits || (k > 0 && sd->uses[k] <= sd->uses[k - 1]))
+                return false;
+    }
+    return true;
+}
+
 static bool gates_valid(const aj_job_def *def, const scratch *st)
 {
     for (uint32_t i = 0; i < def->n_steps; i++)
@@ -251,7 +279,7 @@ static bool tables_valid(const aj_job_def *def, scratch *st)
         return false;
     memset(st, 0, def->n_steps * sizeof *st);
     return steps_valid(def) && succs_valid(def, st) && graph_valid(def, st) &&
-           gates_valid(def, st);
+           gates_valid(def, st) && limits_valid(def);
 }
 
 int aj__def_check(const aj_job_def *def, void *scratch_bytes, uint64_t *facts)

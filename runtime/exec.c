@@ -174,6 +174,7 @@ static bool cancel_into(aj__runner *r)
     aj__inst_fire_cancels(inst);
     aj__sched_take_all(r);
     aj__blocking_cut(r);
+    aj__admit_cut(r);
     return true;
 }
 
@@ -206,7 +207,8 @@ static void finish(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind
 
 /* Settles s (owned by r's thread) as cancelled, keeping the code of its
  * last attempt. A waiting s is an async attempt whose deadline came: it
- * is over, and its late done will be discarded. */
+ * is over, and its late done will be discarded. Slots it holds (it was
+ * let in, or that attempt had them) are let go. */
 static void cancel_step(aj__runner *r, aj__step *s, int64_t now_ns)
 {
     bool started = atomic_load_explicit(&s->attempts, memory_order_relaxed) > 0;
@@ -214,6 +216,8 @@ static void cancel_step(aj__runner *r, aj__step *s, int64_t now_ns)
 
     if (AJ__GET(s, state) == AJ_STEP_WAITING)
         aj__attempt_abandoned(&aj__inst_async(r->inst, s->index)->ctx);
+    if ((r->inst->def->exec[s->index].flags & AJ_STEP_LIMITED) && aj__limit_holds(s))
+        aj__admit_release(s);
 
     finish(r, s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, err, NULL, started ? now_ns : 0);
 }
@@ -351,7 +355,21 @@ AJ__ALWAYS_INLINE bool conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, i
     return true;
 }
 
-/* Runs s until it is final or parked in the timer heap. */
+/* Before an attempt of s, which uses limits: see aj__exec_admit. */
+static bool admitted(aj__runner *r, aj__step *s)
+{
+    aj__take t = aj__admit(s);
+
+    /* A sequential instance's thread may have waited for the slots. */
+    if (t != AJ__TAKE_QUEUED && r->inst->sequential)
+        r->now_ns = aj_now_ns();
+    if (t == AJ__TAKE_CANCELLED)
+        cancel_step(r, s, r->now_ns);
+    return t == AJ__TAKE_HELD;
+}
+
+/* Runs s until it is final, parked in the timer heap, or waiting for a
+ * limit's slot. */
 static void run_step(aj__runner *r, aj__step *s)
 {
     aj_instance *inst = r->inst;
@@ -367,20 +385,25 @@ static void run_step(aj__runner *r, aj__step *s)
     ctx.message = message;
     ctx.hk = &hook;
     for (;;) {
-        /* Alone, this thread's last reading is the start: it readied s,
-         * unless an observer ran since. Else another thread may have
-         * readied it after that reading. */
-        int64_t delay, start = r->solo && !inst->observed ? r->now_ns : aj_now_ns();
+        int64_t delay, start;
         int rc, returned;
         aj_fail_kind kind;
 
+        if ((x->flags & AJ_STEP_LIMITED) && !admitted(r, s))
+            return;
+        /* Alone, this thread's last reading is the start: it readied s,
+         * unless an observer ran since. Else another thread may have
+         * readied it after that reading. */
+        start = r->solo && !inst->observed ? r->now_ns : aj_now_ns();
         start = ctx_open(&ctx, inst, s, start, x->flags & AJ_STEP_TIMED);
         returned = x->run(&ctx, inst->inputs, inst->outputs, x->slots);
         /* The attempt has ended: its cancel hook, if any, is not called
-         * from now on, nor still running. */
+         * from now on, nor still running; its slots go before a retry. */
         aj__ctx_end(&ctx);
         r->now_ns = aj__line_now(&r->clock);
         r->step_ns = r->now_ns - start;
+        if (x->flags & AJ_STEP_LIMITED)
+            aj__admit_release(s);
         rc = returned;
         kind = judge(&ctx, &rc, r->now_ns);
         if (rc != 0)
@@ -417,6 +440,11 @@ bool aj__exec_conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, int rc, aj
 bool aj__exec_wait_out(aj__runner *r, aj__step *s, int64_t delay)
 {
     return wait_out(r, s, delay);
+}
+
+bool aj__exec_admit(aj__runner *r, aj__step *s)
+{
+    return admitted(r, s);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -486,15 +514,22 @@ static void count_final(aj__runner *r)
 }
 
 /* A blocking step goes to the blocking pool (true), unless no thread can
- * take it there; an async one starts (or its expired attempt is judged)
- * without running on this thread for long (true). */
+ * take it there, once it holds its slots (it waits for them holding no
+ * thread of the pool); an async one starts (or its expired attempt is
+ * judged) without running on this thread for long (true). */
 static bool not_here(aj__runner *r, aj__step *s)
 {
-    if (r->inst->def->exec[s->index].flags & AJ_STEP_ASYNC) {
+    uint32_t flags = r->inst->def->exec[s->index].flags;
+
+    if (flags & AJ_STEP_ASYNC) {
         aj__async_run(r, s);
         return true;
     }
-    return !r->inst->sequential && aj__blocking_submit(r, s);
+    if (r->inst->sequential)
+        return false;
+    if ((flags & AJ_STEP_LIMITED) && !admitted(r, s))
+        return true;
+    return aj__blocking_submit(r, s);
 }
 
 void aj__exec_drain(aj__runner *r)
