@@ -156,7 +156,15 @@ $(REL_AJC:=.o) $(REL_BOTH:=.o): | $(GRAMMAR_H)
 $(REL_BOTH): %: %.o $(AJC_TEST_UTIL) $(RT_SUPPORT) $(AJC_LIB) $(LIBAJ)
 	$(LINK_TEST)
 
-$(REL_RT): %: %.o $(RT_SUPPORT) $(LIBAJ_TEST)
+# test_chaos also links its instances' steps and its completers, the
+# threads that call its async steps' done, before the library.
+CHAOS_OBJS := $(REL_DIR)/chaos_step.o $(REL_DIR)/chaos_done.o
+ALL_OBJS   += $(CHAOS_OBJS)
+$(CHAOS_OBJS): private CPPFLAGS += -Itests/runtime
+$(REL_DIR)/test_chaos: $(REL_DIR)/%: $(REL_DIR)/%.o $(CHAOS_OBJS) $(RT_SUPPORT) $(LIBAJ_TEST)
+	$(LINK_TEST)
+
+$(filter-out $(REL_DIR)/test_chaos,$(REL_RT)): %: %.o $(RT_SUPPORT) $(LIBAJ_TEST)
 	$(LINK_TEST)
 
 # test_time watches the runtime's clock reads and condition waits.

@@ -64,7 +64,8 @@ void aj__exec_foreign(aj__runner *r);
  * in sequential mode it waits for each attempt's done. */
 void aj__async_run(aj__runner *r, aj__step *s);
 /* The attempt in ctx is over before its done came (its deadline passed):
- * the hook where its step may be told to abort (aj_ctx_on_cancel). */
+ * calls the hook where its step may be told to abort (aj_ctx_on_cancel),
+ * then ends the hook's registration, as the end of an attempt does. */
 void aj__attempt_abandoned(aj_ctx *ctx);
 
 /* blocking.c: the runtime's blocking pool (aj_data.h). Init cannot fail;

@@ -42,6 +42,11 @@ void aj__attempt_abandoned(aj_ctx *ctx)
     /* The attempt's deadline passed while it waited for its done: its
      * aj_ctx_on_cancel callback, if armed, aborts the operation. */
     aj__ctx_fire_cancel(ctx);
+    /* Whoever settles the step (a judge, or a cancel's runner), the hook
+     * leaves the instance's list and the canceller's deadlines now: the
+     * instance may be freed once its late done came, which does not touch
+     * the hook. */
+    aj__ctx_end(ctx);
 }
 
 /* Before RETURNED, or as the judge: this thread alone writes the record. */
@@ -79,8 +84,11 @@ static bool judge_done(aj__runner *r, aj__step *s, aj__async *a)
     /* done came: the attempt's cancel hook is over, and its slots. */
     aj__ctx_end(&a->ctx);
     aj__admit_end(s);
-    /* A done after the deadline that beat the timer still timed out. */
+    /* A done after the deadline that beat the timer is late all the same:
+     * the attempt timed out whatever done said, as when the timer wins. */
     kind = aj__exec_judge(&a->ctx, &rc, a->end_ns);
+    if (kind == AJ_FAIL_TIMEOUT)
+        rc = AJ_ESTEPTIMEOUT;
     if (rc != 0)
         aj__exec_discard_output(inst, s->index, a->rc == 0);
     return aj__exec_conclude(r, s, &a->ctx, rc, kind, a->end_ns, &delay) && again(r, s, delay);
@@ -104,7 +112,6 @@ static bool judge_expired(aj__runner *r, aj__step *s, aj__async *a)
     uint32_t old;
 
     aj__attempt_abandoned(&a->ctx);
-    aj__ctx_end(&a->ctx);
     aj__admit_end(s);
     if (!aj__exec_conclude(r, s, &a->ctx, AJ_ESTEPTIMEOUT, AJ_FAIL_TIMEOUT, now, &delay))
         return false;

@@ -736,8 +736,8 @@ AJ_API void aj_ctx_set_permanent(aj_ctx *ctx);
  *   attempt final: usually done's.
  * - The step's timeout is enforced: at the deadline the attempt fails
  *   with AJ_ESTEPTIMEOUT (and may be retried) whether done came or not.
- *   The late done of such an attempt is accepted and discarded, its
- *   output freed with the type's free function, once.
+ *   A done after the deadline is late, whatever its rc: it is accepted
+ *   and discarded, its output freed with the type's free function, once.
  * - Each step has one reply, handed to every attempt: a retry after a
  *   timed-out attempt starts only once that attempt's late done has come,
  *   so a late done is never taken for the next attempt's. Every done must

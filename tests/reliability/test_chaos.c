@@ -5,10 +5,22 @@
  * retries (immediate, delayed, and an hour long), steps that overrun their
  * deadline, steps that run until cancelled, fail-fast, sequential
  * instances, waits with short timeouts, and cancellations at random
- * moments from another thread; and, in half the instances, gated steps
- * (trigger rules, `when` / `unless` conditions, optional inputs) and
- * nonfatal steps. The steps keep a ledger; the main thread checks it
- * after each instance ends:
+ * moments from another thread. Each instance (made in chaos_step.c) has
+ * three kinds of steps: plain ones; a random share (0 to 30%) of
+ * `blocking` ones, run on the runtime's blocking pool (1 to 8 threads,
+ * which in some runs exit after 200 us idle); and another share of
+ * `async` ones, whose function returns AJ_PENDING, their done called by a
+ * pool of completer threads (chaos_done.c) at once or after a small delay,
+ * or by the function itself before it returns. An async attempt fails
+ * through done's code or through its function's return code without done;
+ * an overrunning one gets its done after its deadline, which times it out
+ * whatever that done says, and the done is discarded; some attempts
+ * register a cancel hook that brings their done forward (as a failure),
+ * and some, in instances that will be cancelled, get a done from that
+ * hook only. In half the instances, steps of every kind are also gated
+ * (trigger rules, `when` / `unless` conditions, optional inputs) or
+ * nonfatal. The steps keep a ledger; the main thread checks it after each
+ * instance ends:
  * - an ungated step starts only after every step it depends on
  *   completed, a gated one after every one is final; a step ran exactly
  *   when its rule and condition held, given how its predecessors ended
@@ -20,316 +32,57 @@
  *   observer; a step cancelled during its delay used one fewer);
  * - every step is final, with one finish event, the state its script
  *   implies, and outputs carry the values of their inputs;
+ * - a step that overruns fails only by timing out: each retry and a final
+ *   failure say AJ_ESTEPTIMEOUT, and it never completes on an attempt that
+ *   overran;
  * - an attempt that began after aj_instance_cancel() returned saw the
  *   cancellation;
+ * - a blocking step runs on a thread of the blocking pool ("aj-block"), a
+ *   plain one never there nor on a completer, and in a sequential
+ *   instance every step runs on the thread that started it;
+ * - each async attempt that did not fail by its return code had exactly
+ *   one done, and a retry begins only after the done of the attempt before
+ *   it, a late one included; aj_instance_free returns only after every
+ *   done (some instances are freed as soon as they end, while late dones
+ *   are still to come);
  * - a cancelled instance ends: hour-long delays and steps that wait for
- *   the flag would hang it otherwise, and every wait has a watchdog of
- *   WATCHDOG_S seconds that turns a hang into a failure naming the
- *   instance;
+ *   the flag or for their hook would hang it otherwise, and every wait
+ *   has a watchdog of WATCHDOG_S seconds that turns a hang into a failure
+ *   naming the instance (for the dones still to come, too; a free, which
+ *   cannot time out, has an alarm instead);
  * - the root cause and wait's code agree, and a nonfatal step is never
  *   the root cause nor cancels anything under fail-fast; boxed outputs
- *   are all freed, and every thread created is joined (counters and
- *   /proc/self/task).
+ *   are all freed (those of late dones included, once), and every thread
+ *   created, of the workers and of the blocking pool, is joined (counters
+ *   and /proc/self/task).
+ * Each run prints how often each kind of step and done came, and what
+ * the gates did.
  *
  * AJ_CHAOS_INSTANCES (default 32 per worker count) sets the size,
  * AJ_CHAOS_SEED replays a run.
  */
 #include "aj_internal.h"
-#include "tjob.h"
+#include "chaos.h"
 
 #include <dirent.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #define BATCH 6
 #define WATCHDOG_S 60
+#define COMPLETERS 2
 
-static uint64_t rng;
-
-static uint32_t rnd(uint32_t n)
-{
-    return tj_rnd(&rng, n);
-}
-
-static const aj_retry_policy retry_now = { .max_retries = 2 };
-static const aj_retry_policy retry_later = { .max_retries = 2, .backoff = AJ_BACKOFF_FIXED,
-                                             .delay_ns = 50000, .jitter_pct = 50 };
-static const aj_retry_policy retry_hour = { .max_retries = 2, .backoff = AJ_BACKOFF_FIXED,
-                                            .delay_ns = 3600000000000 };
-
-/* What one step does on each attempt. */
-typedef struct script {
-    int fails;          /* attempts that fail before one succeeds; -1: all */
-    int overruns;       /* attempts that run past their deadline first */
-    bool permanent;     /* failing attempts are marked permanent */
-    bool spin;          /* every attempt waits until the instance is cancelled */
-    bool box;           /* output is a malloc'd int64_t *, freed by the instance */
-    bool is_bool;       /* output is a bool, truth: some step's condition */
-    bool truth;
-    int code;
-} script;
-
-/* One instance: its script, its ledger (written by steps and observers on
- * any thread, read by the main thread after wait). */
-typedef struct chaos {
-    tj_job *job;
-    script *steps;
-    aj_instance *inst;
-    bool cancel;                   /* the canceller thread cancels it */
-    bool fail_fast, sequential;
-    bool gates;                    /* has gated and nonfatal steps */
-    _Atomic bool cancel_returned;  /* aj_instance_cancel has returned */
-    _Atomic uint32_t *attempts;    /* attempts the step function saw */
-    _Atomic uint32_t *returned_ok; /* ... that returned 0 (late ones fail) */
-    _Atomic uint32_t *retries, *finishes, *completions; /* observer events */
-    _Atomic uint32_t violations;   /* started before a predecessor completed,
-                                      or completed twice */
-    _Atomic uint32_t unaware;      /* began after cancel returned, saw no flag */
-    int64_t cancel_ns, done_ns;    /* main thread's view, for the figures */
-} chaos;
-
-typedef struct chaos_inputs {
-    chaos *c;
-} chaos_inputs;
-
-static _Atomic long boxes_made, boxes_freed;
 static int64_t worst_cancel_ns; /* longest cancel-to-end seen */
-
-static void box_free(void *slot)
-{
-    free(*(int64_t **)slot);
-    atomic_fetch_add(&boxes_freed, 1);
-}
-
-/* 1 + the sum of the data inputs, each read as its producer stored it;
- * one counts only when its producer completed (as a generated wrapper
- * passes NULL for an optional one otherwise; a step `on done` or `on
- * failure` may run after a required producer did not complete). */
-static int64_t value_of(const chaos *c, const aj_ctx *ctx, uint32_t i, const void *outputs)
-{
-    const int64_t *slots = outputs;
-    int64_t v = 1;
-
-    for (uint32_t e = 0; e < c->job->def.n_edges; e++) {
-        const aj_edge_def *ed = &c->job->edges[e];
-        int64_t *b;
-        if (ed->to != i || !(ed->kind & AJ_EDGE_DATA) || !aj_ctx_step_completed(ctx, ed->from))
-            continue;
-        if (c->steps[ed->from].box) {
-            memcpy(&b, &slots[ed->from], sizeof b);
-            v += *b;
-        } else {
-            v += slots[ed->from];
-        }
-    }
-    return v;
-}
-
-static void produce(const chaos *c, const aj_ctx *ctx, uint32_t i, void *outputs)
-{
-    int64_t v = value_of(c, ctx, i, outputs), *b;
-
-    if (c->steps[i].is_bool) {
-        memcpy((int64_t *)outputs + i, &c->steps[i].truth, sizeof(bool));
-        return;
-    }
-    if (!c->steps[i].box) {
-        ((int64_t *)outputs)[i] = v;
-        return;
-    }
-    b = malloc(sizeof *b);
-    if (b == NULL)
-        abort();
-    *b = v;
-    memcpy((int64_t *)outputs + i, &b, sizeof b);
-    atomic_fetch_add(&boxes_made, 1);
-}
-
-/* Records what the ledger needs before the attempt does anything. */
-static uint32_t begin(chaos *c, aj_ctx *ctx, uint32_t i)
-{
-    bool after_cancel = atomic_load(&c->cancel_returned);
-
-    if (after_cancel && !aj_ctx_cancelled(ctx))
-        atomic_fetch_add(&c->unaware, 1);
-    /* The finish event of a step that ran comes before its successors are
-     * released; a skipped one's may come after, so a gated step, whose
-     * predecessors may have been skipped, reads their states. */
-    for (uint32_t k = 0; k < c->job->exec[i].n_preds; k++) {
-        uint32_t p = c->job->preds[i][k];
-        bool ok = c->job->steps[i].gate == NULL
-                      ? atomic_load(&c->completions[p]) != 0
-                      : tj_state(aj_ctx_instance(ctx), p) >= AJ_STEP_COMPLETED &&
-                            tj_state(aj_ctx_instance(ctx), p) <= AJ_STEP_CANCELLED;
-        if (!ok)
-            atomic_fetch_add(&c->violations, 1);
-    }
-    return atomic_fetch_add(&c->attempts[i], 1) + 1;
-}
-
-static int chaos_step(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots)
-{
-    chaos *c = ((chaos_inputs *)inputs)->c;
-    uint32_t i = aj_ctx_step_index(ctx), attempt = begin(c, ctx, i);
-    const script *s = &c->steps[i];
-
-    (void)slots;
-    while (s->spin && !aj_ctx_cancelled(ctx))
-        sched_yield();
-    if ((int)attempt <= s->overruns) {
-        while (!aj_ctx_expired(ctx))
-            sched_yield();
-        /* On time this would be a success; late, the runtime must fail
-         * it and free the output. */
-        atomic_fetch_add(&c->returned_ok[i], 1);
-        produce(c, ctx, i, outputs);
-        return 0;
-    }
-    if (s->fails < 0 || (int)attempt <= s->overruns + s->fails) {
-        if (s->permanent)
-            aj_ctx_set_permanent(ctx);
-        return s->code;
-    }
-    atomic_fetch_add(&c->returned_ok[i], 1);
-    produce(c, ctx, i, outputs);
-    return 0;
-}
-
-static void on_retry(void *arg, const aj_step_event *ev)
-{
-    atomic_fetch_add(&((chaos *)arg)->retries[ev->step_index], 1);
-}
-
-static void on_finish(void *arg, const aj_step_event *ev)
-{
-    chaos *c = arg;
-
-    atomic_fetch_add(&c->finishes[ev->step_index], 1);
-    if (ev->state == AJ_STEP_COMPLETED &&
-        atomic_fetch_add(&c->completions[ev->step_index], 1) != 0)
-        atomic_fetch_add(&c->violations, 1);
-}
-
-static _Atomic uint32_t *counters(uint32_t n)
-{
-    _Atomic uint32_t *p = calloc(n ? n : 1, sizeof *p);
-
-    if (p == NULL)
-        abort();
-    return p;
-}
-
-/* Step i's script and its definition's retry policy and deadline. */
-static void script_step(chaos *c, uint32_t i)
-{
-    script *s = &c->steps[i];
-    aj_step_def *sd = &c->job->steps[i];
-    uint32_t dice = rnd(100);
-
-    s->code = -(int)(100 + i);
-    c->job->exec[i].run = chaos_step;
-    sd->retry = rnd(2) ? &retry_now : &retry_later;
-    if (c->cancel && rnd(10) == 0)
-        sd->retry = &retry_hour;   /* only a cancel ends its delay */
-    if (dice < 2)
-        s->fails = -1;
-    else if (dice < 4)
-        s->permanent = true, s->fails = 1;
-    else if (dice < 10)
-        s->fails = 1 + (int)rnd(2);
-    else if (dice < 13)
-        s->overruns = 1 + (int)rnd(3); /* 3: every attempt times out */
-    /* Overrunning steps get 1 ns, 1 us, 20 us or 2 ms; a few others 10 s. */
-    if (s->overruns > 0)
-        tj_set_timeout(c->job, i, (int64_t[]){ 1, 1000, 20000, 2000000 }[rnd(4)]);
-    else if (rnd(20) == 0)
-        tj_set_timeout(c->job, i, 10000000000);
-    s->spin = c->cancel && !c->sequential && rnd(60) == 0;
-    s->box = rnd(8) == 0;
-    sd->free_output = s->box ? box_free : NULL;
-}
-
-/* Step i's condition: one of its predecessors, whose edge becomes a
- * condition and whose output a bool (unboxed). */
-static int32_t condition_of(chaos *c, uint32_t i)
-{
-    const aj_step_exec *x = &c->job->exec[i];
-    uint32_t p = c->job->preds[i][rnd(x->n_preds)];
-
-    for (uint32_t e = 0; e < c->job->def.n_edges; e++)
-        if (c->job->edges[e].from == p && c->job->edges[e].to == i)
-            c->job->edges[e].kind = AJ_EDGE_CONDITION;
-    c->steps[p].box = false;
-    c->job->steps[p].free_output = NULL;
-    if (!c->steps[p].is_bool) {
-        c->steps[p].is_bool = true;
-        c->steps[p].truth = rnd(3) != 0;
-        c->job->steps[p].output_type = "bool";
-        c->job->steps[p].output_size = sizeof(bool);
-    }
-    return (int32_t)p;
-}
-
-/* A third of the steps with predecessors get a gate: a random rule, a
- * condition half the time, and (but under `on failure`, which needs a
- * required predecessor) some plain data inputs made optional. A step
- * already a condition keeps its output. */
-static void gate_step(chaos *c, uint32_t i)
-{
-    aj_trigger_rule rule = (aj_trigger_rule)rnd(3);
-    int32_t cond = -1;
-
-    if (c->job->exec[i].n_preds == 0 || rnd(3) != 0)
-        return;
-    if (rnd(2) == 0)
-        cond = condition_of(c, i);
-    for (uint32_t e = 0; rule != AJ_ON_FAILURE && e < c->job->def.n_edges; e++) {
-        aj_edge_def *ed = &c->job->edges[e];
-        if (ed->to == i && ed->kind == AJ_EDGE_DATA && rnd(3) == 0)
-            ed->kind = AJ_EDGE_DATA | AJ_EDGE_OPTIONAL;
-    }
-    tj_set_gate(c->job, i, rule, cond, rnd(2) == 0);
-}
-
-static void launch(chaos *c, aj_runtime *rt)
-{
-    uint32_t n;
-    chaos_inputs in = { c };
-    aj_observer obs = { NULL, on_retry, on_finish, c };
-    aj_start_opts o;
-
-    memset(c, 0, sizeof *c);
-    c->job = tj_random(100 + rnd(300), &rng);
-    n = c->job->def.n_steps;
-    c->sequential = rnd(10) == 0;
-    c->cancel = !c->sequential && rnd(3) == 0;
-    c->fail_fast = rnd(6) == 0;
-    c->gates = rnd(2) == 0;
-    c->steps = calloc(n, sizeof *c->steps);
-    assert_non_null(c->steps);
-    c->attempts = counters(n);
-    c->returned_ok = counters(n);
-    c->retries = counters(n);
-    c->finishes = counters(n);
-    c->completions = counters(n);
-    for (uint32_t i = 0; i < n; i++)
-        script_step(c, i);
-    for (uint32_t i = 0; c->gates && i < n; i++) {
-        gate_step(c, i);
-        tj_set_nonfatal(c->job, i, rnd(8) == 0);
-    }
-    o = (aj_start_opts){ .fail_fast = c->fail_fast, .sequential = c->sequential,
-                         .observer = &obs };
-    assert_int_equal(aj_instance_start(rt, &c->job->def, &in, &o, &c->inst), AJ_OK);
-}
 
 /* The canceller: cancels its instances at random moments, in a random
  * order, while the main thread waits on them. */
@@ -395,7 +148,9 @@ static aj_skip_reason upstream(unsigned seen)
 }
 
 /* The oracle: why step i is skipped, given how its predecessors ended, or
- * AJ_SKIP_NONE when it runs (unless the instance was cancelled first). */
+ * AJ_SKIP_NONE when it runs (unless the instance was cancelled first).
+ * Final states alone decide, whatever the kind of the step or of its
+ * predecessors: an async one is final once its done is judged. */
 static aj_skip_reason verdict(const chaos *c, uint32_t i)
 {
     const aj_step_gate *g = c->job->steps[i].gate;
@@ -496,6 +251,22 @@ static void check_final(const chaos *c, uint32_t i, const aj_step_info *info, bo
     }
 }
 
+/* For the figures: what step i's gate did that no ungated step does. */
+static void tally_gate(const chaos *c, uint32_t i, const aj_step_info *info)
+{
+    const aj_step_gate *g = c->job->steps[i].gate;
+
+    if (g == NULL)
+        return;
+    if (info->skip_reason == AJ_SKIP_CONDITION || info->skip_reason == AJ_SKIP_NO_FAILURE)
+        chaos_seen.gate_skips++;
+    for (uint32_t k = 0; info->attempts > 0 && k < g->n_required; k++)
+        if (tj_state(c->inst, g->required[k]) != AJ_STEP_COMPLETED) {
+            chaos_seen.gate_runs++;
+            break;
+        }
+}
+
 static void check_step(const chaos *c, uint32_t i, bool fatal)
 {
     aj_step_info info;
@@ -513,6 +284,7 @@ static void check_step(const chaos *c, uint32_t i, bool fatal)
     if (c->steps[i].overruns == 0)
         assert_int_equal(atomic_load(&c->returned_ok[i]), atomic_load(&c->completions[i]));
     check_final(c, i, &info, fatal);
+    tally_gate(c, i, &info);
 }
 
 /* A short wait first (it may time out, never change the end), then the
@@ -520,7 +292,7 @@ static void check_step(const chaos *c, uint32_t i, bool fatal)
 static int wait_for(chaos *c)
 {
     static const int64_t shorts[] = { 0, 1, 999, 100000 };
-    int rc = aj_instance_wait(c->inst, shorts[rnd(4)]);
+    int rc = aj_instance_wait(c->inst, shorts[chaos_rnd(4)]);
 
     if (rc == AJ_ETIMEDOUT)
         rc = aj_instance_wait(c->inst, (int64_t)WATCHDOG_S * 1000000000);
@@ -541,6 +313,9 @@ static void check_instance(chaos *c, int rc)
     assert_true(aj_instance_done(c->inst));
     assert_int_equal(atomic_load(&c->violations), 0);
     assert_int_equal(atomic_load(&c->unaware), 0);
+    assert_int_equal(atomic_load(&c->misplaced), 0);
+    assert_int_equal(atomic_load(&c->early), 0);
+    assert_int_equal(atomic_load(&c->misrecorded), 0);
     for (uint32_t i = 0; i < c->job->def.n_steps; i++)
         failed |= tj_state(c->inst, i) == AJ_STEP_FAILED && !nonfatal(c, i);
     for (uint32_t i = 0; i < c->job->def.n_steps; i++)
@@ -560,16 +335,61 @@ static void check_instance(chaos *c, int rc)
         worst_cancel_ns = c->done_ns - c->cancel_ns;
 }
 
+/* Every done queued comes within milliseconds of its instance's end (a
+ * cancel hurried the ones that wait for it): waiting longer is a hang. */
+static void drain(chaos *c)
+{
+    if (!cd_wait_zero(&c->outstanding, (int64_t)WATCHDOG_S * 1000000000))
+        fail_msg("watchdog: instance %s: %d async dones still to come after %d s", c->id,
+                 atomic_load(&c->outstanding), WATCHDOG_S);
+}
+
+static char hung_text[160];
+static size_t hung_len;
+
+static void free_hung(int sig)
+{
+    ssize_t n = write(STDERR_FILENO, hung_text, hung_len);
+
+    (void)sig;
+    (void)n;
+    abort();
+}
+
+/* aj_instance_free waits for every done of the instance and cannot time
+ * out: an alarm turns a hang into a failure that names the instance. */
+static void watched_free(chaos *c)
+{
+    int n = snprintf(hung_text, sizeof hung_text,
+                     "watchdog: aj_instance_free of instance %s still waiting after %d s\n",
+                     c->id, WATCHDOG_S);
+
+    hung_len = n > 0 && (size_t)n < sizeof hung_text ? (size_t)n : 0;
+    if (atomic_load(&c->outstanding) > 0)
+        atomic_fetch_add(&chaos_seen.free_waited, 1);
+    alarm(WATCHDOG_S);
+    aj_instance_free(c->inst);
+    alarm(0);
+}
+
+/* Once its instance is freed, each async attempt that did not fail by its
+ * return code has had its done: free waits for the late ones. */
+static void check_dones(const chaos *c)
+{
+    for (uint32_t i = 0; i < c->job->def.n_steps; i++)
+        if (c->steps[i].kind == CHAOS_ASYNC)
+            assert_int_equal(atomic_load(&c->dones[i]) + atomic_load(&c->refused[i]),
+                             atomic_load(&c->attempts[i]));
+}
+
 static void release(chaos *c)
 {
-    aj_instance_free(c->inst);
-    free(c->steps);
-    free((void *)c->attempts);
-    free((void *)c->returned_ok);
-    free((void *)c->retries);
-    free((void *)c->finishes);
-    free((void *)c->completions);
-    tj_free(c->job);
+    if (!c->free_first)
+        drain(c);
+    watched_free(c);
+    check_dones(c);
+    drain(c);
+    chaos_drop(c);
 }
 
 static void run_batch(aj_runtime *rt)
@@ -579,16 +399,25 @@ static void run_batch(aj_runtime *rt)
     int rc[BATCH];
 
     for (int i = 0; i < BATCH; i++) {
-        launch(&batch[i], rt);
-        k.delays[i] = rnd(4) == 0 ? 0 : rnd(2000);
+        chaos_launch(&batch[i], rt);
+        k.delays[i] = chaos_rnd(4) == 0 ? 0 : chaos_rnd(2000);
     }
     assert_int_equal(pthread_create(&k.thread, NULL, cancel_main, &k), 0);
-    for (int i = 0; i < BATCH; i++)
+    for (int i = 0; i < BATCH; i++) {
         rc[i] = wait_for(&batch[i]);
+        /* At once, while its late dones may still come (the canceller
+         * leaves it alone). */
+        if (batch[i].free_first) {
+            check_instance(&batch[i], rc[i]);
+            release(&batch[i]);
+        }
+    }
     assert_int_equal(pthread_join(k.thread, NULL), 0);
     for (int i = 0; i < BATCH; i++) {
-        check_instance(&batch[i], rc[i]);
-        release(&batch[i]);
+        if (!batch[i].free_first) {
+            check_instance(&batch[i], rc[i]);
+            release(&batch[i]);
+        }
     }
 }
 
@@ -621,28 +450,56 @@ static int task_count(void)
     return n;
 }
 
+/* The figures of a run: how long cancels took, and how often each kind of
+ * step and done came. */
+static void print_run(unsigned workers, int instances, const aj_runtime_stats *st)
+{
+    const chaos_tally *t = &chaos_seen;
+
+    print_message("%u workers: %d instances, longest cancel to end %.3f ms\n", workers,
+                  instances, (double)worst_cancel_ns / 1e6);
+    print_message("  %ld blocking attempts on at most %u threads (of %u)\n",
+                  atomic_load(&t->blocking), st->blocking_peak, st->max_blocking);
+    print_message("  %ld async attempts; dones: %ld before the return, %ld after the "
+                  "deadline, %ld hurried; %ld frees waited for dones\n",
+                  atomic_load(&t->async), atomic_load(&t->at_once), atomic_load(&t->late),
+                  atomic_load(&t->hurried), atomic_load(&t->free_waited));
+    print_message("  gated attempts: %ld plain, %ld blocking, %ld async; %ld gated steps ran "
+                  "after a predecessor did not complete, %ld were skipped by their gate\n",
+                  atomic_load(&t->gated[CHAOS_PLAIN]), atomic_load(&t->gated[CHAOS_BLOCKING]),
+                  atomic_load(&t->gated[CHAOS_ASYNC]), t->gate_runs, t->gate_skips);
+}
+
 static void chaos_run(unsigned workers)
 {
     const char *env = getenv("AJ_CHAOS_INSTANCES");
     int total = env != NULL ? atoi(env) : 32, tasks = task_count();
-    long made = atomic_load(&boxes_made), freed = atomic_load(&boxes_freed);
+    long made = atomic_load(&chaos_boxes_made), freed = atomic_load(&chaos_boxes_freed);
     long created = aj__test_threads_created(), joined = aj__test_threads_joined();
     aj_runtime_opts ro = { .n_workers = workers };
-    aj_runtime *rt = aj_runtime_new(&ro);
+    aj_runtime_stats st;
+    aj_runtime *rt;
 
+    /* A small blocking pool, whose threads may come and go. */
+    ro.max_blocking = 1 + chaos_rnd(8);
+    ro.blocking_keep_alive_ns = chaos_rnd(2) ? 200000 : 0;
+    chaos_main_thread = pthread_self();
+    memset(&chaos_seen, 0, sizeof chaos_seen);
+    rt = aj_runtime_new(&ro);
     assert_non_null(rt);
-    /* The workers and the canceller. */
+    /* The workers and the canceller; blocking threads come on demand. */
     assert_int_equal(aj__test_threads_created() - created, workers + 1);
     worst_cancel_ns = 0;
     for (int done = 0; done < total; done += BATCH)
         run_batch(rt);
+    assert_int_equal(aj_runtime_get_stats(rt, &st), AJ_OK);
     aj_runtime_free(rt);
-    assert_int_equal(aj__test_threads_joined() - joined, workers + 1);
-    assert_int_equal(aj__test_threads_created() - created, workers + 1);
+    assert_true(aj__test_threads_created() - created >= workers + 1);
+    assert_int_equal(aj__test_threads_joined() - joined, aj__test_threads_created() - created);
     assert_int_equal(task_count(), tasks);
-    assert_int_equal(atomic_load(&boxes_made) - made, atomic_load(&boxes_freed) - freed);
-    print_message("%u workers: %d instances, longest cancel to end %.3f ms\n", workers,
-                  (total + BATCH - 1) / BATCH * BATCH, (double)worst_cancel_ns / 1e6);
+    assert_int_equal(atomic_load(&chaos_boxes_made) - made,
+                     atomic_load(&chaos_boxes_freed) - freed);
+    print_run(workers, (total + BATCH - 1) / BATCH * BATCH, &st);
 }
 
 static void test_chaos_one_worker(void **state)
@@ -669,6 +526,22 @@ static void test_chaos_eight_workers(void **state)
     chaos_run(8);
 }
 
+/* The completers serve every test, so that a failing one leaves them
+ * usable; they are joined at the end. */
+static int completers_start(void **state)
+{
+    (void)state;
+    cd_start(COMPLETERS);
+    return 0;
+}
+
+static int completers_stop(void **state)
+{
+    (void)state;
+    cd_stop();
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -678,6 +551,11 @@ int main(void)
         cmocka_unit_test(test_chaos_eight_workers),
     };
 
-    rng = tj_rng_seed("AJ_CHAOS_SEED");
-    return cmocka_run_group_tests_name("chaos", tests, NULL, NULL);
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = free_hung;
+    sigaction(SIGALRM, &sa, NULL);
+    chaos_rng = tj_rng_seed("AJ_CHAOS_SEED");
+    return cmocka_run_group_tests_name("chaos", tests, completers_start, completers_stop);
 }

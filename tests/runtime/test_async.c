@@ -167,6 +167,33 @@ static void test_async_late_done_is_discarded(void **state)
     }
 }
 
+/* done after the deadline but before the function returns, so before any
+ * timer can expire the attempt: the attempt timed out whatever done says,
+ * a failure or AJ_ECANCELED as well as a success, just as when the
+ * deadline is seen first. In sequential mode, where that order is fixed,
+ * and on a runtime. */
+static void test_async_done_after_deadline_times_out(void **state)
+{
+    static const int codes[] = { 0, -5, AJ_ECANCELED };
+
+    (void)state;
+    for (int k = 0; k < 6; k++) {
+        aj_start_opts o = { .sequential = k < 3 };
+        int code = codes[k % 3];
+        boxed x = boxed_new((tj_behave){ .until_expired = true, .fails = code != 0 ? -1 : 0,
+                                         .code = code }, MS, NULL);
+        aj_instance *inst = tj_start(NULL, x.job, x.run, &o);
+        aj_step_info info;
+        assert_int_equal(aj_instance_wait(inst, -1), AJ_ESTEPTIMEOUT);
+        assert_int_equal(aj_instance_step_info(inst, 0, &info), AJ_OK);
+        assert_int_equal(info.state, AJ_STEP_FAILED);
+        assert_int_equal(info.kind, AJ_FAIL_TIMEOUT);
+        assert_int_equal(info.err, AJ_ESTEPTIMEOUT);
+        aj_instance_free(inst);
+        boxed_free(&x, code == 0);
+    }
+}
+
 /* The first attempt's done is late; its retry starts only once that done
  * came (not at the deadline), and completes: two outputs, each freed once. */
 static void test_async_retry_waits_for_the_late_done(void **state)
@@ -288,6 +315,37 @@ static void test_async_deadline_fires_the_hook(void **state)
     aj_instance_free(inst);
 }
 
+/* Cancelled while it waits, then past its deadline before its done: the
+ * hook the cancel fired stays registered until the attempt ends, which is
+ * when the deadline settles the step as cancelled. The registration must
+ * end then (off the instance's list of hooks, and out of the canceller's
+ * deadlines), or aj_instance_free leaves the canceller a pointer into
+ * the freed instance. The list is read inside the instance, under its
+ * lock, as a cancel walks it. */
+static void test_async_cancel_then_deadline_ends_the_hook(void **state)
+{
+    boxed x = boxed_new((tj_behave){ .hook_keep = true, .done_later = true,
+                                     .done_after_ns = 150 * MS }, 100 * MS, NULL);
+    aj_instance *inst = start(NULL, x.job, x.run);
+    aj_step_info info;
+    aj_ctx *hooks;
+
+    (void)state;
+    while (tj_state(inst, 0) != AJ_STEP_WAITING)
+        sched_yield();
+    aj_instance_cancel(inst);
+    assert_int_equal(atomic_load(&x.run->hook_calls[0]), 1);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
+    assert_int_equal(aj_instance_step_info(inst, 0, &info), AJ_OK);
+    assert_int_equal(info.state, AJ_STEP_CANCELLED);
+    pthread_mutex_lock(&inst->mu);
+    hooks = inst->hooks;
+    pthread_mutex_unlock(&inst->mu);
+    assert_null(hooks);
+    aj_instance_free(inst);
+    boxed_free(&x, 1);
+}
+
 /* A waiting step is drawn in its own colour, and named "waiting". */
 static void test_async_waiting_state_is_drawn(void **state)
 {
@@ -356,6 +414,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_async_done_before_return_and_twice, seed_setup,
                                         seed_teardown),
         cmocka_unit_test(test_async_late_done_is_discarded),
+        cmocka_unit_test(test_async_done_after_deadline_times_out),
         cmocka_unit_test(test_async_retry_waits_for_the_late_done),
         cmocka_unit_test_setup_teardown(test_async_failures_are_retried, seed_setup,
                                         seed_teardown),
@@ -365,6 +424,7 @@ int main(void)
                                         seed_teardown),
         cmocka_unit_test_setup_teardown(test_async_deadline_fires_the_hook, seed_setup,
                                         seed_teardown),
+        cmocka_unit_test(test_async_cancel_then_deadline_ends_the_hook),
         cmocka_unit_test_setup_teardown(test_async_waiting_state_is_drawn, seed_setup,
                                         seed_teardown),
         cmocka_unit_test_setup_teardown(test_async_many_instances, seed_setup, seed_teardown),

@@ -295,7 +295,7 @@ static int step_body(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slo
             aj_ctx_set_permanent(ctx);
         return b->code != 0 ? b->code : -7;
     }
-    if (b->until_expired)
+    if (b->until_expired && !(r->job->exec[i].flags & AJ_STEP_ASYNC))
         return b->after_expired;
     if (r->job->exec[i].flags & AJ_STEP_ASYNC)
         return async_step(ctx, r, i, attempt, outputs);

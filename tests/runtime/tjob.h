@@ -94,7 +94,8 @@ typedef struct tj_behave {
     sem_t *started;         /* posted when an attempt starts */
     bool until_cancelled;   /* each attempt waits until cancelled */
     bool until_expired;     /* each attempt waits until past its deadline */
-    int after_expired;      /* ... then returns this */
+    int after_expired;      /* ... then returns this (an async step ends
+                               its attempt as below instead) */
     bool box;               /* output is a malloc'd int64_t * (free_output) */
     bool is_bool;           /* output is a bool, truth (tj_set_bool) */
     bool truth;
