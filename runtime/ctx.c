@@ -31,6 +31,12 @@ uint32_t aj_ctx_step_index(const aj_ctx *ctx)
     return ctx != NULL ? ctx->step->index : 0;
 }
 
+size_t aj_ctx_index(const aj_ctx *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
 uint32_t aj_ctx_attempt(const aj_ctx *ctx)
 {
     return ctx != NULL ? ctx->attempt : 0;

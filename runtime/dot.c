@@ -21,7 +21,8 @@ static void gate_lines(aj__writer *d, const aj_step_def *s, const aj_step_exec *
         aj__write_printf(d, "\\nnonfatal");
 }
 
-static void def_node(aj__writer *d, uint32_t i, const aj_step_def *s, const aj_step_exec *x)
+static void def_node(aj__writer *d, const aj_job_def *def, uint32_t i, const aj_step_def *s,
+                     const aj_step_exec *x)
 {
     aj__write_printf(d, "\t\"s%" PRIu32 "\" [label=\"", i);
     aj__dot_escaped(d, s->name);
@@ -33,6 +34,11 @@ static void def_node(aj__writer *d, uint32_t i, const aj_step_def *s, const aj_s
     if (s->output_type != NULL) {
         aj__write_printf(d, " -> ");
         aj__dot_escaped(d, s->output_type);
+    }
+    if (x->flags & AJ_STEP_MAPPED) {
+        aj__write_printf(d, "\\nmaps over ");
+        aj__dot_escaped(d, def->steps[s->map_source].name);
+        aj__write_printf(d, "[]");
     }
     if (x->flags & AJ_STEP_BLOCKING)
         aj__write_printf(d, "\\nblocking");
@@ -72,7 +78,7 @@ int aj_job_def_dot(const aj_job_def *def, FILE *out)
     aj__dot_escaped(&d, def->name);
     aj__write_printf(&d, "\" shape=triangle style=filled fillcolor=gray]\n");
     for (uint32_t k = 0; k < def->n_steps; k++)
-        def_node(&d, def->order[k], &def->steps[def->order[k]], &def->exec[def->order[k]]);
+        def_node(&d, def, def->order[k], &def->steps[def->order[k]], &def->exec[def->order[k]]);
     for (uint32_t k = 0; k < def->n_roots; k++)
         aj__write_printf(&d, "\t\"job\" -> \"s%" PRIu32 "\" [color=black]\n", def->order[k]);
     for (uint32_t k = 0; k < def->n_edges; k++)
