@@ -404,6 +404,10 @@ typedef struct aj_step_event {
                                  state (for a step that never ran, when it
                                  was settled) */
     aj_skip_reason skip_reason; /* finish: why it was skipped, or AJ_SKIP_NONE */
+    int64_t element;          /* a mapped step's element the event is about
+                                 (0 .. n-1): each element has its own start,
+                                 retry and finish events, and the step one
+                                 finish event of its own; -1 for a step's */
 } aj_step_event;
 
 /* Callbacks run on the thread that ran (or skipped, or cancelled) the step,

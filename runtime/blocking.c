@@ -56,7 +56,7 @@ typedef struct bthread {
 
 static void push_locked(aj__bpool *p, aj__step *s)
 {
-    aj__timer *t = &s->inst->timers[s->index];
+    aj__timer *t = aj__step_timer(s);
 
     t->item = s;
     t->sibling = NULL;
@@ -73,7 +73,7 @@ static void push_locked(aj__bpool *p, aj__step *s)
 
 static void unlink_locked(aj__bpool *p, aj__step *s)
 {
-    aj__timer *t = &s->inst->timers[s->index];
+    aj__timer *t = aj__step_timer(s);
 
     if (t->prev != NULL)
         t->prev->sibling = t->sibling;
@@ -246,6 +246,16 @@ bool aj__blocking_submit(aj__runner *r, aj__step *s)
     return spawn_failed(p, s);
 }
 
+/* s, queued, goes on cut; with p->mu. */
+static aj__step *cut_locked(aj__bpool *p, aj__step *s, aj__step *cut)
+{
+    if (!s->in_pool)
+        return cut;
+    unlink_locked(p, s);
+    s->next = cut;
+    return s;
+}
+
 void aj__blocking_cut(aj__runner *r)
 {
     aj_instance *inst = r->inst;
@@ -256,14 +266,13 @@ void aj__blocking_cut(aj__runner *r)
         return;
     p = &inst->rt->blocking;
     pthread_mutex_lock(&p->mu);
-    for (uint32_t i = 0; i < inst->def->n_steps && atomic_load(&inst->n_pooled) > 0; i++) {
-        aj__step *s = &inst->steps[i];
-        if (!s->in_pool)
-            continue;
-        unlink_locked(p, s);
-        s->next = cut;
-        cut = s;
-    }
+    for (uint32_t i = 0; i < inst->def->n_steps && atomic_load(&inst->n_pooled) > 0; i++)
+        cut = cut_locked(p, &inst->steps[i], cut);
+    /* Elements of mapped steps queue as steps do. */
+    uint32_t k = 0;
+    size_t e = 0;
+    for (aj__step *s; atomic_load(&inst->n_pooled) > 0 && (s = aj__inst_next_elem(inst, &k, &e));)
+        cut = cut_locked(p, s, cut);
     pthread_mutex_unlock(&p->mu);
     aj__runner_adopt(r, cut);
 }

@@ -33,8 +33,7 @@ uint32_t aj_ctx_step_index(const aj_ctx *ctx)
 
 size_t aj_ctx_index(const aj_ctx *ctx)
 {
-    (void)ctx;
-    return 0;
+    return ctx != NULL && aj__is_elem(ctx->step) ? aj__elem_index(aj__elem_of(ctx->step)) : 0;
 }
 
 uint32_t aj_ctx_attempt(const aj_ctx *ctx)

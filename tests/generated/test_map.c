@@ -25,6 +25,9 @@ static struct {
     _Atomic long fail_every;    /* Query elements i % fail_every == 1 fail once */
     _Atomic bool order_ok;      /* the collectors saw element order */
     _Atomic long sum_n, verdicts_n, names_n;
+    _Atomic long fail_at;       /* this Query element always fails; -1: none */
+    _Atomic long elem_events;   /* observer: finish events of elements */
+    _Atomic long step_events;   /* observer: finish events of steps */
 } seen;
 
 static unsigned char *failed_once; /* by element: it failed its first attempt */
@@ -62,6 +65,10 @@ int map_Query(aj_ctx *ctx, struct source *src, int n, Name t, int limit, Rows *o
     atomic_fetch_add(&seen.queries, 1);
     if (strtol(t + strlen(src->prefix), NULL, 10) != (long)i)
         atomic_store(&seen.order_ok, false);
+    if ((long)i == atomic_load(&seen.fail_at)) {
+        aj_ctx_set_message(ctx, "no such table");
+        return 42;
+    }
     if (every > 0 && i % (size_t)every == 1 && !failed_once[i]) {
         failed_once[i] = 1;
         return 7;
@@ -199,13 +206,163 @@ static void test_map_flags_sources_and_sizes(void **state)
     assert_null(d->steps[count].free_output);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Runs                                                                      */
+
+static aj_runtime *rt;
+static struct source src = { "t" };
+
+static void reset_seen(int n)
+{
+    atomic_store(&seen.rows_freed, 0);
+    atomic_store(&seen.queries, 0);
+    atomic_store(&seen.fail_every, 0);
+    atomic_store(&seen.order_ok, true);
+    atomic_store(&seen.sum_n, -1);
+    atomic_store(&seen.verdicts_n, -1);
+    atomic_store(&seen.names_n, -1);
+    atomic_store(&seen.fail_at, -1);
+    atomic_store(&seen.elem_events, 0);
+    atomic_store(&seen.step_events, 0);
+    free(failed_once);
+    failed_once = calloc((size_t)n + 1, 1);
+}
+
+/* What Total comes to for n elements: Sum, Verdicts and Names. */
+static long expected_total(long n)
+{
+    return n * (n - 1) + (n + 2) / 3 + n;
+}
+
+/* Starts, waits, checks everything a good run of n elements shows. */
+static void run_good(int n, const aj_start_opts *opts)
+{
+    map *job = NULL;
+    long total = -1;
+    aj_array rows;
+    reset_seen(n);
+    atomic_store(&seen.fail_every, 5);
+    assert_int_equal(map_start(rt, &src, n, opts, &job), AJ_OK);
+    assert_int_equal(map_wait(job, -1), AJ_OK);
+    assert_int_equal(map_result(job, &total), AJ_OK);
+    assert_int_equal(total, expected_total(n));
+    assert_true(atomic_load(&seen.order_ok));
+    assert_int_equal(atomic_load(&seen.sum_n), n);
+    assert_int_equal(atomic_load(&seen.verdicts_n), n);
+    assert_int_equal(atomic_load(&seen.names_n), n);
+    /* Elements 1, 6, 11, ... failed once and ran again. */
+    assert_int_equal(atomic_load(&seen.queries), n + (n + 3) / 5);
+    assert_int_equal(map_Query_output(job, &rows), AJ_OK);
+    assert_int_equal(rows.n, (size_t)n);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(((Rows *)rows.items)[i]->n, i);
+    assert_int_equal(map_take(job, &total), AJ_OK);
+    map_free(job);
+    assert_int_equal(atomic_load(&seen.rows_freed), n);
+}
+
+static void test_map_empty_array_runs_nothing(void **state)
+{
+    (void)state;
+    run_good(0, NULL);
+    assert_int_equal(atomic_load(&seen.queries), 0);
+}
+
+static void test_map_one_element(void **state)
+{
+    (void)state;
+    run_good(1, NULL);
+}
+
+static void test_map_ten_thousand_elements(void **state)
+{
+    (void)state;
+    run_good(10000, NULL);
+}
+
+static void test_map_sequential(void **state)
+{
+    (void)state;
+    aj_start_opts opts = { .sequential = true };
+    run_good(100, &opts);
+    run_good(0, &opts);
+}
+
+static void count_finish(void *arg, const aj_step_event *ev)
+{
+    (void)arg;
+    atomic_fetch_add(ev->element >= 0 ? &seen.elem_events : &seen.step_events, 1);
+}
+
+static void test_map_observers_see_every_element(void **state)
+{
+    (void)state;
+    aj_observer obs = { .step_finish = count_finish };
+    aj_start_opts opts = { .observer = &obs };
+    run_good(20, &opts);
+    /* Query, Count and Check: 20 elements each; 8 steps of their own. */
+    assert_int_equal(atomic_load(&seen.elem_events), 60);
+    assert_int_equal(atomic_load(&seen.step_events), 8);
+}
+
+static void test_map_failed_element_is_the_root_cause(void **state)
+{
+    (void)state;
+    map *job = NULL;
+    aj_failure f;
+    aj_step_info info;
+    size_t k = 0;
+    reset_seen(10);
+    atomic_store(&seen.fail_at, 3);
+    assert_int_equal(map_start(rt, &src, 10, NULL, &job), AJ_OK);
+    assert_int_equal(map_wait(job, -1), 42);
+    assert_int_equal(aj_instance_failure(map_instance(job), &f), 42);
+    assert_int_equal(f.step, aj_job_def_find_step(&map_def, "Query"));
+    assert_string_equal(f.step_name, "Query[3]");
+    assert_string_equal(f.message, "no such table");
+    assert_int_equal(f.attempts, 3); /* retry twice: three runs */
+    assert_int_equal(aj_instance_step_info(map_instance(job), f.step, &info), AJ_OK);
+    assert_int_equal(info.state, AJ_STEP_FAILED);
+    assert_int_equal(aj_instance_step_info(map_instance(job),
+                                           (uint32_t)aj_job_def_find_step(&map_def, "Sum"), &info),
+                     AJ_OK);
+    assert_int_equal(info.state, AJ_STEP_SKIPPED);
+    /* Names does not depend on Query. */
+    assert_int_equal(map_Names_output(job, &k), AJ_OK);
+    assert_int_equal(k, 10);
+    map_free(job);
+    /* The nine elements that completed, freed once each. */
+    assert_int_equal(atomic_load(&seen.rows_freed), 9);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    aj_runtime_opts opts = { .n_workers = 4 };
+    rt = aj_runtime_new(&opts);
+    return rt == NULL;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    aj_runtime_free(rt);
+    free(failed_once);
+    return 0;
+}
+
 int main(void)
 {
     static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_map_tables_keep_the_rules),
         cmocka_unit_test(test_map_dot_of_tables_is_ajc_dot),
         cmocka_unit_test(test_map_flags_sources_and_sizes),
+        cmocka_unit_test(test_map_empty_array_runs_nothing),
+        cmocka_unit_test(test_map_one_element),
+        cmocka_unit_test(test_map_ten_thousand_elements),
+        cmocka_unit_test(test_map_sequential),
+        cmocka_unit_test(test_map_observers_see_every_element),
+        cmocka_unit_test(test_map_failed_element_is_the_root_cause),
     };
-    (void)failed_once;
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }
