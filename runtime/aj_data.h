@@ -116,6 +116,9 @@ struct aj__runner {
     int64_t stack_since_ns;    /* when the stack last became non-empty */
     int64_t step_ns;           /* how long the last step it ran took */
     aj__clock_line clock;      /* for the end of each step it runs */
+    aj__mapped *counted;       /* elements of this mapped step it settled ... */
+    size_t n_counted;          /* ... this many, not yet counted there (map.c) */
+    uint32_t clock_skips;      /* element ends not read from the clock in a row */
     bool solo;                 /* no other thread runs the instance: counters
                                   are plain loads and stores (aj_state.h) */
     bool blocking;             /* a thread of the blocking pool: it runs

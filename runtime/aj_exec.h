@@ -76,6 +76,9 @@ void aj__attempt_abandoned(aj_ctx *ctx);
  * either once the instance is cancelled; conclude is aj__exec_conclude
  * for an element. */
 void aj__map_run(aj__runner *r, aj__step *s);
+/* Counts the elements r settled and holds back (map.c); this may settle
+ * their step and put what follows it on r's stack. */
+void aj__map_flush(aj__runner *r);
 void aj__map_cancel(aj__runner *r, aj__step *s, int64_t now_ns);
 bool aj__map_conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, int rc, aj_fail_kind kind,
                       int64_t end_ns, int64_t *delay);

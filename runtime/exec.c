@@ -355,6 +355,19 @@ AJ__ALWAYS_INLINE bool conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, i
     return true;
 }
 
+/* Whether the end of an element is read from the clock. Elements come in
+ * thousands, many of them short: after one that took under a microsecond,
+ * the next seven ends are the last reading, unless a deadline or an
+ * observer needs the time. A longer element's end is always read. */
+static bool elem_clock_due(aj__runner *r, bool timed)
+{
+    if (timed || r->inst->observed || r->step_ns >= 1000 || ++r->clock_skips >= 8) {
+        r->clock_skips = 0;
+        return true;
+    }
+    return false;
+}
+
 /* Runs s until it is final or parked in the timer heap: a step, or an
  * element of a mapped step (elem, a constant: the plain path is as it
  * would be without elements), whose outcome map.c settles. */
@@ -385,7 +398,8 @@ AJ__ALWAYS_INLINE void run_attempts(aj__runner *r, aj__step *s, bool elem)
         /* The attempt has ended: its cancel hook, if any, is not called
          * from now on, nor still running. */
         aj__ctx_end(&ctx);
-        r->now_ns = aj__line_now(&r->clock);
+        if (!elem || elem_clock_due(r, x->flags & AJ_STEP_TIMED))
+            r->now_ns = aj__line_now(&r->clock);
         r->step_ns = r->now_ns - start;
         rc = returned;
         kind = judge(&ctx, &rc, r->now_ns);
@@ -494,12 +508,19 @@ static aj__step *next_step(aj__runner *r)
         if (s != NULL)
             return s;
         if ((s = aj__sched_pop(r->inst)) != NULL) {
-            /* Shared by another thread, maybe after this one's reading. */
+            /* Shared by another thread, maybe after this one's reading.
+             * Elements come in thousands: a run of them at a time. */
             r->now_ns = aj_now_ns();
+            if (r->inst->def->exec[s->index].flags & AJ_STEP_MAPPED)
+                aj__sched_pop_more(r);
             return s;
         }
         if (aj__sched_claim_roots(r))
             continue;
+        if (r->counted != NULL) {
+            aj__map_flush(r);
+            continue;
+        }
         if (r->held == NULL)
             return NULL;
         flush_held(r);
@@ -602,6 +623,8 @@ static aj__step *next_of(aj__runner *r, uint32_t flag, bool (*place)(aj__runner 
     aj__step *list, *keep = NULL;
     uint32_t n_keep = 0;
 
+    if (r->counted != NULL)
+        aj__map_flush(r);
     if (r->held != NULL)
         flush_held(r);
     if (atomic_load_explicit(&r->inst->cancelled, memory_order_relaxed))

@@ -107,18 +107,39 @@ static void count(aj__runner *r, aj__mapped *m, size_t n)
         settle_step(r, m);
 }
 
+void aj__map_flush(aj__runner *r)
+{
+    aj__mapped *m = r->counted;
+    size_t n = r->n_counted;
+
+    r->counted = NULL;
+    r->n_counted = 0;
+    if (m != NULL)
+        count(r, m, n);
+}
+
 /* Element s is final in state: the observers learn of it, followers may
- * start, its step counts it. */
+ * start, its step counts it. While the next step r runs is an element of
+ * the same step, the count waits in r: elements shared between threads
+ * then count in runs, not each on the same contended line. */
 static void elem_final(aj__runner *r, aj__step *s, aj_step_state state, int err,
                        const char *message, int64_t end_ns)
 {
     aj__elem *e = aj__elem_of(s);
+    aj__step *next;
 
     if (r->inst->observed)
         aj__observe_finish(s, state, err, message, end_ns);
     if (state == AJ_STEP_COMPLETED && e->m->follower >= 0 && !r->inst->sequential)
         follow(r, e->m, aj__elem_index(e));
-    count(r, e->m, 1);
+    if (r->counted != e->m)
+        aj__map_flush(r);
+    r->counted = e->m;
+    r->n_counted++;
+    next = r->stack;
+    if (r->inst->sequential || next == NULL || !aj__is_elem(next) ||
+        aj__elem_of(next)->m != e->m)
+        aj__map_flush(r);
 }
 
 /* Element s failed for good: the first such is its step's failure. */

@@ -52,6 +52,7 @@
 #define GRACE_NS 50000      /* a new instance is the waiter's alone this long */
 #define BATCH_NS 2000       /* a run of roots is about this much work */
 #define MAX_BATCH 64        /* roots claimed at once, at most */
+#define POP_MORE 64         /* elements taken from the shared list at once, at most */
 
 /* ------------------------------------------------------------------------ */
 /* The runtime queue                                                         */
@@ -257,6 +258,30 @@ void aj__sched_offer(aj__runner *r, uint32_t keep)
     r->stack_since_ns = r->now_ns;
 }
 
+void aj__sched_pop_more(aj__runner *r)
+{
+    aj_instance *inst = r->inst;
+    aj__step *list = NULL;
+    uint32_t n = atomic_load_explicit(&inst->n_ready, memory_order_relaxed) / 2;
+
+    if (n == 0)
+        return;
+    if (n > POP_MORE)
+        n = POP_MORE;
+    pthread_mutex_lock(&inst->mu);
+    for (uint32_t k = 0; k < n && inst->ready_head != NULL; k++) {
+        aj__step *s = inst->ready_head;
+        inst->ready_head = s->next;
+        s->next = list;
+        list = s;
+        atomic_fetch_sub_explicit(&inst->n_ready, 1, memory_order_relaxed);
+    }
+    if (inst->ready_head == NULL)
+        inst->ready_tail = NULL;
+    pthread_mutex_unlock(&inst->mu);
+    aj__runner_adopt(r, list);
+}
+
 aj__step *aj__sched_pop(aj_instance *inst)
 {
     aj__step *s;
@@ -278,6 +303,7 @@ aj__step *aj__sched_pop(aj_instance *inst)
 
 /* ------------------------------------------------------------------------ */
 /* Timers                                                                    */
+
 
 static void timers_changed_locked(aj_runtime *rt)
 {
