@@ -335,6 +335,48 @@ static void test_map_failed_element_is_the_root_cause(void **state)
     assert_int_equal(atomic_load(&seen.rows_freed), 9);
 }
 
+/* What fn writes about inst, in a buffer the caller frees. */
+static char *picture(int (*fn)(const aj_instance *, FILE *), const aj_instance *inst)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    assert_int_equal(fn(inst, f), AJ_OK);
+    fclose(f);
+    return text;
+}
+
+static int dot_plain(const aj_instance *inst, FILE *out)
+{
+    return aj_instance_dot(inst, out, 0);
+}
+
+/* DOT draws a mapped step once, with its element count and its elements'
+ * states; the trace and Mermaid show every element. */
+static void test_map_pictures_show_elements(void **state)
+{
+    (void)state;
+    map *job = NULL;
+    char *text;
+    reset_seen(5);
+    assert_int_equal(map_start(rt, &src, 5, NULL, &job), AJ_OK);
+    assert_int_equal(map_wait(job, -1), AJ_OK);
+    text = picture(dot_plain, map_instance(job));
+    assert_non_null(strstr(text, "[label=\"Query[5]\""));
+    assert_non_null(strstr(text, "Elements: 5\\n  completed: 5"));
+    assert_null(strstr(text, "Query[5]\\nElements")); /* drawn once */
+    free(text);
+    text = picture(aj_instance_trace_json, map_instance(job));
+    assert_non_null(strstr(text, "\"cat\":\"element\""));
+    assert_non_null(strstr(text, "\"element\":4,\"state\":\"completed\""));
+    free(text);
+    text = picture(aj_instance_mermaid, map_instance(job));
+    assert_non_null(strstr(text, "element 4 completed"));
+    free(text);
+    map_free(job);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -363,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_map_sequential),
         cmocka_unit_test(test_map_observers_see_every_element),
         cmocka_unit_test(test_map_failed_element_is_the_root_cause),
+        cmocka_unit_test(test_map_pictures_show_elements),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
