@@ -121,7 +121,8 @@ static void lay_out(aj_instance *inst, aj__mapped *m, size_t n, char **at)
             atomic_init(&m->asyncs[i].phase, 0);
         }
     }
-    memset(m->items, 0, n * sd->element_size);
+    if (n > 0)
+        memset(m->items, 0, n * sd->element_size);
     *slot = (aj_array){ n > 0 ? m->items : NULL, n };
     atomic_store_explicit(&m->left, n + 1, memory_order_relaxed);
     atomic_store_explicit(&m->expanded, true, memory_order_release);
