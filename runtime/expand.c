@@ -157,6 +157,8 @@ static void free_elements(aj_instance *inst, aj__mapped *m)
 {
     const aj_step_def *sd = &inst->def->steps[m->index];
 
+    if (sd->free_output == NULL && m->asyncs == NULL)
+        return;
     for (size_t i = 0; i < m->n; i++) {
         if (sd->free_output != NULL && AJ__GET(&m->elems[i].rec, state) == AJ_STEP_COMPLETED)
             sd->free_output((char *)m->items + i * sd->element_size);

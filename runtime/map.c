@@ -55,14 +55,11 @@ static bool is_open(aj_instance *inst, aj__mapped *f)
 }
 
 /* Claims e for the caller, once: a head's elements have no other
- * claimant, a follower's the source's elements race its release. */
+ * claimant (nothing reads their mark), a follower's the source's elements
+ * race its release. */
 static bool claim(aj__elem *e, bool contended)
 {
-    if (!contended) {
-        atomic_store_explicit(&e->claimed, true, memory_order_relaxed);
-        return true;
-    }
-    return !atomic_exchange_explicit(&e->claimed, true, memory_order_acq_rel);
+    return !contended || !atomic_exchange_explicit(&e->claimed, true, memory_order_acq_rel);
 }
 
 /* Element i of m completed: element i of each open follower may run. */
