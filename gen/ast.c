@@ -127,7 +127,7 @@ ast_source ast_source_new(ast_builder *b, ast_source_kind kind, ajc_loc loc)
     static const struct { const char *word; ast_source_kind kind; } words[] = {
         { "true", AST_SRC_TRUE }, { "false", AST_SRC_FALSE }, { "NULL", AST_SRC_NULL },
     };
-    ast_source s = { kind, loc };
+    ast_source s = { kind, loc, AST_EMPTY_LOC };
     for (size_t i = 0; kind == AST_SRC_NAME && i < sizeof words / sizeof words[0]; i++)
         if (strlen(words[i].word) == loc.end - loc.begin &&
             memcmp(words[i].word, b->src->text + loc.begin, loc.end - loc.begin) == 0)
@@ -141,7 +141,36 @@ ast_param *ast_input_new(ast_builder *b, ajc_loc optional, vec *words, ast_sourc
     p->producer = ident(b, source.loc);
     p->source = source.kind;
     p->optional = optional;
+    p->map = source.map;
     return p;
+}
+
+/* `T[] xs = S`: words hold the type alone; the name comes after the
+ * brackets. */
+ast_param *ast_collect_new(ast_builder *b, ajc_loc optional, vec *words, ajc_loc brackets,
+                           ajc_loc name, ast_source source)
+{
+    ast_param *p = arena_calloc(b->arena, 1, sizeof *p);
+    p->ctype = ctype_of(b, words, words->n);
+    p->name = ident(b, name);
+    p->producer = ident(b, source.loc);
+    p->source = source.kind;
+    p->optional = optional;
+    p->map = source.map;
+    p->collect = brackets;
+    return p;
+}
+
+ast_source ast_source_map(ast_source s, ajc_loc brackets)
+{
+    s.map = brackets;
+    return s;
+}
+
+ast_ctype *ast_ctype_array(ast_ctype *t, ajc_loc brackets)
+{
+    t->array = brackets;
+    return t;
 }
 
 void ast_include_add(ast_builder *b, ajc_loc text)

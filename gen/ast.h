@@ -27,6 +27,7 @@ typedef struct ast_ctype {
     ajc_loc loc;
     vec words;           /* ajc_loc * of each word, for the checks */
     ast_type *named;     /* sema: the `type` it is exactly, or NULL (raw C) */
+    ajc_loc array;       /* a step output's `[]`: it returns an array; empty: one value */
 } ast_ctype;
 
 struct ast_type {
@@ -76,6 +77,7 @@ typedef enum ast_source_kind {
 typedef struct ast_source {
     ast_source_kind kind;
     ajc_loc loc;
+    ajc_loc map;         /* `S[]`: the brackets; empty: the source itself */
 } ast_source;
 
 typedef struct ast_duration {
@@ -124,6 +126,8 @@ typedef struct ast_param {
     ast_ident producer;  /* the source as written: a name or a literal */
     ast_source_kind source;
     ajc_loc optional;    /* the `optional` keyword; empty: a required input */
+    ajc_loc map;         /* `T x = S[]`: the brackets; empty: no map */
+    ajc_loc collect;     /* `T[] xs = S`: the brackets; empty: one value */
     ast_step *from;      /* sema: the producing step (AST_SRC_STEP) */
     const struct ast_param *input; /* sema: the job input (AST_SRC_INPUT) */
     const char *c_type;  /* sema: its C parameter type, "const T *" if optional */
@@ -188,6 +192,8 @@ struct ast_step {
                             whether it runs: the tables give it a gate */
     uint32_t n_required; /* gated: its required predecessors */
     vec uses;            /* ast_limit *: the limits it uses, by name */
+    bool mapped;         /* an input maps over `S[]`: it runs once per element */
+    ast_param *map_input; /* sema: that input; map_input->from is what it maps over */
 };
 
 struct ast_job {
@@ -235,6 +241,10 @@ ast_ctype *ast_ctype_new(ast_builder *b, vec *words);
 ast_param *ast_param_new(ast_builder *b, vec *words);
 ast_source ast_source_new(ast_builder *b, ast_source_kind kind, ajc_loc loc);
 ast_param *ast_input_new(ast_builder *b, ajc_loc optional, vec *words, ast_source source);
+ast_param *ast_collect_new(ast_builder *b, ajc_loc optional, vec *words, ajc_loc brackets,
+                           ajc_loc name, ast_source source);
+ast_source ast_source_map(ast_source s, ajc_loc brackets);
+ast_ctype *ast_ctype_array(ast_ctype *t, ajc_loc brackets);
 ast_ident *ast_ident_new(ast_builder *b, ajc_loc loc);
 void ast_include_add(ast_builder *b, ajc_loc text);
 void ast_type_add(ast_builder *b, ajc_loc name, ast_ctype *ctype, ajc_loc free_fn);
@@ -339,6 +349,18 @@ static inline const char *ast_ctype_real(const ast_ctype *t)
 static inline bool ast_loc_empty(ajc_loc l)
 {
     return l.begin == l.end;
+}
+
+/* A step that returns an array, `-> T[]`. */
+static inline bool ast_step_array(const ast_step *s)
+{
+    return s->output != NULL && !ast_loc_empty(s->output->array);
+}
+
+/* Its output is many values: an array, or one per element. */
+static inline bool ast_step_many(const ast_step *s)
+{
+    return s->mapped || ast_step_array(s);
 }
 
 #endif

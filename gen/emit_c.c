@@ -51,7 +51,7 @@ static void structs(out *o, const ast_job *j, const job_names *c)
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
         if (s->output != NULL)
-            field(o, s->output->text, s->name.name);
+            field(o, ast_step_many(s) ? "aj_array" : s->output->text, s->name.name);
     }
     tpl_out(o, "} $out$;\n\n", TPL_VARS("out", c->out));
 }
@@ -75,6 +75,14 @@ static void argument(const emit_ctx *e, tpl_list *l, const ast_job *j, uint32_t 
         tpl_list_item(l, "i->", p->input->name.name);
     } else if (p->source != AST_SRC_STEP) {
         tpl_list_item(l, p->value, NULL);
+    } else if (!ast_loc_empty(p->map)) {
+        /* Element k of the array, or of the elements' outputs. */
+        tpl_list_item(l, arena_cat(e->arena, "((", pointer_to(e, p->ctype->text), ")", field,
+                                   p->from->name.name, ".items)[k]", NULL), NULL);
+    } else if (!ast_loc_empty(p->collect)) {
+        tpl_list_item(l, arena_cat(e->arena, "(", p->c_type, ")", field, p->from->name.name,
+                                   ".items", NULL), NULL);
+        tpl_list_item3(l, field, p->from->name.name, ".n");
     } else if (by_slots) {
         tpl_list_item3(l, arena_cat(e->arena, "*(", pointer_to(e, p->ctype->text), NULL),
                        ")slot", tpl_u32(n, k));
@@ -105,8 +113,9 @@ static void call(const emit_ctx *e, out *o, const ast_job *j, uint32_t si, bool 
     char slot[TPL_NUM + 8];
 
     out_line_to(o, line, e->src->name);
-    tpl_list_open(&l, o, arena_cat(e->arena, "    return ", emit_job_names(e, j)->step[si].fn,
-                                   "(", NULL), line, e->src->name);
+    tpl_list_open(&l, o, arena_cat(e->arena, ast_step_array(s) ? "    int rc = " : "    return ",
+                                   emit_job_names(e, j)->step[si].fn, "(", NULL),
+                  line, e->src->name);
     tpl_list_item(&l, "ctx", NULL);
     for (uint32_t i = 0; i < j->params.n; i++)
         tpl_list_item(&l, "i->", ast_job_param(j, i)->name.name);
@@ -115,6 +124,12 @@ static void call(const emit_ctx *e, out *o, const ast_job *j, uint32_t si, bool 
     if (s->async) {
         const char *reply = emit_job_names(e, j)->step[si].reply;
         tpl_list_item(&l, arena_cat(e->arena, "(", reply, " *)aj_ctx_reply(ctx)", NULL), NULL);
+    } else if (ast_step_array(s)) {
+        tpl_list_item(&l, "&items", NULL);
+        tpl_list_item(&l, "&a->n", NULL);
+    } else if (s->mapped && s->output != NULL) {
+        tpl_list_item(&l, arena_cat(e->arena, "&((", pointer_to(e, s->output->text), ")", field,
+                                    s->name.name, ".items)[k]", NULL), NULL);
     } else if (s->output != NULL && by_slots) {
         snprintf(slot, sizeof slot, ")slot%lu", (unsigned long)s->inputs.n);
         tpl_list_item(&l, arena_cat(e->arena, "(", pointer_to(e, s->output->text), NULL), slot);
@@ -149,7 +164,10 @@ static bool uses_outputs(const ast_step *s)
     return s->output != NULL && !s->async;
 }
 
-/* A step with a wrapper of its own: its inputs and output by name. */
+/* A step with a wrapper of its own: its inputs and output by name. A
+ * mapped step's run is for element k; a step that returns an array
+ * stores the array the function made in its slot, whatever it returns,
+ * so that a failed attempt's array is freed too. */
 static void wrapper_by_name(const emit_ctx *e, out *o, const ast_job *j, uint32_t si)
 {
     const ast_step *s = ast_job_step(j, si);
@@ -157,8 +175,33 @@ static void wrapper_by_name(const emit_ctx *e, out *o, const ast_job *j, uint32_
     if (!uses_outputs(s))
         out_puts(o, "    (void)out;\n");
     out_puts(o, "    (void)slots;\n");
+    if (s->mapped)
+        out_puts(o, "    size_t k = aj_ctx_index(ctx);\n");
+    if (ast_step_array(s))
+        tpl_out(o, "    aj_array *a = &(($out$ *)out)->$name$;\n    $ptr$items = NULL;\n",
+                TPL_VARS("out", emit_job_names(e, j)->out, "name", s->name.name,
+                         "ptr", pointer_to(e, s->output->text)));
     call(e, o, j, si, false);
+    if (ast_step_array(s))
+        out_puts(o, "    a->items = items;\n    return rc;\n");
     out_puts(o, "}\n\n");
+}
+
+/* An array's free wrapper: each element with its type's free, if it has
+ * one, then the array. */
+static void free_array(const emit_ctx *e, out *o, const ast_step *s, const char *wrapper)
+{
+    const ast_type *t = s->output->named;
+    if (t == NULL || t->free_fn.name == NULL) {
+        tpl_out(o, "static void $wrapper$(void *slot)\n{\n    free(((aj_array *)slot)->items);\n}\n\n",
+                TPL_VARS("wrapper", wrapper));
+        return;
+    }
+    tpl_out(o, "static void $wrapper$(void *slot)\n{\n    aj_array *a = slot;\n"
+               "    $ptr$items = a->items;\n    for (size_t k = 0; k < a->n; k++)\n"
+               "        $free$(items[k]);\n    free(items);\n}\n\n",
+            TPL_VARS("wrapper", wrapper, "ptr", pointer_to(e, s->output->text),
+                     "free", t->free_fn.name));
 }
 
 /* Steps sharing a function: the slots of the step being run say where its
@@ -194,7 +237,9 @@ static void wrappers(const emit_ctx *e, out *o, const ast_job *j)
      * function; steps whose outputs share a type share its wrapper. */
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
-        if (c->step[i].writes_free)
+        if (c->step[i].frees_array)
+            free_array(e, o, s, c->step[i].free_out);
+        else if (c->step[i].writes_free)
             tpl_out(o, "static void $wrapper$(void *slot)\n{\n    $free$(*($ptr$)slot);\n}\n\n",
                     TPL_VARS("wrapper", c->step[i].free_out, "free",
                              s->output->named->free_fn.name, "ptr", pointer_to(e, s->output->text)));
@@ -379,7 +424,7 @@ static void accessor(const emit_ctx *e, out *o, const ast_job *j, const char *fn
     char index[TPL_NUM];
     tpl_out(o, "int $fn$($job$ *job, $out$)\n{\n"
                "    return $helper$(job, $index$, $take$, out, sizeof *out);\n}\n\n",
-            TPL_VARS("fn", fn, "job", j->name.name, "out", emit_out_param(e, s->output),
+            TPL_VARS("fn", fn, "job", j->name.name, "out", emit_out_param(e, s),
                      "helper", emit_job_names(e, j)->output_helper,
                      "index", tpl_u32(index, s->index), "take", take));
 }
@@ -416,6 +461,16 @@ static void functions(const emit_ctx *e, out *o, const ast_job *j)
             vars);
 }
 
+/* Whether a free wrapper calls free() on an array. */
+static bool any_array_step(const ast_file *f)
+{
+    for (uint32_t i = 0; i < f->jobs.n; i++)
+        for (uint32_t k = 0; k < ast_file_job(f, i)->steps.n; k++)
+            if (ast_step_array(ast_job_step(ast_file_job(f, i), k)))
+                return true;
+    return false;
+}
+
 /* About what one step costs in the source: wrapper, table rows, edges. */
 #define SOURCE_BYTES_PER_STEP 1024
 
@@ -425,7 +480,10 @@ void emit_source(const emit_ctx *e, out *o)
     /* A header name is not a string literal: no escapes (ajc_compile()
      * refuses names that cannot be written here). */
     tpl_out(o, "/* Generated by ajc from $source$. DO NOT EDIT. */\n#include \"$header$\"\n\n"
-               "#include <stddef.h>\n#include <string.h>\n", TPL_VARS("source", e->source_base, "header", e->h_base));
+               "#include <stddef.h>\n", TPL_VARS("source", e->source_base, "header", e->h_base));
+    if (any_array_step(e->file))
+        out_puts(o, "#include <stdlib.h>\n");
+    out_puts(o, "#include <string.h>\n");
     for (uint32_t i = 0; i < e->file->jobs.n; i++) {
         const ast_job *j = ast_file_job(e->file, i);
         tpl_out(o, "\n/* Job $job$ */\n\n", TPL_VARS("job", j->name.name));

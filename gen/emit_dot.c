@@ -48,6 +48,13 @@ static void node(out *o, uint32_t i, const ast_step *s)
     if (s->output != NULL) {
         out_puts(o, " -> ");
         escaped(o, s->output->text);
+        if (ast_step_array(s))
+            out_puts(o, "[]");
+    }
+    if (s->map_input != NULL) {
+        out_puts(o, "\\nmaps over ");
+        escaped(o, s->map_input->from->name.name);
+        out_puts(o, "[]");
     }
     if (s->blocking)
         out_puts(o, "\\nblocking");
@@ -75,7 +82,7 @@ static void edge(out *o, const ast_job *j, const sched_edge *e)
                         ? "[style=\"bold,dashed\" color=black tooltip=\"optional "
                         : "[style=bold color=black tooltip=\"");
         escaped(o, ast_job_step(j, e->from)->output->text);
-        out_puts(o, "\"]\n");
+        out_puts(o, ast_step_array(ast_job_step(j, e->from)) ? "[]\"]\n" : "\"]\n");
     } else {
         out_puts(o, "[style=dashed color=black]\n");
     }

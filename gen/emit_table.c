@@ -200,8 +200,23 @@ static void succ_table(out *o, const ast_job *j, const sched *s, const job_names
  * step it maps over, its element size, its sub-job. */
 static const char *step_tail(char buf[TAIL_TEXT], const ast_step *st, const char *uses)
 {
-    snprintf(buf, TAIL_TEXT, "%u, %s, %s, %s, %s", st->uses.n, uses, "-1", "0", "NULL");
+    const ast_step *over = st->map_input != NULL ? st->map_input->from : NULL;
+    char element[TAIL_TEXT / 2] = "0";
+    if (ast_step_many(st))
+        snprintf(element, sizeof element, "sizeof(%s)", st->output->text);
+    snprintf(buf, TAIL_TEXT, "%u, %s, %ld, %s, %s", st->uses.n, uses,
+             over ? (long)over->index : -1L, element, "NULL");
     return buf;
+}
+
+/* The output type a step row names: "T[]" for an array, "T" for each
+ * element of a mapped step. */
+static const char *output_type(const emit_ctx *e, const ast_step *st)
+{
+    if (st->output == NULL)
+        return "";
+    return ast_step_array(st) ? arena_cat(e->arena, st->output->text, "[]", NULL)
+                              : st->output->text;
 }
 
 /* One row of the step table, positional: the table's comment names the
@@ -215,10 +230,10 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
         { "    /* $i$ */ { \"$name$\", NULL, 0, 0, $free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n",
           "    /* $i$ */ { \"$name$\", NULL, 0, 0,\n"
           "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n" },
-        { "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $name$), sizeof($type$), $free$, "
+        { "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $name$), sizeof($size$), $free$, "
           "$amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n",
           "    /* $i$ */ { \"$name$\", \"$type$\",\n"
-          "$pad$offsetof($out$, $name$), sizeof($type$),\n"
+          "$pad$offsetof($out$, $name$), sizeof($size$),\n"
           "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n" },
     };
     const job_names *c = emit_job_names(e, j);
@@ -226,7 +241,8 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
     char n[4][TPL_NUM], tail[TAIL_TEXT];
     const char *i = tpl_u32(n[0], st->index);
     const char *const *vars = TPL_VARS(
-        "i", i, "name", st->name.name, "type", st->output != NULL ? st->output->text : "",
+        "i", i, "name", st->name.name, "type", output_type(e, st),
+        "size", ast_step_many(st) ? "aj_array" : st->output != NULL ? st->output->text : "",
         "out", c->out, "free", sc->free_out != NULL ? sc->free_out : "NULL",
         "amp", sc->retry != NULL ? "&" : "", "retry", sc->retry != NULL ? sc->retry : "NULL",
         "timeout", tpl_i64(n[1], st->timeout_ns),
@@ -237,7 +253,7 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
     tpl_out(o, shape[tpl_len(shape[0], vars) > TPL_WIDTH + 1], vars);
 }
 
-#define FLAGS_TEXT 96  /* room for every flag's name */
+#define FLAGS_TEXT 160  /* room for every flag's name */
 
 /* The run row's flags: what a runner tests before it runs the step. A
  * step is never both blocking and async (sema_job.c). */
@@ -245,11 +261,12 @@ static const char *exec_flags(char buf[FLAGS_TEXT], const ast_step *st)
 {
     static const char *const names[] = {
         "AJ_STEP_TIMED", "AJ_STEP_BLOCKING", "AJ_STEP_ASYNC", "AJ_STEP_NONFATAL",
-        "AJ_STEP_GATED", "AJ_STEP_LIMITED",
+        "AJ_STEP_GATED", "AJ_STEP_LIMITED", "AJ_STEP_ARRAY", "AJ_STEP_MAPPED",
     };
     uint32_t bits = (st->timeout_ns > 0 ? 1u : 0u) | (st->blocking ? 2u : 0u) |
                     (st->async ? 4u : 0u) | (st->nonfatal ? 8u : 0u) | (st->gated ? 16u : 0u) |
-                    (st->uses.n > 0 ? 32u : 0u);
+                    (st->uses.n > 0 ? 32u : 0u) | (ast_step_array(st) ? 64u : 0u) |
+                    (st->mapped ? 128u : 0u);
     return bit_names(buf, FLAGS_TEXT, bits, names, sizeof names / sizeof names[0]);
 }
 

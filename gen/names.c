@@ -216,6 +216,11 @@ static void assign_free(names *n, symtab *frees, const ast_step *s, step_names *
     const ast_type *t = s->output != NULL ? s->output->named : NULL;
     const step_names *first;
 
+    if (ast_step_array(s)) {
+        c->free_out = step_name(n, s, O_STEP_INTERNAL, "the array's free wrapper", "__free_");
+        c->writes_free = c->frees_array = true;
+        return;
+    }
     if (t == NULL || t->free_fn.name == NULL)
         return;
     first = symtab_put(frees, t->name.name, c);
@@ -231,12 +236,16 @@ static void assign_free(names *n, symtab *frees, const ast_step *s, step_names *
 
 /* Whether every input of s is a step's output that it requires: what a
  * shared wrapper can read from the slot table. A literal, a job input or
- * an optional input is the step's own, and so is its wrapper. */
+ * an optional input is the step's own, and so is its wrapper; so are a
+ * map, a collect and an array output, which the wrapper reads by name. */
 static bool plain_inputs(const ast_step *s)
 {
+    if (ast_step_many(s))
+        return false;
     for (uint32_t i = 0; i < s->inputs.n; i++) {
         const ast_param *p = ast_step_input(s, i);
-        if (p->source != AST_SRC_STEP || !ast_loc_empty(p->optional))
+        if (p->source != AST_SRC_STEP || !ast_loc_empty(p->optional) ||
+            !ast_loc_empty(p->collect) || ast_step_many(p->from))
             return false;
     }
     return true;

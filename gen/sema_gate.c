@@ -73,7 +73,7 @@ static void check_condition(job_check *c, ast_step *st, ast_attr *a, ast_attr **
         return;
     }
     *seen = a;
-    if (!produces_bool(c, st, a, cond))
+    if (sema_many_condition(c, st, a, cond) || !produces_bool(c, st, a, cond))
         return;
     uint32_t had;
     sema_add_pred(c, st, cond, AST_EDGE_CONDITION, a->name.loc, &had);

@@ -324,6 +324,7 @@ static void check_step(job_check *c, ast_step *st)
         check_attr(c, st, ast_step_attr(st, i), seen);
     check_waits(c, st, seen);
     sema_finish_gate(c, st, seen);
+    sema_finish_many(c, st, seen);
 }
 
 static void check_job_retries(job_check *c)
@@ -363,6 +364,8 @@ static void declare_steps(job_check *c)
             diag_note(c->s->diag, in->name.loc, "job input '%s' is declared here",
                       in->name.name);
         }
+        for (uint32_t k = 0; k < st->inputs.n; k++)
+            st->mapped |= !ast_loc_empty(ast_step_input(st, k)->map);
         const char *what = quoted(c, "the output of step", st->name.name);
         if (st->output != NULL && sema_ctype(c->s, st->output, what))
             sema_output_ctype(c->s, st->output, what);

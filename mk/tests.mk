@@ -174,6 +174,17 @@ $(REL_DIR)/test_time: private TEST_LDFLAGS = -Wl,--wrap=clock_gettime,--wrap=pth
 $(REL_AJC): %: %.o $(AJC_TEST_UTIL) $(AJC_LIB) $(LIBAJ)
 	$(LINK_TEST)
 
+# Mapped steps under stress: the generated ledger.job, on the test build of
+# the library.
+MAP_LEDGER := $(REL_DIR)/test_map_ledger
+TEST_BINS  += $(MAP_LEDGER)
+ALL_OBJS   += $(MAP_LEDGER).o $(REL_DIR)/ledger.job.o
+$(MAP_LEDGER).o: private CPPFLAGS += -Itests/runtime -Itests/reliability -I$(REL_DIR)
+$(MAP_LEDGER).o: $(REL_DIR)/ledger.job.h
+$(REL_DIR)/ledger.job.o: private CPPFLAGS += -Itests/reliability
+$(MAP_LEDGER): $(MAP_LEDGER).o $(REL_DIR)/ledger.job.o $(RT_SUPPORT) $(LIBAJ_TEST)
+	$(LINK_TEST)
+
 # The ajc command out of memory: an LD_PRELOAD library fails the Nth malloc.
 FAILMALLOC := $(REL_DIR)/failmalloc.so
 TEST_DEPS  += $(FAILMALLOC)

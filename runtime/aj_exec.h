@@ -44,7 +44,7 @@ void aj__exec_blocking(aj__runner *r);
  * again after *delay); wait out a retry delay (true: run again now). */
 int64_t aj__exec_open(aj_ctx *ctx, int64_t now_ns, bool timed);
 aj_fail_kind aj__exec_judge(const aj_ctx *ctx, int *rc, int64_t end_ns);
-void aj__exec_discard_output(aj_instance *inst, uint32_t i, bool returned_ok);
+void aj__exec_discard_output(aj__step *s, bool returned_ok);
 bool aj__exec_conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, int rc, aj_fail_kind kind,
                        int64_t end_ns, int64_t *delay);
 bool aj__exec_wait_out(aj__runner *r, aj__step *s, int64_t delay);
@@ -52,6 +52,14 @@ bool aj__exec_wait_out(aj__runner *r, aj__step *s, int64_t delay);
  * false when it is no longer r's (it waits for one, or it was settled as
  * cancelled). */
 bool aj__exec_admit(aj__runner *r, aj__step *s);
+/* s, owned by r's thread, ends in state (a mapped step, map.c): completed,
+ * failed, cancelled, or skipped (its record written already); counted and
+ * its successors released. */
+void aj__exec_settle(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind kind, int err,
+                     const char *message, int64_t end_ns);
+/* Runs element s of a mapped step, owned by r's thread, as a step is run:
+ * attempts until it is final (map.c settles it) or waits in the heap. */
+void aj__exec_run_elem(aj__runner *r, aj__step *s);
 /* A thread that is no worker (done's, a timer's) joins r's instance
  * (r->now_ns as aj__runner_init read it) ... */
 void aj__exec_enter(aj__runner *r);
@@ -67,6 +75,18 @@ void aj__async_run(aj__runner *r, aj__step *s);
  * calls the hook where its step may be told to abort (aj_ctx_on_cancel),
  * then ends the hook's registration, as the end of an attempt does. */
 void aj__attempt_abandoned(aj_ctx *ctx);
+
+/* map.c: mapped steps. Run releases a mapped step s (its predecessors
+ * are final) or runs its element s, owned by r's thread; cancel settles
+ * either once the instance is cancelled; conclude is aj__exec_conclude
+ * for an element. */
+void aj__map_run(aj__runner *r, aj__step *s);
+/* Counts the elements r settled and holds back (map.c); this may settle
+ * their step and put what follows it on r's stack. */
+void aj__map_flush(aj__runner *r);
+void aj__map_cancel(aj__runner *r, aj__step *s, int64_t now_ns);
+bool aj__map_conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, int rc, aj_fail_kind kind,
+                      int64_t end_ns, int64_t *delay);
 
 /* blocking.c: the runtime's blocking pool (aj_data.h). Init cannot fail;
  * stop joins every thread (no instance may be live). */

@@ -26,6 +26,9 @@ bool aj__sched_claim_roots(aj__runner *r);
 /* Hands r's stack but its top keep steps to other threads. */
 void aj__sched_offer(aj__runner *r, uint32_t keep);
 /* A step from the shared ready list, or NULL. */
+/* Moves up to half of the shared list (POP_MORE at most) onto r's stack,
+ * in their order: for elements of mapped steps, which come in thousands. */
+void aj__sched_pop_more(aj__runner *r);
 aj__step *aj__sched_pop(aj_instance *inst);
 /* Puts s in the timer heap until due_ns. False when the instance was
  * cancelled: the caller still owns s. */

@@ -90,7 +90,7 @@ static bool judge_done(aj__runner *r, aj__step *s, aj__async *a)
     if (kind == AJ_FAIL_TIMEOUT)
         rc = AJ_ESTEPTIMEOUT;
     if (rc != 0)
-        aj__exec_discard_output(inst, s->index, a->rc == 0);
+        aj__exec_discard_output(s, a->rc == 0);
     return aj__exec_conclude(r, s, &a->ctx, rc, kind, a->end_ns, &delay) && again(r, s, delay);
 }
 
@@ -219,7 +219,7 @@ static bool attempt(aj__runner *r, aj__step *s, aj__async *a)
 
 void aj__async_run(aj__runner *r, aj__step *s)
 {
-    aj__async *a = aj__inst_async(r->inst, s->index);
+    aj__async *a = aj__step_async(s);
     bool more = AJ__GET(s, state) == AJ_STEP_WAITING ? judge_expired(r, s, a) : true;
 
     while (more)
@@ -265,12 +265,14 @@ static void won(aj_instance *inst, aj__async *a, int rc, const void *out)
 {
     aj__step *s = a->ctx.step;
     const aj_step_def *sd = &inst->def->steps[s->index];
+    size_t size;
+    void *slot = aj__step_slot(s, &size);
     uint32_t old;
 
     a->rc = rc;
     a->end_ns = aj__now_ns();
-    if (rc == 0 && out != NULL && sd->output_type != NULL && sd->output_size > 0)
-        memcpy((char *)inst->outputs + sd->output_offset, out, sd->output_size);
+    if (rc == 0 && out != NULL && sd->output_type != NULL && size > 0)
+        memcpy(slot, out, size);
     old = atomic_fetch_or_explicit(&a->phase, AJ__ASYNC_READY, memory_order_acq_rel);
     if ((old & AJ__ASYNC_RETURNED) && !inst->sequential)
         judge_here(inst, s, a);

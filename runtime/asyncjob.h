@@ -202,7 +202,13 @@ enum {
                               slot holds an aj_array */
     AJ_STEP_MAPPED = 128u, /* runs once per element of aj_step_def.map_source's
                               array (or elements); its slot holds an aj_array
-                              of its elements' outputs */
+                              of its elements' outputs, in the instance's
+                              memory (one allocation per expansion); its
+                              free_output frees one element's output. Each
+                              element has its own attempts, retries,
+                              deadline, state and observer events; the step
+                              fails when an element fails for good (the root
+                              cause's step_name is then "Query[3]") */
     AJ_STEP_SUBJOB = 256u  /* `job NAME`: each attempt runs an instance of
                               aj_step_def.subjob (see aj_ctx_run_subjob) */
 };
@@ -404,6 +410,10 @@ typedef struct aj_step_event {
                                  state (for a step that never ran, when it
                                  was settled) */
     aj_skip_reason skip_reason; /* finish: why it was skipped, or AJ_SKIP_NONE */
+    int64_t element;          /* a mapped step's element the event is about
+                                 (0 .. n-1): each element has its own start,
+                                 retry and finish events, and the step one
+                                 finish event of its own; -1 for a step's */
 } aj_step_event;
 
 /* Callbacks run on the thread that ran (or skipped, or cancelled) the step,
@@ -593,10 +603,13 @@ AJ_API void aj_instance_cancel_async(aj_instance *inst);
 AJ_API bool aj_instance_done(const aj_instance *inst);
 
 /* Points *slot at the output of step, lent (take false) or handed over
- * (take true).
+ * (take true). An array or mapped step's slot is an aj_array; a taken
+ * array is the caller's to free (each element, then items); a mapped
+ * step's elements lie in the instance's expansion and are only lent.
  * AJ_EBUSY if the step is not final yet, AJ_ENORESULT if it did not
- * complete or produces nothing, AJ_ETAKEN if already taken. A taken
- * output is not freed by aj_instance_free(). */
+ * complete or produces nothing, AJ_ETAKEN if already taken, AJ_EINVAL for
+ * a take of a mapped step's outputs. A taken output is not freed by
+ * aj_instance_free(). */
 AJ_API int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void **slot);
 
 /* Runs again, on a finished instance, every step that did not complete
@@ -607,7 +620,9 @@ AJ_API int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void 
  * as after a start (a sequential instance has run again when it returns;
  * on_done is called again). AJ_OK; AJ_EBUSY when the instance has not
  * finished; AJ_EINVAL for NULL; AJ_ENOMEM. With nothing left to run it
- * changes nothing. Its runtime must still exist. Not from one of its own
+ * changes nothing. A mapped step that did not complete runs its whole
+ * expansion again, every element with fresh attempts (the outputs of its
+ * elements that completed are freed first). Its runtime must still exist. Not from one of its own
  * steps, observers or on_done (it waits until no other thread holds the
  * instance, as aj_instance_free does). Generated JOB_rerun() calls this. */
 AJ_API int aj_instance_rerun(aj_instance *inst);
@@ -807,8 +822,10 @@ AJ_API int aj_job_def_dot(const aj_job_def *def, FILE *out);
  * pending, yellow running, green completed, red failed, orange skipped,
  * lightblue cancelled, plum waiting for an async step's done), tooltips
  * with state, start (UTC), duration and attempts, edges coloured by the state of the step they leave, the job's
- * triangle by the instance's state. The instance pictures below copy every
- * step record first: AJ_OK, AJ_EIO, AJ_ENOMEM or AJ_EINVAL. */
+ * triangle by the instance's state. A mapped step is drawn once, its label
+ * "Query[n]" once it knows its n elements, its tooltip how many elements
+ * are in each state. The instance pictures below copy every step record
+ * first: AJ_OK, AJ_EIO, AJ_ENOMEM or AJ_EINVAL. */
 AJ_API int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags);
 
 /* Timeline as Chrome trace-event JSON (Perfetto, chrome://tracing): one
@@ -816,11 +833,15 @@ AJ_API int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags);
  * microseconds from the instance's start. An instance keeps only a step's
  * first start and its end, so a step's bar spans all its attempts and the
  * retry waits between them: aj_trace below draws each attempt, wait and
- * thread, for many instances in one file. */
+ * thread, for many instances in one file (a mapped step's own events
+ * only: its elements' are drawn here and by aj_instance_mermaid). Every
+ * element of a mapped step that started has a row of its own after the
+ * steps' (category "element", args.element its index). */
 AJ_API int aj_instance_trace_json(const aj_instance *inst, FILE *out);
 
 /* Timeline as a Mermaid gantt chart: a section per step that started, with
- * its waiting and running bars, in microseconds from the instance's start. */
+ * its waiting and running bars, in microseconds from the instance's start;
+ * under a mapped step, a bar per element that started ("element 3"). */
 AJ_API int aj_instance_mermaid(const aj_instance *inst, FILE *out);
 
 /* A trace collector: fed by its observer, it keeps the attempts of the

@@ -62,7 +62,7 @@ typedef struct bthread {
 
 static void push_locked(aj__bpool *p, aj__step *s)
 {
-    aj__timer *t = &s->inst->timers[s->index];
+    aj__timer *t = aj__step_timer(s);
     bool held = (s->inst->def->exec[s->index].flags & AJ_STEP_LIMITED) && aj__limit_holds(s);
 
     t->item = s;
@@ -78,9 +78,9 @@ static void push_locked(aj__bpool *p, aj__step *s)
 static void unlink_locked(aj__bpool *p, aj__step *s)
 {
     if (s->in_pool == IN_HELD)
-        aj__tlist_unlink(&p->held_head, &p->held_tail, &s->inst->timers[s->index]);
+        aj__tlist_unlink(&p->held_head, &p->held_tail, aj__step_timer(s));
     else
-        aj__tlist_unlink(&p->head, &p->tail, &s->inst->timers[s->index]);
+        aj__tlist_unlink(&p->head, &p->tail, aj__step_timer(s));
     s->in_pool = 0;
     p->n_queued--;
     atomic_fetch_sub_explicit(&s->inst->n_pooled, 1, memory_order_relaxed);
@@ -248,6 +248,16 @@ bool aj__blocking_submit(aj__runner *r, aj__step *s)
     return spawn_failed(p, s);
 }
 
+/* s, queued, goes on cut; with p->mu. */
+static aj__step *cut_locked(aj__bpool *p, aj__step *s, aj__step *cut)
+{
+    if (!s->in_pool)
+        return cut;
+    unlink_locked(p, s);
+    s->next = cut;
+    return s;
+}
+
 void aj__blocking_cut(aj__runner *r)
 {
     aj_instance *inst = r->inst;
@@ -258,14 +268,13 @@ void aj__blocking_cut(aj__runner *r)
         return;
     p = &inst->rt->blocking;
     pthread_mutex_lock(&p->mu);
-    for (uint32_t i = 0; i < inst->def->n_steps && atomic_load(&inst->n_pooled) > 0; i++) {
-        aj__step *s = &inst->steps[i];
-        if (!s->in_pool)
-            continue;
-        unlink_locked(p, s);
-        s->next = cut;
-        cut = s;
-    }
+    for (uint32_t i = 0; i < inst->def->n_steps && atomic_load(&inst->n_pooled) > 0; i++)
+        cut = cut_locked(p, &inst->steps[i], cut);
+    /* Elements of mapped steps queue as steps do. */
+    uint32_t k = 0;
+    size_t e = 0;
+    for (aj__step *s; atomic_load(&inst->n_pooled) > 0 && (s = aj__inst_next_elem(inst, &k, &e));)
+        cut = cut_locked(p, s, cut);
     pthread_mutex_unlock(&p->mu);
     aj__runner_adopt(r, cut);
 }

@@ -29,7 +29,7 @@
  * - Limits: limits[] has n_limits rows, each named, of size 1 or more,
  *   sorted by name (strcmp) without repeats; exec[i].flags has
  *   AJ_STEP_LIMITED exactly when steps[i].n_uses > 0, and its uses are
- *   ascending indexes into limits[].
+ *   ascending indexes into limits[]; no mapped step uses limits.
  */
 #include "aj_def.h"
 
@@ -62,6 +62,33 @@ int aj__def_usable(const aj_job_def *def)
     return AJ_OK;
 }
 
+/* An array or mapped step's slot is an aj_array of elements; a mapped
+ * step maps over an earlier array or mapped step (the order is checked
+ * with the edges: it is a predecessor), and is not gated. */
+static bool many_valid(const aj_job_def *def, uint32_t i)
+{
+    const aj_step_def *sd = &def->steps[i];
+    uint32_t flags = def->exec[i].flags;
+
+    const aj_step_exec *src;
+
+    if (!(flags & (AJ_STEP_ARRAY | AJ_STEP_MAPPED)))
+        return true;
+    if (sd->output_type == NULL || sd->output_size != sizeof(aj_array) || sd->element_size == 0 ||
+        (flags & AJ_STEP_ARRAY && flags & (AJ_STEP_MAPPED | AJ_STEP_ASYNC)))
+        return false;
+    if (!(flags & AJ_STEP_MAPPED))
+        return true;
+    if ((flags & AJ_STEP_GATED) || sd->map_source < 0 || (uint32_t)sd->map_source >= def->n_steps ||
+        !(def->exec[sd->map_source].flags & (AJ_STEP_ARRAY | AJ_STEP_MAPPED)))
+        return false;
+    src = &def->exec[sd->map_source];
+    for (uint32_t j = 0; j < src->n_succs; j++)
+        if (src->first_succ + j < def->n_edges && def->succs[src->first_succ + j] == i)
+            return true;
+    return false;
+}
+
 /* Every step has a run function, a slot inside the outputs block, a run of
  * successors inside succs[] and flags that agree with its row. */
 static bool steps_valid(const aj_job_def *def)
@@ -74,8 +101,11 @@ static bool steps_valid(const aj_job_def *def)
         if (sd->output_type != NULL && sd->output_offset >= def->outputs_size)
             return false;
         if ((x->flags & ~(AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_NONFATAL | AJ_STEP_GATED |
-                          AJ_STEP_LIMITED)) != (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
+                          AJ_STEP_LIMITED | AJ_STEP_ARRAY | AJ_STEP_MAPPED)) !=
+                (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
+            !many_valid(def, i) ||
             ((x->flags & AJ_STEP_GATED) != 0) != (sd->gate != NULL) ||
+            (x->flags & AJ_STEP_LIMITED && x->flags & AJ_STEP_MAPPED) ||
             (x->flags & AJ_STEP_BLOCKING && x->flags & AJ_STEP_ASYNC))
             return false;
         /* done copies output_size bytes: an async output must say how many. */
@@ -242,6 +272,19 @@ static uint32_t count_async(const aj_job_def *def)
     return n;
 }
 
+uint32_t aj__def_n_maps(const aj_job_def *def)
+{
+    aj_job_memo *m = def->memo;
+    uint32_t n = 0;
+
+    if (m != NULL && __atomic_load_n(&m->checked, __ATOMIC_ACQUIRE) == checked_mark(def) &&
+        !(__atomic_load_n(&m->facts, __ATOMIC_RELAXED) & AJ__DEF_MAPPED))
+        return 0;
+    for (uint32_t i = 0; def->exec != NULL && i < def->n_steps; i++)
+        n += (def->exec[i].flags & AJ_STEP_MAPPED) != 0;
+    return n;
+}
+
 static uint64_t facts_of(const aj_job_def *def)
 {
     uint64_t facts = 0, n_async = count_async(def);
@@ -253,6 +296,8 @@ static uint64_t facts_of(const aj_job_def *def)
             facts |= AJ__DEF_BLOCKS;
         if (def->exec[i].flags & AJ_STEP_GATED)
             facts |= AJ__DEF_GATED;
+        if (def->exec[i].flags & AJ_STEP_MAPPED)
+            facts |= AJ__DEF_MAPPED;
     }
     if (n_async > 0)
         facts |= AJ__DEF_ASYNC | n_async << AJ__DEF_N_ASYNC_SHIFT;

@@ -50,6 +50,11 @@ static void def_node(aj__writer *d, const aj_job_def *def, uint32_t i)
         aj__write_printf(d, " -> ");
         aj__dot_escaped(d, s->output_type);
     }
+    if (x->flags & AJ_STEP_MAPPED) {
+        aj__write_printf(d, "\\nmaps over ");
+        aj__dot_escaped(d, def->steps[s->map_source].name);
+        aj__write_printf(d, "[]");
+    }
     if (x->flags & AJ_STEP_BLOCKING)
         aj__write_printf(d, "\\nblocking");
     if (x->flags & AJ_STEP_ASYNC)
