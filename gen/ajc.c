@@ -110,6 +110,7 @@ static int compile(arena *a, jmp_buf *jb, const ajc_input *in, const ajc_options
     sema_check_file(&sem);
     for (uint32_t i = 0; i < f->jobs.n; i++)
         sema_check_job(&sem, ast_file_job(f, i));
+    sema_check_subjobs(&sem);
     sched **scheds = schedule(a, d, f);
     if (d->n_errors > 0)
         return finish(d, res);

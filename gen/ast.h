@@ -130,14 +130,15 @@ typedef enum ast_attr_kind {
     ATTR_ASYNC,
     ATTR_NONFATAL,
     ATTR_CONDITION,      /* when NAME, unless NAME */
-    ATTR_ON
+    ATTR_ON,
+    ATTR_JOB             /* job NAME: the step runs an instance of job NAME */
 } ast_attr_kind;
 
 typedef struct ast_attr {
     ast_attr_kind kind;
     ajc_loc loc;         /* the keyword */
     vec afters;          /* ast_ident *: after A, B */
-    ast_ident name;      /* retry NAME, impl NAME, when/unless NAME */
+    ast_ident name;      /* retry NAME, impl NAME, when/unless NAME, job NAME */
     ast_policy *policy;  /* retry (inline policy) */
     ast_duration timeout;
     bool negate;         /* unless */
@@ -177,6 +178,8 @@ struct ast_step {
     bool gated;          /* a rule, a condition or an optional edge decides
                             whether it runs: the tables give it a gate */
     uint32_t n_required; /* gated: its required predecessors */
+    const ast_attr *job_attr; /* `job NAME`; NULL: the step has a function */
+    ast_job *subjob;     /* the job it runs, once sema found it; NULL otherwise */
 };
 
 struct ast_job {
@@ -241,6 +244,7 @@ ast_attr *ast_attr_impl(ast_builder *b, ajc_loc kw, ajc_loc name);
 ast_attr *ast_attr_flag(ast_builder *b, ast_attr_kind kind, ajc_loc kw);
 ast_attr *ast_attr_condition(ast_builder *b, ajc_loc kw, ajc_loc step, bool negate);
 ast_attr *ast_attr_on(ast_builder *b, ajc_loc kw, ast_trigger rule, ajc_loc rule_loc);
+ast_attr *ast_attr_subjob(ast_builder *b, ajc_loc kw, ajc_loc job);
 ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, const vec *inputs,
                        ast_ctype *output, const vec *attrs);
 ast_job *ast_job_new(ast_builder *b);

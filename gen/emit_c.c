@@ -125,7 +125,9 @@ static void call(const emit_ctx *e, out *o, const ast_job *j, uint32_t si, bool 
     out_line_back(o);
 }
 
-static void wrapper_head(const emit_ctx *e, out *o, const ast_job *j, const char *run)
+/* reads_in: the wrapper reads the job's inputs (when it has some). */
+static void wrapper_head(const emit_ctx *e, out *o, const ast_job *j, const char *run,
+                         bool reads_in)
 {
     tpl_list l;
     tpl_list_open(&l, o, arena_cat(e->arena, "static int ", run, "(", NULL), 0, NULL);
@@ -134,7 +136,7 @@ static void wrapper_head(const emit_ctx *e, out *o, const ast_job *j, const char
     tpl_list_item(&l, "void *out", NULL);
     tpl_list_item(&l, "const size_t *slots", NULL);
     tpl_list_close(&l, ")\n{\n");
-    if (j->params.n > 0)
+    if (j->params.n > 0 && reads_in)
         tpl_out(o, "    $in$ *i = in;\n", TPL_VARS("in", emit_job_names(e, j)->in));
     else
         out_puts(o, "    (void)in;\n");
@@ -153,7 +155,7 @@ static bool uses_outputs(const ast_step *s)
 static void wrapper_by_name(const emit_ctx *e, out *o, const ast_job *j, uint32_t si)
 {
     const ast_step *s = ast_job_step(j, si);
-    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run);
+    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run, true);
     if (!uses_outputs(s))
         out_puts(o, "    (void)out;\n");
     out_puts(o, "    (void)slots;\n");
@@ -171,12 +173,91 @@ static void wrapper_by_slots(const emit_ctx *e, out *o, const ast_job *j, uint32
     char k[TPL_NUM];
     tpl_out(o, "/* $fn$, for every step of job $job$ that calls it. */\n",
             TPL_VARS("fn", emit_job_names(e, j)->step[si].fn, "job", j->name.name));
-    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run);
+    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run, true);
     out_puts(o, n > 0 ? "    char *o = out;\n" : "    (void)out;\n    (void)slots;\n");
     for (uint32_t i = 0; i < n; i++)
         tpl_out(o, "    void *slot$k$ = o + slots[$k$];\n", TPL_VARS("k", tpl_u32(k, i)));
     call(e, o, j, si, true);
     out_puts(o, "}\n\n");
+}
+
+/* The C text of input p of a step in j, as argument() passes it to a
+ * wrapper by name. */
+static const char *source_text(const emit_ctx *e, const ast_job *j, const ast_param *p)
+{
+    tpl_list l;
+    out o;
+    out_init(&o, e->arena, "", false);
+    tpl_list_open(&l, &o, "", 0, NULL);
+    argument(e, &l, j, 0, p, false);
+    tpl_list_close(&l, "");
+    return arena_strndup(e->arena, o.buf, o.len);
+}
+
+static bool step_may_take_array(const ast_step *s)
+{
+    for (uint32_t i = 0; i < s->inputs.n; i++)
+        if (ast_loc_empty(ast_step_input(s, i)->optional) &&
+            names_may_be_array(ast_ctype_real(ast_step_input(s, i)->ctype)))
+            return true;
+    return false;
+}
+
+/* The sub-job's inputs struct from the step's inputs: an initializer, or,
+ * when a type may be an array, which neither an initializer nor an
+ * assignment copies, field by field. */
+static void subjob_inputs(const emit_ctx *e, out *o, const ast_job *j, const ast_step *s)
+{
+    const ast_job *sub = s->subjob;
+    const char *in = emit_job_names(e, sub)->in;
+    uint32_t line = emit_line(e, s->loc);
+    tpl_list l;
+
+    out_line_to(o, line, e->src->name);
+    if (!step_may_take_array(s)) {
+        tpl_list_open(&l, o, arena_cat(e->arena, "    ", in, " sub = { ", NULL), line,
+                      e->src->name);
+        for (uint32_t k = 0; k < s->inputs.n; k++)
+            tpl_list_item(&l, source_text(e, j, ast_step_input(s, k)), NULL);
+        tpl_list_close(&l, " };\n");
+        out_line_back(o);
+        return;
+    }
+    tpl_out(o, "    $in$ sub;\n", TPL_VARS("in", in));
+    for (uint32_t k = 0; k < s->inputs.n; k++) {
+        const ast_param *p = ast_step_input(s, k);
+        const char *const *vars = TPL_VARS("field", ast_job_param(sub, k)->name.name,
+                                           "value", source_text(e, j, p),
+                                           "type", p->ctype->text);
+        if (ast_loc_empty(p->optional) && names_may_be_array(ast_ctype_real(p->ctype)))
+            tpl_out(o, "    /* $type$ may be an array type: copied by its bytes. */\n"
+                       "    memcpy(&sub.$field$, &$value$, sizeof sub.$field$);\n", vars);
+        else
+            tpl_out(o, "    sub.$field$ = $value$;\n", vars);
+    }
+    out_line_back(o);
+}
+
+/* A step that runs a job: its wrapper packs the job's inputs from its own
+ * and starts the sub-instance, whose end ends the attempt. */
+static void wrapper_subjob(const emit_ctx *e, out *o, const ast_job *j, uint32_t si)
+{
+    const ast_step *s = ast_job_step(j, si);
+    bool reads_in = false, reads_out = false;
+    for (uint32_t i = 0; i < s->inputs.n; i++) {
+        reads_in |= ast_step_input(s, i)->source == AST_SRC_INPUT;
+        reads_out |= ast_step_input(s, i)->source == AST_SRC_STEP;
+    }
+    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run, reads_in);
+    if (!reads_out)
+        out_puts(o, "    (void)out;\n");
+    out_puts(o, "    (void)slots;\n");
+    if (s->subjob->params.n == 0) {
+        out_puts(o, "    return aj_ctx_run_subjob(ctx, NULL);\n}\n\n");
+        return;
+    }
+    subjob_inputs(e, o, j, s);
+    out_puts(o, "    return aj_ctx_run_subjob(ctx, &sub);\n}\n\n");
 }
 
 static void wrappers(const emit_ctx *e, out *o, const ast_job *j)
@@ -185,7 +266,9 @@ static void wrappers(const emit_ctx *e, out *o, const ast_job *j)
     for (uint32_t i = 0; i < j->steps.n; i++) {
         if (!c->step[i].writes_run)
             continue;
-        if (c->step[i].by_slots)
+        if (ast_job_step(j, i)->subjob != NULL)
+            wrapper_subjob(e, o, j, i);
+        else if (c->step[i].by_slots)
             wrapper_by_slots(e, o, j, i);
         else
             wrapper_by_name(e, o, j, i);
@@ -412,6 +495,32 @@ static void functions(const emit_ctx *e, out *o, const ast_job *j)
             vars);
 }
 
+static void order_jobs(const ast_job *j, bool *placed, const ast_job **order, uint32_t *n)
+{
+    placed[j->index] = true;
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_job *sub = ast_job_step(j, i)->subjob;
+        if (sub != NULL && !placed[sub->index])
+            order_jobs(sub, placed, order, n);
+    }
+    order[(*n)++] = j;
+}
+
+/* The jobs in file order, but each after the jobs its steps run: a
+ * wrapper builds the inputs struct of the job it runs. sema rejected jobs
+ * that contain themselves. */
+static const ast_job **job_order(const emit_ctx *e)
+{
+    const ast_file *f = e->file;
+    bool *placed = arena_calloc(e->arena, (size_t)f->jobs.n + 1, sizeof *placed);
+    const ast_job **order = arena_calloc(e->arena, (size_t)f->jobs.n + 1, sizeof *order);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < f->jobs.n; i++)
+        if (!placed[i])
+            order_jobs(ast_file_job(f, i), placed, order, &n);
+    return order;
+}
+
 /* About what one step costs in the source: wrapper, table rows, edges. */
 #define SOURCE_BYTES_PER_STEP 1024
 
@@ -422,8 +531,9 @@ void emit_source(const emit_ctx *e, out *o)
      * refuses names that cannot be written here). */
     tpl_out(o, "/* Generated by ajc from $source$. DO NOT EDIT. */\n#include \"$header$\"\n\n"
                "#include <stddef.h>\n#include <string.h>\n", TPL_VARS("source", e->source_base, "header", e->h_base));
+    const ast_job **order = job_order(e);
     for (uint32_t i = 0; i < e->file->jobs.n; i++) {
-        const ast_job *j = ast_file_job(e->file, i);
+        const ast_job *j = order[i];
         tpl_out(o, "\n/* Job $job$ */\n\n", TPL_VARS("job", j->name.name));
         structs(o, j, emit_job_names(e, j));
         wrappers(e, o, j);

@@ -197,10 +197,12 @@ static void succ_table(out *o, const ast_job *j, const sched *s, const job_names
 
 /* The last columns of a step's row: the limits it uses (count, list), the
  * step it maps over, its element size, its sub-job. */
-static const char *step_tail(char buf[TAIL_TEXT], const ast_step *st)
+static const char *step_tail(const emit_ctx *e, char buf[TAIL_TEXT], const ast_step *st)
 {
-    (void)st;
-    snprintf(buf, TAIL_TEXT, "%s, %s, %s, %s, %s", "0", "NULL", "-1", "0", "NULL");
+    const char *subjob = st->subjob != NULL
+                             ? arena_cat(e->arena, "&", emit_job_names(e, st->subjob)->def, NULL)
+                             : "NULL";
+    snprintf(buf, TAIL_TEXT, "%s, %s, %s, %s, %s", "0", "NULL", "-1", "0", subjob);
     return buf;
 }
 
@@ -232,12 +234,12 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
         "timeout", tpl_i64(n[1], st->timeout_ns),
         "level", tpl_u32(n[2], emit_sched(e, j)->level[st->index]),
         "line", tpl_u32(n[3], emit_line(e, st->loc)), "gate", gate,
-        "tail", step_tail(tail, st), "pad", tpl_spaces(strlen(i) + 13));
+        "tail", step_tail(e, tail, st), "pad", tpl_spaces(strlen(i) + 13));
     const char *const *shape = rows[st->output != NULL];
     tpl_out(o, shape[tpl_len(shape[0], vars) > TPL_WIDTH + 1], vars);
 }
 
-#define FLAGS_TEXT 96  /* room for every flag's name */
+#define FLAGS_TEXT 192 /* room for every flag's name */
 
 /* The run row's flags: what a runner tests before it runs the step. A
  * step is never both blocking and async (sema_job.c). */
@@ -245,10 +247,13 @@ static const char *exec_flags(char buf[FLAGS_TEXT], const ast_step *st)
 {
     static const char *const names[] = {
         "AJ_STEP_TIMED", "AJ_STEP_BLOCKING", "AJ_STEP_ASYNC", "AJ_STEP_NONFATAL",
-        "AJ_STEP_GATED",
+        "AJ_STEP_GATED", "AJ_STEP_LIMITED", "AJ_STEP_ARRAY", "AJ_STEP_MAPPED",
+        "AJ_STEP_SUBJOB",
     };
+    /* A sub-job step runs as an async one whose operation is the sub-instance. */
     uint32_t bits = (st->timeout_ns > 0 ? 1u : 0u) | (st->blocking ? 2u : 0u) |
-                    (st->async ? 4u : 0u) | (st->nonfatal ? 8u : 0u) | (st->gated ? 16u : 0u);
+                    (st->async || st->subjob != NULL ? 4u : 0u) | (st->nonfatal ? 8u : 0u) |
+                    (st->gated ? 16u : 0u) | (st->subjob != NULL ? 256u : 0u);
     return bit_names(buf, FLAGS_TEXT, bits, names, sizeof names / sizeof names[0]);
 }
 

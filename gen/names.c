@@ -290,6 +290,14 @@ static void assign_run(names *n, const symtab *uses, const ast_job *j, job_names
     }
 }
 
+/* A step that runs a job has no function: its wrapper, named after the
+ * step, starts the job with the step's inputs. */
+static void assign_subjob_run(names *n, const ast_step *s, step_names *c)
+{
+    c->writes_run = true;
+    c->run = step_name(n, s, O_STEP_INTERNAL, "the wrapper", "__run_");
+}
+
 static void add_custom(names *n, const ast_policy *p)
 {
     if (p->custom.name == NULL)
@@ -411,10 +419,15 @@ static void assign_steps(names *n, const ast_job *j, job_names *jc)
     symtab_init(&frees, n->arena);
     jc->step = arena_calloc(n->arena, j->steps.n, sizeof *jc->step);
     for (uint32_t k = 0; k < j->steps.n; k++)
-        count_fn(n, &uses, ast_job_step(j, k), &jc->step[k]);
+        if (ast_job_step(j, k)->subjob == NULL)
+            count_fn(n, &uses, ast_job_step(j, k), &jc->step[k]);
     for (uint32_t k = 0; k < j->steps.n; k++) {
-        reserve_fn(n, ast_job_step(j, k), &jc->step[k]);
-        assign_run(n, &uses, j, jc, k);
+        if (ast_job_step(j, k)->subjob != NULL) {
+            assign_subjob_run(n, ast_job_step(j, k), &jc->step[k]);
+        } else {
+            reserve_fn(n, ast_job_step(j, k), &jc->step[k]);
+            assign_run(n, &uses, j, jc, k);
+        }
         assign_free(n, &frees, ast_job_step(j, k), &jc->step[k]);
         if (ast_job_step(j, k)->async)
             assign_async(n, ast_job_step(j, k), &jc->step[k]);

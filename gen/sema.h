@@ -42,6 +42,10 @@ void sema_check_file(sema *s);
  * preds, each input's producer, the result step. */
 void sema_check_job(sema *s, ast_job *j);
 
+/* Once every job is checked: each `job NAME` step against the job it
+ * runs (its inputs, its output), and jobs that contain themselves. */
+void sema_check_subjobs(sema *s);
+
 /* The checked value of a policy sema accepted. */
 static inline const policy_value *sema_policy_value(const sema *s, const ast_policy *p)
 {

@@ -227,6 +227,10 @@ static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[S
         if (sema_first_attr(c, st, &seen[SEEN_ASYNC], a))
             st->async = true;
         break;
+    case ATTR_JOB:
+        if (sema_first_attr(c, st, &seen[SEEN_JOB], a))
+            st->job_attr = a;
+        break;
     case ATTR_NONFATAL:
     case ATTR_CONDITION:
     case ATTR_ON:
@@ -251,6 +255,28 @@ static void check_waits(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N]
     st->blocking = false;
 }
 
+/* A step that runs a job has no function of its own: nothing to name with
+ * `impl`, to run `blocking`, or to complete `async`. */
+static void check_subjob_attrs(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N])
+{
+    static const int own[] = { SEEN_IMPL, SEEN_BLOCKING, SEEN_ASYNC };
+    const ast_attr *job = seen[SEEN_JOB];
+    if (job == NULL)
+        return;
+    for (size_t k = 0; k < sizeof own / sizeof own[0]; k++) {
+        const ast_attr *a = seen[own[k]];
+        if (a == NULL)
+            continue;
+        const char *kw = src_text(c->s->src, a->loc);
+        diag_error(c->s->diag, a->loc, "step '%s' runs job '%s' and has no function of its "
+                   "own, so '%s' does not apply to it: remove '%s'", st->name.name,
+                   job->name.name, kw, kw);
+        diag_note(c->s->diag, job->loc, "'job %s' is here", job->name.name);
+    }
+    st->impl = (ast_ident){ NULL, AST_EMPTY_LOC };
+    st->blocking = st->async = false;
+}
+
 static void check_step(job_check *c, ast_step *st)
 {
     ast_attr *seen[SEEN_N] = { NULL };
@@ -262,6 +288,7 @@ static void check_step(job_check *c, ast_step *st)
     for (uint32_t i = 0; i < st->attrs.n; i++)
         check_attr(c, st, ast_step_attr(st, i), seen);
     check_waits(c, st, seen);
+    check_subjob_attrs(c, st, seen);
     sema_finish_gate(c, st, seen);
 }
 

@@ -96,7 +96,7 @@ static const scalar *scalar_of(const char *text)
     return text[strlen(text) - 1] == '*' ? &pointer : NULL;
 }
 
-static bool same_type(const ast_ctype *a, const ast_ctype *b)
+bool sema_same_type(const ast_ctype *a, const ast_ctype *b)
 {
     if (a->named != NULL || b->named != NULL)
         return a->named == b->named;
@@ -135,7 +135,7 @@ static void check_step_source(job_check *c, ast_step *st, ast_param *in, ast_ste
         return;
     }
     from->consumed = true;
-    if (!same_type(in->ctype, from->output)) {
+    if (!sema_same_type(in->ctype, from->output)) {
         diag_error(d, in->producer.loc, "input '%s' of step '%s' is '%s' but step '%s' "
                    "produces '%s'", in->name.name, st->name.name, in->ctype->text,
                    from->name.name, from->output->text);
@@ -150,7 +150,7 @@ static void check_input_source(job_check *c, ast_step *st, ast_param *in,
     diag *d = c->s->diag;
     in->source = AST_SRC_INPUT;
     in->input = job_in;
-    if (!same_type(in->ctype, job_in->ctype)) {
+    if (!sema_same_type(in->ctype, job_in->ctype)) {
         diag_error(d, in->producer.loc, "input '%s' of step '%s' is '%s' but job input '%s' "
                    "is '%s'", in->name.name, st->name.name, in->ctype->text,
                    job_in->name.name, job_in->ctype->text);

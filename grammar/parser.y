@@ -303,6 +303,7 @@ attr
     | ON SUCCESS                            { $$ = ast_attr_on(b, @1, AST_ON_SUCCESS, @2); }
     | ON DONE                               { $$ = ast_attr_on(b, @1, AST_ON_DONE, @2); }
     | ON FAILURE                            { $$ = ast_attr_on(b, @1, AST_ON_FAILURE, @2); }
+    | JOB name                              { $$ = ast_attr_subjob(b, @1, @2); }
     ;
 
 names
