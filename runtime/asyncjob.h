@@ -204,7 +204,10 @@ enum {
                               array (or elements); its slot holds an aj_array
                               of its elements' outputs */
     AJ_STEP_SUBJOB = 256u  /* `job NAME`: each attempt runs an instance of
-                              aj_step_def.subjob (see aj_ctx_run_subjob) */
+                              aj_step_def.subjob (see aj_ctx_run_subjob);
+                              always with AJ_STEP_ASYNC, since the step runs
+                              as an async step whose operation is that
+                              instance */
 };
 
 /* What an array output (`-> T[]`), or the outputs of a mapped step's
@@ -767,7 +770,13 @@ AJ_API aj_reply *aj_ctx_reply(aj_ctx *ctx);
  * result copied into the step's slot (the parent owns it from then on),
  * or failed with its root cause's code. Generated wrappers call it and
  * return what it returns: AJ_PENDING, or an error code (the attempt
- * failed with it). */
+ * failed with it).
+ * The sub-instance has the parent's observers, user pointer, sequential
+ * mode and fail-fast; its steps are named "T1/Query" to observers and
+ * pictures, and an inner root cause is the parent's, named so
+ * (aj_failure.step_name). The calling thread runs its steps first, as a
+ * waiter would. The parent's cancel cancels it, and so does the step's
+ * deadline; a retry builds a new one once the previous one is over. */
 AJ_API int aj_ctx_run_subjob(aj_ctx *ctx, const void *inputs);
 
 /* Ends the attempt of reply with rc and, when rc is 0, the output at out

@@ -23,6 +23,11 @@
  *   required steps are ascending, each the source of a plain (not
  *   optional) edge into the step, and they are all such sources; its
  *   condition, if any, is one of them and produces a bool.
+ * - Sub-jobs: exec[i].flags has AJ_STEP_SUBJOB exactly when
+ *   steps[i].subjob is set, and AJ_STEP_ASYNC with it; that definition is
+ *   usable, and its result has the step's output size. How deep sub-jobs
+ *   nest, and so whether a job contains itself, the instance's layout
+ *   checks (subjob.c).
  * - Edge kinds: AJ_EDGE_OPTIONAL only on a data edge that is neither
  *   `after` nor a condition, and only into a gated step; AJ_EDGE_CONDITION
  *   only into a gated step, from its condition.
@@ -58,6 +63,26 @@ int aj__def_usable(const aj_job_def *def)
     return AJ_OK;
 }
 
+/* A sub-job step runs as an async step whose attempt is an instance of a
+ * usable definition; what it produces is that job's result, of the same
+ * size. The job's own tables are checked when its instance starts. */
+static bool subjob_valid(const aj_step_def *sd, const aj_step_exec *x)
+{
+    const aj_job_def *sub = sd->subjob;
+
+    if (((x->flags & AJ_STEP_SUBJOB) != 0) != (sub != NULL))
+        return false;
+    if (sub == NULL)
+        return true;
+    if (!(x->flags & AJ_STEP_ASYNC) || aj__def_usable(sub) != AJ_OK)
+        return false;
+    if (sd->output_type == NULL)
+        return true;
+    return sub->steps != NULL && sub->result >= 0 && (uint32_t)sub->result < sub->n_steps &&
+           sub->steps[sub->result].output_type != NULL &&
+           sub->steps[sub->result].output_size == sd->output_size;
+}
+
 /* Every step has a run function, a slot inside the outputs block, a run of
  * successors inside succs[] and flags that agree with its row. */
 static bool steps_valid(const aj_job_def *def)
@@ -70,7 +95,9 @@ static bool steps_valid(const aj_job_def *def)
         if (sd->output_type != NULL && sd->output_offset >= def->outputs_size)
             return false;
         if ((x->flags & ~(AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_NONFATAL |
-                          AJ_STEP_GATED)) != (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
+                          AJ_STEP_GATED | AJ_STEP_SUBJOB)) !=
+                (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
+            !subjob_valid(sd, x) ||
             ((x->flags & AJ_STEP_GATED) != 0) != (sd->gate != NULL) ||
             (x->flags & AJ_STEP_BLOCKING && x->flags & AJ_STEP_ASYNC))
             return false;

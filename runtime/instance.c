@@ -99,6 +99,10 @@ static bool claim_root(aj__step *s, int err, aj_fail_kind kind, const char *mess
     inst->fail_code = err;
     inst->fail_kind = kind;
     inst->fail_attempts = AJ__GET(s, attempts);
+    /* A sub-job step fails with what failed inside it, unless it timed
+     * out itself. */
+    if ((inst->def->exec[s->index].flags & AJ_STEP_SUBJOB) && kind == AJ_FAIL_ERROR)
+        inst->fail_name = aj__inst_async(inst, s->index)->cause;
     snprintf(inst->message, sizeof inst->message, "%s", message != NULL ? message : "");
     atomic_store_explicit(&inst->failed, true, memory_order_release);
     return true;
@@ -255,6 +259,7 @@ static void reset_outcome(aj_instance *inst)
     inst->fail_code = 0;
     inst->fail_kind = AJ_FAIL_NONE;
     inst->fail_attempts = 0;
+    inst->fail_name = NULL;
     inst->message[0] = '\0';
     atomic_store(&inst->cancelled, false);
     atomic_store(&inst->cancel_begun, false);
