@@ -57,5 +57,8 @@ void aj__sub_furnish(char *base, const aj__layout *l, const aj_job_def *def,
                      const char *prefix);
 void aj__sub_bind(aj_instance *inst, char *base, const aj__layout *l);
 void aj__sub_release(aj_instance *inst);
+/* The instance of sub-job step i's latest attempt, or NULL before its
+ * first (pictures: it may be rebuilt meanwhile by a retry). */
+const aj_instance *aj__sub_latest(const aj_instance *inst, uint32_t i);
 
 #endif

@@ -30,6 +30,24 @@ void aj__dot_open(aj__writer *w, const aj_job_def *def);
 /* Ends a DOT graph ("}") and flushes. */
 int aj__dot_close(aj__writer *w);
 
+/* Where a node lies in a picture with sub-jobs: the sub-job steps that
+ * lead to it from the top job, outermost first (NULL: the top job). */
+typedef struct aj__dot_path {
+    const struct aj__dot_path *up;
+    uint32_t step;
+} aj__dot_path;
+/* Step i's node name under p: "s2/s0" for step 0 of the job that step 2
+ * runs, "s0" at the top. */
+void aj__dot_node(aj__writer *w, const aj__dot_path *p, uint32_t i);
+/* The indent of a line under p: a tab per cluster, and one more. */
+void aj__dot_indent(aj__writer *w, const aj__dot_path *p);
+/* `"from" -> "to" ` under p, indented. */
+void aj__dot_edge_ends(aj__writer *w, const aj__dot_path *p, uint32_t from, uint32_t to);
+/* Opens the cluster of sub-job step i of def under p: "subgraph
+ * \"cluster_s2\" {" and its label "T1: job". */
+void aj__dot_cluster_open(aj__writer *w, const aj__dot_path *p, uint32_t i,
+                          const aj_job_def *def);
+
 /* s as the inside of a JSON string. */
 void aj__json_escaped(aj__writer *w, const char *s);
 /* s as a JSON string, quotes included. */

@@ -252,6 +252,8 @@ static uint64_t facts_of(const aj_job_def *def)
             facts |= AJ__DEF_BLOCKS;
         if (def->exec[i].flags & AJ_STEP_GATED)
             facts |= AJ__DEF_GATED;
+        if ((def->exec[i].flags & (AJ_STEP_ASYNC | AJ_STEP_SUBJOB)) == AJ_STEP_ASYNC)
+            facts |= AJ__DEF_OWN_ASYNC;
     }
     if (n_async > 0)
         facts |= AJ__DEF_ASYNC | n_async << AJ__DEF_N_ASYNC_SHIFT;

@@ -21,42 +21,17 @@ static void gate_lines(aj__writer *d, const aj_step_def *s, const aj_step_exec *
         aj__write_printf(d, "\\nnonfatal");
 }
 
-/* Where a node lies: the sub-job steps that lead to it from the top job,
- * outermost first. Its DOT name is "s2/s0" for step 0 of the job that step
- * 2 runs, "s0" at the top. */
-typedef struct dot_path {
-    const struct dot_path *up;
-    uint32_t step;
-} dot_path;
-
-static void node_name(aj__writer *d, const dot_path *p, uint32_t i)
-{
-    if (p != NULL) {
-        node_name(d, p->up, p->step);
-        aj__write_printf(d, "/");
-    }
-    aj__write_printf(d, "s%" PRIu32, i);
-}
-
-/* A tab per level of clusters, and one more. */
-static void indent(aj__writer *d, const dot_path *p)
-{
-    for (; p != NULL; p = p->up)
-        aj__write_printf(d, "\t");
-    aj__write_printf(d, "\t");
-}
-
 /* Step i's node under p, indented as under tabs: a sub-job step's node
  * lies in its own cluster. */
-static void def_node(aj__writer *d, const dot_path *p, uint32_t i, const aj_job_def *def,
-                     const dot_path *tabs)
+static void def_node(aj__writer *d, const aj__dot_path *p, uint32_t i, const aj_job_def *def,
+                     const aj__dot_path *tabs)
 {
     const aj_step_def *s = &def->steps[i];
     const aj_step_exec *x = &def->exec[i];
 
-    indent(d, tabs);
+    aj__dot_indent(d, tabs);
     aj__write_printf(d, "\"");
-    node_name(d, p, i);
+    aj__dot_node(d, p, i);
     aj__write_printf(d, "\" [label=\"");
     aj__dot_escaped(d, s->name);
     gate_lines(d, s, x);
@@ -80,15 +55,10 @@ static void def_node(aj__writer *d, const dot_path *p, uint32_t i, const aj_job_
     aj__write_printf(d, "\"]\n");
 }
 
-static void def_edge(aj__writer *d, const dot_path *p, const aj_job_def *def,
+static void def_edge(aj__writer *d, const aj__dot_path *p, const aj_job_def *def,
                      const aj_edge_def *e)
 {
-    indent(d, p);
-    aj__write_printf(d, "\"");
-    node_name(d, p, e->from);
-    aj__write_printf(d, "\" -> \"");
-    node_name(d, p, e->to);
-    aj__write_printf(d, "\" ");
+    aj__dot_edge_ends(d, p, e->from, e->to);
     if (e->kind & AJ_EDGE_CONDITION) {
         const aj_step_gate *g = def->steps[e->to].gate;
         aj__write_printf(d, g != NULL && g->negate
@@ -105,43 +75,34 @@ static void def_edge(aj__writer *d, const dot_path *p, const aj_job_def *def,
     }
 }
 
-static void def_body(aj__writer *d, const dot_path *p, const aj_job_def *def);
+static void def_body(aj__writer *d, const aj__dot_path *p, const aj_job_def *def);
 
 /* Step i of def under p runs a job: a cluster labelled "T1: job" holds
  * its node, which leads to the job's roots, and the job's steps. */
-static void def_cluster(aj__writer *d, const dot_path *p, uint32_t i, const aj_job_def *def)
+static void def_cluster(aj__writer *d, const aj__dot_path *p, uint32_t i, const aj_job_def *def)
 {
-    const dot_path inner = { p, i };
+    const aj__dot_path inner = { p, i };
     const aj_job_def *sub = def->steps[i].subjob;
 
-    indent(d, p);
-    aj__write_printf(d, "subgraph \"cluster_");
-    node_name(d, p, i);
-    aj__write_printf(d, "\" {\n");
-    indent(d, &inner);
-    aj__write_printf(d, "label=\"");
-    aj__dot_escaped(d, def->steps[i].name);
-    aj__write_printf(d, ": ");
-    aj__dot_escaped(d, sub->name);
-    aj__write_printf(d, "\"\n");
+    aj__dot_cluster_open(d, p, i, def);
     def_node(d, p, i, def, &inner);
     def_body(d, &inner, sub);
     for (uint32_t k = 0; k < sub->n_roots; k++) {
-        indent(d, &inner);
+        aj__dot_indent(d, &inner);
         aj__write_printf(d, "\"");
-        node_name(d, p, i);
+        aj__dot_node(d, p, i);
         aj__write_printf(d, "\" -> \"");
-        node_name(d, &inner, sub->order[k]);
+        aj__dot_node(d, &inner, sub->order[k]);
         aj__write_printf(d, "\" [color=black]\n");
     }
     for (uint32_t k = 0; k < sub->n_edges; k++)
         def_edge(d, &inner, sub, &sub->edges[k]);
-    indent(d, p);
+    aj__dot_indent(d, p);
     aj__write_printf(d, "}\n");
 }
 
 /* The nodes of def's steps under p, in topological order. */
-static void def_body(aj__writer *d, const dot_path *p, const aj_job_def *def)
+static void def_body(aj__writer *d, const aj__dot_path *p, const aj_job_def *def)
 {
     for (uint32_t k = 0; k < def->n_steps; k++) {
         uint32_t i = def->order[k];

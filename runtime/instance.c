@@ -69,8 +69,9 @@ int aj__inst_init_steps(aj_instance *inst)
         return rc;
     inst->frees = (facts & AJ__DEF_FREES) != 0;
     /* Async steps end on other threads, as blocking ones do: the instance
-     * is shared from the start (api.c). */
-    inst->blocks = (facts & (AJ__DEF_BLOCKS | AJ__DEF_ASYNC)) != 0;
+     * is shared from the start (api.c). A sub-job step's sub-instance
+     * runs on the thread that reached the step, and usually ends there. */
+    inst->blocks = (facts & (AJ__DEF_BLOCKS | AJ__DEF_OWN_ASYNC)) != 0;
     if ((facts >> AJ__DEF_N_ASYNC_SHIFT) != inst->n_async)
         return AJ_EINVAL;
     /* One pass: a clear and then a second walk over every record costs

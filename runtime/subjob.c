@@ -41,8 +41,8 @@ typedef struct room {
     size_t inst;                   /* where the sub-instance lies, from here */
     aj__async *owner;              /* the parent's record of the step; set by
                                       the parent's build */
-    bool live;                     /* a sub-instance lies here, not yet torn
-                                      down; the step's owner's */
+    _Atomic bool live;             /* a sub-instance lies here, not yet torn
+                                      down; written by the step's owner */
     char message[AJ_MESSAGE_MAX];  /* a failed attempt's, the attempt's ctx's */
 } room;
 
@@ -62,10 +62,15 @@ static void write_labels(char *base, const aj_job_def *def, const char *prefix)
     const char **ptrs = (const char **)base;
     char *text = base + def->n_steps * sizeof *ptrs;
 
+    size_t len = strlen(prefix);
+
     for (uint32_t i = 0; i < def->n_steps; i++) {
-        int n = sprintf(text, "%s/%s", prefix, def->steps[i].name);
+        size_t n = strlen(def->steps[i].name) + 1;
         ptrs[i] = text;
-        text += n + 1;
+        memcpy(text, prefix, len);
+        text[len] = '/';
+        memcpy(text + len + 1, def->steps[i].name, n);
+        text += len + 1 + n;
     }
 }
 
@@ -197,10 +202,10 @@ void aj__sub_bind(aj_instance *inst, char *base, const aj__layout *l)
 /* The previous attempt's sub-instance, final by now, is torn down. */
 static void release(room *r)
 {
-    if (!r->live)
+    if (!atomic_load_explicit(&r->live, memory_order_relaxed))
         return;
+    atomic_store_explicit(&r->live, false, memory_order_relaxed);
     aj__inst_teardown(room_inst(r));
-    r->live = false;
 }
 
 void aj__sub_release(aj_instance *inst)
@@ -208,6 +213,16 @@ void aj__sub_release(aj_instance *inst)
     for (uint32_t k = 0; k < inst->n_async; k++)
         if (inst->asyncs[k].room != NULL)
             release(inst->asyncs[k].room);
+}
+
+const aj_instance *aj__sub_latest(const aj_instance *inst, uint32_t i)
+{
+    const aj__async *a = aj__inst_async(inst, i);
+    room *r = a->room;
+
+    if (r == NULL || !atomic_load_explicit(&r->live, memory_order_acquire))
+        return NULL;
+    return room_inst(r);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -278,7 +293,8 @@ static aj_instance *build(room *r, aj_instance *parent, const void *inputs, int 
         return NULL;
     sub->room = r;
     aj__inst_launch(sub, parent->rt);
-    r->live = true;
+    /* Release: a picture that sees it sees the built instance. */
+    atomic_store_explicit(&r->live, true, memory_order_release);
     return sub;
 }
 

@@ -54,6 +54,49 @@ int aj__dot_close(aj__writer *w)
     return aj__write_flush(w);
 }
 
+void aj__dot_node(aj__writer *w, const aj__dot_path *p, uint32_t i)
+{
+    if (p != NULL) {
+        aj__dot_node(w, p->up, p->step);
+        aj__write_printf(w, "/");
+    }
+    aj__write_printf(w, "s%" PRIu32, i);
+}
+
+void aj__dot_indent(aj__writer *w, const aj__dot_path *p)
+{
+    for (; p != NULL; p = p->up)
+        aj__write_printf(w, "\t");
+    aj__write_printf(w, "\t");
+}
+
+void aj__dot_edge_ends(aj__writer *w, const aj__dot_path *p, uint32_t from, uint32_t to)
+{
+    aj__dot_indent(w, p);
+    aj__write_printf(w, "\"");
+    aj__dot_node(w, p, from);
+    aj__write_printf(w, "\" -> \"");
+    aj__dot_node(w, p, to);
+    aj__write_printf(w, "\" ");
+}
+
+void aj__dot_cluster_open(aj__writer *w, const aj__dot_path *p, uint32_t i,
+                          const aj_job_def *def)
+{
+    const aj__dot_path inner = { p, i };
+
+    aj__dot_indent(w, p);
+    aj__write_printf(w, "subgraph \"cluster_");
+    aj__dot_node(w, p, i);
+    aj__write_printf(w, "\" {\n");
+    aj__dot_indent(w, &inner);
+    aj__write_printf(w, "label=\"");
+    aj__dot_escaped(w, def->steps[i].name);
+    aj__write_printf(w, ": ");
+    aj__dot_escaped(w, def->steps[i].subjob->name);
+    aj__write_printf(w, "\"\n");
+}
+
 void aj__json_escaped(aj__writer *w, const char *s)
 {
     for (; *s != '\0' && !w->failed; s++) {

@@ -363,6 +363,54 @@ static void test_subjobs_dot_of_tables_is_ajc_dot(void **state)
         fail_msg("%s", err);
 }
 
+/* The whole file at path, NUL-terminated, or NULL. */
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+    if (f == NULL)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (buf = calloc(1, (size_t)n + 1)) != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    return buf;
+}
+
+/* The picture of a finished instance draws each sub-instance, three deep,
+ * as a cluster in its step's states; one of the retried step's second
+ * attempt. */
+static void test_subjobs_instance_dot_has_clusters(void **state)
+{
+    (void)state;
+    Lib lib = { .fail_touch_once = 2 };
+    aj_start_opts seq = { .sequential = true };
+    char *text = NULL;
+    size_t len = 0;
+    report *job = start(NULL, &lib, &seq);
+    assert_int_equal(report_wait(job, -1), AJ_OK);
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    assert_int_equal(aj_instance_dot(report_instance(job), f, AJ_DOT_NO_TIMES), AJ_OK);
+    fclose(f);
+    report_free(job);
+    /* After a deliberate change: AJ_UPDATE_GOLDEN=1 rewrites the file. */
+    if (getenv("AJ_UPDATE_GOLDEN") != NULL) {
+        FILE *g = fopen("tests/cases/good/subjobs/instance.dot", "wb");
+        assert_non_null(g);
+        fputs(text, g);
+        fclose(g);
+    }
+    char *want = read_file("tests/cases/good/subjobs/instance.dot");
+    assert_non_null(want);
+    assert_string_equal(text, want);
+    free(want);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -376,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_subjobs_allocation_failure),
         cmocka_unit_test(test_subjobs_tables_keep_the_rules),
         cmocka_unit_test(test_subjobs_dot_of_tables_is_ajc_dot),
+        cmocka_unit_test(test_subjobs_instance_dot_has_clusters),
     };
     return cmocka_run_group_tests_name("generated_subjobs", tests, NULL, NULL);
 }
