@@ -15,6 +15,7 @@
 #include "arena.h"
 #include "ast.h"
 #include "emit.h"
+#include "flatten.h"
 #include "graph.h"
 #include "lexer_api.h"
 #include "names.h"
@@ -114,6 +115,12 @@ static int compile(arena *a, jmp_buf *jb, const ajc_input *in, const ajc_options
     sched **scheds = schedule(a, d, f);
     if (d->n_errors > 0)
         return finish(d, res);
+    /* Each job was scheduled as written, so that a cycle is reported in
+     * its own names; the flat graphs have none then. */
+    flatten_file(a, f);
+    for (uint32_t i = 0; i < f->jobs.n; i++)
+        if (ast_file_job(f, i)->groups.n > 0)
+            scheds[i] = graph_schedule(a, d, ast_file_job(f, i));
     const file_names *names = names_assign(a, d, f);
     if (d->n_errors > 0)
         return finish(d, res);

@@ -180,7 +180,26 @@ struct ast_step {
     uint32_t n_required; /* gated: its required predecessors */
     const ast_attr *job_attr; /* `job NAME`; NULL: the step has a function */
     ast_job *subjob;     /* the job it runs, once sema found it; NULL otherwise */
+    /* Set by flatten.c, which inlines sub-job steps. */
+    const char *c_field; /* its member in the outputs struct: its name, with
+                            '_' for the '/' of an inlined step's */
+    const ast_step *origin; /* an inlined step ("T1/Open"): the step of the
+                               sub-job it copies, whose function it calls;
+                               NULL: the job's own step */
+    vec args;            /* inlined: ast_param *, what it passes for each
+                            input of origin->job, in this job's terms */
+    const ast_step *stands_for; /* the result step of sub-job step T1 of
+                                   this job: T1's output function lends it */
 };
+
+/* An inlined sub-job: steps first .. first + n_steps - 1 of the flat job
+ * are the steps of job, named "T1/..." after name. */
+typedef struct ast_group {
+    const char *name;    /* "T1", "T1/Audit" */
+    const ast_job *job;
+    uint32_t first;
+    uint32_t n_steps;
+} ast_group;
 
 struct ast_job {
     ast_ident name;
@@ -192,6 +211,10 @@ struct ast_job {
     /* Set by sema. */
     symtab step_names;
     ast_step *result;
+    /* Set by flatten.c: steps then lists the inlined steps of each sub-job
+     * step in its place, and groups says where (ast_group *, enclosing
+     * ones first). */
+    vec groups;
 };
 
 typedef struct ast_include {

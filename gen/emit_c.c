@@ -51,7 +51,7 @@ static void structs(out *o, const ast_job *j, const job_names *c)
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
         if (s->output != NULL)
-            field(o, s->output->text, s->name.name);
+            field(o, s->output->text, s->c_field);
     }
     tpl_out(o, "} $out$;\n\n", TPL_VARS("out", c->out));
 }
@@ -84,9 +84,9 @@ static void argument(const emit_ctx *e, tpl_list *l, const ast_job *j, uint32_t 
                                ? arena_cat(e->arena, "(", p->c_type, ")", NULL) : "";
         tpl_list_item(l, arena_cat(e->arena, "aj_ctx_step_completed(ctx, ",
                                    tpl_u32(n, p->from->index), ") ? ", cast, "&", field,
-                                   p->from->name.name, " : NULL", NULL), NULL);
+                                   p->from->c_field, " : NULL", NULL), NULL);
     } else {
-        tpl_list_item(l, field, p->from->name.name);
+        tpl_list_item(l, field, p->from->c_field);
     }
 }
 
@@ -108,8 +108,12 @@ static void call(const emit_ctx *e, out *o, const ast_job *j, uint32_t si, bool 
     tpl_list_open(&l, o, arena_cat(e->arena, "    return ", emit_job_names(e, j)->step[si].fn,
                                    "(", NULL), line, e->src->name);
     tpl_list_item(&l, "ctx", NULL);
-    for (uint32_t i = 0; i < j->params.n; i++)
-        tpl_list_item(&l, "i->", ast_job_param(j, i)->name.name);
+    if (s->origin != NULL)
+        for (uint32_t i = 0; i < s->args.n; i++)
+            argument(e, &l, j, i, s->args.items[i], false);
+    else
+        for (uint32_t i = 0; i < j->params.n; i++)
+            tpl_list_item(&l, "i->", ast_job_param(j, i)->name.name);
     for (uint32_t i = 0; i < s->inputs.n; i++)
         argument(e, &l, j, i, ast_step_input(s, i), by_slots);
     if (s->async) {
@@ -119,7 +123,7 @@ static void call(const emit_ctx *e, out *o, const ast_job *j, uint32_t si, bool 
         snprintf(slot, sizeof slot, ")slot%lu", (unsigned long)s->inputs.n);
         tpl_list_item(&l, arena_cat(e->arena, "(", pointer_to(e, s->output->text), NULL), slot);
     } else if (s->output != NULL) {
-        tpl_list_item3(&l, "&", field, s->name.name);
+        tpl_list_item3(&l, "&", field, s->c_field);
     }
     tpl_list_close(&l, ");\n");
     out_line_back(o);
@@ -142,20 +146,35 @@ static void wrapper_head(const emit_ctx *e, out *o, const ast_job *j, const char
         out_puts(o, "    (void)in;\n");
 }
 
+static bool any_source(const vec *params, ast_source_kind kind)
+{
+    for (uint32_t i = 0; i < params->n; i++)
+        if (((const ast_param *)params->items[i])->source == kind)
+            return true;
+    return false;
+}
+
 /* Whether a wrapper by name reads or writes the outputs block. */
 static bool uses_outputs(const ast_step *s)
 {
-    for (uint32_t i = 0; i < s->inputs.n; i++)
-        if (ast_step_input(s, i)->source == AST_SRC_STEP)
-            return true;
+    if (any_source(&s->inputs, AST_SRC_STEP) || any_source(&s->args, AST_SRC_STEP))
+        return true;
     return s->output != NULL && !s->async;
+}
+
+/* Whether a wrapper by name reads the job's inputs: an inlined step reads
+ * those its sub-job's inputs are bound to. */
+static bool uses_inputs(const ast_step *s)
+{
+    return s->origin == NULL || any_source(&s->inputs, AST_SRC_INPUT) ||
+           any_source(&s->args, AST_SRC_INPUT);
 }
 
 /* A step with a wrapper of its own: its inputs and output by name. */
 static void wrapper_by_name(const emit_ctx *e, out *o, const ast_job *j, uint32_t si)
 {
     const ast_step *s = ast_job_step(j, si);
-    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run, true);
+    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run, uses_inputs(s));
     if (!uses_outputs(s))
         out_puts(o, "    (void)out;\n");
     out_puts(o, "    (void)slots;\n");
@@ -181,94 +200,13 @@ static void wrapper_by_slots(const emit_ctx *e, out *o, const ast_job *j, uint32
     out_puts(o, "}\n\n");
 }
 
-/* The C text of input p of a step in j, as argument() passes it to a
- * wrapper by name. */
-static const char *source_text(const emit_ctx *e, const ast_job *j, const ast_param *p)
-{
-    tpl_list l;
-    out o;
-    out_init(&o, e->arena, "", false);
-    tpl_list_open(&l, &o, "", 0, NULL);
-    argument(e, &l, j, 0, p, false);
-    tpl_list_close(&l, "");
-    return arena_strndup(e->arena, o.buf, o.len);
-}
-
-static bool step_may_take_array(const ast_step *s)
-{
-    for (uint32_t i = 0; i < s->inputs.n; i++)
-        if (ast_loc_empty(ast_step_input(s, i)->optional) &&
-            names_may_be_array(ast_ctype_real(ast_step_input(s, i)->ctype)))
-            return true;
-    return false;
-}
-
-/* The sub-job's inputs struct from the step's inputs: an initializer, or,
- * when a type may be an array, which neither an initializer nor an
- * assignment copies, field by field. */
-static void subjob_inputs(const emit_ctx *e, out *o, const ast_job *j, const ast_step *s)
-{
-    const ast_job *sub = s->subjob;
-    const char *in = emit_job_names(e, sub)->in;
-    uint32_t line = emit_line(e, s->loc);
-    tpl_list l;
-
-    out_line_to(o, line, e->src->name);
-    if (!step_may_take_array(s)) {
-        tpl_list_open(&l, o, arena_cat(e->arena, "    ", in, " sub = { ", NULL), line,
-                      e->src->name);
-        for (uint32_t k = 0; k < s->inputs.n; k++)
-            tpl_list_item(&l, source_text(e, j, ast_step_input(s, k)), NULL);
-        tpl_list_close(&l, " };\n");
-        out_line_back(o);
-        return;
-    }
-    tpl_out(o, "    $in$ sub;\n", TPL_VARS("in", in));
-    for (uint32_t k = 0; k < s->inputs.n; k++) {
-        const ast_param *p = ast_step_input(s, k);
-        const char *const *vars = TPL_VARS("field", ast_job_param(sub, k)->name.name,
-                                           "value", source_text(e, j, p),
-                                           "type", p->ctype->text);
-        if (ast_loc_empty(p->optional) && names_may_be_array(ast_ctype_real(p->ctype)))
-            tpl_out(o, "    /* $type$ may be an array type: copied by its bytes. */\n"
-                       "    memcpy(&sub.$field$, &$value$, sizeof sub.$field$);\n", vars);
-        else
-            tpl_out(o, "    sub.$field$ = $value$;\n", vars);
-    }
-    out_line_back(o);
-}
-
-/* A step that runs a job: its wrapper packs the job's inputs from its own
- * and starts the sub-instance, whose end ends the attempt. */
-static void wrapper_subjob(const emit_ctx *e, out *o, const ast_job *j, uint32_t si)
-{
-    const ast_step *s = ast_job_step(j, si);
-    bool reads_in = false, reads_out = false;
-    for (uint32_t i = 0; i < s->inputs.n; i++) {
-        reads_in |= ast_step_input(s, i)->source == AST_SRC_INPUT;
-        reads_out |= ast_step_input(s, i)->source == AST_SRC_STEP;
-    }
-    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run, reads_in);
-    if (!reads_out)
-        out_puts(o, "    (void)out;\n");
-    out_puts(o, "    (void)slots;\n");
-    if (s->subjob->params.n == 0) {
-        out_puts(o, "    return aj_ctx_run_subjob(ctx, NULL);\n}\n\n");
-        return;
-    }
-    subjob_inputs(e, o, j, s);
-    out_puts(o, "    return aj_ctx_run_subjob(ctx, &sub);\n}\n\n");
-}
-
 static void wrappers(const emit_ctx *e, out *o, const ast_job *j)
 {
     const job_names *c = emit_job_names(e, j);
     for (uint32_t i = 0; i < j->steps.n; i++) {
         if (!c->step[i].writes_run)
             continue;
-        if (ast_job_step(j, i)->subjob != NULL)
-            wrapper_subjob(e, o, j, i);
-        else if (c->step[i].by_slots)
+        if (c->step[i].by_slots)
             wrapper_by_slots(e, o, j, i);
         else
             wrapper_by_name(e, o, j, i);
@@ -355,7 +293,11 @@ static void definition(const emit_ctx *e, out *o, const ast_job *j)
                 TPL_VARS("out", c->out));
     else
         out_puts(o, "    .outputs_size = 0,\n    .outputs_align = 1,\n");
-    tpl_out(o, "    .memo = &$memo$,\n};\n\n", TPL_VARS("memo", c->memo));
+    tpl_out(o, "    .memo = &$memo$,\n", TPL_VARS("memo", c->memo));
+    if (c->subjobs != NULL)
+        tpl_out(o, "    .n_subjobs = $n$,\n    .subjobs = $subjobs$,\n",
+                TPL_VARS("n", tpl_u32(n[0], j->groups.n), "subjobs", c->subjobs));
+    out_puts(o, "};\n\n");
 }
 
 static bool may_be_array(const ast_param *p)
@@ -379,7 +321,7 @@ static void done_fns(const emit_ctx *e, out *o, const ast_job *j)
 {
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
-        if (!s->async)
+        if (!s->async || s->origin != NULL)
             continue;
         emit_done_head(e, o, j, i, ")\n{\n");
         if (s->output == NULL)
@@ -499,16 +441,16 @@ static void order_jobs(const ast_job *j, bool *placed, const ast_job **order, ui
 {
     placed[j->index] = true;
     for (uint32_t i = 0; i < j->steps.n; i++) {
-        const ast_job *sub = ast_job_step(j, i)->subjob;
-        if (sub != NULL && !placed[sub->index])
-            order_jobs(sub, placed, order, n);
+        const ast_step *from = ast_job_step(j, i)->origin;
+        if (from != NULL && !placed[from->job->index])
+            order_jobs(from->job, placed, order, n);
     }
     order[(*n)++] = j;
 }
 
-/* The jobs in file order, but each after the jobs its steps run: a
- * wrapper builds the inputs struct of the job it runs. sema rejected jobs
- * that contain themselves. */
+/* The jobs in file order, but each after the jobs whose steps it inlines:
+ * an inlined step uses the policy table, free wrapper and reply type that
+ * its origin's job defines. sema rejected jobs that contain themselves. */
 static const ast_job **job_order(const emit_ctx *e)
 {
     const ast_file *f = e->file;

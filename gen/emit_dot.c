@@ -4,7 +4,8 @@
  * The text is the runtime's aj_job_def_dot() format, byte for byte, written
  * here from the schedule so that ajc links nothing of libasyncjob: nodes
  * named by step index in topological order, the roots hung from a "job"
- * node, edges grouped by source in the same order. Tests compare the two
+ * node, edges grouped by source in the same order, the steps of each
+ * inlined sub-job in a cluster. Tests compare the two
  * writers on every good case (tests/generated/), so they cannot drift.
  */
 #include "emit.h"
@@ -36,40 +37,17 @@ static void gate_lines(out *o, const ast_step *s)
         out_puts(o, "\\nnonfatal");
 }
 
-/* Where a node lies: the sub-job steps that lead to it from the top job,
- * outermost first. Its DOT name is "s2/s0" for step 0 of the job that step
- * 2 runs, "s0" at the top. */
-typedef struct path {
-    const struct path *up;
-    uint32_t step;
-} path;
+static void tabs(out *o, unsigned n)
+{
+    while (n-- > 0)
+        out_puts(o, "\t");
+}
 
-static void node_name(out *o, const path *p, uint32_t i)
+static void node(out *o, uint32_t i, const ast_step *s, unsigned indent)
 {
     char n[TPL_NUM];
-    if (p != NULL) {
-        node_name(o, p->up, p->step);
-        out_puts(o, "/");
-    }
-    tpl_out(o, "s$i$", TPL_VARS("i", tpl_u32(n, i)));
-}
-
-/* A tab per level of clusters, and one more. */
-static void indent(out *o, const path *p)
-{
-    for (; p != NULL; p = p->up)
-        out_puts(o, "\t");
-    out_puts(o, "\t");
-}
-
-/* Step i's node under p, indented as under tabs: a sub-job step's node
- * lies in its own cluster. */
-static void node(out *o, const path *p, uint32_t i, const ast_step *s, const path *tabs)
-{
-    indent(o, tabs);
-    out_puts(o, "\"");
-    node_name(o, p, i);
-    out_puts(o, "\" [label=\"");
+    tabs(o, indent);
+    tpl_out(o, "\"s$i$\" [label=\"", TPL_VARS("i", tpl_u32(n, i)));
     escaped(o, s->name.name);
     gate_lines(o, s);
     out_puts(o, s->nonfatal ? "\" shape=box style=\"filled,dashed\" fillcolor=gray tooltip=\""
@@ -81,30 +59,17 @@ static void node(out *o, const path *p, uint32_t i, const ast_step *s, const pat
     }
     if (s->blocking)
         out_puts(o, "\\nblocking");
-    if (s->subjob != NULL) {
-        out_puts(o, "\\njob ");
-        escaped(o, s->subjob->name.name);
-    } else if (s->async) {
+    if (s->async)
         out_puts(o, "\\nasync");
-    }
     gate_lines(o, s);
     out_puts(o, "\"]\n");
 }
 
-/* "\"s0\" -> \"s1\" ", from's and to's names under p. */
-static void edge_ends(out *o, const path *p, uint32_t from, uint32_t to)
+static void edge(out *o, const ast_job *j, const sched_edge *e)
 {
-    indent(o, p);
-    out_puts(o, "\"");
-    node_name(o, p, from);
-    out_puts(o, "\" -> \"");
-    node_name(o, p, to);
-    out_puts(o, "\" ");
-}
-
-static void edge(out *o, const path *p, const ast_job *j, const sched_edge *e)
-{
-    edge_ends(o, p, e->from, e->to);
+    char from[TPL_NUM], to[TPL_NUM];
+    tpl_out(o, "\t\"s$from$\" -> \"s$to$\" ",
+            TPL_VARS("from", tpl_u32(from, e->from), "to", tpl_u32(to, e->to)));
     if (e->kind & AST_EDGE_CONDITION) {
         out_puts(o, ast_job_step(j, e->to)->negate
                         ? "[style=dotted color=black label=\"unless\"]\n"
@@ -120,72 +85,85 @@ static void edge(out *o, const path *p, const ast_job *j, const sched_edge *e)
     }
 }
 
-static void job_body(const emit_ctx *e, out *o, const path *p, const ast_job *j);
-
-/* Step i of the job under p runs a job: a cluster labelled "T1: job"
- * holds its node, which leads to the job's roots, and the job's steps. */
-static void cluster(const emit_ctx *e, out *o, const path *p, uint32_t i, const ast_step *s)
+/* The group that holds step i most closely, or -1: the last that holds
+ * it, as enclosing groups come first. */
+static int64_t innermost(const ast_job *j, uint32_t i)
 {
-    const path inner = { p, i };
-    const sched *sub = emit_sched(e, s->subjob);
-    indent(o, p);
-    out_puts(o, "subgraph \"cluster_");
-    node_name(o, p, i);
-    out_puts(o, "\" {\n");
-    indent(o, &inner);
-    out_puts(o, "label=\"");
-    escaped(o, s->name.name);
-    out_puts(o, ": ");
-    escaped(o, s->subjob->name.name);
-    out_puts(o, "\"\n");
-    node(o, p, i, s, &inner);
-    job_body(e, o, &inner, s->subjob);
-    for (uint32_t k = 0; k < sub->n_roots; k++) {
-        indent(o, &inner);
-        out_puts(o, "\"");
-        node_name(o, p, i);
-        out_puts(o, "\" -> \"");
-        node_name(o, &inner, sub->order[k]);
-        out_puts(o, "\" [color=black]\n");
+    int64_t in = -1;
+    for (uint32_t g = 0; g < j->groups.n; g++) {
+        const ast_group *gr = j->groups.items[g];
+        if (gr->first > i)
+            break;
+        if (i - gr->first < gr->n_steps)
+            in = g;
     }
-    for (uint32_t k = 0; k < sub->n_edges; k++)
-        edge(o, &inner, s->subjob, &sub->edges[k]);
-    indent(o, p);
-    out_puts(o, "}\n");
+    return in;
 }
 
-/* The nodes of j's steps under p, in topological order. */
-static void job_body(const emit_ctx *e, out *o, const path *p, const ast_job *j)
+/* The group that holds group g most closely, or -1. */
+static int64_t enclosing(const ast_job *j, uint32_t g)
 {
-    const sched *s = emit_sched(e, j);
+    const ast_group *in = j->groups.items[g];
+    int64_t at = -1;
+    for (uint32_t h = 0; h < g; h++) {
+        const ast_group *up = j->groups.items[h];
+        if (in->first - up->first < up->n_steps)
+            at = h;
+    }
+    return at;
+}
+
+/* The nodes group g (-1: the job) holds most closely in topological order,
+ * then, as clusters, the groups it holds most closely: as the runtime's
+ * aj__dot_nodes() draws them. */
+static void nodes_in(out *o, const ast_job *j, const sched *s, int64_t g, unsigned indent)
+{
+    const ast_group *gr = g < 0 ? NULL : j->groups.items[g];
+    uint32_t lo = gr != NULL ? gr->first : 0, n = gr != NULL ? gr->n_steps : s->n_steps;
     for (uint32_t k = 0; k < s->n_steps; k++) {
-        const ast_step *st = ast_job_step(j, s->order[k]);
-        if (st->subjob != NULL)
-            cluster(e, o, p, s->order[k], st);
-        else
-            node(o, p, s->order[k], st, p);
+        uint32_t i = s->order[k];
+        if (i - lo < n && innermost(j, i) == g)
+            node(o, i, ast_job_step(j, i), indent);
+    }
+    for (uint32_t h = (uint32_t)(g + 1); h < j->groups.n; h++) {
+        if (enclosing(j, h) != g)
+            continue;
+        const ast_group *in = j->groups.items[h];
+        tabs(o, indent);
+        out_puts(o, "subgraph \"cluster_");
+        escaped(o, in->name);
+        out_puts(o, "\" {\n");
+        tabs(o, indent + 1);
+        out_puts(o, "label=\"");
+        escaped(o, in->name);
+        out_puts(o, ": ");
+        escaped(o, in->job->name.name);
+        out_puts(o, "\"\n");
+        nodes_in(o, j, s, h, indent + 1);
+        tabs(o, indent);
+        out_puts(o, "}\n");
     }
 }
 
-static void job_dot(const emit_ctx *e, out *o, const ast_job *j, const sched *s)
+static void job_dot(out *o, const ast_job *j, const sched *s)
 {
     out_puts(o, "digraph \"");
     escaped(o, j->name.name);
     out_puts(o, "\" {\n\tnewrank = \"true\"\n\t\"job\" [label=\"");
     escaped(o, j->name.name);
     out_puts(o, "\" shape=triangle style=filled fillcolor=gray]\n");
-    job_body(e, o, NULL, j);
+    nodes_in(o, j, s, -1, 1);
     for (uint32_t k = 0; k < s->n_roots; k++) {
         char n[TPL_NUM];
         tpl_out(o, "\t\"job\" -> \"s$i$\" [color=black]\n", TPL_VARS("i", tpl_u32(n, s->order[k])));
     }
     for (uint32_t k = 0; k < s->n_edges; k++)
-        edge(o, NULL, j, &s->edges[k]);
+        edge(o, j, &s->edges[k]);
     out_puts(o, "}\n");
 }
 
 void emit_dot(const emit_ctx *e, out *o)
 {
     for (uint32_t i = 0; i < e->file->jobs.n; i++)
-        job_dot(e, o, ast_file_job(e->file, i), emit_sched(e, ast_file_job(e->file, i)));
+        job_dot(o, ast_file_job(e->file, i), emit_sched(e, ast_file_job(e->file, i)));
 }

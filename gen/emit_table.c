@@ -47,9 +47,9 @@ static void slot_table(out *o, const ast_job *j, const job_names *c)
         tpl_out(o, "    /* $step$ */ ", TPL_VARS("step", s->name.name));
         tpl_list_open(&l, o, "", 0, NULL);
         for (uint32_t k = 0; k < s->inputs.n; k++)
-            tpl_list_item3(&l, of, ast_step_input(s, k)->from->name.name, ")");
+            tpl_list_item3(&l, of, ast_step_input(s, k)->from->c_field, ")");
         if (s->output != NULL)
-            tpl_list_item3(&l, of, s->name.name, ")");
+            tpl_list_item3(&l, of, s->c_field, ")");
         tpl_list_close(&l, ",\n");
     }
     out_puts(o, "};\n\n");
@@ -196,13 +196,11 @@ static void succ_table(out *o, const ast_job *j, const sched *s, const job_names
 #define TAIL_TEXT 256  /* room for the tail columns of a step row */
 
 /* The last columns of a step's row: the limits it uses (count, list), the
- * step it maps over, its element size, its sub-job. */
-static const char *step_tail(const emit_ctx *e, char buf[TAIL_TEXT], const ast_step *st)
+ * step it maps over, its element size. */
+static const char *step_tail(char buf[TAIL_TEXT], const ast_step *st)
 {
-    const char *subjob = st->subjob != NULL
-                             ? arena_cat(e->arena, "&", emit_job_names(e, st->subjob)->def, NULL)
-                             : "NULL";
-    snprintf(buf, TAIL_TEXT, "%s, %s, %s, %s, %s", "0", "NULL", "-1", "0", subjob);
+    (void)st;
+    snprintf(buf, TAIL_TEXT, "%s, %s, %s, %s", "0", "NULL", "-1", "0");
     return buf;
 }
 
@@ -217,10 +215,10 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
         { "    /* $i$ */ { \"$name$\", NULL, 0, 0, $free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n",
           "    /* $i$ */ { \"$name$\", NULL, 0, 0,\n"
           "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n" },
-        { "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $name$), sizeof($type$), $free$, "
+        { "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $field$), sizeof($type$), $free$, "
           "$amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n",
           "    /* $i$ */ { \"$name$\", \"$type$\",\n"
-          "$pad$offsetof($out$, $name$), sizeof($type$),\n"
+          "$pad$offsetof($out$, $field$), sizeof($type$),\n"
           "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n" },
     };
     const job_names *c = emit_job_names(e, j);
@@ -228,18 +226,19 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
     char n[4][TPL_NUM], tail[TAIL_TEXT];
     const char *i = tpl_u32(n[0], st->index);
     const char *const *vars = TPL_VARS(
-        "i", i, "name", st->name.name, "type", st->output != NULL ? st->output->text : "",
+        "i", i, "name", st->name.name, "field", st->c_field,
+        "type", st->output != NULL ? st->output->text : "",
         "out", c->out, "free", sc->free_out != NULL ? sc->free_out : "NULL",
         "amp", sc->retry != NULL ? "&" : "", "retry", sc->retry != NULL ? sc->retry : "NULL",
         "timeout", tpl_i64(n[1], st->timeout_ns),
         "level", tpl_u32(n[2], emit_sched(e, j)->level[st->index]),
         "line", tpl_u32(n[3], emit_line(e, st->loc)), "gate", gate,
-        "tail", step_tail(e, tail, st), "pad", tpl_spaces(strlen(i) + 13));
+        "tail", step_tail(tail, st), "pad", tpl_spaces(strlen(i) + 13));
     const char *const *shape = rows[st->output != NULL];
     tpl_out(o, shape[tpl_len(shape[0], vars) > TPL_WIDTH + 1], vars);
 }
 
-#define FLAGS_TEXT 192 /* room for every flag's name */
+#define FLAGS_TEXT 96  /* room for every flag's name */
 
 /* The run row's flags: what a runner tests before it runs the step. A
  * step is never both blocking and async (sema_job.c). */
@@ -247,13 +246,10 @@ static const char *exec_flags(char buf[FLAGS_TEXT], const ast_step *st)
 {
     static const char *const names[] = {
         "AJ_STEP_TIMED", "AJ_STEP_BLOCKING", "AJ_STEP_ASYNC", "AJ_STEP_NONFATAL",
-        "AJ_STEP_GATED", "AJ_STEP_LIMITED", "AJ_STEP_ARRAY", "AJ_STEP_MAPPED",
-        "AJ_STEP_SUBJOB",
+        "AJ_STEP_GATED",
     };
-    /* A sub-job step runs as an async one whose operation is the sub-instance. */
     uint32_t bits = (st->timeout_ns > 0 ? 1u : 0u) | (st->blocking ? 2u : 0u) |
-                    (st->async || st->subjob != NULL ? 4u : 0u) | (st->nonfatal ? 8u : 0u) |
-                    (st->gated ? 16u : 0u) | (st->subjob != NULL ? 256u : 0u);
+                    (st->async ? 4u : 0u) | (st->nonfatal ? 8u : 0u) | (st->gated ? 16u : 0u);
     return bit_names(buf, FLAGS_TEXT, bits, names, sizeof names / sizeof names[0]);
 }
 
@@ -279,7 +275,7 @@ static void step_tables(const emit_ctx *e, out *o, const ast_job *j)
 {
     const job_names *c = emit_job_names(e, j);
     uint32_t at[2] = { 0, 0 }; /* next slot, next successor */
-    tpl_out(o, "/* name, output type, its slot and size, free, retry, timeout (ns), level, .job line, gate,\n * limits used (count, list), mapped over, element size, sub-job */\n"
+    tpl_out(o, "/* name, output type, its slot and size, free, retry, timeout (ns), level, .job line, gate,\n * limits used (count, list), mapped over, element size */\n"
                "static const aj_step_def $steps$[] = {\n", TPL_VARS("steps", c->steps));
     for (uint32_t i = 0, k = 0; i < j->steps.n; i++) {
         const ast_step *st = ast_job_step(j, i);
@@ -370,6 +366,21 @@ static void gate_tables(out *o, const ast_job *j, const job_names *c)
     out_puts(o, "};\n\n");
 }
 
+/* The sub-jobs flatten.c inlined, which pictures draw as clusters. */
+static void subjob_table(out *o, const ast_job *j, const job_names *c)
+{
+    tpl_out(o, "/* Inlined sub-jobs, for pictures: name, job, first step, steps. */\n"
+               "static const aj_subjob_def $subjobs$[] = {\n", TPL_VARS("subjobs", c->subjobs));
+    for (uint32_t i = 0; i < j->groups.n; i++) {
+        const ast_group *g = j->groups.items[i];
+        char n[3][TPL_NUM];
+        tpl_out(o, "    /* $i$ */ { \"$name$\", \"$job$\", $first$, $n$ },\n",
+                TPL_VARS("i", tpl_u32(n[0], i), "name", g->name, "job", g->job->name.name,
+                         "first", tpl_u32(n[1], g->first), "n", tpl_u32(n[2], g->n_steps)));
+    }
+    out_puts(o, "};\n\n");
+}
+
 void emit_tables(const emit_ctx *e, out *o, const ast_job *j)
 {
     const sched *s = emit_sched(e, j);
@@ -384,4 +395,6 @@ void emit_tables(const emit_ctx *e, out *o, const ast_job *j)
     if (c->gates != NULL)
         gate_tables(o, j, c);
     step_tables(e, o, j);
+    if (j->groups.n > 0)
+        subjob_table(o, j, c);
 }

@@ -145,12 +145,6 @@ struct aj_instance {
     aj_observer obs;               /* the instance's observer (zero: none) */
     const aj_observer *rt_obs;     /* the runtime's, or NULL */
     void *user;
-    void *room;                    /* a sub-instance's place in its parent's
-                                      allocation (subjob.c); NULL: a top one */
-    const char *const *labels;     /* a sub-instance's step names as observers
-                                      and pictures show them ("T1/Query"),
-                                      in its parent's allocation; NULL: the
-                                      definition's (aj__step_label) */
     /* After what every step reads, so that those fields keep their lines. */
     struct aj__async *asyncs;      /* n_async records, by step index; in this
                                       allocation; NULL when none */
@@ -167,9 +161,6 @@ struct aj_instance {
     int fail_code;
     aj_fail_kind fail_kind;
     uint32_t fail_attempts;
-    const char *fail_name;         /* the root cause is a sub-job step's: the
-                                      inner step that failed ("T1/Query");
-                                      NULL: the root step's own name */
     char message[AJ_MESSAGE_MAX];
 
     /* Waiting and the shared ready list. */
@@ -344,12 +335,6 @@ typedef struct aj__async {
     int rc;                        /* done's code; written before READY */
     int64_t end_ns;                /* when done came; written before READY */
     int64_t retry_ns;              /* PARKED: when the retry is due; before PARKED */
-    void *room;                    /* AJ_STEP_SUBJOB: where its sub-instance
-                                      lies, in this allocation (subjob.c);
-                                      NULL for other async steps */
-    const char *cause;             /* AJ_STEP_SUBJOB: the inner step whose
-                                      failure failed the attempt; written
-                                      before READY; NULL: none */
 } aj__async;
 _Static_assert(sizeof(aj__async) <= 2 * AJ__CACHE_LINE, "an async record is two cache lines");
 
@@ -505,13 +490,6 @@ static inline void aj__inst_on_done(aj_instance *inst)
 {
     if (inst->on_done != NULL)
         inst->on_done(inst, inst->user);
-}
-
-/* The name observers and pictures give step i: "T1/Query" inside a
- * sub-instance. */
-static inline const char *aj__step_label(const aj_instance *inst, uint32_t i)
-{
-    return inst->labels != NULL ? inst->labels[i] : inst->def->steps[i].name;
 }
 
 /* The record of async step index (records lie in step order). */

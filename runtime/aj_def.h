@@ -15,14 +15,11 @@ int aj__def_usable(const aj_job_def *def);
 
 /* Facts of def: some step's output has a free function; some step is
  * blocking; some step is async, and how many, in the bits from
- * AJ__DEF_N_ASYNC_SHIFT up; some step is gated; some async step has a
- * function of its own (a sub-job step's attempt usually ends on the
- * thread that started it). */
+ * AJ__DEF_N_ASYNC_SHIFT up; some step is gated. */
 #define AJ__DEF_FREES 1u
 #define AJ__DEF_BLOCKS 2u
 #define AJ__DEF_ASYNC 4u
 #define AJ__DEF_GATED 8u
-#define AJ__DEF_OWN_ASYNC 16u  /* an async step that is no sub-job step */
 #define AJ__DEF_N_ASYNC_SHIFT 32
 
 /* The number of async steps of def, which the instance's layout needs

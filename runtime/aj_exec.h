@@ -59,13 +59,6 @@ void aj__exec_foreign(aj__runner *r);
  * or judges its attempt when s is waiting (its deadline handed it over);
  * in sequential mode it waits for each attempt's done. */
 void aj__async_run(aj__runner *r, aj__step *s);
-/* aj_reply_done in two parts, for a done that writes more than rc and an
- * output (a sub-job's end, subjob.c): claim returns the phase before it,
- * and the caller goes on only if that has no AJ__ASYNC_CLAIMED (its done
- * counts; late if AJ__ASYNC_EXPIRED); settle with that phase then does
- * the rest. */
-uint32_t aj__async_claim(aj__async *a);
-void aj__async_settle(aj__async *a, uint32_t before, int rc, const void *out);
 /* The attempt in ctx is over before its done came (its deadline passed):
  * the hook where its step may be told to abort (aj_ctx_on_cancel). */
 void aj__attempt_abandoned(aj_ctx *ctx);

@@ -28,8 +28,7 @@
  *           pool's queue and threads (blocking.c), async attempts and
  *           their done (async.c)
  *   wait    waiting and cancelling
- *   api     the public functions on top; an instance's layout; the
- *           sub-instances of sub-job steps, in their parent's memory
+ *   api     the public functions on top
  *   tests   this header
  *
  * BEGIN layer table: number, name, then its headers and files
@@ -43,8 +42,7 @@
  *    6 queue   aj_queue.h sched.c
  *    7 exec    aj_exec.h exec.c pool.c canceller.c blocking.c async.c
  *    8 wait    aj_wait.h wait.c
- *    9 api     aj_api.h api.c ctx.c inst_dot.c subjob.c timeline.c trace.c
- *    9 api     version.c
+ *    9 api     api.c ctx.c inst_dot.c timeline.c trace.c version.c
  *   10 tests   aj_internal.h
  * END layer table
  *

@@ -27,26 +27,17 @@ int aj__write_flush(aj__writer *w);
 void aj__dot_escaped(aj__writer *w, const char *s);
 /* Starts the DOT graph of def ("digraph ... {"). */
 void aj__dot_open(aj__writer *w, const aj_job_def *def);
+/* tabs tab characters: DOT's indentation. */
+void aj__dot_tabs(aj__writer *w, unsigned tabs);
+/* Writes step i's node, indented by tabs. */
+typedef void aj__dot_node_fn(aj__writer *w, uint32_t i, unsigned tabs, void *arg);
+/* Every step's node through node: those of no sub-job in topological
+ * order, then each sub-job (aj_job_def.subjobs) as a cluster labelled
+ * "T1: fetch_table" holding its steps' nodes the same way. Both pictures
+ * of a definition, ajc's and the runtime's, draw clusters so. */
+void aj__dot_nodes(aj__writer *w, const aj_job_def *def, aj__dot_node_fn *node, void *arg);
 /* Ends a DOT graph ("}") and flushes. */
 int aj__dot_close(aj__writer *w);
-
-/* Where a node lies in a picture with sub-jobs: the sub-job steps that
- * lead to it from the top job, outermost first (NULL: the top job). */
-typedef struct aj__dot_path {
-    const struct aj__dot_path *up;
-    uint32_t step;
-} aj__dot_path;
-/* Step i's node name under p: "s2/s0" for step 0 of the job that step 2
- * runs, "s0" at the top. */
-void aj__dot_node(aj__writer *w, const aj__dot_path *p, uint32_t i);
-/* The indent of a line under p: a tab per cluster, and one more. */
-void aj__dot_indent(aj__writer *w, const aj__dot_path *p);
-/* `"from" -> "to" ` under p, indented. */
-void aj__dot_edge_ends(aj__writer *w, const aj__dot_path *p, uint32_t from, uint32_t to);
-/* Opens the cluster of sub-job step i of def under p: "subgraph
- * \"cluster_s2\" {" and its label "T1: job". */
-void aj__dot_cluster_open(aj__writer *w, const aj__dot_path *p, uint32_t i,
-                          const aj_job_def *def);
 
 /* s as the inside of a JSON string. */
 void aj__json_escaped(aj__writer *w, const char *s);

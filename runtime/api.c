@@ -4,9 +4,16 @@
  * Waiting and cancelling are in wait.c, the work itself in the layers
  * below (aj_internal.h).
  */
-#include "aj_api.h"
+#include "aj_wait.h"
 
 #include <string.h>
+
+/* Where each part of an instance lies in its one allocation. */
+typedef struct layout {
+    size_t steps, timers, asyncs, overrides, names, inputs, outputs, total, align;
+    uint32_t n_async;  /* async steps, one record each */
+    uint32_t n_names;  /* slots of the override names' table; 0: no overrides */
+} layout;
 
 /* A slot of the table that resolves override names at start, by open
  * addressing: it lies in the instance's allocation, unused afterwards. */
@@ -16,7 +23,7 @@ typedef struct name_slot {
 } name_slot;
 
 _Static_assert(sizeof(aj__override) <= 64 && 4 * sizeof(name_slot) <= 64,
-               "aj__layout_plan() bounds the bytes of an override by 64");
+               "plan() bounds the bytes of an override by 64");
 
 /* Appends size bytes aligned to align at *end; false on overflow. */
 static bool place(size_t *end, size_t size, size_t align, size_t *at)
@@ -40,8 +47,7 @@ static uint32_t table_size(size_t n)
     return n == 0 ? 0 : size;
 }
 
-int aj__layout_plan(const aj_job_def *def, size_t n_overrides, size_t prefix_len,
-                    unsigned depth, aj__layout *l)
+static int plan(const aj_job_def *def, size_t n_overrides, layout *l)
 {
     size_t in_align = def->inputs_align ? def->inputs_align : 1;
     size_t out_align = def->outputs_align ? def->outputs_align : 1;
@@ -72,15 +78,6 @@ int aj__layout_plan(const aj_job_def *def, size_t n_overrides, size_t prefix_len
         !place(&end, def->inputs_size, in_align, &l->inputs) ||
         !place(&end, def->outputs_size, out_align, &l->outputs))
         return AJ_ENOMEM;
-    l->labels = l->rooms = 0;
-    l->n_rooms = 0;
-    /* A sub-instance has labels; only a job with async steps may have
-     * sub-job steps. */
-    if (prefix_len > 0 || l->n_async > 0) {
-        int rc = aj__sub_plan(def, prefix_len, depth, &end, l);
-        if (rc != AJ_OK)
-            return rc;
-    }
     l->total = end;
     return AJ_OK;
 }
@@ -181,73 +178,43 @@ static void apply_opts(aj_instance *inst, const aj_start_opts *o)
     }
 }
 
-aj_instance *aj__inst_build(char *base, const aj__layout *l, const aj_job_def *def,
-                            const void *inputs, const aj_start_opts *opts, int *rc)
-{
-    aj_instance *inst = (aj_instance *)base;
-
-    memset(inst, 0, sizeof *inst);
-    inst->def = def;
-    inst->steps = (aj__step *)(base + l->steps);
-    inst->timers = (aj__timer *)(base + l->timers);
-    inst->inputs = base + l->inputs;
-    inst->outputs = base + l->outputs;
-    inst->asyncs = l->n_async > 0 ? (aj__async *)(base + l->asyncs) : NULL;
-    inst->n_async = l->n_async;
-    atomic_init(&inst->root, -1);
-    if (def->inputs_size > 0)
-        memcpy(inst->inputs, inputs, def->inputs_size);
-    memset(inst->outputs, 0, def->outputs_size);
-    if ((*rc = aj__inst_init_steps(inst)) == AJ_OK && l->n_names > 0)
-        *rc = index_overrides(inst, opts, (name_slot *)(base + l->names), l->n_names,
-                              (aj__override *)(base + l->overrides));
-    if (*rc != AJ_OK)
-        return NULL;
-    if (l->n_rooms > 0 || l->labels != 0)
-        aj__sub_bind(inst, base, l);
-    apply_opts(inst, opts);
-    return inst;
-}
-
 /* The one allocation, laid out and filled; NULL with *rc on failure. */
 static aj_instance *create(const aj_job_def *def, const void *inputs,
                            const aj_start_opts *opts, int *rc)
 {
     size_t n_over = opts != NULL ? opts->n_retry_overrides : 0;
-    aj__layout l;
+    layout l;
     char *base;
     aj_instance *inst;
 
-    if ((*rc = aj__layout_plan(def, n_over, 0, 0, &l)) != AJ_OK)
+    if ((*rc = plan(def, n_over, &l)) != AJ_OK)
         return NULL;
     if ((base = aj__alloc(l.total, l.align)) == NULL) {
         *rc = AJ_ENOMEM;
         return NULL;
     }
-    if (l.n_rooms > 0)
-        aj__sub_furnish(base, &l, def, NULL);
-    if ((inst = aj__inst_build(base, &l, def, inputs, opts, rc)) == NULL)
+    inst = (aj_instance *)base;
+    memset(inst, 0, sizeof *inst);
+    inst->def = def;
+    inst->steps = (aj__step *)(base + l.steps);
+    inst->timers = (aj__timer *)(base + l.timers);
+    inst->inputs = base + l.inputs;
+    inst->outputs = base + l.outputs;
+    inst->asyncs = l.n_async > 0 ? (aj__async *)(base + l.asyncs) : NULL;
+    inst->n_async = l.n_async;
+    atomic_init(&inst->root, -1);
+    if (def->inputs_size > 0)
+        memcpy(inst->inputs, inputs, def->inputs_size);
+    memset(inst->outputs, 0, def->outputs_size);
+    if ((*rc = aj__inst_init_steps(inst)) == AJ_OK && l.n_names > 0)
+        *rc = index_overrides(inst, opts, (name_slot *)(base + l.names), l.n_names,
+                              (aj__override *)(base + l.overrides));
+    if (*rc != AJ_OK) {
         aj__free(base);
+        return NULL;
+    }
+    apply_opts(inst, opts);
     return inst;
-}
-
-void aj__inst_launch(aj_instance *inst, aj_runtime *rt)
-{
-    inst->rt = rt;
-    inst->rt_obs = rt != NULL && rt->has_obs ? &rt->obs : NULL;
-    inst->observed = inst->rt_obs != NULL || inst->has_obs;
-    /* A lone runner uses plain counters, if a joining thread can make its
-     * writes visible (exec.c). Not where steps block: their runners join
-     * each other around every long step, and each join would cost a
-     * barrier across the process (membarrier) for counters that are a few
-     * read-modify-writes an instance. */
-    inst->can_solo = aj__barrier_ready() && !inst->blocks;
-    atomic_init(&inst->runners, inst->can_solo ? 0 : AJ__SHARED);
-    aj__mutex_init(&inst->mu);
-    aj__cond_init(&inst->cv);
-    inst->start_ns = aj_now_ns();
-    inst->start_wall_ns = inst->start_ns + aj__wall_offset_ns();
-    aj__sched_live(inst);
 }
 
 int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
@@ -268,7 +235,21 @@ int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
         aj__free(inst);
         return AJ_EAGAIN;
     }
-    aj__inst_launch(inst, rt);
+    inst->rt = rt;
+    inst->rt_obs = rt != NULL && rt->has_obs ? &rt->obs : NULL;
+    inst->observed = inst->rt_obs != NULL || inst->has_obs;
+    /* A lone runner uses plain counters, if a joining thread can make its
+     * writes visible (exec.c). Not where steps block: their runners join
+     * each other around every long step, and each join would cost a
+     * barrier across the process (membarrier) for counters that are a few
+     * read-modify-writes an instance. */
+    inst->can_solo = aj__barrier_ready() && !inst->blocks;
+    atomic_init(&inst->runners, inst->can_solo ? 0 : AJ__SHARED);
+    aj__mutex_init(&inst->mu);
+    aj__cond_init(&inst->cv);
+    inst->start_ns = aj_now_ns();
+    inst->start_wall_ns = inst->start_ns + aj__wall_offset_ns();
+    aj__sched_live(inst);
     if (inst->sequential) {
         /* Steps run in order[], not from the roots' cursor. */
         atomic_store_explicit(&inst->next_root, def->n_roots, memory_order_relaxed);
@@ -326,24 +307,6 @@ int aj_instance_rerun(aj_instance *inst)
     return AJ_OK;
 }
 
-void aj__inst_teardown(aj_instance *inst)
-{
-    /* Also until every async attempt's done came (each holds it): a
-     * sub-job step's done comes once its sub-instance is final. */
-    aj__wait_release(inst);
-    aj__sub_release(inst);
-    aj__inst_free_outputs(inst);
-    /* A sub-job step's record points into the rooms: nothing to free. */
-    for (uint32_t k = 0; k < inst->n_async; k++) {
-        if (inst->asyncs[k].room != NULL)
-            continue;
-        aj__free(inst->asyncs[k].ctx.message);
-        aj__free(inst->asyncs[k].ctx.hk);
-    }
-    pthread_cond_destroy(&inst->cv);
-    pthread_mutex_destroy(&inst->mu);
-}
-
 void aj_instance_free(aj_instance *inst)
 {
     if (inst == NULL)
@@ -352,7 +315,15 @@ void aj_instance_free(aj_instance *inst)
         aj_instance_cancel(inst);
         aj__wait_until(inst, INT64_MAX);
     }
-    aj__inst_teardown(inst);
+    /* Also until every async attempt's done came (each holds it). */
+    aj__wait_release(inst);
+    aj__inst_free_outputs(inst);
+    for (uint32_t k = 0; k < inst->n_async; k++) {
+        aj__free(inst->asyncs[k].ctx.message);
+        aj__free(inst->asyncs[k].ctx.hk);
+    }
+    pthread_cond_destroy(&inst->cv);
+    pthread_mutex_destroy(&inst->mu);
     aj__free(inst);
 }
 
@@ -393,8 +364,7 @@ int aj_instance_failure(const aj_instance *inst, aj_failure *out)
     *out = (aj_failure){ .step = -1, .message = "" };
     if (atomic_load_explicit(&((aj_instance *)inst)->failed, memory_order_acquire)) {
         out->step = atomic_load(&((aj_instance *)inst)->root);
-        out->step_name = inst->fail_name != NULL ? inst->fail_name
-                                                 : inst->def->steps[out->step].name;
+        out->step_name = inst->def->steps[out->step].name;
         out->code = inst->fail_code;
         out->kind = inst->fail_kind;
         out->attempts = inst->fail_attempts;

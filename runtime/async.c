@@ -275,15 +275,19 @@ static void late(aj_instance *inst, aj__async *a, uint32_t before, int rc, const
         resume(inst, s, a->retry_ns);
 }
 
-uint32_t aj__async_claim(aj__async *a)
+void aj_reply_done(aj_reply *reply, int rc, const void *out)
 {
-    return atomic_fetch_or_explicit(&a->phase, AJ__ASYNC_CLAIMED, memory_order_acq_rel);
-}
+    aj__async *a = (aj__async *)reply;
+    aj_instance *inst;
+    uint32_t old;
 
-void aj__async_settle(aj__async *a, uint32_t old, int rc, const void *out)
-{
-    aj_instance *inst = a->ctx.inst;
-
+    if (a == NULL)
+        return;
+    inst = a->ctx.inst;
+    old = atomic_fetch_or_explicit(&a->phase, AJ__ASYNC_CLAIMED, memory_order_acq_rel);
+    /* A second done of one attempt: its first released the hold. */
+    if (old & AJ__ASYNC_CLAIMED)
+        return;
     if (old & AJ__ASYNC_EXPIRED)
         late(inst, a, old, rc, out);
     else
@@ -295,18 +299,4 @@ void aj__async_settle(aj__async *a, uint32_t old, int rc, const void *out)
     }
     /* The last touch of the instance: its owner may free it now. */
     aj__sched_unhold(inst);
-}
-
-void aj_reply_done(aj_reply *reply, int rc, const void *out)
-{
-    aj__async *a = (aj__async *)reply;
-    uint32_t old;
-
-    if (a == NULL)
-        return;
-    old = aj__async_claim(a);
-    /* A second done of one attempt: its first released the hold. */
-    if (old & AJ__ASYNC_CLAIMED)
-        return;
-    aj__async_settle(a, old, rc, out);
 }

@@ -23,11 +23,9 @@
  *   required steps are ascending, each the source of a plain (not
  *   optional) edge into the step, and they are all such sources; its
  *   condition, if any, is one of them and produces a bool.
- * - Sub-jobs: exec[i].flags has AJ_STEP_SUBJOB exactly when
- *   steps[i].subjob is set, and AJ_STEP_ASYNC with it; that definition is
- *   usable, and its result has the step's output size. How deep sub-jobs
- *   nest, and so whether a job contains itself, the instance's layout
- *   checks (subjob.c).
+ * - Sub-jobs (for pictures): each names itself and its job and covers a
+ *   run of steps inside steps[]; they are sorted by first step, an
+ *   enclosing one first, and any two are nested or apart.
  * - Edge kinds: AJ_EDGE_OPTIONAL only on a data edge that is neither
  *   `after` nor a condition, and only into a gated step; AJ_EDGE_CONDITION
  *   only into a gated step, from its condition.
@@ -63,26 +61,6 @@ int aj__def_usable(const aj_job_def *def)
     return AJ_OK;
 }
 
-/* A sub-job step runs as an async step whose attempt is an instance of a
- * usable definition; what it produces is that job's result, of the same
- * size. The job's own tables are checked when its instance starts. */
-static bool subjob_valid(const aj_step_def *sd, const aj_step_exec *x)
-{
-    const aj_job_def *sub = sd->subjob;
-
-    if (((x->flags & AJ_STEP_SUBJOB) != 0) != (sub != NULL))
-        return false;
-    if (sub == NULL)
-        return true;
-    if (!(x->flags & AJ_STEP_ASYNC) || aj__def_usable(sub) != AJ_OK)
-        return false;
-    if (sd->output_type == NULL)
-        return true;
-    return sub->steps != NULL && sub->result >= 0 && (uint32_t)sub->result < sub->n_steps &&
-           sub->steps[sub->result].output_type != NULL &&
-           sub->steps[sub->result].output_size == sd->output_size;
-}
-
 /* Every step has a run function, a slot inside the outputs block, a run of
  * successors inside succs[] and flags that agree with its row. */
 static bool steps_valid(const aj_job_def *def)
@@ -95,9 +73,7 @@ static bool steps_valid(const aj_job_def *def)
         if (sd->output_type != NULL && sd->output_offset >= def->outputs_size)
             return false;
         if ((x->flags & ~(AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_NONFATAL |
-                          AJ_STEP_GATED | AJ_STEP_SUBJOB)) !=
-                (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
-            !subjob_valid(sd, x) ||
+                          AJ_STEP_GATED)) != (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
             ((x->flags & AJ_STEP_GATED) != 0) != (sd->gate != NULL) ||
             (x->flags & AJ_STEP_BLOCKING && x->flags & AJ_STEP_ASYNC))
             return false;
@@ -252,8 +228,6 @@ static uint64_t facts_of(const aj_job_def *def)
             facts |= AJ__DEF_BLOCKS;
         if (def->exec[i].flags & AJ_STEP_GATED)
             facts |= AJ__DEF_GATED;
-        if ((def->exec[i].flags & (AJ_STEP_ASYNC | AJ_STEP_SUBJOB)) == AJ_STEP_ASYNC)
-            facts |= AJ__DEF_OWN_ASYNC;
     }
     if (n_async > 0)
         facts |= AJ__DEF_ASYNC | n_async << AJ__DEF_N_ASYNC_SHIFT;
@@ -272,6 +246,34 @@ uint32_t aj__def_n_async(const aj_job_def *def)
     return count_async(def);
 }
 
+/* Sub-job j against every one before it: after it, apart or inside. Two
+ * with the same steps (a job of one sub-job step) are nested in table order. */
+static bool subjob_valid(const aj_job_def *def, uint32_t j)
+{
+    const aj_subjob_def *g = &def->subjobs[j];
+    uint64_t end = (uint64_t)g->first_step + g->n_steps;
+
+    if (g->name == NULL || g->job == NULL || g->n_steps == 0 || end > def->n_steps)
+        return false;
+    for (uint32_t i = 0; i < j; i++) {
+        const aj_subjob_def *h = &def->subjobs[i];
+        uint64_t h_end = (uint64_t)h->first_step + h->n_steps;
+        if (g->first_step < h->first_step || (g->first_step < h_end && end > h_end))
+            return false;
+    }
+    return true;
+}
+
+static bool subjobs_valid(const aj_job_def *def)
+{
+    if ((def->n_subjobs > 0) != (def->subjobs != NULL))
+        return false;
+    for (uint32_t j = 0; j < def->n_subjobs; j++)
+        if (!subjob_valid(def, j))
+            return false;
+    return true;
+}
+
 static bool tables_valid(const aj_job_def *def, scratch *st)
 {
     if (def->n_steps > 0 && (def->steps == NULL || def->exec == NULL || def->order == NULL))
@@ -280,7 +282,7 @@ static bool tables_valid(const aj_job_def *def, scratch *st)
         return false;
     memset(st, 0, def->n_steps * sizeof *st);
     return steps_valid(def) && succs_valid(def, st) && graph_valid(def, st) &&
-           gates_valid(def, st);
+           gates_valid(def, st) && subjobs_valid(def);
 }
 
 int aj__def_check(const aj_job_def *def, void *scratch_bytes, uint64_t *facts)

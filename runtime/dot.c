@@ -5,7 +5,8 @@
  * name (node, edge, graph, a name equal to the job's) gives a valid graph;
  * names appear only as quoted, escaped labels. Nodes come in topological
  * order and edges grouped by source in the same order, so that the output
- * is stable and can be diffed. `ajc --dot` prints exactly this text.
+ * is stable and can be diffed; an inlined sub-job's steps lie in a cluster.
+ * `ajc --dot` prints exactly this text.
  */
 #include "aj_write.h"
 
@@ -21,18 +22,14 @@ static void gate_lines(aj__writer *d, const aj_step_def *s, const aj_step_exec *
         aj__write_printf(d, "\\nnonfatal");
 }
 
-/* Step i's node under p, indented as under tabs: a sub-job step's node
- * lies in its own cluster. */
-static void def_node(aj__writer *d, const aj__dot_path *p, uint32_t i, const aj_job_def *def,
-                     const aj__dot_path *tabs)
+static void def_node(aj__writer *d, uint32_t i, unsigned tabs, void *arg)
 {
+    const aj_job_def *def = arg;
     const aj_step_def *s = &def->steps[i];
     const aj_step_exec *x = &def->exec[i];
 
-    aj__dot_indent(d, tabs);
-    aj__write_printf(d, "\"");
-    aj__dot_node(d, p, i);
-    aj__write_printf(d, "\" [label=\"");
+    aj__dot_tabs(d, tabs);
+    aj__write_printf(d, "\"s%" PRIu32 "\" [label=\"", i);
     aj__dot_escaped(d, s->name);
     gate_lines(d, s, x);
     aj__write_printf(d, x->flags & AJ_STEP_NONFATAL
@@ -45,20 +42,15 @@ static void def_node(aj__writer *d, const aj__dot_path *p, uint32_t i, const aj_
     }
     if (x->flags & AJ_STEP_BLOCKING)
         aj__write_printf(d, "\\nblocking");
-    if (s->subjob != NULL) {
-        aj__write_printf(d, "\\njob ");
-        aj__dot_escaped(d, s->subjob->name);
-    } else if (x->flags & AJ_STEP_ASYNC) {
+    if (x->flags & AJ_STEP_ASYNC)
         aj__write_printf(d, "\\nasync");
-    }
     gate_lines(d, s, x);
     aj__write_printf(d, "\"]\n");
 }
 
-static void def_edge(aj__writer *d, const aj__dot_path *p, const aj_job_def *def,
-                     const aj_edge_def *e)
+static void def_edge(aj__writer *d, const aj_job_def *def, const aj_edge_def *e)
 {
-    aj__dot_edge_ends(d, p, e->from, e->to);
+    aj__write_printf(d, "\t\"s%" PRIu32 "\" -> \"s%" PRIu32 "\" ", e->from, e->to);
     if (e->kind & AJ_EDGE_CONDITION) {
         const aj_step_gate *g = def->steps[e->to].gate;
         aj__write_printf(d, g != NULL && g->negate
@@ -75,44 +67,6 @@ static void def_edge(aj__writer *d, const aj__dot_path *p, const aj_job_def *def
     }
 }
 
-static void def_body(aj__writer *d, const aj__dot_path *p, const aj_job_def *def);
-
-/* Step i of def under p runs a job: a cluster labelled "T1: job" holds
- * its node, which leads to the job's roots, and the job's steps. */
-static void def_cluster(aj__writer *d, const aj__dot_path *p, uint32_t i, const aj_job_def *def)
-{
-    const aj__dot_path inner = { p, i };
-    const aj_job_def *sub = def->steps[i].subjob;
-
-    aj__dot_cluster_open(d, p, i, def);
-    def_node(d, p, i, def, &inner);
-    def_body(d, &inner, sub);
-    for (uint32_t k = 0; k < sub->n_roots; k++) {
-        aj__dot_indent(d, &inner);
-        aj__write_printf(d, "\"");
-        aj__dot_node(d, p, i);
-        aj__write_printf(d, "\" -> \"");
-        aj__dot_node(d, &inner, sub->order[k]);
-        aj__write_printf(d, "\" [color=black]\n");
-    }
-    for (uint32_t k = 0; k < sub->n_edges; k++)
-        def_edge(d, &inner, sub, &sub->edges[k]);
-    aj__dot_indent(d, p);
-    aj__write_printf(d, "}\n");
-}
-
-/* The nodes of def's steps under p, in topological order. */
-static void def_body(aj__writer *d, const aj__dot_path *p, const aj_job_def *def)
-{
-    for (uint32_t k = 0; k < def->n_steps; k++) {
-        uint32_t i = def->order[k];
-        if (def->steps[i].subjob != NULL)
-            def_cluster(d, p, i, def);
-        else
-            def_node(d, p, i, def, p);
-    }
-}
-
 int aj_job_def_dot(const aj_job_def *def, FILE *out)
 {
     aj__writer d = { out, false };
@@ -123,10 +77,10 @@ int aj_job_def_dot(const aj_job_def *def, FILE *out)
     aj__write_printf(&d, "\t\"job\" [label=\"");
     aj__dot_escaped(&d, def->name);
     aj__write_printf(&d, "\" shape=triangle style=filled fillcolor=gray]\n");
-    def_body(&d, NULL, def);
+    aj__dot_nodes(&d, def, def_node, (void *)def);
     for (uint32_t k = 0; k < def->n_roots; k++)
         aj__write_printf(&d, "\t\"job\" -> \"s%" PRIu32 "\" [color=black]\n", def->order[k]);
     for (uint32_t k = 0; k < def->n_edges; k++)
-        def_edge(&d, NULL, def, &def->edges[k]);
+        def_edge(&d, def, &def->edges[k]);
     return aj__dot_close(&d);
 }

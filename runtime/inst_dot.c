@@ -7,7 +7,7 @@
  * running instance agrees with itself.
  */
 #include "aj_write.h"
-#include "aj_api.h"
+#include "aj_data.h"
 
 #include <string.h>
 
@@ -72,73 +72,64 @@ static void job_node(aj__writer *d, const aj_instance *inst, const aj__snap *sna
             times);
 }
 
-/* One job's part of the picture: the instance, or for a sub-job step
- * whose instance is not built yet, its definition with every step
- * pending (inst NULL, snaps all zero). */
-typedef struct view {
+/* What step_node() draws with. */
+typedef struct step_nodes {
     const aj_instance *inst;
-    const aj_job_def *def;
     const aj__snap *snaps;
-} view;
-
-typedef struct picture {
-    aj__writer d;
     bool times;
-    bool oom;      /* a sub-instance's records could not be copied */
-} picture;
+} step_nodes;
 
 /* As the definition's picture marks them: the rule and nonfatal under the
- * name, nonfatal steps dashed; indented as under tabs. */
-static void step_node(picture *pic, const view *v, const aj__dot_path *p, uint32_t i,
-                      const aj__dot_path *tabs)
+ * name, nonfatal steps dashed; in its sub-job's cluster. */
+static void step_node(aj__writer *d, uint32_t i, unsigned tabs, void *arg)
 {
-    aj__writer *d = &pic->d;
-    const aj_step_gate *g = v->def->steps[i].gate;
-    const aj__snap *s = &v->snaps[i];
-    bool nonfatal = (v->def->exec[i].flags & AJ_STEP_NONFATAL) != 0;
+    const step_nodes *sn = arg;
+    const aj_instance *inst = sn->inst;
+    const aj__snap *s = &sn->snaps[i];
+    bool times = sn->times;
+    const aj_step_gate *g = inst->def->steps[i].gate;
+    bool nonfatal = (inst->def->exec[i].flags & AJ_STEP_NONFATAL) != 0;
 
-    aj__dot_indent(d, tabs);
-    aj__write_printf(d, "\"");
-    aj__dot_node(d, p, i);
-    aj__write_printf(d, "\" [label=\"");
-    aj__dot_escaped(d, v->def->steps[i].name);
+    aj__dot_tabs(d, tabs);
+    aj__write_printf(d, "\"s%" PRIu32 "\" [label=\"", i);
+    aj__dot_escaped(d, inst->def->steps[i].name);
     if (g != NULL && g->rule != AJ_ON_SUCCESS)
         aj__write_printf(d, "\\non %s", g->rule == AJ_ON_DONE ? "done" : "failure");
     if (nonfatal)
         aj__write_printf(d, "\\nnonfatal");
     aj__write_printf(d, "\" shape=hexagon style=%s fillcolor=%s",
                      nonfatal ? "\"filled,dashed\"" : "filled", state_colour[s->state]);
-    tooltip(d, v->inst, s->state, s->reason, s->start_ns, s->end_ns, &s->attempts,
-            pic->times && v->inst != NULL);
+    tooltip(d, inst, s->state, s->reason, s->start_ns, s->end_ns, &s->attempts, times);
 }
 
 /* The attributes after "style=... color=...": an optional input's type
  * and the target's start, in the tooltip. */
-static void edge_end(aj__writer *d, const view *v, const aj_edge_def *e, const aj__snap *to,
-                     bool times)
+static void edge_end(aj__writer *d, const aj_instance *inst, const aj_edge_def *e,
+                     const aj__snap *to, bool times)
 {
     bool optional = e != NULL && (e->kind & AJ_EDGE_OPTIONAL);
-    bool time = times && v->inst != NULL && to->start_ns != 0;
+    bool time = times && to->start_ns != 0;
 
     if (optional || time)
         aj__write_printf(d, " tooltip=\"");
     if (optional) {
         aj__write_printf(d, "optional ");
-        aj__dot_escaped(d, v->def->steps[e->from].output_type);
+        aj__dot_escaped(d, inst->def->steps[e->from].output_type);
     }
     if (time) {
         char buf[AJ__FMT_MAX];
         aj__write_printf(d, "%sTime: %s", optional ? "\\n" : "",
-                         aj__fmt_wall(buf, aj__inst_wall(v->inst, to->start_ns)));
+                         aj__fmt_wall(buf, aj__inst_wall(inst, to->start_ns)));
     }
     aj__write_printf(d, "%s]\n", optional || time ? "\"" : "");
 }
 
 /* An edge's style: a condition dotted and labelled when or unless, an
  * optional input bold and dashed, other inputs bold, `after` dashed. */
-static void edge_style(aj__writer *d, const view *v, const aj_edge_def *e, const char *colour)
+static void edge_style(aj__writer *d, const aj_instance *inst, const aj_edge_def *e,
+                       const char *colour)
 {
-    const aj_step_gate *g = v->def->steps[e->to].gate;
+    const aj_step_gate *g = inst->def->steps[e->to].gate;
 
     if (e->kind & AJ_EDGE_CONDITION)
         aj__write_printf(d, "style=dotted color=%s label=\"%s\"", colour,
@@ -150,87 +141,39 @@ static void edge_style(aj__writer *d, const view *v, const aj_edge_def *e, const
                          colour);
 }
 
-static void edges(picture *pic, const view *v, const aj__dot_path *p)
+static void edges(aj__writer *d, const aj_instance *inst, const aj__snap *snaps, bool times)
 {
-    for (uint32_t k = 0; k < v->def->n_edges; k++) {
-        const aj_edge_def *e = &v->def->edges[k];
-        aj__dot_edge_ends(&pic->d, p, e->from, e->to);
-        aj__write_printf(&pic->d, "[");
-        edge_style(&pic->d, v, e, state_colour[v->snaps[e->from].state]);
-        edge_end(&pic->d, v, e, &v->snaps[e->to], pic->times);
-    }
-}
+    const aj_job_def *def = inst->def;
+    const char *root_colour = state_colour[job_state(inst)];
 
-static void body(picture *pic, const view *v, const aj__dot_path *p);
-
-/* Sub-job step i of v under p: a cluster with its node, which leads to
- * the roots of the job it runs, and that job's steps, in the states of
- * the step's latest sub-instance. */
-static void cluster(picture *pic, const view *v, const aj__dot_path *p, uint32_t i)
-{
-    const aj__dot_path inner = { p, i };
-    const aj_job_def *def = v->def->steps[i].subjob;
-    const aj_instance *sub = v->inst != NULL ? aj__sub_latest(v->inst, i) : NULL;
-    aj__snap *snaps = sub != NULL ? aj__inst_snap_all(sub)
-                                  : aj__alloc(def->n_steps * sizeof *snaps + 1, 0);
-    view in = { sub, def, snaps };
-
-    if (snaps == NULL) {
-        pic->oom = true;
-        return;
-    }
-    if (sub == NULL)
-        memset(snaps, 0, def->n_steps * sizeof *snaps);
-    aj__dot_cluster_open(&pic->d, p, i, v->def);
-    step_node(pic, v, p, i, &inner);
-    body(pic, &in, &inner);
     for (uint32_t k = 0; k < def->n_roots; k++) {
-        aj__dot_indent(&pic->d, &inner);
-        aj__write_printf(&pic->d, "\"");
-        aj__dot_node(&pic->d, p, i);
-        aj__write_printf(&pic->d, "\" -> \"");
-        aj__dot_node(&pic->d, &inner, def->order[k]);
-        aj__write_printf(&pic->d, "\" [color=%s", state_colour[v->snaps[i].state]);
-        edge_end(&pic->d, &in, NULL, &snaps[def->order[k]], pic->times);
+        uint32_t to = def->order[k];
+        aj__write_printf(d, "\t\"job\" -> \"s%" PRIu32 "\" [color=%s", to, root_colour);
+        edge_end(d, inst, NULL, &snaps[to], times);
     }
-    edges(pic, &in, &inner);
-    aj__dot_indent(&pic->d, p);
-    aj__write_printf(&pic->d, "}\n");
-    aj__free(snaps);
-}
-
-static void body(picture *pic, const view *v, const aj__dot_path *p)
-{
-    for (uint32_t k = 0; k < v->def->n_steps; k++) {
-        uint32_t i = v->def->order[k];
-        if (v->def->steps[i].subjob != NULL)
-            cluster(pic, v, p, i);
-        else
-            step_node(pic, v, p, i, p);
+    for (uint32_t k = 0; k < def->n_edges; k++) {
+        const aj_edge_def *e = &def->edges[k];
+        aj__write_printf(d, "\t\"s%" PRIu32 "\" -> \"s%" PRIu32 "\" [", e->from, e->to);
+        edge_style(d, inst, e, state_colour[snaps[e->from].state]);
+        edge_end(d, inst, e, &snaps[e->to], times);
     }
 }
 
 int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags)
 {
-    picture pic = { { out, false }, (flags & AJ_DOT_NO_TIMES) == 0, false };
+    aj__writer d = { out, false };
+    bool times = (flags & AJ_DOT_NO_TIMES) == 0;
     aj__snap *snaps;
 
     if (inst == NULL || out == NULL)
         return AJ_EINVAL;
     if ((snaps = aj__inst_snap_all(inst)) == NULL)
         return AJ_ENOMEM;
-    view v = { inst, inst->def, snaps };
-    const char *root_colour = state_colour[job_state(inst)];
-    aj__dot_open(&pic.d, inst->def);
-    job_node(&pic.d, inst, snaps, pic.times);
-    body(&pic, &v, NULL);
-    for (uint32_t k = 0; k < inst->def->n_roots; k++) {
-        uint32_t to = inst->def->order[k];
-        aj__write_printf(&pic.d, "\t\"job\" -> \"s%" PRIu32 "\" [color=%s", to, root_colour);
-        edge_end(&pic.d, &v, NULL, &snaps[to], pic.times);
-    }
-    edges(&pic, &v, NULL);
+    aj__dot_open(&d, inst->def);
+    job_node(&d, inst, snaps, times);
+    step_nodes sn = { inst, snaps, times };
+    aj__dot_nodes(&d, inst->def, step_node, &sn);
+    edges(&d, inst, snaps, times);
     aj__free(snaps);
-    int rc = aj__dot_close(&pic.d);
-    return pic.oom ? AJ_ENOMEM : rc;
+    return aj__dot_close(&d);
 }

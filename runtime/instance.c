@@ -69,9 +69,8 @@ int aj__inst_init_steps(aj_instance *inst)
         return rc;
     inst->frees = (facts & AJ__DEF_FREES) != 0;
     /* Async steps end on other threads, as blocking ones do: the instance
-     * is shared from the start (api.c). A sub-job step's sub-instance
-     * runs on the thread that reached the step, and usually ends there. */
-    inst->blocks = (facts & (AJ__DEF_BLOCKS | AJ__DEF_OWN_ASYNC)) != 0;
+     * is shared from the start (api.c). */
+    inst->blocks = (facts & (AJ__DEF_BLOCKS | AJ__DEF_ASYNC)) != 0;
     if ((facts >> AJ__DEF_N_ASYNC_SHIFT) != inst->n_async)
         return AJ_EINVAL;
     /* One pass: a clear and then a second walk over every record costs
@@ -100,10 +99,6 @@ static bool claim_root(aj__step *s, int err, aj_fail_kind kind, const char *mess
     inst->fail_code = err;
     inst->fail_kind = kind;
     inst->fail_attempts = AJ__GET(s, attempts);
-    /* A sub-job step fails with what failed inside it, unless it timed
-     * out itself. */
-    if ((inst->def->exec[s->index].flags & AJ_STEP_SUBJOB) && kind == AJ_FAIL_ERROR)
-        inst->fail_name = aj__inst_async(inst, s->index)->cause;
     snprintf(inst->message, sizeof inst->message, "%s", message != NULL ? message : "");
     atomic_store_explicit(&inst->failed, true, memory_order_release);
     return true;
@@ -260,7 +255,6 @@ static void reset_outcome(aj_instance *inst)
     inst->fail_code = 0;
     inst->fail_kind = AJ_FAIL_NONE;
     inst->fail_attempts = 0;
-    inst->fail_name = NULL;
     inst->message[0] = '\0';
     atomic_store(&inst->cancelled, false);
     atomic_store(&inst->cancel_begun, false);

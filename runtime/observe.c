@@ -45,7 +45,7 @@ static void event_init(aj_step_event *ev, const aj__step *s, uint32_t attempt, i
         .instance = inst,
         .job = inst->def->name,
         .instance_id = aj__inst_id(inst),
-        .step = aj__step_label(inst, s->index),
+        .step = inst->def->steps[s->index].name,
         .step_index = s->index,
         .attempt = attempt,
         .state = AJ_STEP_RUNNING,

@@ -26,7 +26,7 @@ static void trace_skipped(aj__writer *w, const aj_instance *inst, uint32_t i, co
                           int64_t ready)
 {
     aj__write_printf(w, ",\n{\"name\":");
-    aj__json_string(w, aj__step_label(inst, i));
+    aj__json_string(w, inst->def->steps[i].name);
     aj__write_printf(w, ",\"cat\":\"step\",\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%" PRIu32
                         ",\"ts\":", i + 1);
     aj__json_us(w, ready - inst->start_ns);
@@ -37,7 +37,7 @@ static void trace_skipped(aj__writer *w, const aj_instance *inst, uint32_t i, co
 static void trace_step(aj__writer *w, const aj_instance *inst, uint32_t i, const aj__snap *s,
                        int64_t ready, int64_t now)
 {
-    const char *name = aj__step_label(inst, i);
+    const char *name = inst->def->steps[i].name;
 
     aj__write_printf(w, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%" PRIu32
                       ",\"args\":{\"name\":", i + 1);
@@ -146,7 +146,7 @@ static void mermaid_step(aj__writer *w, const aj_instance *inst, uint32_t i, con
     if (s->start_ns == 0 && s->state != AJ_STEP_SKIPPED)
         return;
     aj__write_printf(w, "    section ");
-    mermaid_name(w, aj__step_label(inst, i));
+    mermaid_name(w, inst->def->steps[i].name);
     if (s->start_ns == 0) {
         aj__write_printf(w, "\n    skipped (%s) :milestone, s%" PRIu32 "s, %" PRId64 ", %" PRId64
                             "\n", aj_skip_reason_name(s->reason), i, ready_us, ready_us);

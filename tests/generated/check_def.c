@@ -81,13 +81,9 @@ static const char *check_levels(const aj_job_def *d, uint32_t *level, uint32_t *
             return "level is not the longest path from a root";
         if (d->exec[i].n_preds != preds[i])
             return "n_preds differs from the number of in-edges";
-        uint32_t other = AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_NONFATAL | AJ_STEP_GATED |
-                         AJ_STEP_SUBJOB;
+        uint32_t other = AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_NONFATAL | AJ_STEP_GATED;
         if ((d->exec[i].flags & ~other) != (d->steps[i].timeout_ns > 0 ? AJ_STEP_TIMED : 0u))
             return "flags disagree with the timeout";
-        if (((d->exec[i].flags & AJ_STEP_SUBJOB) != 0) != (d->steps[i].subjob != NULL) ||
-            ((d->exec[i].flags & AJ_STEP_SUBJOB) && !(d->exec[i].flags & AJ_STEP_ASYNC)))
-            return "a sub-job step is AJ_STEP_SUBJOB and AJ_STEP_ASYNC, with its job";
         n_levels = level[i] + 1 > n_levels ? level[i] + 1 : n_levels;
         roots += preds[i] == 0;
     }
