@@ -1,7 +1,7 @@
 /*
  * subjobs.c: W11. The seed job's two table branches, each a client and a
- * query, run as sub-jobs (seed_sub.job): the figure is what the two
- * sub-instances add to the flat seed job's start, wait and free. The two
+ * query, written as sub-jobs (seed_sub.job), which ajc inlines: the figure
+ * is what that adds to the flat seed job's start, wait and free. The two
  * jobs are measured in alternate runs, so that both see the same machine.
  */
 #include "subjobs.h"

@@ -49,8 +49,7 @@ struct RowSet {
     atomic_int freed;
 };
 
-/* Everything the steps of one report share: the user pointer, which every
- * sub-instance passes on. */
+/* Everything the steps of one report share: the user pointer. */
 struct Lib {
     const char *fail_table;    /* Query of this table fails with 42 */
     const char *fail_table_once; /* ... fails once with 43 */
