@@ -3,7 +3,8 @@
  * calls in one process, BENCH_RUNS times each, and prints one table.
  *
  *   bench AJC GDIR [ID...]    AJC: the ajc to time; GDIR: its generated .job
- *                             inputs; IDs (W1 .. W5, W6a, W6b, W7, W8, W9, W10, W12, G): only
+ *                             inputs; IDs (W1 .. W5, W6a, W6b, W7, W8, W9, W10, W11, W12, G):
+ *                             only
  *                             those rows
  */
 #include "ajc_time.h"
@@ -12,6 +13,7 @@
 #include "idle.h"
 #include "jobs.h"
 #include "limits.h"
+#include "subjobs.h"
 #include "waits.h"
 
 #include <stdio.h>
@@ -179,7 +181,8 @@ int main(int argc, char **argv)
     BenchIn *in = bench_in_new();
 
     if (argc < 3 || rt == NULL) {
-        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W8 W3 W4 W9 W5 W6a W6b W7 W10 W12 G G100k]\n");
+        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W8 W3 W4 W9 W5 W6a W6b W7 W10 W11 W12 G "
+                        "G100k]\n");
         return 2;
     }
     print_machine(rt);
@@ -210,6 +213,8 @@ int main(int argc, char **argv)
         bench_rows_w7(rt, in);
     if (wanted(argc, argv, "W10"))
         bench_rows_limits(rt, in);
+    if (wanted(argc, argv, "W11"))
+        bench_rows_subjobs(rt, in);
     if (wanted(argc, argv, "W12"))
         bench_with_spinners((int)sysconf(_SC_NPROCESSORS_ONLN), rows_loaded, rt, in);
     if (wanted(argc, argv, "G")) {

@@ -366,6 +366,13 @@ ast_attr *ast_attr_on(ast_builder *b, ajc_loc kw, ast_trigger rule, ajc_loc rule
     return a;
 }
 
+ast_attr *ast_attr_subjob(ast_builder *b, ajc_loc kw, ajc_loc job)
+{
+    ast_attr *a = attr_new(b, ATTR_JOB, kw);
+    a->name = ident(b, job);
+    return a;
+}
+
 ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, const vec *inputs,
                        ast_ctype *output, const vec *attrs)
 {

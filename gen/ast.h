@@ -144,14 +144,15 @@ typedef enum ast_attr_kind {
     ATTR_NONFATAL,
     ATTR_CONDITION,      /* when NAME, unless NAME */
     ATTR_ON,
-    ATTR_USES
+    ATTR_USES,
+    ATTR_JOB             /* job NAME: the step runs an instance of job NAME */
 } ast_attr_kind;
 
 typedef struct ast_attr {
     ast_attr_kind kind;
     ajc_loc loc;         /* the keyword */
     vec afters;          /* ast_ident *: after A, B; uses X, Y */
-    ast_ident name;      /* retry NAME, impl NAME, when/unless NAME */
+    ast_ident name;      /* retry NAME, impl NAME, when/unless NAME, job NAME */
     ast_policy *policy;  /* retry (inline policy) */
     ast_duration timeout;
     bool negate;         /* unless */
@@ -194,7 +195,28 @@ struct ast_step {
     vec uses;            /* ast_limit *: the limits it uses, by name */
     bool mapped;         /* an input maps over `S[]`: it runs once per element */
     ast_param *map_input; /* sema: that input; map_input->from is what it maps over */
+    const ast_attr *job_attr; /* `job NAME`; NULL: the step has a function */
+    ast_job *subjob;     /* the job it runs, once sema found it; NULL otherwise */
+    /* Set by flatten.c, which inlines sub-job steps. */
+    const char *c_field; /* its member in the outputs struct: its name, with
+                            '_' for the '/' of an inlined step's */
+    const ast_step *origin; /* an inlined step ("T1/Open"): the step of the
+                               sub-job it copies, whose function it calls;
+                               NULL: the job's own step */
+    vec args;            /* inlined: ast_param *, what it passes for each
+                            input of origin->job, in this job's terms */
+    const ast_step *stands_for; /* the result step of sub-job step T1 of
+                                   this job: T1's output function lends it */
 };
+
+/* An inlined sub-job: steps first .. first + n_steps - 1 of the flat job
+ * are the steps of job, named "T1/..." after name. */
+typedef struct ast_group {
+    const char *name;    /* "T1", "T1/Audit" */
+    const ast_job *job;
+    uint32_t first;
+    uint32_t n_steps;
+} ast_group;
 
 struct ast_job {
     ast_ident name;
@@ -207,6 +229,10 @@ struct ast_job {
     symtab step_names;
     ast_step *result;
     vec limits;          /* ast_limit *: those its steps use, by name */
+    /* Set by flatten.c: steps then lists the inlined steps of each sub-job
+     * step in its place, and groups says where (ast_group *, enclosing
+     * ones first). */
+    vec groups;
 };
 
 typedef struct ast_include {
@@ -266,6 +292,7 @@ ast_attr *ast_attr_condition(ast_builder *b, ajc_loc kw, ajc_loc step, bool nega
 ast_attr *ast_attr_on(ast_builder *b, ajc_loc kw, ast_trigger rule, ajc_loc rule_loc);
 ast_attr *ast_attr_uses(ast_builder *b, ajc_loc kw, const vec *names);
 void ast_limit_add(ast_builder *b, ajc_loc name, ajc_loc size);
+ast_attr *ast_attr_subjob(ast_builder *b, ajc_loc kw, ajc_loc job);
 ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, const vec *inputs,
                        ast_ctype *output, const vec *attrs);
 ast_job *ast_job_new(ast_builder *b);

@@ -51,7 +51,7 @@ static void structs(out *o, const ast_job *j, const job_names *c)
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
         if (s->output != NULL)
-            field(o, ast_step_many(s) ? "aj_array" : s->output->text, s->name.name);
+            field(o, ast_step_many(s) ? "aj_array" : s->output->text, s->c_field);
     }
     tpl_out(o, "} $out$;\n\n", TPL_VARS("out", c->out));
 }
@@ -92,9 +92,9 @@ static void argument(const emit_ctx *e, tpl_list *l, const ast_job *j, uint32_t 
                                ? arena_cat(e->arena, "(", p->c_type, ")", NULL) : "";
         tpl_list_item(l, arena_cat(e->arena, "aj_ctx_step_completed(ctx, ",
                                    tpl_u32(n, p->from->index), ") ? ", cast, "&", field,
-                                   p->from->name.name, " : NULL", NULL), NULL);
+                                   p->from->c_field, " : NULL", NULL), NULL);
     } else {
-        tpl_list_item(l, field, p->from->name.name);
+        tpl_list_item(l, field, p->from->c_field);
     }
 }
 
@@ -117,8 +117,12 @@ static void call(const emit_ctx *e, out *o, const ast_job *j, uint32_t si, bool 
                                    emit_job_names(e, j)->step[si].fn, "(", NULL),
                   line, e->src->name);
     tpl_list_item(&l, "ctx", NULL);
-    for (uint32_t i = 0; i < j->params.n; i++)
-        tpl_list_item(&l, "i->", ast_job_param(j, i)->name.name);
+    if (s->origin != NULL)
+        for (uint32_t i = 0; i < s->args.n; i++)
+            argument(e, &l, j, i, s->args.items[i], false);
+    else
+        for (uint32_t i = 0; i < j->params.n; i++)
+            tpl_list_item(&l, "i->", ast_job_param(j, i)->name.name);
     for (uint32_t i = 0; i < s->inputs.n; i++)
         argument(e, &l, j, i, ast_step_input(s, i), by_slots);
     if (s->async) {
@@ -134,13 +138,15 @@ static void call(const emit_ctx *e, out *o, const ast_job *j, uint32_t si, bool 
         snprintf(slot, sizeof slot, ")slot%lu", (unsigned long)s->inputs.n);
         tpl_list_item(&l, arena_cat(e->arena, "(", pointer_to(e, s->output->text), NULL), slot);
     } else if (s->output != NULL) {
-        tpl_list_item3(&l, "&", field, s->name.name);
+        tpl_list_item3(&l, "&", field, s->c_field);
     }
     tpl_list_close(&l, ");\n");
     out_line_back(o);
 }
 
-static void wrapper_head(const emit_ctx *e, out *o, const ast_job *j, const char *run)
+/* reads_in: the wrapper reads the job's inputs (when it has some). */
+static void wrapper_head(const emit_ctx *e, out *o, const ast_job *j, const char *run,
+                         bool reads_in)
 {
     tpl_list l;
     tpl_list_open(&l, o, arena_cat(e->arena, "static int ", run, "(", NULL), 0, NULL);
@@ -149,19 +155,34 @@ static void wrapper_head(const emit_ctx *e, out *o, const ast_job *j, const char
     tpl_list_item(&l, "void *out", NULL);
     tpl_list_item(&l, "const size_t *slots", NULL);
     tpl_list_close(&l, ")\n{\n");
-    if (j->params.n > 0)
+    if (j->params.n > 0 && reads_in)
         tpl_out(o, "    $in$ *i = in;\n", TPL_VARS("in", emit_job_names(e, j)->in));
     else
         out_puts(o, "    (void)in;\n");
 }
 
+static bool any_source(const vec *params, ast_source_kind kind)
+{
+    for (uint32_t i = 0; i < params->n; i++)
+        if (((const ast_param *)params->items[i])->source == kind)
+            return true;
+    return false;
+}
+
 /* Whether a wrapper by name reads or writes the outputs block. */
 static bool uses_outputs(const ast_step *s)
 {
-    for (uint32_t i = 0; i < s->inputs.n; i++)
-        if (ast_step_input(s, i)->source == AST_SRC_STEP)
-            return true;
+    if (any_source(&s->inputs, AST_SRC_STEP) || any_source(&s->args, AST_SRC_STEP))
+        return true;
     return s->output != NULL && !s->async;
+}
+
+/* Whether a wrapper by name reads the job's inputs: an inlined step reads
+ * those its sub-job's inputs are bound to. */
+static bool uses_inputs(const ast_step *s)
+{
+    return s->origin == NULL || any_source(&s->inputs, AST_SRC_INPUT) ||
+           any_source(&s->args, AST_SRC_INPUT);
 }
 
 /* A step with a wrapper of its own: its inputs and output by name. A
@@ -171,7 +192,7 @@ static bool uses_outputs(const ast_step *s)
 static void wrapper_by_name(const emit_ctx *e, out *o, const ast_job *j, uint32_t si)
 {
     const ast_step *s = ast_job_step(j, si);
-    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run);
+    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run, uses_inputs(s));
     if (!uses_outputs(s))
         out_puts(o, "    (void)out;\n");
     out_puts(o, "    (void)slots;\n");
@@ -214,7 +235,7 @@ static void wrapper_by_slots(const emit_ctx *e, out *o, const ast_job *j, uint32
     char k[TPL_NUM];
     tpl_out(o, "/* $fn$, for every step of job $job$ that calls it. */\n",
             TPL_VARS("fn", emit_job_names(e, j)->step[si].fn, "job", j->name.name));
-    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run);
+    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run, true);
     out_puts(o, n > 0 ? "    char *o = out;\n" : "    (void)out;\n    (void)slots;\n");
     for (uint32_t i = 0; i < n; i++)
         tpl_out(o, "    void *slot$k$ = o + slots[$k$];\n", TPL_VARS("k", tpl_u32(k, i)));
@@ -321,6 +342,9 @@ static void definition(const emit_ctx *e, out *o, const ast_job *j)
     if (j->limits.n > 0)
         tpl_out(o, "    .n_limits = $n$,\n    .limits = $limits$,\n",
                 TPL_VARS("n", tpl_u32(n[0], j->limits.n), "limits", c->limits));
+    if (c->subjobs != NULL)
+        tpl_out(o, "    .n_subjobs = $n$,\n    .subjobs = $subjobs$,\n",
+                TPL_VARS("n", tpl_u32(n[0], j->groups.n), "subjobs", c->subjobs));
     out_puts(o, "};\n\n");
 }
 
@@ -345,7 +369,7 @@ static void done_fns(const emit_ctx *e, out *o, const ast_job *j)
 {
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
-        if (!s->async)
+        if (!s->async || s->origin != NULL)
             continue;
         emit_done_head(e, o, j, i, ")\n{\n");
         if (s->output == NULL)
@@ -471,6 +495,32 @@ static bool any_array_step(const ast_file *f)
     return false;
 }
 
+static void order_jobs(const ast_job *j, bool *placed, const ast_job **order, uint32_t *n)
+{
+    placed[j->index] = true;
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *from = ast_job_step(j, i)->origin;
+        if (from != NULL && !placed[from->job->index])
+            order_jobs(from->job, placed, order, n);
+    }
+    order[(*n)++] = j;
+}
+
+/* The jobs in file order, but each after the jobs whose steps it inlines:
+ * an inlined step uses the policy table, free wrapper and reply type that
+ * its origin's job defines. sema rejected jobs that contain themselves. */
+static const ast_job **job_order(const emit_ctx *e)
+{
+    const ast_file *f = e->file;
+    bool *placed = arena_calloc(e->arena, (size_t)f->jobs.n + 1, sizeof *placed);
+    const ast_job **order = arena_calloc(e->arena, (size_t)f->jobs.n + 1, sizeof *order);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < f->jobs.n; i++)
+        if (!placed[i])
+            order_jobs(ast_file_job(f, i), placed, order, &n);
+    return order;
+}
+
 /* About what one step costs in the source: wrapper, table rows, edges. */
 #define SOURCE_BYTES_PER_STEP 1024
 
@@ -484,8 +534,9 @@ void emit_source(const emit_ctx *e, out *o)
     if (any_array_step(e->file))
         out_puts(o, "#include <stdlib.h>\n");
     out_puts(o, "#include <string.h>\n");
+    const ast_job **order = job_order(e);
     for (uint32_t i = 0; i < e->file->jobs.n; i++) {
-        const ast_job *j = ast_file_job(e->file, i);
+        const ast_job *j = order[i];
         tpl_out(o, "\n/* Job $job$ */\n\n", TPL_VARS("job", j->name.name));
         structs(o, j, emit_job_names(e, j));
         wrappers(e, o, j);

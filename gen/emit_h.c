@@ -223,7 +223,7 @@ static void async_decls(const emit_ctx *e, out *o, const ast_job *j)
 
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
-        if (!s->async)
+        if (!s->async || s->origin != NULL)
             continue;
         if (!any)
             out_puts(o, "/* Async steps: their functions return AJ_PENDING and complete "

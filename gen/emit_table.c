@@ -48,9 +48,9 @@ static void slot_table(out *o, const ast_job *j, const job_names *c)
         tpl_out(o, "    /* $step$ */ ", TPL_VARS("step", s->name.name));
         tpl_list_open(&l, o, "", 0, NULL);
         for (uint32_t k = 0; k < s->inputs.n; k++)
-            tpl_list_item3(&l, of, ast_step_input(s, k)->from->name.name, ")");
+            tpl_list_item3(&l, of, ast_step_input(s, k)->from->c_field, ")");
         if (s->output != NULL)
-            tpl_list_item3(&l, of, s->name.name, ")");
+            tpl_list_item3(&l, of, s->c_field, ")");
         tpl_list_close(&l, ",\n");
     }
     out_puts(o, "};\n\n");
@@ -197,15 +197,15 @@ static void succ_table(out *o, const ast_job *j, const sched *s, const job_names
 #define TAIL_TEXT 256  /* room for the tail columns of a step row */
 
 /* The last columns of a step's row: the limits it uses (count, list), the
- * step it maps over, its element size, its sub-job. */
+ * step it maps over, its element size. */
 static const char *step_tail(char buf[TAIL_TEXT], const ast_step *st, const char *uses)
 {
     const ast_step *over = st->map_input != NULL ? st->map_input->from : NULL;
     char element[TAIL_TEXT / 2] = "0";
     if (ast_step_many(st))
         snprintf(element, sizeof element, "sizeof(%s)", st->output->text);
-    snprintf(buf, TAIL_TEXT, "%u, %s, %ld, %s, %s", st->uses.n, uses,
-             over ? (long)over->index : -1L, element, "NULL");
+    snprintf(buf, TAIL_TEXT, "%u, %s, %ld, %s", st->uses.n, uses,
+             over ? (long)over->index : -1L, element);
     return buf;
 }
 
@@ -230,10 +230,10 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
         { "    /* $i$ */ { \"$name$\", NULL, 0, 0, $free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n",
           "    /* $i$ */ { \"$name$\", NULL, 0, 0,\n"
           "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n" },
-        { "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $name$), sizeof($size$), $free$, "
+        { "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $field$), sizeof($size$), $free$, "
           "$amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n",
           "    /* $i$ */ { \"$name$\", \"$type$\",\n"
-          "$pad$offsetof($out$, $name$), sizeof($size$),\n"
+          "$pad$offsetof($out$, $field$), sizeof($size$),\n"
           "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n" },
     };
     const job_names *c = emit_job_names(e, j);
@@ -241,7 +241,7 @@ static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step
     char n[4][TPL_NUM], tail[TAIL_TEXT];
     const char *i = tpl_u32(n[0], st->index);
     const char *const *vars = TPL_VARS(
-        "i", i, "name", st->name.name, "type", output_type(e, st),
+        "i", i, "name", st->name.name, "field", st->c_field, "type", output_type(e, st),
         "size", ast_step_many(st) ? "aj_array" : st->output != NULL ? st->output->text : "",
         "out", c->out, "free", sc->free_out != NULL ? sc->free_out : "NULL",
         "amp", sc->retry != NULL ? "&" : "", "retry", sc->retry != NULL ? sc->retry : "NULL",
@@ -292,7 +292,7 @@ static void step_tables(const emit_ctx *e, out *o, const ast_job *j)
 {
     const job_names *c = emit_job_names(e, j);
     uint32_t at[2] = { 0, 0 }; /* next slot, next successor */
-    tpl_out(o, "/* name, output type, its slot and size, free, retry, timeout (ns), level, .job line, gate,\n * limits used (count, list), mapped over, element size, sub-job */\n"
+    tpl_out(o, "/* name, output type, its slot and size, free, retry, timeout (ns), level, .job line, gate,\n * limits used (count, list), mapped over, element size */\n"
                "static const aj_step_def $steps$[] = {\n", TPL_VARS("steps", c->steps));
     for (uint32_t i = 0, k = 0, u = 0; i < j->steps.n; i++) {
         const ast_step *st = ast_job_step(j, i);
@@ -422,6 +422,21 @@ static void limit_tables(out *o, const ast_job *j, const job_names *c)
     out_puts(o, "};\n\n");
 }
 
+/* The sub-jobs flatten.c inlined, which pictures draw as clusters. */
+static void subjob_table(out *o, const ast_job *j, const job_names *c)
+{
+    tpl_out(o, "/* Inlined sub-jobs, for pictures: name, job, first step, steps. */\n"
+               "static const aj_subjob_def $subjobs$[] = {\n", TPL_VARS("subjobs", c->subjobs));
+    for (uint32_t i = 0; i < j->groups.n; i++) {
+        const ast_group *g = j->groups.items[i];
+        char n[3][TPL_NUM];
+        tpl_out(o, "    /* $i$ */ { \"$name$\", \"$job$\", $first$, $n$ },\n",
+                TPL_VARS("i", tpl_u32(n[0], i), "name", g->name, "job", g->job->name.name,
+                         "first", tpl_u32(n[1], g->first), "n", tpl_u32(n[2], g->n_steps)));
+    }
+    out_puts(o, "};\n\n");
+}
+
 void emit_tables(const emit_ctx *e, out *o, const ast_job *j)
 {
     const sched *s = emit_sched(e, j);
@@ -438,4 +453,6 @@ void emit_tables(const emit_ctx *e, out *o, const ast_job *j)
     if (c->limits != NULL)
         limit_tables(o, j, c);
     step_tables(e, o, j);
+    if (j->groups.n > 0)
+        subjob_table(o, j, c);
 }

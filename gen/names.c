@@ -144,9 +144,11 @@ static const char *job_name(names *n, const ast_job *j, const char *what, const 
     return c;
 }
 
+/* A step of the job's own, or the result of one of its sub-job steps,
+ * has an output function. */
 static bool has_output(const ast_step *s)
 {
-    return s->output != NULL;
+    return s->output != NULL && (s->origin == NULL || s->stands_for != NULL);
 }
 
 static bool is_gated(const ast_step *s)
@@ -188,6 +190,8 @@ static void assign_job(names *n, const ast_job *j, job_names *c)
         c->limits = job_name(n, j, "the limit table", "__", "limits");
         c->uses = job_name(n, j, "the limit use table", "__", "uses");
     }
+    if (j->groups.n > 0)
+        c->subjobs = job_name(n, j, "the sub-job table", "__", "subjobs");
     if (j->params.n > 0)
         c->in = job_name(n, j, "the inputs struct", "__", "in");
     c->out = job_name(n, j, "the outputs struct", "__", "out");
@@ -344,7 +348,7 @@ static void assign_policies(names *n, const ast_job *j, job_names *jc)
     symtab_init(&tables, n->arena);
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
-        if (s->retry == NULL)
+        if (s->retry == NULL || s->origin != NULL)
             continue;
         add_custom(n, s->retry);
         if (s->retry_named != NULL)
@@ -352,7 +356,7 @@ static void assign_policies(names *n, const ast_job *j, job_names *jc)
     }
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
-        if (s->retry == NULL || s->retry_named != NULL)
+        if (s->retry == NULL || s->retry_named != NULL || s->origin != NULL)
             continue;
         origin o = { O_POLICY, "the inline retry policy", j, s, s->name.name, s->name.loc };
         jc->step[i].retry = arena_cat(n->arena, j->name.name, "__retry_", s->name.name, NULL);
@@ -424,15 +428,46 @@ static void assign_steps(names *n, const ast_job *j, job_names *jc)
     symtab_init(&frees, n->arena);
     jc->step = arena_calloc(n->arena, j->steps.n, sizeof *jc->step);
     for (uint32_t k = 0; k < j->steps.n; k++)
-        count_fn(n, &uses, ast_job_step(j, k), &jc->step[k]);
+        if (ast_job_step(j, k)->origin == NULL)
+            count_fn(n, &uses, ast_job_step(j, k), &jc->step[k]);
     for (uint32_t k = 0; k < j->steps.n; k++) {
-        reserve_fn(n, ast_job_step(j, k), &jc->step[k]);
+        const ast_step *s = ast_job_step(j, k);
+        if (s->origin != NULL)
+            continue;
+        reserve_fn(n, s, &jc->step[k]);
         assign_run(n, &uses, j, jc, k);
-        assign_free(n, &frees, ast_job_step(j, k), &jc->step[k]);
-        if (ast_job_step(j, k)->async)
-            assign_async(n, ast_job_step(j, k), &jc->step[k]);
-        if (ast_job_step(j, k)->output != NULL)
-            assign_output(n, ast_job_step(j, k), &jc->step[k]);
+        assign_free(n, &frees, s, &jc->step[k]);
+        if (s->async)
+            assign_async(n, s, &jc->step[k]);
+        if (s->output != NULL)
+            assign_output(n, s, &jc->step[k]);
+    }
+}
+
+/* An inlined step calls its origin's function and uses its origin's
+ * policy table, free and reply type, which its origin's job defines; its
+ * own wrapper, JOB__run_T1_Open, passes the job inputs it is bound to. The
+ * result of sub-job step T1 gets T1's output function, JOB_T1_output. */
+static void assign_inlined(names *n, const ast_file *f)
+{
+    for (uint32_t i = 0; i < f->jobs.n; i++) {
+        const ast_job *j = ast_file_job(f, i);
+        job_names *jc = &n->result->job[i];
+        for (uint32_t k = 0; k < j->steps.n; k++) {
+            const ast_step *s = ast_job_step(j, k);
+            if (s->origin == NULL)
+                continue;
+            step_names *c = &jc->step[k];
+            *c = n->result->job[s->origin->job->index].step[s->origin->index];
+            c->declares_fn = c->by_slots = c->writes_free = false;
+            c->writes_run = true;
+            c->output = NULL;
+            origin o = { O_STEP_INTERNAL, "the wrapper", j, s, NULL, s->name.loc };
+            c->run = arena_cat(n->arena, j->name.name, "__run_", s->c_field, NULL);
+            reserve(n, c->run, &o);
+            if (s->stands_for != NULL)
+                assign_output(n, s->stands_for, c);
+        }
     }
 }
 
@@ -450,6 +485,7 @@ file_names *names_assign(arena *a, diag *d, const ast_file *f)
         assign_steps(&n, j, &n.result->job[i]);
         assign_policies(&n, j, &n.result->job[i]);
     }
+    assign_inlined(&n, f);
     for (uint32_t i = 0; i < f->jobs.n; i++)
         check_job_inputs(&n, ast_file_job(f, i), &n.result->job[i]);
     return n.result;

@@ -36,6 +36,7 @@ typedef struct job_names {
     const char *output_helper;  /* NULL when no step has an output */
     const char *gates, *required; /* NULL when no step is gated */
     const char *limits, *uses;    /* NULL when no step uses a limit */
+    const char *subjobs;   /* the sub-job table; NULL when it inlines none */
     step_names *step;      /* by step index */
     vec policies;          /* policy_table *: named ones first, then inline ones */
 } job_names;

@@ -48,6 +48,15 @@ void sema_check_job(sema *s, ast_job *j);
  * errors). */
 void sema_finish_file(sema *s);
 
+/* Once every job is checked: each `job NAME` step against the job it
+ * runs (its inputs, its output), and jobs that contain themselves. */
+void sema_check_subjobs(sema *s);
+
+/* From st's edges: which are OPTIONAL, how many are required, whether
+ * st is gated (sema_gate.c says when). flatten.c calls it again on the
+ * edges inlining makes. */
+void sema_gate_edges(ast_step *st);
+
 /* The checked value of a policy sema accepted. */
 static inline const policy_value *sema_policy_value(const sema *s, const ast_policy *p)
 {

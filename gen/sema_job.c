@@ -284,6 +284,10 @@ static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[S
         if (sema_first_attr(c, st, &seen[SEEN_ASYNC], a))
             st->async = true;
         break;
+    case ATTR_JOB:
+        if (sema_first_attr(c, st, &seen[SEEN_JOB], a))
+            st->job_attr = a;
+        break;
     case ATTR_NONFATAL:
     case ATTR_CONDITION:
     case ATTR_ON:
@@ -312,6 +316,64 @@ static void check_waits(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N]
     st->blocking = false;
 }
 
+/* A step that runs a job has no function of its own: nothing to name with
+ * `impl`, to run `blocking`, or to complete `async`. */
+static void no_function(job_check *c, const ast_step *st, const ast_attr *job,
+                        const ast_attr *a)
+{
+    const char *kw = src_text(c->s->src, a->loc);
+    diag_error(c->s->diag, a->loc, "step '%s' runs job '%s' and has no function of its "
+               "own, so '%s' does not apply to it: remove '%s'", st->name.name,
+               job->name.name, kw, kw);
+    diag_note(c->s->diag, job->loc, "'job %s' is here", job->name.name);
+}
+
+/* ajc inlines the job's steps, which keep their own retries, timeouts,
+ * rules and conditions: one for the group of them would mean something
+ * else for each (a retry of one step, a rule of the first ones only). */
+static void not_for_group(job_check *c, const ast_step *st, const ast_attr *job,
+                          const ast_attr *a)
+{
+    const char *kw = src_text(c->s->src, a->loc);
+    const char *hint = a->kind == ATTR_CONDITION || a->kind == ATTR_ON
+                           ? "give the condition or rule to the steps of the job, or to a "
+                             "step of this job that consumes its result"
+                           : "give it to the steps of the job that need it";
+    diag_error(c->s->diag, a->loc, "step '%s' runs job '%s', whose steps run inlined with "
+               "their own attributes, so '%s' cannot apply to them as a group: %s",
+               st->name.name, job->name.name, kw, hint);
+    diag_note(c->s->diag, job->loc, "'job %s' is here", job->name.name);
+}
+
+/* Of a sub-job step's attributes, `after` and `nonfatal` carry over to
+ * its inlined steps (flatten.c); the others are refused here. */
+static void check_subjob_attrs(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N])
+{
+    static const int own[] = { SEEN_IMPL, SEEN_BLOCKING, SEEN_ASYNC };
+    const ast_attr *job = seen[SEEN_JOB];
+    if (job == NULL)
+        return;
+    for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
+        if (seen[own[k]] != NULL)
+            no_function(c, st, job, seen[own[k]]);
+    for (uint32_t i = 0; i < st->attrs.n; i++) {
+        const ast_attr *a = ast_step_attr(st, i);
+        if (a->kind == ATTR_RETRY || a->kind == ATTR_TIMEOUT || a->kind == ATTR_CONDITION ||
+            a->kind == ATTR_ON || a->kind == ATTR_USES)
+            not_for_group(c, st, job, a);
+    }
+    if (st->mapped)
+        diag_error(c->s->diag, job->loc, "step '%s' runs job '%s' and maps over an array; "
+                   "mapped sub-jobs are not supported: map a step of the job instead",
+                   st->name.name, job->name.name);
+    st->uses = (vec){ 0 };
+    st->impl = (ast_ident){ NULL, AST_EMPTY_LOC };
+    st->blocking = st->async = false;
+    st->retry = NULL;
+    st->retry_named = NULL;
+    st->timeout_ns = 0;
+}
+
 static void check_step(job_check *c, ast_step *st)
 {
     ast_attr *seen[SEEN_N] = { NULL };
@@ -323,6 +385,7 @@ static void check_step(job_check *c, ast_step *st)
     for (uint32_t i = 0; i < st->attrs.n; i++)
         check_attr(c, st, ast_step_attr(st, i), seen);
     check_waits(c, st, seen);
+    check_subjob_attrs(c, st, seen);
     sema_finish_gate(c, st, seen);
     sema_finish_many(c, st, seen);
 }

@@ -27,6 +27,7 @@ enum {
     SEEN_NONFATAL,
     SEEN_CONDITION,
     SEEN_USES,
+    SEEN_JOB,
     SEEN_N
 };
 
@@ -48,6 +49,10 @@ void sema_insert_limit(arena *a, vec *limits, ast_limit *l);
 
 /* Keeps a in *seen if it is the first of its kind, else reports it twice. */
 bool sema_first_attr(job_check *c, const ast_step *st, ast_attr **seen, ast_attr *a);
+
+/* Whether a value of type a goes where b is expected: the same `type`, or
+ * the same C text when neither is one. */
+bool sema_same_type(const ast_ctype *a, const ast_ctype *b);
 
 /* Binds a step input to its source (a step, a job input or a literal) and
  * checks its type against the source's. */

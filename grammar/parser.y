@@ -317,6 +317,7 @@ attr
     | ON DONE                               { $$ = ast_attr_on(b, @1, AST_ON_DONE, @2); }
     | ON FAILURE                            { $$ = ast_attr_on(b, @1, AST_ON_FAILURE, @2); }
     | USES names                            { $$ = ast_attr_uses(b, @1, $2); }
+    | JOB name                              { $$ = ast_attr_subjob(b, @1, @2); }
     ;
 
 names

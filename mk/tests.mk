@@ -101,6 +101,8 @@ $(GEN_DIR)/test_$(1): $(GEN_DIR)/test_$(1).o $(GEN_OUT)/$(1)/$(1).job.o $(GEN_DI
 	$$(LINK_TEST)
 endef
 $(foreach c,$(GOOD_CASES),$(eval $(call gen_case,$(c))))
+# test_subjobs counts and fails the runtime's allocations.
+$(GEN_DIR)/test_subjobs: private TEST_LDFLAGS = -Wl,--wrap=malloc
 
 # After a deliberate change of the generated text: rewrite the golden files
 # from the current ajc, then review them with git diff.

@@ -52,7 +52,7 @@ extern "C" {
 /* Version of the interface between ajc's output and this runtime. ajc emits
  * a check against it; aj_instance_start() refuses a definition built for
  * another version with AJ_EABI. */
-#define AJ_GEN_ABI 7
+#define AJ_GEN_ABI 8
 
 /* The release, the one place it is written: make, the pkg-config and CMake
  * files and `ajc --version` read these lines. AJ_VERSION_STRING is the
@@ -200,7 +200,7 @@ enum {
                               takes a slot of every limit it uses */
     AJ_STEP_ARRAY = 64u,   /* `-> T[]`: its function returns an array; its
                               slot holds an aj_array */
-    AJ_STEP_MAPPED = 128u, /* runs once per element of aj_step_def.map_source's
+    AJ_STEP_MAPPED = 128u  /* runs once per element of aj_step_def.map_source's
                               array (or elements); its slot holds an aj_array
                               of its elements' outputs, in the instance's
                               memory (one allocation per expansion); its
@@ -209,8 +209,6 @@ enum {
                               deadline, state and observer events; the step
                               fails when an element fails for good (the root
                               cause's step_name is then "Query[3]") */
-    AJ_STEP_SUBJOB = 256u  /* `job NAME`: each attempt runs an instance of
-                              aj_step_def.subjob (see aj_ctx_run_subjob) */
 };
 
 /* What an array output (`-> T[]`), or the outputs of a mapped step's
@@ -288,9 +286,20 @@ typedef struct aj_step_def {
                                       mapped too) it runs over; else -1 */
     size_t element_size;           /* AJ_STEP_ARRAY or AJ_STEP_MAPPED: sizeof
                                       one element of its output; else 0 */
-    const struct aj_job_def *subjob; /* AJ_STEP_SUBJOB: the job it runs;
-                                        else NULL */
 } aj_step_def;
+
+/* A sub-job step (`step T1(...) -> Rows job fetch_table;`), which ajc
+ * inlines: the job's steps become steps of the parent, named "T1/Open",
+ * "T1/Query", ... (nested: "T1/Audit/Log"), contiguous in declaration
+ * order, with their own retries, timeouts and states, in the parent's one
+ * instance. The runtime needs nothing of this to run them; pictures draw
+ * each sub-job as a cluster labelled "T1: fetch_table". */
+typedef struct aj_subjob_def {
+    const char *name;     /* "T1", or "T1/Audit" inside T1 */
+    const char *job;      /* the job it runs: "fetch_table" */
+    uint32_t first_step;  /* its steps are first_step .. first_step + n_steps - 1 */
+    uint32_t n_steps;     /* >= 1 */
+} aj_subjob_def;
 
 /* What the runtime remembers about a definition from one start to the
  * next: that its tables were checked, so that later starts skip the check,
@@ -337,6 +346,11 @@ typedef struct aj_job_def {
                                    (strcmp), so that any two jobs take any
                                    two limits in the same order; NULL when
                                    n_limits is 0 */
+    uint32_t n_subjobs;
+    const aj_subjob_def *subjobs; /* the inlined sub-jobs, for pictures only,
+                                     sorted by first_step, an enclosing one
+                                     before those inside it; two are nested
+                                     or apart. NULL when n_subjobs is 0 */
 } aj_job_def;
 
 /* Index of the step called name, or -1. */
@@ -774,16 +788,6 @@ typedef struct aj_reply aj_reply;
 /* The reply of ctx's attempt, for its step function; NULL when ctx is not
  * an async step's. Generated wrappers call it. */
 AJ_API aj_reply *aj_ctx_reply(aj_ctx *ctx);
-
-/* Starts the attempt of ctx's sub-job step (AJ_STEP_SUBJOB): an instance
- * of its aj_step_def.subjob with a copy of inputs (that job's
- * inputs_size bytes), on the same runtime, inside the parent instance's
- * memory. The attempt ends when the sub-instance does: completed with its
- * result copied into the step's slot (the parent owns it from then on),
- * or failed with its root cause's code. Generated wrappers call it and
- * return what it returns: AJ_PENDING, or an error code (the attempt
- * failed with it). */
-AJ_API int aj_ctx_run_subjob(aj_ctx *ctx, const void *inputs);
 
 /* Ends the attempt of reply with rc and, when rc is 0, the output at out
  * (NULL when the step produces nothing). Any thread; at most once per

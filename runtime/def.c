@@ -23,6 +23,9 @@
  *   required steps are ascending, each the source of a plain (not
  *   optional) edge into the step, and they are all such sources; its
  *   condition, if any, is one of them and produces a bool.
+ * - Sub-jobs (for pictures): each names itself and its job and covers a
+ *   run of steps inside steps[]; they are sorted by first step, an
+ *   enclosing one first, and any two are nested or apart.
  * - Edge kinds: AJ_EDGE_OPTIONAL only on a data edge that is neither
  *   `after` nor a condition, and only into a gated step; AJ_EDGE_CONDITION
  *   only into a gated step, from its condition.
@@ -316,6 +319,34 @@ uint32_t aj__def_n_async(const aj_job_def *def)
     return count_async(def);
 }
 
+/* Sub-job j against every one before it: after it, apart or inside. Two
+ * with the same steps (a job of one sub-job step) are nested in table order. */
+static bool subjob_valid(const aj_job_def *def, uint32_t j)
+{
+    const aj_subjob_def *g = &def->subjobs[j];
+    uint64_t end = (uint64_t)g->first_step + g->n_steps;
+
+    if (g->name == NULL || g->job == NULL || g->n_steps == 0 || end > def->n_steps)
+        return false;
+    for (uint32_t i = 0; i < j; i++) {
+        const aj_subjob_def *h = &def->subjobs[i];
+        uint64_t h_end = (uint64_t)h->first_step + h->n_steps;
+        if (g->first_step < h->first_step || (g->first_step < h_end && end > h_end))
+            return false;
+    }
+    return true;
+}
+
+static bool subjobs_valid(const aj_job_def *def)
+{
+    if ((def->n_subjobs > 0) != (def->subjobs != NULL))
+        return false;
+    for (uint32_t j = 0; j < def->n_subjobs; j++)
+        if (!subjob_valid(def, j))
+            return false;
+    return true;
+}
+
 static bool tables_valid(const aj_job_def *def, scratch *st)
 {
     if (def->n_steps > 0 && (def->steps == NULL || def->exec == NULL || def->order == NULL))
@@ -324,7 +355,7 @@ static bool tables_valid(const aj_job_def *def, scratch *st)
         return false;
     memset(st, 0, def->n_steps * sizeof *st);
     return steps_valid(def) && succs_valid(def, st) && graph_valid(def, st) &&
-           gates_valid(def, st) && limits_valid(def);
+           gates_valid(def, st) && limits_valid(def) && subjobs_valid(def);
 }
 
 int aj__def_check(const aj_job_def *def, void *scratch_bytes, uint64_t *facts)

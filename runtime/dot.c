@@ -5,7 +5,8 @@
  * name (node, edge, graph, a name equal to the job's) gives a valid graph;
  * names appear only as quoted, escaped labels. Nodes come in topological
  * order and edges grouped by source in the same order, so that the output
- * is stable and can be diffed. `ajc --dot` prints exactly this text.
+ * is stable and can be diffed; an inlined sub-job's steps lie in a cluster.
+ * `ajc --dot` prints exactly this text.
  */
 #include "aj_write.h"
 
@@ -34,12 +35,14 @@ static void uses_line(aj__writer *d, const aj_job_def *def, const aj_step_def *s
     }
 }
 
-static void def_node(aj__writer *d, const aj_job_def *def, uint32_t i)
+static void def_node(aj__writer *d, uint32_t i, unsigned tabs, void *arg)
 {
+    const aj_job_def *def = arg;
     const aj_step_def *s = &def->steps[i];
     const aj_step_exec *x = &def->exec[i];
 
-    aj__write_printf(d, "\t\"s%" PRIu32 "\" [label=\"", i);
+    aj__dot_tabs(d, tabs);
+    aj__write_printf(d, "\"s%" PRIu32 "\" [label=\"", i);
     aj__dot_escaped(d, s->name);
     gate_lines(d, s, x);
     aj__write_printf(d, x->flags & AJ_STEP_NONFATAL
@@ -93,8 +96,7 @@ int aj_job_def_dot(const aj_job_def *def, FILE *out)
     aj__write_printf(&d, "\t\"job\" [label=\"");
     aj__dot_escaped(&d, def->name);
     aj__write_printf(&d, "\" shape=triangle style=filled fillcolor=gray]\n");
-    for (uint32_t k = 0; k < def->n_steps; k++)
-        def_node(&d, def, def->order[k]);
+    aj__dot_nodes(&d, def, def_node, (void *)def);
     for (uint32_t k = 0; k < def->n_roots; k++)
         aj__write_printf(&d, "\t\"job\" -> \"s%" PRIu32 "\" [color=black]\n", def->order[k]);
     for (uint32_t k = 0; k < def->n_edges; k++)

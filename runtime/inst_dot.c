@@ -93,18 +93,29 @@ static void job_node(aj__writer *d, const aj_instance *inst, const aj__snap *sna
             times, NULL);
 }
 
+/* What step_node() draws with. */
+typedef struct step_nodes {
+    const aj_instance *inst;
+    const aj__snap *snaps;
+    bool times;
+} step_nodes;
+
 /* As the definition's picture marks them: the rule and nonfatal under the
- * name, nonfatal steps dashed. */
-static void step_node(aj__writer *d, const aj_instance *inst, uint32_t i, const aj__snap *s,
-                      bool times)
+ * name, nonfatal steps dashed; in its sub-job's cluster. */
+static void step_node(aj__writer *d, uint32_t i, unsigned tabs, void *arg)
 {
+    const step_nodes *sn = arg;
+    const aj_instance *inst = sn->inst;
+    const aj__snap *s = &sn->snaps[i];
+    bool times = sn->times;
     const aj_step_gate *g = inst->def->steps[i].gate;
     bool nonfatal = (inst->def->exec[i].flags & AJ_STEP_NONFATAL) != 0;
     char more[256] = "", count[32] = "";
 
     if (inst->def->exec[i].flags & AJ_STEP_MAPPED)
         elements(inst, i, more, sizeof more, count, sizeof count);
-    aj__write_printf(d, "\t\"s%" PRIu32 "\" [label=\"", i);
+    aj__dot_tabs(d, tabs);
+    aj__write_printf(d, "\"s%" PRIu32 "\" [label=\"", i);
     aj__dot_escaped(d, inst->def->steps[i].name);
     aj__write_printf(d, "%s", count);
     if (g != NULL && g->rule != AJ_ON_SUCCESS)
@@ -185,10 +196,8 @@ int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags)
         return AJ_ENOMEM;
     aj__dot_open(&d, inst->def);
     job_node(&d, inst, snaps, times);
-    for (uint32_t k = 0; k < inst->def->n_steps; k++) {
-        uint32_t i = inst->def->order[k];
-        step_node(&d, inst, i, &snaps[i], times);
-    }
+    step_nodes sn = { inst, snaps, times };
+    aj__dot_nodes(&d, inst->def, step_node, &sn);
     edges(&d, inst, snaps, times);
     aj__free(snaps);
     return aj__dot_close(&d);
