@@ -78,11 +78,11 @@ static void argument(const emit_ctx *e, tpl_list *l, const ast_job *j, uint32_t 
     } else if (!ast_loc_empty(p->map)) {
         /* Element k of the array, or of the elements' outputs. */
         tpl_list_item(l, arena_cat(e->arena, "((", pointer_to(e, p->ctype->text), ")", field,
-                                   p->from->name.name, ".items)[k]", NULL), NULL);
+                                   p->from->c_field, ".items)[k]", NULL), NULL);
     } else if (!ast_loc_empty(p->collect)) {
-        tpl_list_item(l, arena_cat(e->arena, "(", p->c_type, ")", field, p->from->name.name,
+        tpl_list_item(l, arena_cat(e->arena, "(", p->c_type, ")", field, p->from->c_field,
                                    ".items", NULL), NULL);
-        tpl_list_item3(l, field, p->from->name.name, ".n");
+        tpl_list_item3(l, field, p->from->c_field, ".n");
     } else if (by_slots) {
         tpl_list_item3(l, arena_cat(e->arena, "*(", pointer_to(e, p->ctype->text), NULL),
                        ")slot", tpl_u32(n, k));
@@ -133,7 +133,7 @@ static void call(const emit_ctx *e, out *o, const ast_job *j, uint32_t si, bool 
         tpl_list_item(&l, "&a->n", NULL);
     } else if (s->mapped && s->output != NULL) {
         tpl_list_item(&l, arena_cat(e->arena, "&((", pointer_to(e, s->output->text), ")", field,
-                                    s->name.name, ".items)[k]", NULL), NULL);
+                                    s->c_field, ".items)[k]", NULL), NULL);
     } else if (s->output != NULL && by_slots) {
         snprintf(slot, sizeof slot, ")slot%lu", (unsigned long)s->inputs.n);
         tpl_list_item(&l, arena_cat(e->arena, "(", pointer_to(e, s->output->text), NULL), slot);
@@ -200,7 +200,7 @@ static void wrapper_by_name(const emit_ctx *e, out *o, const ast_job *j, uint32_
         out_puts(o, "    size_t k = aj_ctx_index(ctx);\n");
     if (ast_step_array(s))
         tpl_out(o, "    aj_array *a = &(($out$ *)out)->$name$;\n    $ptr$items = NULL;\n",
-                TPL_VARS("out", emit_job_names(e, j)->out, "name", s->name.name,
+                TPL_VARS("out", emit_job_names(e, j)->out, "name", s->c_field,
                          "ptr", pointer_to(e, s->output->text)));
     call(e, o, j, si, false);
     if (ast_step_array(s))

@@ -459,7 +459,7 @@ static void assign_inlined(names *n, const ast_file *f)
                 continue;
             step_names *c = &jc->step[k];
             *c = n->result->job[s->origin->job->index].step[s->origin->index];
-            c->declares_fn = c->by_slots = c->writes_free = false;
+            c->declares_fn = c->by_slots = c->writes_free = c->frees_array = false;
             c->writes_run = true;
             c->output = NULL;
             origin o = { O_STEP_INTERNAL, "the wrapper", j, s, NULL, s->name.loc };
