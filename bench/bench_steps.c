@@ -1,6 +1,7 @@
 /* bench_steps.c: the benchmark's step functions (see bench_steps.h). */
 #include "bench_steps.h"
 
+#include <stdlib.h>
 #include <time.h>
 
 #define NOINLINE __attribute__((noinline))
@@ -72,5 +73,35 @@ NOINLINE int bench_nap(aj_ctx *ctx, BenchIn *in)
 
     (void)ctx, (void)in;
     nanosleep(&ms, NULL);
+    return 0;
+}
+
+NOINLINE int bench_make(aj_ctx *ctx, BenchIn *in, long **out, size_t *n_out)
+{
+    (void)ctx;
+    *out = malloc(BENCH_MAP_N * sizeof **out);
+    if (*out == NULL)
+        return AJ_ENOMEM;
+    for (size_t i = 0; i < BENCH_MAP_N; i++)
+        (*out)[i] = in->base + (long)i;
+    *n_out = BENCH_MAP_N;
+    return 0;
+}
+
+NOINLINE int bench_touch(aj_ctx *ctx, BenchIn *in, long x, long *out)
+{
+    (void)ctx, (void)in;
+    *out = x;
+    return 0;
+}
+
+NOINLINE int bench_sum(aj_ctx *ctx, BenchIn *in, const long *xs, size_t n_xs, long *out)
+{
+    long sum = 0;
+
+    (void)ctx, (void)in;
+    for (size_t i = 0; i < n_xs; i++)
+        sum += xs[i];
+    *out = sum;
     return 0;
 }

@@ -27,6 +27,13 @@ int bench_spin(aj_ctx *ctx, BenchIn *in);
 /* Sleeps 1 ms (nanosleep): a step waiting on I/O. */
 int bench_nap(aj_ctx *ctx, BenchIn *in);
 
+/* Row W9: Make's array of MAP_N numbers base, base+1, ...; a no-op step
+ * that returns its element; the sum of what it returned. */
+#define BENCH_MAP_N 10000
+int bench_make(aj_ctx *ctx, BenchIn *in, long **out, size_t *n_out);
+int bench_touch(aj_ctx *ctx, BenchIn *in, long x, long *out);
+int bench_sum(aj_ctx *ctx, BenchIn *in, const long *xs, size_t n_xs, long *out);
+
 /* The bodies of bench_leaf and bench_spin for the direct baseline, which
  * has no context to ask for the step index. */
 void bench_leaf_at(BenchIn *in, uint32_t i);

@@ -10,6 +10,7 @@
 #include "chain.job.h"
 #include "cpu.job.h"
 #include "fanin.job.h"
+#include "maps.job.h"
 #include "seed.job.h"
 #include "sleepy.job.h"
 #include "wave.job.h"
@@ -173,6 +174,33 @@ static void direct_sleepy(BenchIn *in)
         bench_nap(NULL, in);
 }
 
+/* Sum of base .. base + BENCH_MAP_N - 1. */
+static long map_sum(const BenchIn *in)
+{
+    return BENCH_MAP_N * in->base + (long)BENCH_MAP_N * (BENCH_MAP_N - 1) / 2;
+}
+
+static void run_maps(aj_runtime *rt, BenchIn *in)
+{
+    RUN_ONE(maps, rt, in, map_sum(in));
+}
+
+/* The same calls: the array, a call per element into an outputs array,
+ * the sum of that. */
+static void direct_maps(BenchIn *in)
+{
+    long *xs = NULL, *outs = malloc(BENCH_MAP_N * sizeof *outs), sum = 0;
+    size_t n = 0;
+
+    check(outs != NULL && bench_make(NULL, in, &xs, &n) == 0, "direct maps");
+    for (size_t i = 0; i < n; i++)
+        bench_touch(NULL, in, xs[i], &outs[i]);
+    bench_sum(NULL, in, outs, n, &sum);
+    check(sum == map_sum(in), "direct maps");
+    free(outs);
+    free(xs);
+}
+
 static const bench_job bench_jobs[] = {
     { "seed", 8, run_seed, direct_seed },
     { "chain", CHAIN_N, run_chain, direct_chain },
@@ -181,6 +209,7 @@ static const bench_job bench_jobs[] = {
     { "wave", WAVE_N * WAVE_N, run_wave, direct_wave },
     { "cpu", CPU_N + 1, run_cpu, direct_cpu },
     { "sleepy", 8, run_sleepy, direct_sleepy },
+    { "maps", BENCH_MAP_N, run_maps, direct_maps },
 };
 
 const bench_job *bench_job_named(const char *name)

@@ -3,7 +3,8 @@
  * calls in one process, BENCH_RUNS times each, and prints one table.
  *
  *   bench AJC GDIR [ID...]    AJC: the ajc to time; GDIR: its generated .job
- *                             inputs; IDs (W1 .. W5, W6a, W6b, W7, W8, W12, G): only
+ *                             inputs; IDs (W1 .. W5, W6a, W6b, W7, W8, W9, W10, W11, W12, G):
+ *                             only
  *                             those rows
  */
 #include "ajc_time.h"
@@ -11,6 +12,8 @@
 #include "harness.h"
 #include "idle.h"
 #include "jobs.h"
+#include "limits.h"
+#include "subjobs.h"
 #include "waits.h"
 
 #include <stdio.h>
@@ -129,6 +132,24 @@ static void print_machine(aj_runtime *rt)
            sysconf(_SC_NPROCESSORS_ONLN), load, aj_runtime_workers(rt), BENCH_RUNS);
 }
 
+/* W9: a step returns 10,000 numbers, a no-op step maps over them, a
+ * collector sums them: per element; and what an instance allocates. */
+static void rows_map(aj_runtime *rt, BenchIn *in)
+{
+    const bench_job *j = bench_job_named("maps");
+
+    row_vs_direct("W9", "map over 10,000 elements: per element", "maps", rt, in, 30, true, 30);
+    bench_heap h0 = bench_heap_now();
+    for (int i = 0; i < 100; i++)
+        j->run(rt, in);
+    bench_heap h1 = bench_heap_now();
+    /* The instance, Make's array and the expansion. */
+    double allocs = (double)(h1.allocs - h0.allocs) / 100;
+    bench_row a = { "W9", "map job: heap allocations per instance", "", { allocs, allocs, allocs },
+                    -1, 3, LOWER_IS_BETTER };
+    bench_print_row(&a);
+}
+
 /* W12: W2 and W4 while other processes keep every core busy; the targets
  * are Taskflow's figures under the same load (2026-12-02). */
 static void rows_loaded(aj_runtime *rt, BenchIn *in)
@@ -160,7 +181,8 @@ int main(int argc, char **argv)
     BenchIn *in = bench_in_new();
 
     if (argc < 3 || rt == NULL) {
-        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W8 W3 W4 W5 W6a W6b W7 W12 G G100k]\n");
+        fprintf(stderr, "usage: bench AJC GDIR [W1 W2 W8 W3 W4 W9 W5 W6a W6b W7 W10 W11 W12 G "
+                        "G100k]\n");
         return 2;
     }
     print_machine(rt);
@@ -177,6 +199,8 @@ int main(int argc, char **argv)
                       true, 30);
     if (wanted(argc, argv, "W4"))
         row_vs_direct("W4", "100x100 wavefront: per step", "wave", rt, in, 30, true, 15);
+    if (wanted(argc, argv, "W9"))
+        rows_map(rt, in);
     if (wanted(argc, argv, "W5"))
         row_cpu(rt, in);
     /* W6b before W6a: each row's RSS figure is the growth of the process's
@@ -187,6 +211,10 @@ int main(int argc, char **argv)
         bench_rows_async(rt, in);
     if (wanted(argc, argv, "W7"))
         bench_rows_w7(rt, in);
+    if (wanted(argc, argv, "W10"))
+        bench_rows_limits(rt, in);
+    if (wanted(argc, argv, "W11"))
+        bench_rows_subjobs(rt, in);
     if (wanted(argc, argv, "W12"))
         bench_with_spinners((int)sysconf(_SC_NPROCESSORS_ONLN), rows_loaded, rt, in);
     if (wanted(argc, argv, "G")) {

@@ -15,6 +15,7 @@
 #include "arena.h"
 #include "ast.h"
 #include "emit.h"
+#include "flatten.h"
 #include "graph.h"
 #include "lexer_api.h"
 #include "names.h"
@@ -110,9 +111,17 @@ static int compile(arena *a, jmp_buf *jb, const ajc_input *in, const ajc_options
     sema_check_file(&sem);
     for (uint32_t i = 0; i < f->jobs.n; i++)
         sema_check_job(&sem, ast_file_job(f, i));
+    sema_check_subjobs(&sem);
+    sema_finish_file(&sem);
     sched **scheds = schedule(a, d, f);
     if (d->n_errors > 0)
         return finish(d, res);
+    /* Each job was scheduled as written, so that a cycle is reported in
+     * its own names; the flat graphs have none then. */
+    flatten_file(a, f);
+    for (uint32_t i = 0; i < f->jobs.n; i++)
+        if (ast_file_job(f, i)->groups.n > 0)
+            scheds[i] = graph_schedule(a, d, ast_file_job(f, i));
     const file_names *names = names_assign(a, d, f);
     if (d->n_errors > 0)
         return finish(d, res);

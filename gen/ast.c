@@ -127,7 +127,7 @@ ast_source ast_source_new(ast_builder *b, ast_source_kind kind, ajc_loc loc)
     static const struct { const char *word; ast_source_kind kind; } words[] = {
         { "true", AST_SRC_TRUE }, { "false", AST_SRC_FALSE }, { "NULL", AST_SRC_NULL },
     };
-    ast_source s = { kind, loc };
+    ast_source s = { kind, loc, AST_EMPTY_LOC };
     for (size_t i = 0; kind == AST_SRC_NAME && i < sizeof words / sizeof words[0]; i++)
         if (strlen(words[i].word) == loc.end - loc.begin &&
             memcmp(words[i].word, b->src->text + loc.begin, loc.end - loc.begin) == 0)
@@ -141,7 +141,36 @@ ast_param *ast_input_new(ast_builder *b, ajc_loc optional, vec *words, ast_sourc
     p->producer = ident(b, source.loc);
     p->source = source.kind;
     p->optional = optional;
+    p->map = source.map;
     return p;
+}
+
+/* `T[] xs = S`: words hold the type alone; the name comes after the
+ * brackets. */
+ast_param *ast_collect_new(ast_builder *b, ajc_loc optional, vec *words, ajc_loc brackets,
+                           ajc_loc name, ast_source source)
+{
+    ast_param *p = arena_calloc(b->arena, 1, sizeof *p);
+    p->ctype = ctype_of(b, words, words->n);
+    p->name = ident(b, name);
+    p->producer = ident(b, source.loc);
+    p->source = source.kind;
+    p->optional = optional;
+    p->map = source.map;
+    p->collect = brackets;
+    return p;
+}
+
+ast_source ast_source_map(ast_source s, ajc_loc brackets)
+{
+    s.map = brackets;
+    return s;
+}
+
+ast_ctype *ast_ctype_array(ast_ctype *t, ajc_loc brackets)
+{
+    t->array = brackets;
+    return t;
 }
 
 void ast_include_add(ast_builder *b, ajc_loc text)
@@ -160,6 +189,14 @@ void ast_type_add(ast_builder *b, ajc_loc name, ast_ctype *ctype, ajc_loc free_f
     t->free_fn = ident(b, free_fn);
     t->index = b->file->types.n;
     vec_push(b->arena, &b->file->types, t);
+}
+
+void ast_limit_add(ast_builder *b, ajc_loc name, ajc_loc size)
+{
+    ast_limit *l = arena_calloc(b->arena, 1, sizeof *l);
+    l->name = ident(b, name);
+    l->size = size;
+    vec_push(b->arena, &b->file->limits, l);
 }
 
 ast_retry *ast_retry_new(ast_builder *b, ajc_loc name, ast_policy *p)
@@ -269,11 +306,21 @@ static ast_attr *attr_new(ast_builder *b, ast_attr_kind kind, ajc_loc kw)
     return a;
 }
 
-ast_attr *ast_attr_after(ast_builder *b, ajc_loc kw, const vec *names)
+static ast_attr *names_attr(ast_builder *b, ast_attr_kind kind, ajc_loc kw, const vec *names)
 {
-    ast_attr *a = attr_new(b, ATTR_AFTER, kw);
+    ast_attr *a = attr_new(b, kind, kw);
     a->afters = *names;
     return a;
+}
+
+ast_attr *ast_attr_after(ast_builder *b, ajc_loc kw, const vec *names)
+{
+    return names_attr(b, ATTR_AFTER, kw, names);
+}
+
+ast_attr *ast_attr_uses(ast_builder *b, ajc_loc kw, const vec *names)
+{
+    return names_attr(b, ATTR_USES, kw, names);
 }
 
 ast_attr *ast_attr_retry(ast_builder *b, ajc_loc kw, ajc_loc name, ast_policy *inline_policy)
@@ -316,6 +363,13 @@ ast_attr *ast_attr_on(ast_builder *b, ajc_loc kw, ast_trigger rule, ajc_loc rule
     ast_attr *a = attr_new(b, ATTR_ON, kw);
     a->rule = rule;
     a->rule_loc = rule_loc;
+    return a;
+}
+
+ast_attr *ast_attr_subjob(ast_builder *b, ajc_loc kw, ajc_loc job)
+{
+    ast_attr *a = attr_new(b, ATTR_JOB, kw);
+    a->name = ident(b, job);
     return a;
 }
 

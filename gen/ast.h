@@ -27,6 +27,7 @@ typedef struct ast_ctype {
     ajc_loc loc;
     vec words;           /* ajc_loc * of each word, for the checks */
     ast_type *named;     /* sema: the `type` it is exactly, or NULL (raw C) */
+    ajc_loc array;       /* a step output's `[]`: it returns an array; empty: one value */
 } ast_ctype;
 
 struct ast_type {
@@ -76,6 +77,7 @@ typedef enum ast_source_kind {
 typedef struct ast_source {
     ast_source_kind kind;
     ajc_loc loc;
+    ajc_loc map;         /* `S[]`: the brackets; empty: the source itself */
 } ast_source;
 
 typedef struct ast_duration {
@@ -108,6 +110,15 @@ typedef struct ast_retry {
     ast_job *job;        /* the job it is declared in; NULL at file level */
 } ast_retry;
 
+/* `limit NAME = N;`: at most N running steps that use NAME, across every
+ * instance on a runtime. Limit names are their own namespace. */
+typedef struct ast_limit {
+    ast_ident name;
+    ajc_loc size;        /* the INT */
+    uint32_t value;      /* sema: the size, once checked */
+    bool used;           /* sema: some step uses it */
+} ast_limit;
+
 /* A job input (producer name NULL) or a step input bound to a source. */
 typedef struct ast_param {
     ast_ctype *ctype;
@@ -115,6 +126,8 @@ typedef struct ast_param {
     ast_ident producer;  /* the source as written: a name or a literal */
     ast_source_kind source;
     ajc_loc optional;    /* the `optional` keyword; empty: a required input */
+    ajc_loc map;         /* `T x = S[]`: the brackets; empty: no map */
+    ajc_loc collect;     /* `T[] xs = S`: the brackets; empty: one value */
     ast_step *from;      /* sema: the producing step (AST_SRC_STEP) */
     const struct ast_param *input; /* sema: the job input (AST_SRC_INPUT) */
     const char *c_type;  /* sema: its C parameter type, "const T *" if optional */
@@ -130,14 +143,16 @@ typedef enum ast_attr_kind {
     ATTR_ASYNC,
     ATTR_NONFATAL,
     ATTR_CONDITION,      /* when NAME, unless NAME */
-    ATTR_ON
+    ATTR_ON,
+    ATTR_USES,
+    ATTR_JOB             /* job NAME: the step runs an instance of job NAME */
 } ast_attr_kind;
 
 typedef struct ast_attr {
     ast_attr_kind kind;
     ajc_loc loc;         /* the keyword */
-    vec afters;          /* ast_ident *: after A, B */
-    ast_ident name;      /* retry NAME, impl NAME, when/unless NAME */
+    vec afters;          /* ast_ident *: after A, B; uses X, Y */
+    ast_ident name;      /* retry NAME, impl NAME, when/unless NAME, job NAME */
     ast_policy *policy;  /* retry (inline policy) */
     ast_duration timeout;
     bool negate;         /* unless */
@@ -177,7 +192,31 @@ struct ast_step {
     bool gated;          /* a rule, a condition or an optional edge decides
                             whether it runs: the tables give it a gate */
     uint32_t n_required; /* gated: its required predecessors */
+    vec uses;            /* ast_limit *: the limits it uses, by name */
+    bool mapped;         /* an input maps over `S[]`: it runs once per element */
+    ast_param *map_input; /* sema: that input; map_input->from is what it maps over */
+    const ast_attr *job_attr; /* `job NAME`; NULL: the step has a function */
+    ast_job *subjob;     /* the job it runs, once sema found it; NULL otherwise */
+    /* Set by flatten.c, which inlines sub-job steps. */
+    const char *c_field; /* its member in the outputs struct: its name, with
+                            '_' for the '/' of an inlined step's */
+    const ast_step *origin; /* an inlined step ("T1/Open"): the step of the
+                               sub-job it copies, whose function it calls;
+                               NULL: the job's own step */
+    vec args;            /* inlined: ast_param *, what it passes for each
+                            input of origin->job, in this job's terms */
+    const ast_step *stands_for; /* the result step of sub-job step T1 of
+                                   this job: T1's output function lends it */
 };
+
+/* An inlined sub-job: steps first .. first + n_steps - 1 of the flat job
+ * are the steps of job, named "T1/..." after name. */
+typedef struct ast_group {
+    const char *name;    /* "T1", "T1/Audit" */
+    const ast_job *job;
+    uint32_t first;
+    uint32_t n_steps;
+} ast_group;
 
 struct ast_job {
     ast_ident name;
@@ -189,6 +228,11 @@ struct ast_job {
     /* Set by sema. */
     symtab step_names;
     ast_step *result;
+    vec limits;          /* ast_limit *: those its steps use, by name */
+    /* Set by flatten.c: steps then lists the inlined steps of each sub-job
+     * step in its place, and groups says where (ast_group *, enclosing
+     * ones first). */
+    vec groups;
 };
 
 typedef struct ast_include {
@@ -200,6 +244,7 @@ typedef struct ast_file {
     vec includes;        /* ast_include * */
     vec types;           /* ast_type * */
     vec retries;         /* ast_retry * */
+    vec limits;          /* ast_limit * */
     vec jobs;            /* ast_job * */
     uint32_t n_policies; /* every ast_policy of the file, named or inline */
 } ast_file;
@@ -222,6 +267,10 @@ ast_ctype *ast_ctype_new(ast_builder *b, vec *words);
 ast_param *ast_param_new(ast_builder *b, vec *words);
 ast_source ast_source_new(ast_builder *b, ast_source_kind kind, ajc_loc loc);
 ast_param *ast_input_new(ast_builder *b, ajc_loc optional, vec *words, ast_source source);
+ast_param *ast_collect_new(ast_builder *b, ajc_loc optional, vec *words, ajc_loc brackets,
+                           ajc_loc name, ast_source source);
+ast_source ast_source_map(ast_source s, ajc_loc brackets);
+ast_ctype *ast_ctype_array(ast_ctype *t, ajc_loc brackets);
 ast_ident *ast_ident_new(ast_builder *b, ajc_loc loc);
 void ast_include_add(ast_builder *b, ajc_loc text);
 void ast_type_add(ast_builder *b, ajc_loc name, ast_ctype *ctype, ajc_loc free_fn);
@@ -241,6 +290,9 @@ ast_attr *ast_attr_impl(ast_builder *b, ajc_loc kw, ajc_loc name);
 ast_attr *ast_attr_flag(ast_builder *b, ast_attr_kind kind, ajc_loc kw);
 ast_attr *ast_attr_condition(ast_builder *b, ajc_loc kw, ajc_loc step, bool negate);
 ast_attr *ast_attr_on(ast_builder *b, ajc_loc kw, ast_trigger rule, ajc_loc rule_loc);
+ast_attr *ast_attr_uses(ast_builder *b, ajc_loc kw, const vec *names);
+void ast_limit_add(ast_builder *b, ajc_loc name, ajc_loc size);
+ast_attr *ast_attr_subjob(ast_builder *b, ajc_loc kw, ajc_loc job);
 ast_step *ast_step_new(ast_builder *b, ajc_loc kw, ajc_loc name, const vec *inputs,
                        ast_ctype *output, const vec *attrs);
 ast_job *ast_job_new(ast_builder *b);
@@ -262,6 +314,14 @@ static inline ast_type *ast_file_type(const ast_file *f, uint32_t i)
 static inline ast_retry *ast_file_retry(const ast_file *f, uint32_t i)
 {
     return AST_AT(ast_retry, f->retries, i);
+}
+static inline ast_limit *ast_file_limit(const ast_file *f, uint32_t i)
+{
+    return AST_AT(ast_limit, f->limits, i);
+}
+static inline ast_limit *ast_step_limit(const ast_step *s, uint32_t i)
+{
+    return AST_AT(ast_limit, s->uses, i);
 }
 static inline const ast_include *ast_file_include(const ast_file *f, uint32_t i)
 {
@@ -316,6 +376,18 @@ static inline const char *ast_ctype_real(const ast_ctype *t)
 static inline bool ast_loc_empty(ajc_loc l)
 {
     return l.begin == l.end;
+}
+
+/* A step that returns an array, `-> T[]`. */
+static inline bool ast_step_array(const ast_step *s)
+{
+    return s->output != NULL && !ast_loc_empty(s->output->array);
+}
+
+/* Its output is many values: an array, or one per element. */
+static inline bool ast_step_many(const ast_step *s)
+{
+    return s->mapped || ast_step_array(s);
 }
 
 #endif

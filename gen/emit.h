@@ -34,9 +34,10 @@ void emit_dot(const emit_ctx *e, out *o);
  * step i of j, then end: the header's prototype and the source's head. */
 void emit_done_head(const emit_ctx *e, out *o, const ast_job *j, uint32_t i, const char *end);
 
-/* "T *out" for an output of type t, as result, take and the output
- * functions take it. */
-const char *emit_out_param(const emit_ctx *e, const ast_ctype *t);
+/* "T *out" for step s's output of type T, as result, take and the output
+ * functions take it; "aj_array *out" when it returns an array or is
+ * mapped. */
+const char *emit_out_param(const emit_ctx *e, const ast_step *s);
 
 /* Steps of every job of the file, to size an output buffer up front. */
 size_t emit_total_steps(const ast_file *f);

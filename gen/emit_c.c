@@ -51,7 +51,7 @@ static void structs(out *o, const ast_job *j, const job_names *c)
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
         if (s->output != NULL)
-            field(o, s->output->text, s->name.name);
+            field(o, ast_step_many(s) ? "aj_array" : s->output->text, s->c_field);
     }
     tpl_out(o, "} $out$;\n\n", TPL_VARS("out", c->out));
 }
@@ -75,6 +75,14 @@ static void argument(const emit_ctx *e, tpl_list *l, const ast_job *j, uint32_t 
         tpl_list_item(l, "i->", p->input->name.name);
     } else if (p->source != AST_SRC_STEP) {
         tpl_list_item(l, p->value, NULL);
+    } else if (!ast_loc_empty(p->map)) {
+        /* Element k of the array, or of the elements' outputs. */
+        tpl_list_item(l, arena_cat(e->arena, "((", pointer_to(e, p->ctype->text), ")", field,
+                                   p->from->c_field, ".items)[k]", NULL), NULL);
+    } else if (!ast_loc_empty(p->collect)) {
+        tpl_list_item(l, arena_cat(e->arena, "(", p->c_type, ")", field, p->from->c_field,
+                                   ".items", NULL), NULL);
+        tpl_list_item3(l, field, p->from->c_field, ".n");
     } else if (by_slots) {
         tpl_list_item3(l, arena_cat(e->arena, "*(", pointer_to(e, p->ctype->text), NULL),
                        ")slot", tpl_u32(n, k));
@@ -84,9 +92,9 @@ static void argument(const emit_ctx *e, tpl_list *l, const ast_job *j, uint32_t 
                                ? arena_cat(e->arena, "(", p->c_type, ")", NULL) : "";
         tpl_list_item(l, arena_cat(e->arena, "aj_ctx_step_completed(ctx, ",
                                    tpl_u32(n, p->from->index), ") ? ", cast, "&", field,
-                                   p->from->name.name, " : NULL", NULL), NULL);
+                                   p->from->c_field, " : NULL", NULL), NULL);
     } else {
-        tpl_list_item(l, field, p->from->name.name);
+        tpl_list_item(l, field, p->from->c_field);
     }
 }
 
@@ -105,27 +113,40 @@ static void call(const emit_ctx *e, out *o, const ast_job *j, uint32_t si, bool 
     char slot[TPL_NUM + 8];
 
     out_line_to(o, line, e->src->name);
-    tpl_list_open(&l, o, arena_cat(e->arena, "    return ", emit_job_names(e, j)->step[si].fn,
-                                   "(", NULL), line, e->src->name);
+    tpl_list_open(&l, o, arena_cat(e->arena, ast_step_array(s) ? "    int rc = " : "    return ",
+                                   emit_job_names(e, j)->step[si].fn, "(", NULL),
+                  line, e->src->name);
     tpl_list_item(&l, "ctx", NULL);
-    for (uint32_t i = 0; i < j->params.n; i++)
-        tpl_list_item(&l, "i->", ast_job_param(j, i)->name.name);
+    if (s->origin != NULL)
+        for (uint32_t i = 0; i < s->args.n; i++)
+            argument(e, &l, j, i, s->args.items[i], false);
+    else
+        for (uint32_t i = 0; i < j->params.n; i++)
+            tpl_list_item(&l, "i->", ast_job_param(j, i)->name.name);
     for (uint32_t i = 0; i < s->inputs.n; i++)
         argument(e, &l, j, i, ast_step_input(s, i), by_slots);
     if (s->async) {
         const char *reply = emit_job_names(e, j)->step[si].reply;
         tpl_list_item(&l, arena_cat(e->arena, "(", reply, " *)aj_ctx_reply(ctx)", NULL), NULL);
+    } else if (ast_step_array(s)) {
+        tpl_list_item(&l, "&items", NULL);
+        tpl_list_item(&l, "&a->n", NULL);
+    } else if (s->mapped && s->output != NULL) {
+        tpl_list_item(&l, arena_cat(e->arena, "&((", pointer_to(e, s->output->text), ")", field,
+                                    s->c_field, ".items)[k]", NULL), NULL);
     } else if (s->output != NULL && by_slots) {
         snprintf(slot, sizeof slot, ")slot%lu", (unsigned long)s->inputs.n);
         tpl_list_item(&l, arena_cat(e->arena, "(", pointer_to(e, s->output->text), NULL), slot);
     } else if (s->output != NULL) {
-        tpl_list_item3(&l, "&", field, s->name.name);
+        tpl_list_item3(&l, "&", field, s->c_field);
     }
     tpl_list_close(&l, ");\n");
     out_line_back(o);
 }
 
-static void wrapper_head(const emit_ctx *e, out *o, const ast_job *j, const char *run)
+/* reads_in: the wrapper reads the job's inputs (when it has some). */
+static void wrapper_head(const emit_ctx *e, out *o, const ast_job *j, const char *run,
+                         bool reads_in)
 {
     tpl_list l;
     tpl_list_open(&l, o, arena_cat(e->arena, "static int ", run, "(", NULL), 0, NULL);
@@ -134,31 +155,74 @@ static void wrapper_head(const emit_ctx *e, out *o, const ast_job *j, const char
     tpl_list_item(&l, "void *out", NULL);
     tpl_list_item(&l, "const size_t *slots", NULL);
     tpl_list_close(&l, ")\n{\n");
-    if (j->params.n > 0)
+    if (j->params.n > 0 && reads_in)
         tpl_out(o, "    $in$ *i = in;\n", TPL_VARS("in", emit_job_names(e, j)->in));
     else
         out_puts(o, "    (void)in;\n");
 }
 
+static bool any_source(const vec *params, ast_source_kind kind)
+{
+    for (uint32_t i = 0; i < params->n; i++)
+        if (((const ast_param *)params->items[i])->source == kind)
+            return true;
+    return false;
+}
+
 /* Whether a wrapper by name reads or writes the outputs block. */
 static bool uses_outputs(const ast_step *s)
 {
-    for (uint32_t i = 0; i < s->inputs.n; i++)
-        if (ast_step_input(s, i)->source == AST_SRC_STEP)
-            return true;
+    if (any_source(&s->inputs, AST_SRC_STEP) || any_source(&s->args, AST_SRC_STEP))
+        return true;
     return s->output != NULL && !s->async;
 }
 
-/* A step with a wrapper of its own: its inputs and output by name. */
+/* Whether a wrapper by name reads the job's inputs: an inlined step reads
+ * those its sub-job's inputs are bound to. */
+static bool uses_inputs(const ast_step *s)
+{
+    return s->origin == NULL || any_source(&s->inputs, AST_SRC_INPUT) ||
+           any_source(&s->args, AST_SRC_INPUT);
+}
+
+/* A step with a wrapper of its own: its inputs and output by name. A
+ * mapped step's run is for element k; a step that returns an array
+ * stores the array the function made in its slot, whatever it returns,
+ * so that a failed attempt's array is freed too. */
 static void wrapper_by_name(const emit_ctx *e, out *o, const ast_job *j, uint32_t si)
 {
     const ast_step *s = ast_job_step(j, si);
-    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run);
+    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run, uses_inputs(s));
     if (!uses_outputs(s))
         out_puts(o, "    (void)out;\n");
     out_puts(o, "    (void)slots;\n");
+    if (s->mapped)
+        out_puts(o, "    size_t k = aj_ctx_index(ctx);\n");
+    if (ast_step_array(s))
+        tpl_out(o, "    aj_array *a = &(($out$ *)out)->$name$;\n    $ptr$items = NULL;\n",
+                TPL_VARS("out", emit_job_names(e, j)->out, "name", s->c_field,
+                         "ptr", pointer_to(e, s->output->text)));
     call(e, o, j, si, false);
+    if (ast_step_array(s))
+        out_puts(o, "    a->items = items;\n    return rc;\n");
     out_puts(o, "}\n\n");
+}
+
+/* An array's free wrapper: each element with its type's free, if it has
+ * one, then the array. */
+static void free_array(const emit_ctx *e, out *o, const ast_step *s, const char *wrapper)
+{
+    const ast_type *t = s->output->named;
+    if (t == NULL || t->free_fn.name == NULL) {
+        tpl_out(o, "static void $wrapper$(void *slot)\n{\n    free(((aj_array *)slot)->items);\n}\n\n",
+                TPL_VARS("wrapper", wrapper));
+        return;
+    }
+    tpl_out(o, "static void $wrapper$(void *slot)\n{\n    aj_array *a = slot;\n"
+               "    $ptr$items = a->items;\n    for (size_t k = 0; k < a->n; k++)\n"
+               "        $free$(items[k]);\n    free(items);\n}\n\n",
+            TPL_VARS("wrapper", wrapper, "ptr", pointer_to(e, s->output->text),
+                     "free", t->free_fn.name));
 }
 
 /* Steps sharing a function: the slots of the step being run say where its
@@ -171,7 +235,7 @@ static void wrapper_by_slots(const emit_ctx *e, out *o, const ast_job *j, uint32
     char k[TPL_NUM];
     tpl_out(o, "/* $fn$, for every step of job $job$ that calls it. */\n",
             TPL_VARS("fn", emit_job_names(e, j)->step[si].fn, "job", j->name.name));
-    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run);
+    wrapper_head(e, o, j, emit_job_names(e, j)->step[si].run, true);
     out_puts(o, n > 0 ? "    char *o = out;\n" : "    (void)out;\n    (void)slots;\n");
     for (uint32_t i = 0; i < n; i++)
         tpl_out(o, "    void *slot$k$ = o + slots[$k$];\n", TPL_VARS("k", tpl_u32(k, i)));
@@ -194,7 +258,9 @@ static void wrappers(const emit_ctx *e, out *o, const ast_job *j)
      * function; steps whose outputs share a type share its wrapper. */
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
-        if (c->step[i].writes_free)
+        if (c->step[i].frees_array)
+            free_array(e, o, s, c->step[i].free_out);
+        else if (c->step[i].writes_free)
             tpl_out(o, "static void $wrapper$(void *slot)\n{\n    $free$(*($ptr$)slot);\n}\n\n",
                     TPL_VARS("wrapper", c->step[i].free_out, "free",
                              s->output->named->free_fn.name, "ptr", pointer_to(e, s->output->text)));
@@ -272,7 +338,14 @@ static void definition(const emit_ctx *e, out *o, const ast_job *j)
                 TPL_VARS("out", c->out));
     else
         out_puts(o, "    .outputs_size = 0,\n    .outputs_align = 1,\n");
-    tpl_out(o, "    .memo = &$memo$,\n};\n\n", TPL_VARS("memo", c->memo));
+    tpl_out(o, "    .memo = &$memo$,\n", TPL_VARS("memo", c->memo));
+    if (j->limits.n > 0)
+        tpl_out(o, "    .n_limits = $n$,\n    .limits = $limits$,\n",
+                TPL_VARS("n", tpl_u32(n[0], j->limits.n), "limits", c->limits));
+    if (c->subjobs != NULL)
+        tpl_out(o, "    .n_subjobs = $n$,\n    .subjobs = $subjobs$,\n",
+                TPL_VARS("n", tpl_u32(n[0], j->groups.n), "subjobs", c->subjobs));
+    out_puts(o, "};\n\n");
 }
 
 static bool may_be_array(const ast_param *p)
@@ -296,7 +369,7 @@ static void done_fns(const emit_ctx *e, out *o, const ast_job *j)
 {
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
-        if (!s->async)
+        if (!s->async || s->origin != NULL)
             continue;
         emit_done_head(e, o, j, i, ")\n{\n");
         if (s->output == NULL)
@@ -375,7 +448,7 @@ static void accessor(const emit_ctx *e, out *o, const ast_job *j, const char *fn
     char index[TPL_NUM];
     tpl_out(o, "int $fn$($job$ *job, $out$)\n{\n"
                "    return $helper$(job, $index$, $take$, out, sizeof *out);\n}\n\n",
-            TPL_VARS("fn", fn, "job", j->name.name, "out", emit_out_param(e, s->output),
+            TPL_VARS("fn", fn, "job", j->name.name, "out", emit_out_param(e, s),
                      "helper", emit_job_names(e, j)->output_helper,
                      "index", tpl_u32(index, s->index), "take", take));
 }
@@ -412,6 +485,42 @@ static void functions(const emit_ctx *e, out *o, const ast_job *j)
             vars);
 }
 
+/* Whether a free wrapper calls free() on an array. */
+static bool any_array_step(const ast_file *f)
+{
+    for (uint32_t i = 0; i < f->jobs.n; i++)
+        for (uint32_t k = 0; k < ast_file_job(f, i)->steps.n; k++)
+            if (ast_step_array(ast_job_step(ast_file_job(f, i), k)))
+                return true;
+    return false;
+}
+
+static void order_jobs(const ast_job *j, bool *placed, const ast_job **order, uint32_t *n)
+{
+    placed[j->index] = true;
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *from = ast_job_step(j, i)->origin;
+        if (from != NULL && !placed[from->job->index])
+            order_jobs(from->job, placed, order, n);
+    }
+    order[(*n)++] = j;
+}
+
+/* The jobs in file order, but each after the jobs whose steps it inlines:
+ * an inlined step uses the policy table, free wrapper and reply type that
+ * its origin's job defines. sema rejected jobs that contain themselves. */
+static const ast_job **job_order(const emit_ctx *e)
+{
+    const ast_file *f = e->file;
+    bool *placed = arena_calloc(e->arena, (size_t)f->jobs.n + 1, sizeof *placed);
+    const ast_job **order = arena_calloc(e->arena, (size_t)f->jobs.n + 1, sizeof *order);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < f->jobs.n; i++)
+        if (!placed[i])
+            order_jobs(ast_file_job(f, i), placed, order, &n);
+    return order;
+}
+
 /* About what one step costs in the source: wrapper, table rows, edges. */
 #define SOURCE_BYTES_PER_STEP 1024
 
@@ -421,9 +530,13 @@ void emit_source(const emit_ctx *e, out *o)
     /* A header name is not a string literal: no escapes (ajc_compile()
      * refuses names that cannot be written here). */
     tpl_out(o, "/* Generated by ajc from $source$. DO NOT EDIT. */\n#include \"$header$\"\n\n"
-               "#include <stddef.h>\n#include <string.h>\n", TPL_VARS("source", e->source_base, "header", e->h_base));
+               "#include <stddef.h>\n", TPL_VARS("source", e->source_base, "header", e->h_base));
+    if (any_array_step(e->file))
+        out_puts(o, "#include <stdlib.h>\n");
+    out_puts(o, "#include <string.h>\n");
+    const ast_job **order = job_order(e);
     for (uint32_t i = 0; i < e->file->jobs.n; i++) {
-        const ast_job *j = ast_file_job(e->file, i);
+        const ast_job *j = order[i];
         tpl_out(o, "\n/* Job $job$ */\n\n", TPL_VARS("job", j->name.name));
         structs(o, j, emit_job_names(e, j));
         wrappers(e, o, j);

@@ -197,12 +197,20 @@ static void step_prototype(const emit_ctx *e, out *o, const ast_job *j, uint32_t
     tpl_list_open(&l, o, head, line, e->src->name);
     tpl_list_item(&l, "aj_ctx *ctx", NULL);
     job_params(&l, j);
-    for (uint32_t k = 0; k < s->inputs.n; k++)
-        tpl_list_decl(&l, ast_step_input(s, k)->c_type, ast_step_input(s, k)->name.name);
-    if (s->async)
+    for (uint32_t k = 0; k < s->inputs.n; k++) {
+        const ast_param *p = ast_step_input(s, k);
+        tpl_list_decl(&l, p->c_type, p->name.name);
+        if (!ast_loc_empty(p->collect))
+            tpl_list_item(&l, "size_t n_", p->name.name);
+    }
+    if (s->async) {
         tpl_list_item(&l, emit_job_names(e, j)->step[i].reply, " *reply");
-    else if (s->output != NULL)
+    } else if (ast_step_array(s)) {
+        tpl_list_decl(&l, s->output->text, "**out");
+        tpl_list_item(&l, "size_t *n_out", NULL);
+    } else if (s->output != NULL) {
         tpl_list_decl(&l, s->output->text, "*out");
+    }
     tpl_list_close(&l, ");\n");
 }
 
@@ -215,7 +223,7 @@ static void async_decls(const emit_ctx *e, out *o, const ast_job *j)
 
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
-        if (!s->async)
+        if (!s->async || s->origin != NULL)
             continue;
         if (!any)
             out_puts(o, "/* Async steps: their functions return AJ_PENDING and complete "
@@ -254,8 +262,11 @@ static void inline_fns(out *o, const char *const *vars)
                "    return aj_instance_rerun((aj_instance *)job);\n}\n\n", vars);
 }
 
-const char *emit_out_param(const emit_ctx *e, const ast_ctype *t)
+const char *emit_out_param(const emit_ctx *e, const ast_step *s)
 {
+    const ast_ctype *t = s->output;
+    if (ast_step_many(s))
+        return "aj_array *out";
     const char *star = t->text[strlen(t->text) - 1] == '*' ? "*" : " *";
     return arena_cat(e->arena, t->text, star, "out", NULL);
 }
@@ -272,7 +283,7 @@ static void output_decls(const emit_ctx *e, out *o, const ast_job *j)
         if (c->step[i].output != NULL)
             tpl_out(o, "int $fn$($job$ *job, $out$);\n",
                     TPL_VARS("fn", c->step[i].output, "job", j->name.name,
-                             "out", emit_out_param(e, ast_job_step(j, i)->output)));
+                             "out", emit_out_param(e, ast_job_step(j, i))));
     out_puts(o, "\n");
 }
 
@@ -303,7 +314,7 @@ static void job_decls(const emit_ctx *e, out *o, const ast_job *j)
         tpl_out(o, "int $result$($job$ *job, $out$);  /* lends */\n"
                    "int $take$($job$ *job, $out$);    /* hands over */\n",
                 TPL_VARS("result", c->result, "take", c->take, "job", j->name.name,
-                         "out", emit_out_param(e, j->result->output)));
+                         "out", emit_out_param(e, j->result)));
     tpl_out(o, "aj_instance *$instance$($job$ *job);\n"
                "void $free$($job$ *job);\n\n", vars);
     output_decls(e, o, j);

@@ -1,6 +1,7 @@
 /*
  * emit_table.c: the static tables of one job: slots, topological order,
- * edges, successor lists, steps and what running each step reads.
+ * edges, successor lists, gates, limits, steps and what running each step
+ * reads.
  *
  * Rows are written from templates and lists (tpl.c), one comment per row,
  * in the order asyncjob.h documents. These are the rows a 100,000-step job
@@ -47,9 +48,9 @@ static void slot_table(out *o, const ast_job *j, const job_names *c)
         tpl_out(o, "    /* $step$ */ ", TPL_VARS("step", s->name.name));
         tpl_list_open(&l, o, "", 0, NULL);
         for (uint32_t k = 0; k < s->inputs.n; k++)
-            tpl_list_item3(&l, of, ast_step_input(s, k)->from->name.name, ")");
+            tpl_list_item3(&l, of, ast_step_input(s, k)->from->c_field, ")");
         if (s->output != NULL)
-            tpl_list_item3(&l, of, s->name.name, ")");
+            tpl_list_item3(&l, of, s->c_field, ")");
         tpl_list_close(&l, ",\n");
     }
     out_puts(o, "};\n\n");
@@ -193,40 +194,66 @@ static void succ_table(out *o, const ast_job *j, const sched *s, const job_names
     out_puts(o, "};\n\n");
 }
 
+#define TAIL_TEXT 256  /* room for the tail columns of a step row */
+
+/* The last columns of a step's row: the limits it uses (count, list), the
+ * step it maps over, its element size. */
+static const char *step_tail(char buf[TAIL_TEXT], const ast_step *st, const char *uses)
+{
+    const ast_step *over = st->map_input != NULL ? st->map_input->from : NULL;
+    char element[TAIL_TEXT / 2] = "0";
+    if (ast_step_many(st))
+        snprintf(element, sizeof element, "sizeof(%s)", st->output->text);
+    snprintf(buf, TAIL_TEXT, "%u, %s, %ld, %s", st->uses.n, uses,
+             over ? (long)over->index : -1L, element);
+    return buf;
+}
+
+/* The output type a step row names: "T[]" for an array, "T" for each
+ * element of a mapped step. */
+static const char *output_type(const emit_ctx *e, const ast_step *st)
+{
+    if (st->output == NULL)
+        return "";
+    return ast_step_array(st) ? arena_cat(e->arena, st->output->text, "[]", NULL)
+                              : st->output->text;
+}
+
 /* One row of the step table, positional: the table's comment names the
  * columns. A row is a third of its designated form, for 100,000 steps. A
  * row too long for one line breaks where its columns change meaning: what
  * the step is, then its output's slot, then how it runs. */
 static void step_row(const emit_ctx *e, out *o, const ast_job *j, const ast_step *st,
-                     const char *gate)
+                     const char *gate, const char *uses)
 {
     static const char *const rows[2][2] = {
-        { "    /* $i$ */ { \"$name$\", NULL, 0, 0, $free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$ },\n",
+        { "    /* $i$ */ { \"$name$\", NULL, 0, 0, $free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n",
           "    /* $i$ */ { \"$name$\", NULL, 0, 0,\n"
-          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$ },\n" },
-        { "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $name$), sizeof($type$), $free$, "
-          "$amp$$retry$, $timeout$, $level$, $line$, $gate$ },\n",
+          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n" },
+        { "    /* $i$ */ { \"$name$\", \"$type$\", offsetof($out$, $field$), sizeof($size$), $free$, "
+          "$amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n",
           "    /* $i$ */ { \"$name$\", \"$type$\",\n"
-          "$pad$offsetof($out$, $name$), sizeof($type$),\n"
-          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$ },\n" },
+          "$pad$offsetof($out$, $field$), sizeof($size$),\n"
+          "$pad$$free$, $amp$$retry$, $timeout$, $level$, $line$, $gate$, $tail$ },\n" },
     };
     const job_names *c = emit_job_names(e, j);
     const step_names *sc = &c->step[st->index];
-    char n[4][TPL_NUM];
+    char n[4][TPL_NUM], tail[TAIL_TEXT];
     const char *i = tpl_u32(n[0], st->index);
     const char *const *vars = TPL_VARS(
-        "i", i, "name", st->name.name, "type", st->output != NULL ? st->output->text : "",
+        "i", i, "name", st->name.name, "field", st->c_field, "type", output_type(e, st),
+        "size", ast_step_many(st) ? "aj_array" : st->output != NULL ? st->output->text : "",
         "out", c->out, "free", sc->free_out != NULL ? sc->free_out : "NULL",
         "amp", sc->retry != NULL ? "&" : "", "retry", sc->retry != NULL ? sc->retry : "NULL",
         "timeout", tpl_i64(n[1], st->timeout_ns),
         "level", tpl_u32(n[2], emit_sched(e, j)->level[st->index]),
         "line", tpl_u32(n[3], emit_line(e, st->loc)), "gate", gate,
-        "pad", tpl_spaces(strlen(i) + 13));
+        "tail", step_tail(tail, st, uses), "pad", tpl_spaces(strlen(i) + 13));
     const char *const *shape = rows[st->output != NULL];
     tpl_out(o, shape[tpl_len(shape[0], vars) > TPL_WIDTH + 1], vars);
 }
 
-#define FLAGS_TEXT 96  /* room for every flag's name */
+#define FLAGS_TEXT 160  /* room for every flag's name */
 
 /* The run row's flags: what a runner tests before it runs the step. A
  * step is never both blocking and async (sema_job.c). */
@@ -234,10 +261,12 @@ static const char *exec_flags(char buf[FLAGS_TEXT], const ast_step *st)
 {
     static const char *const names[] = {
         "AJ_STEP_TIMED", "AJ_STEP_BLOCKING", "AJ_STEP_ASYNC", "AJ_STEP_NONFATAL",
-        "AJ_STEP_GATED",
+        "AJ_STEP_GATED", "AJ_STEP_LIMITED", "AJ_STEP_ARRAY", "AJ_STEP_MAPPED",
     };
     uint32_t bits = (st->timeout_ns > 0 ? 1u : 0u) | (st->blocking ? 2u : 0u) |
-                    (st->async ? 4u : 0u) | (st->nonfatal ? 8u : 0u) | (st->gated ? 16u : 0u);
+                    (st->async ? 4u : 0u) | (st->nonfatal ? 8u : 0u) | (st->gated ? 16u : 0u) |
+                    (st->uses.n > 0 ? 32u : 0u) | (ast_step_array(st) ? 64u : 0u) |
+                    (st->mapped ? 128u : 0u);
     return bit_names(buf, FLAGS_TEXT, bits, names, sizeof names / sizeof names[0]);
 }
 
@@ -263,13 +292,17 @@ static void step_tables(const emit_ctx *e, out *o, const ast_job *j)
 {
     const job_names *c = emit_job_names(e, j);
     uint32_t at[2] = { 0, 0 }; /* next slot, next successor */
-    tpl_out(o, "/* name, output type, its slot and size, free, retry, timeout (ns), level, .job line, gate */\n"
+    tpl_out(o, "/* name, output type, its slot and size, free, retry, timeout (ns), level, .job line, gate,\n * limits used (count, list), mapped over, element size */\n"
                "static const aj_step_def $steps$[] = {\n", TPL_VARS("steps", c->steps));
-    for (uint32_t i = 0, k = 0; i < j->steps.n; i++) {
+    for (uint32_t i = 0, k = 0, u = 0; i < j->steps.n; i++) {
         const ast_step *st = ast_job_step(j, i);
-        char n[TPL_NUM];
-        step_row(e, o, j, st, st->gated ? arena_cat(o->arena, "&", c->gates, "[",
-                                                    tpl_u32(n, k++), "]", NULL) : "NULL");
+        char n[2][TPL_NUM];
+        step_row(e, o, j, st,
+                 st->gated ? arena_cat(o->arena, "&", c->gates, "[", tpl_u32(n[0], k++), "]", NULL)
+                           : "NULL",
+                 st->uses.n > 0 ? arena_cat(o->arena, c->uses, " + ", tpl_u32(n[1], u), NULL)
+                                : "NULL");
+        u += st->uses.n;
     }
     tpl_out(o, "};\n\n/* wrapper, its slots, predecessors, first successor, successors, flags */\n"
                "static const aj_step_exec $exec$[] = {\n", TPL_VARS("exec", c->exec));
@@ -354,6 +387,56 @@ static void gate_tables(out *o, const ast_job *j, const job_names *c)
     out_puts(o, "};\n\n");
 }
 
+/* The limits j's steps use, by name (the order every job takes them in),
+ * then each limited step's, as ascending indexes into them. */
+static void limit_tables(out *o, const ast_job *j, const job_names *c)
+{
+    tpl_out(o, "/* The limits its steps use, by name: every job takes them in this order. */\n"
+               "static const aj_limit_def $limits$[] = {\n", TPL_VARS("limits", c->limits));
+    for (uint32_t k = 0; k < j->limits.n; k++) {
+        const ast_limit *l = AST_AT(const ast_limit, j->limits, k);
+        char n[2][TPL_NUM];
+        tpl_out(o, "    /* $k$ */ { \"$name$\", $size$ },\n",
+                TPL_VARS("k", tpl_u32(n[0], k), "name", l->name.name,
+                         "size", tpl_u32(n[1], l->value)));
+    }
+    tpl_out(o, "};\n\n/* Each limited step's limits, indexes into $limits$. */\n"
+               "static const uint32_t $uses$[] = {\n",
+            TPL_VARS("limits", c->limits, "uses", c->uses));
+    for (uint32_t i = 0; i < j->steps.n; i++) {
+        const ast_step *st = ast_job_step(j, i);
+        tpl_list l;
+        if (st->uses.n == 0)
+            continue;
+        tpl_out(o, "    /* $step$ */ ", TPL_VARS("step", st->name.name));
+        tpl_list_open(&l, o, "", 0, NULL);
+        for (uint32_t k = 0; k < st->uses.n; k++) {
+            uint32_t at = 0;
+            char n[TPL_NUM];
+            while (j->limits.items[at] != st->uses.items[k])
+                at++;
+            tpl_list_item(&l, tpl_u32(n, at), NULL);
+        }
+        tpl_list_close(&l, ",\n");
+    }
+    out_puts(o, "};\n\n");
+}
+
+/* The sub-jobs flatten.c inlined, which pictures draw as clusters. */
+static void subjob_table(out *o, const ast_job *j, const job_names *c)
+{
+    tpl_out(o, "/* Inlined sub-jobs, for pictures: name, job, first step, steps. */\n"
+               "static const aj_subjob_def $subjobs$[] = {\n", TPL_VARS("subjobs", c->subjobs));
+    for (uint32_t i = 0; i < j->groups.n; i++) {
+        const ast_group *g = j->groups.items[i];
+        char n[3][TPL_NUM];
+        tpl_out(o, "    /* $i$ */ { \"$name$\", \"$job$\", $first$, $n$ },\n",
+                TPL_VARS("i", tpl_u32(n[0], i), "name", g->name, "job", g->job->name.name,
+                         "first", tpl_u32(n[1], g->first), "n", tpl_u32(n[2], g->n_steps)));
+    }
+    out_puts(o, "};\n\n");
+}
+
 void emit_tables(const emit_ctx *e, out *o, const ast_job *j)
 {
     const sched *s = emit_sched(e, j);
@@ -367,5 +450,9 @@ void emit_tables(const emit_ctx *e, out *o, const ast_job *j)
     }
     if (c->gates != NULL)
         gate_tables(o, j, c);
+    if (c->limits != NULL)
+        limit_tables(o, j, c);
     step_tables(e, o, j);
+    if (j->groups.n > 0)
+        subjob_table(o, j, c);
 }

@@ -5,7 +5,8 @@
 #include "emit.h"
 
 /* The slot table (steps sharing a wrapper only), then the order, edge,
- * successor, step and run tables of j. */
+ * successor, gate and limit tables (where it has any), step and run tables
+ * of j. */
 void emit_tables(const emit_ctx *e, out *o, const ast_job *j);
 
 #endif

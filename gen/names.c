@@ -144,9 +144,11 @@ static const char *job_name(names *n, const ast_job *j, const char *what, const 
     return c;
 }
 
+/* A step of the job's own, or the result of one of its sub-job steps,
+ * has an output function. */
 static bool has_output(const ast_step *s)
 {
-    return s->output != NULL;
+    return s->output != NULL && (s->origin == NULL || s->stands_for != NULL);
 }
 
 static bool is_gated(const ast_step *s)
@@ -184,6 +186,12 @@ static void assign_job(names *n, const ast_job *j, job_names *c)
         c->gates = job_name(n, j, "the gate table", "__", "gates");
         c->required = job_name(n, j, "the required predecessor table", "__", "required");
     }
+    if (j->limits.n > 0) {
+        c->limits = job_name(n, j, "the limit table", "__", "limits");
+        c->uses = job_name(n, j, "the limit use table", "__", "uses");
+    }
+    if (j->groups.n > 0)
+        c->subjobs = job_name(n, j, "the sub-job table", "__", "subjobs");
     if (j->params.n > 0)
         c->in = job_name(n, j, "the inputs struct", "__", "in");
     c->out = job_name(n, j, "the outputs struct", "__", "out");
@@ -212,6 +220,11 @@ static void assign_free(names *n, symtab *frees, const ast_step *s, step_names *
     const ast_type *t = s->output != NULL ? s->output->named : NULL;
     const step_names *first;
 
+    if (ast_step_array(s)) {
+        c->free_out = step_name(n, s, O_STEP_INTERNAL, "the array's free wrapper", "__free_");
+        c->writes_free = c->frees_array = true;
+        return;
+    }
     if (t == NULL || t->free_fn.name == NULL)
         return;
     first = symtab_put(frees, t->name.name, c);
@@ -227,12 +240,16 @@ static void assign_free(names *n, symtab *frees, const ast_step *s, step_names *
 
 /* Whether every input of s is a step's output that it requires: what a
  * shared wrapper can read from the slot table. A literal, a job input or
- * an optional input is the step's own, and so is its wrapper. */
+ * an optional input is the step's own, and so is its wrapper; so are a
+ * map, a collect and an array output, which the wrapper reads by name. */
 static bool plain_inputs(const ast_step *s)
 {
+    if (ast_step_many(s))
+        return false;
     for (uint32_t i = 0; i < s->inputs.n; i++) {
         const ast_param *p = ast_step_input(s, i);
-        if (p->source != AST_SRC_STEP || !ast_loc_empty(p->optional))
+        if (p->source != AST_SRC_STEP || !ast_loc_empty(p->optional) ||
+            !ast_loc_empty(p->collect) || ast_step_many(p->from))
             return false;
     }
     return true;
@@ -331,7 +348,7 @@ static void assign_policies(names *n, const ast_job *j, job_names *jc)
     symtab_init(&tables, n->arena);
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
-        if (s->retry == NULL)
+        if (s->retry == NULL || s->origin != NULL)
             continue;
         add_custom(n, s->retry);
         if (s->retry_named != NULL)
@@ -339,7 +356,7 @@ static void assign_policies(names *n, const ast_job *j, job_names *jc)
     }
     for (uint32_t i = 0; i < j->steps.n; i++) {
         const ast_step *s = ast_job_step(j, i);
-        if (s->retry == NULL || s->retry_named != NULL)
+        if (s->retry == NULL || s->retry_named != NULL || s->origin != NULL)
             continue;
         origin o = { O_POLICY, "the inline retry policy", j, s, s->name.name, s->name.loc };
         jc->step[i].retry = arena_cat(n->arena, j->name.name, "__retry_", s->name.name, NULL);
@@ -411,15 +428,46 @@ static void assign_steps(names *n, const ast_job *j, job_names *jc)
     symtab_init(&frees, n->arena);
     jc->step = arena_calloc(n->arena, j->steps.n, sizeof *jc->step);
     for (uint32_t k = 0; k < j->steps.n; k++)
-        count_fn(n, &uses, ast_job_step(j, k), &jc->step[k]);
+        if (ast_job_step(j, k)->origin == NULL)
+            count_fn(n, &uses, ast_job_step(j, k), &jc->step[k]);
     for (uint32_t k = 0; k < j->steps.n; k++) {
-        reserve_fn(n, ast_job_step(j, k), &jc->step[k]);
+        const ast_step *s = ast_job_step(j, k);
+        if (s->origin != NULL)
+            continue;
+        reserve_fn(n, s, &jc->step[k]);
         assign_run(n, &uses, j, jc, k);
-        assign_free(n, &frees, ast_job_step(j, k), &jc->step[k]);
-        if (ast_job_step(j, k)->async)
-            assign_async(n, ast_job_step(j, k), &jc->step[k]);
-        if (ast_job_step(j, k)->output != NULL)
-            assign_output(n, ast_job_step(j, k), &jc->step[k]);
+        assign_free(n, &frees, s, &jc->step[k]);
+        if (s->async)
+            assign_async(n, s, &jc->step[k]);
+        if (s->output != NULL)
+            assign_output(n, s, &jc->step[k]);
+    }
+}
+
+/* An inlined step calls its origin's function and uses its origin's
+ * policy table, free and reply type, which its origin's job defines; its
+ * own wrapper, JOB__run_T1_Open, passes the job inputs it is bound to. The
+ * result of sub-job step T1 gets T1's output function, JOB_T1_output. */
+static void assign_inlined(names *n, const ast_file *f)
+{
+    for (uint32_t i = 0; i < f->jobs.n; i++) {
+        const ast_job *j = ast_file_job(f, i);
+        job_names *jc = &n->result->job[i];
+        for (uint32_t k = 0; k < j->steps.n; k++) {
+            const ast_step *s = ast_job_step(j, k);
+            if (s->origin == NULL)
+                continue;
+            step_names *c = &jc->step[k];
+            *c = n->result->job[s->origin->job->index].step[s->origin->index];
+            c->declares_fn = c->by_slots = c->writes_free = c->frees_array = false;
+            c->writes_run = true;
+            c->output = NULL;
+            origin o = { O_STEP_INTERNAL, "the wrapper", j, s, NULL, s->name.loc };
+            c->run = arena_cat(n->arena, j->name.name, "__run_", s->c_field, NULL);
+            reserve(n, c->run, &o);
+            if (s->stands_for != NULL)
+                assign_output(n, s->stands_for, c);
+        }
     }
 }
 
@@ -437,6 +485,7 @@ file_names *names_assign(arena *a, diag *d, const ast_file *f)
         assign_steps(&n, j, &n.result->job[i]);
         assign_policies(&n, j, &n.result->job[i]);
     }
+    assign_inlined(&n, f);
     for (uint32_t i = 0; i < f->jobs.n; i++)
         check_job_inputs(&n, ast_file_job(f, i), &n.result->job[i]);
     return n.result;

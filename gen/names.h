@@ -13,6 +13,8 @@ typedef struct step_names {
     bool by_slots;         /* the wrapper is shared, so it reads the step's slots */
     const char *free_out;  /* JOB__free_TYPE; NULL when its output needs no free */
     bool writes_free;      /* the first step of its job to need free_out */
+    bool frees_array;      /* `-> T[]`: free_out, JOB__free_STEP, frees each
+                              element (if T has a free) and then the array */
     const char *retry;     /* its policy's table; NULL: no retry */
     const char *reply;     /* async: JOB_STEP_reply, the opaque type of its reply */
     const char *done;      /* async: JOB_STEP_done, which completes an attempt */
@@ -33,6 +35,8 @@ typedef struct job_names {
     const char *in, *out, *order, *edges, *steps, *exec, *succs, *slots, *memo;
     const char *output_helper;  /* NULL when no step has an output */
     const char *gates, *required; /* NULL when no step is gated */
+    const char *limits, *uses;    /* NULL when no step uses a limit */
+    const char *subjobs;   /* the sub-job table; NULL when it inlines none */
     step_names *step;      /* by step index */
     vec policies;          /* policy_table *: named ones first, then inline ones */
 } job_names;

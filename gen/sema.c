@@ -1,7 +1,8 @@
 /*
  * sema.c: the checks that concern the file as a whole: `type`
- * declarations and file-level retry policies, and the index of every step
- * name that lets a job's checks say an unknown step exists in another job.
+ * declarations, file-level retry policies and limits, and the index of
+ * every step name that lets a job's checks say an unknown step exists in
+ * another job.
  * sema_job.c checks each job; the compiler's driver (ajc.c) runs both.
  */
 #include "sema.h"
@@ -20,6 +21,7 @@ void sema_init(sema *s, arena *a, src *sr, diag *d, ast_file *f)
     s->file = f;
     symtab_init(&s->types, a);
     symtab_init(&s->retries, a);
+    symtab_init(&s->limits, a);
     symtab_init(&s->jobs, a);
     symtab_init(&s->steps, a);
     s->policies = arena_calloc(a, (size_t)f->n_policies + 1, sizeof *s->policies);
@@ -60,6 +62,18 @@ static void check_retries(sema *s)
     }
 }
 
+static void check_limits(sema *s)
+{
+    for (uint32_t i = 0; i < s->file->limits.n; i++) {
+        ast_limit *l = ast_file_limit(s->file, i);
+        const ast_limit *first = symtab_put(&s->limits, l->name.name, l);
+        if (first != NULL)
+            sema_duplicate(s, "limit", &l->name, &first->name);
+        names_check_ident(s->diag, &l->name, USE_MEMBER, "limit name");
+        sema_limit_size(s, l);
+    }
+}
+
 /* Every step name, first declaration first, for the note that says an
  * unknown step exists in another job. */
 static void index_steps(sema *s)
@@ -78,5 +92,18 @@ void sema_check_file(sema *s)
 {
     check_types(s);
     check_retries(s);
+    check_limits(s);
     index_steps(s);
+}
+
+void sema_finish_file(sema *s)
+{
+    if (s->diag->n_errors > 0)
+        return;
+    for (uint32_t i = 0; i < s->file->limits.n; i++) {
+        const ast_limit *l = ast_file_limit(s->file, i);
+        if (!l->used && symtab_get(&s->limits, l->name.name) == l)
+            diag_warning(s->diag, l->name.loc, "limit '%s' is never used: no step has "
+                         "'uses %s'; remove it or add it to a step", l->name.name, l->name.name);
+    }
 }

@@ -26,6 +26,7 @@ typedef struct sema {
     ast_file *file;
     symtab types;     /* name -> ast_type */
     symtab retries;   /* file-level policy name -> ast_retry */
+    symtab limits;    /* name -> ast_limit */
     symtab jobs;      /* name -> ast_job */
     symtab steps;     /* step name -> the first ast_step of that name, any job */
     policy_value *policies; /* by ast_policy.index: the result */
@@ -34,13 +35,27 @@ typedef struct sema {
 
 void sema_init(sema *s, arena *a, src *sr, diag *d, ast_file *f);
 
-/* Types, file-level retry policies, and the index of every step name. */
+/* Types, file-level retry policies and limits, and the index of every
+ * step name. */
 void sema_check_file(sema *s);
 
 /* The job's name, inputs, policies, steps, edges, result, unused outputs.
  * Resolves into the AST what the schedule needs: each step's index and
  * preds, each input's producer, the result step. */
 void sema_check_job(sema *s, ast_job *j);
+
+/* After every job: the limits no step uses (warnings, on a file without
+ * errors). */
+void sema_finish_file(sema *s);
+
+/* Once every job is checked: each `job NAME` step against the job it
+ * runs (its inputs, its output), and jobs that contain themselves. */
+void sema_check_subjobs(sema *s);
+
+/* From st's edges: which are OPTIONAL, how many are required, whether
+ * st is gated (sema_gate.c says when). flatten.c calls it again on the
+ * edges inlining makes. */
+void sema_gate_edges(ast_step *st);
 
 /* The checked value of a policy sema accepted. */
 static inline const policy_value *sema_policy_value(const sema *s, const ast_policy *p)

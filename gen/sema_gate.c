@@ -73,7 +73,7 @@ static void check_condition(job_check *c, ast_step *st, ast_attr *a, ast_attr **
         return;
     }
     *seen = a;
-    if (!produces_bool(c, st, a, cond))
+    if (sema_many_condition(c, st, a, cond) || !produces_bool(c, st, a, cond))
         return;
     uint32_t had;
     sema_add_pred(c, st, cond, AST_EDGE_CONDITION, a->name.loc, &had);
@@ -109,12 +109,13 @@ void sema_check_gate_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *see
     }
 }
 
-void sema_finish_gate(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N])
+void sema_gate_edges(ast_step *st)
 {
     bool optional = false;
     st->n_required = 0;
     for (uint32_t i = 0; i < st->preds.n; i++) {
         ast_pred *p = ast_step_pred(st, i);
+        p->kind &= ~(uint32_t)AST_EDGE_OPTIONAL;
         if (p->optional && (p->kind & (AST_EDGE_AFTER | AST_EDGE_CONDITION)) == 0) {
             p->kind |= AST_EDGE_OPTIONAL;
             optional = true;
@@ -123,6 +124,11 @@ void sema_finish_gate(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N])
         }
     }
     st->gated = st->rule != AST_ON_SUCCESS || st->condition != NULL || optional;
+}
+
+void sema_finish_gate(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N])
+{
+    sema_gate_edges(st);
     if (st->rule == AST_ON_FAILURE && st->n_required == 0) {
         const ast_attr *on = seen[SEEN_ON];
         diag_error(c->s->diag, (ajc_loc){ on->loc.begin, on->rule_loc.end }, "step '%s' "

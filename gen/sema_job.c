@@ -180,6 +180,63 @@ static ast_retry *find_retry(job_check *c, const ast_ident *ref)
     return NULL;
 }
 
+static const char *limit_name_of(const void *item)
+{
+    return ((const ast_limit *)item)->name.name;
+}
+
+static ast_limit *find_limit(job_check *c, const ast_ident *ref)
+{
+    ast_limit *l = symtab_get(&c->s->limits, ref->name);
+    if (l != NULL)
+        return l;
+    const vec *all = &c->s->file->limits;
+    const char *near = suggest_name(ref->name, all->items, all->n, limit_name_of);
+    if (near != NULL)
+        diag_error(c->s->diag, ref->loc, "unknown limit '%s'; did you mean '%s'?", ref->name,
+                   near);
+    else
+        diag_error(c->s->diag, ref->loc, "unknown limit '%s'; declare it at file level: "
+                   "'limit %s = N;'", ref->name, ref->name);
+    return NULL;
+}
+
+/* `uses A, B`: declared limits, each once. st->uses keeps them sorted by
+ * name, the one order in which every step of every job takes them. */
+static void check_uses(job_check *c, ast_step *st, const ast_attr *a)
+{
+    for (uint32_t i = 0; i < a->afters.n; i++) {
+        const ast_ident *ref = ast_attr_after_name(a, i);
+        ast_limit *l = find_limit(c, ref);
+        uint32_t k = 0;
+        while (k < i && strcmp(ast_attr_after_name(a, k)->name, ref->name) != 0)
+            k++;
+        if (k < i) {
+            diag_error(c->s->diag, ref->loc, "'uses %s' is given twice in step '%s'",
+                       ref->name, st->name.name);
+            diag_note(c->s->diag, ast_attr_after_name(a, k)->loc, "'%s' is first listed here",
+                      ref->name);
+            continue;
+        }
+        if (l == NULL)
+            continue;
+        l->used = true;
+        sema_insert_limit(c->s->arena, &st->uses, l);
+    }
+}
+
+void sema_insert_limit(arena *a, vec *limits, ast_limit *l)
+{
+    uint32_t k = limits->n;
+    for (uint32_t i = 0; i < limits->n; i++)
+        if (limits->items[i] == l)
+            return;
+    vec_push(a, limits, l);
+    for (; k > 0 && strcmp(((ast_limit *)limits->items[k - 1])->name.name, l->name.name) > 0; k--)
+        limits->items[k] = limits->items[k - 1];
+    limits->items[k] = l;
+}
+
 bool sema_first_attr(job_check *c, const ast_step *st, ast_attr **seen, ast_attr *a)
 {
     if (*seen == NULL) {
@@ -227,10 +284,18 @@ static void check_attr(job_check *c, ast_step *st, ast_attr *a, ast_attr *seen[S
         if (sema_first_attr(c, st, &seen[SEEN_ASYNC], a))
             st->async = true;
         break;
+    case ATTR_JOB:
+        if (sema_first_attr(c, st, &seen[SEEN_JOB], a))
+            st->job_attr = a;
+        break;
     case ATTR_NONFATAL:
     case ATTR_CONDITION:
     case ATTR_ON:
         sema_check_gate_attr(c, st, a, seen);
+        break;
+    case ATTR_USES:
+        if (sema_first_attr(c, st, &seen[SEEN_USES], a))
+            check_uses(c, st, a);
         break;
     }
 }
@@ -251,6 +316,64 @@ static void check_waits(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N]
     st->blocking = false;
 }
 
+/* A step that runs a job has no function of its own: nothing to name with
+ * `impl`, to run `blocking`, or to complete `async`. */
+static void no_function(job_check *c, const ast_step *st, const ast_attr *job,
+                        const ast_attr *a)
+{
+    const char *kw = src_text(c->s->src, a->loc);
+    diag_error(c->s->diag, a->loc, "step '%s' runs job '%s' and has no function of its "
+               "own, so '%s' does not apply to it: remove '%s'", st->name.name,
+               job->name.name, kw, kw);
+    diag_note(c->s->diag, job->loc, "'job %s' is here", job->name.name);
+}
+
+/* ajc inlines the job's steps, which keep their own retries, timeouts,
+ * rules and conditions: one for the group of them would mean something
+ * else for each (a retry of one step, a rule of the first ones only). */
+static void not_for_group(job_check *c, const ast_step *st, const ast_attr *job,
+                          const ast_attr *a)
+{
+    const char *kw = src_text(c->s->src, a->loc);
+    const char *hint = a->kind == ATTR_CONDITION || a->kind == ATTR_ON
+                           ? "give the condition or rule to the steps of the job, or to a "
+                             "step of this job that consumes its result"
+                           : "give it to the steps of the job that need it";
+    diag_error(c->s->diag, a->loc, "step '%s' runs job '%s', whose steps run inlined with "
+               "their own attributes, so '%s' cannot apply to them as a group: %s",
+               st->name.name, job->name.name, kw, hint);
+    diag_note(c->s->diag, job->loc, "'job %s' is here", job->name.name);
+}
+
+/* Of a sub-job step's attributes, `after` and `nonfatal` carry over to
+ * its inlined steps (flatten.c); the others are refused here. */
+static void check_subjob_attrs(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N])
+{
+    static const int own[] = { SEEN_IMPL, SEEN_BLOCKING, SEEN_ASYNC };
+    const ast_attr *job = seen[SEEN_JOB];
+    if (job == NULL)
+        return;
+    for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
+        if (seen[own[k]] != NULL)
+            no_function(c, st, job, seen[own[k]]);
+    for (uint32_t i = 0; i < st->attrs.n; i++) {
+        const ast_attr *a = ast_step_attr(st, i);
+        if (a->kind == ATTR_RETRY || a->kind == ATTR_TIMEOUT || a->kind == ATTR_CONDITION ||
+            a->kind == ATTR_ON || a->kind == ATTR_USES)
+            not_for_group(c, st, job, a);
+    }
+    if (st->mapped)
+        diag_error(c->s->diag, job->loc, "step '%s' runs job '%s' and maps over an array; "
+                   "mapped sub-jobs are not supported: map a step of the job instead",
+                   st->name.name, job->name.name);
+    st->uses = (vec){ 0 };
+    st->impl = (ast_ident){ NULL, AST_EMPTY_LOC };
+    st->blocking = st->async = false;
+    st->retry = NULL;
+    st->retry_named = NULL;
+    st->timeout_ns = 0;
+}
+
 static void check_step(job_check *c, ast_step *st)
 {
     ast_attr *seen[SEEN_N] = { NULL };
@@ -262,7 +385,9 @@ static void check_step(job_check *c, ast_step *st)
     for (uint32_t i = 0; i < st->attrs.n; i++)
         check_attr(c, st, ast_step_attr(st, i), seen);
     check_waits(c, st, seen);
+    check_subjob_attrs(c, st, seen);
     sema_finish_gate(c, st, seen);
+    sema_finish_many(c, st, seen);
 }
 
 static void check_job_retries(job_check *c)
@@ -302,6 +427,8 @@ static void declare_steps(job_check *c)
             diag_note(c->s->diag, in->name.loc, "job input '%s' is declared here",
                       in->name.name);
         }
+        for (uint32_t k = 0; k < st->inputs.n; k++)
+            st->mapped |= !ast_loc_empty(ast_step_input(st, k)->map);
         const char *what = quoted(c, "the output of step", st->name.name);
         if (st->output != NULL && sema_ctype(c->s, st->output, what))
             sema_output_ctype(c->s, st->output, what);
@@ -379,6 +506,9 @@ void sema_check_job(sema *s, ast_job *j)
     for (uint32_t i = 0; i < j->steps.n; i++)
         check_step(&c, ast_job_step(j, i));
     check_result(&c);
+    for (uint32_t i = 0; i < j->steps.n; i++)
+        for (uint32_t k = 0; k < ast_job_step(j, i)->uses.n; k++)
+            sema_insert_limit(s->arena, &j->limits, ast_step_limit(ast_job_step(j, i), k));
     if (s->diag->n_errors == errors)
         warn_unused(&c);
 }

@@ -96,7 +96,7 @@ static const scalar *scalar_of(const char *text)
     return text[strlen(text) - 1] == '*' ? &pointer : NULL;
 }
 
-static bool same_type(const ast_ctype *a, const ast_ctype *b)
+bool sema_same_type(const ast_ctype *a, const ast_ctype *b)
 {
     if (a->named != NULL || b->named != NULL)
         return a->named == b->named;
@@ -105,7 +105,7 @@ static bool same_type(const ast_ctype *a, const ast_ctype *b)
 
 /* "const T *", the parameter of an optional input of type T; a pointer
  * type takes its const after its star: "char *const *". */
-static const char *optional_type(arena *a, const char *t)
+const char *sema_const_pointer(arena *a, const char *t)
 {
     if (t[strlen(t) - 1] == '*')
         return arena_cat(a, t, "const *", NULL);
@@ -120,7 +120,7 @@ static void check_step_source(job_check *c, ast_step *st, ast_param *in, ast_ste
     in->source = AST_SRC_STEP;
     in->from = from;
     if (!ast_loc_empty(in->optional))
-        in->c_type = optional_type(c->s->arena, in->ctype->text);
+        in->c_type = sema_const_pointer(c->s->arena, in->ctype->text);
     if (had & AST_EDGE_DATA) {
         diag_error(d, in->producer.loc, "step '%s' takes the output of '%s' twice; bind it "
                    "to one input", st->name.name, from->name.name);
@@ -135,7 +135,9 @@ static void check_step_source(job_check *c, ast_step *st, ast_param *in, ast_ste
         return;
     }
     from->consumed = true;
-    if (!same_type(in->ctype, from->output)) {
+    if (sema_check_many(c, st, in, from))
+        return;
+    if (!sema_same_type(in->ctype, from->output)) {
         diag_error(d, in->producer.loc, "input '%s' of step '%s' is '%s' but step '%s' "
                    "produces '%s'", in->name.name, st->name.name, in->ctype->text,
                    from->name.name, from->output->text);
@@ -150,7 +152,7 @@ static void check_input_source(job_check *c, ast_step *st, ast_param *in,
     diag *d = c->s->diag;
     in->source = AST_SRC_INPUT;
     in->input = job_in;
-    if (!same_type(in->ctype, job_in->ctype)) {
+    if (!sema_same_type(in->ctype, job_in->ctype)) {
         diag_error(d, in->producer.loc, "input '%s' of step '%s' is '%s' but job input '%s' "
                    "is '%s'", in->name.name, st->name.name, in->ctype->text,
                    job_in->name.name, job_in->ctype->text);
@@ -259,6 +261,10 @@ void sema_check_source(job_check *c, ast_step *st, ast_param *in)
         }
         if (job_in == NULL)
             return;
+    }
+    if (!ast_loc_empty(in->map) || !ast_loc_empty(in->collect)) {
+        sema_check_many_source(c, st, in, job_in);
+        return;
     }
     if (!ast_loc_empty(in->optional)) {
         diag_error(c->s->diag, in->optional, "input '%s' of step '%s' is bound to %s%s%s, "

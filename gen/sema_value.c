@@ -140,6 +140,23 @@ static bool parse_uint(sema *s, ajc_loc loc, uint64_t max, uint64_t *out)
     return true;
 }
 
+bool sema_limit_size(sema *s, ast_limit *l)
+{
+    uint64_t v = 0;
+    if (!parse_uint(s, l->size, UINT32_MAX, &v)) {
+        diag_error(s->diag, l->size, "limit '%s' = %s is out of range: use 1 to %u",
+                   l->name.name, src_text(s->src, l->size), UINT32_MAX);
+        return false;
+    }
+    if (v == 0) {
+        diag_error(s->diag, l->size, "limit '%s' = 0 would never let a step that uses it "
+                   "run: use 1 or more", l->name.name);
+        return false;
+    }
+    l->value = (uint32_t)v;
+    return true;
+}
+
 bool sema_duration(sema *s, const ast_duration *d, const char *what, int64_t min_ns,
                    int64_t *ns)
 {

@@ -14,6 +14,8 @@ bool sema_duration(sema *s, const ast_duration *d, const char *what, int64_t min
 
 /* Checks p once, however many steps use it, and stores its value. */
 bool sema_policy(sema *s, const ast_policy *p);
+/* A limit's size, 1 to UINT32_MAX, into l->value. */
+bool sema_limit_size(sema *s, ast_limit *l);
 void sema_duplicate(sema *s, const char *what, const ast_ident *again, const ast_ident *first);
 
 #endif

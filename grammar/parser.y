@@ -104,13 +104,14 @@ static void ajc_yyerror(const ajc_loc *loc, yyscan_t scanner, ast_builder *b, co
 %token DONE "'done'" FAILURE "'failure'" NONFATAL "'nonfatal'" OPTIONAL "'optional'"
 %token LIMIT "'limit'" USES "'uses'"
 %token IDENT "name" INT "integer" NUMBER "number" STRING "string" ARROW "'->'"
+%token BRACKETS "'[]'"
 
 %type <loc> opt_free number
 %type <dur> duration
 %type <list> words type_words opt_params params opt_inputs inputs attrs names
 %type <ctype> ctype opt_output
 %type <param> param input
-%type <source> source
+%type <source> source plain_source
 %type <policy> policy
 %type <retry> retry_decl
 %type <attr> attr
@@ -128,6 +129,7 @@ item
     : INCLUDE STRING end                    { ast_include_add(b, @2); }
     | TYPE name '=' ctype opt_free end      { ast_type_add(b, @2, $4, $5); }
     | retry_decl                            { ast_file_add_retry(b, $1); }
+    | LIMIT name '=' INT end                { ast_limit_add(b, @2, @4); }
     | JOB name '(' opt_params ')' '{' job_body job_end
                                             { ast_job_finish(b, $7, @2, $4); }
     | error ';'                             { yyerrok; }
@@ -268,11 +270,21 @@ inputs
 input
     : words '=' source                      { $$ = ast_input_new(b, AST_EMPTY_LOC, $1, $3); }
     | OPTIONAL words '=' source             { $$ = ast_input_new(b, @1, $2, $4); }
+    | words BRACKETS name '=' source        { $$ = ast_collect_new(b, AST_EMPTY_LOC, $1, @2, @3, $5); }
+    | OPTIONAL words BRACKETS name '=' source
+                                            { $$ = ast_collect_new(b, @1, $2, @3, @4, $6); }
+    ;
+
+/* A source, or a map over one: `S[]`. Only a step's array (or a mapped
+ * step's elements) can be mapped over; sema says so for the rest. */
+source
+    : plain_source
+    | plain_source BRACKETS                 { $$ = ast_source_map($1, @2); }
     ;
 
 /* A step or a job input by name; a literal: true, false and NULL are
  * names to the grammar, and literals to ast_source_new. */
-source
+plain_source
     : name                                  { $$ = ast_source_new(b, AST_SRC_NAME, @1); }
     | INT                                   { $$ = ast_source_new(b, AST_SRC_INT, @1); }
     | NUMBER                                { $$ = ast_source_new(b, AST_SRC_NUMBER, @1); }
@@ -282,6 +294,7 @@ source
 opt_output
     : %empty                                { $$ = NULL; }
     | ARROW ctype                           { $$ = $2; }
+    | ARROW ctype BRACKETS                  { $$ = ast_ctype_array($2, @3); }
     ;
 
 attrs
@@ -303,6 +316,8 @@ attr
     | ON SUCCESS                            { $$ = ast_attr_on(b, @1, AST_ON_SUCCESS, @2); }
     | ON DONE                               { $$ = ast_attr_on(b, @1, AST_ON_DONE, @2); }
     | ON FAILURE                            { $$ = ast_attr_on(b, @1, AST_ON_FAILURE, @2); }
+    | USES names                            { $$ = ast_attr_uses(b, @1, $2); }
+    | JOB name                              { $$ = ast_attr_subjob(b, @1, @2); }
     ;
 
 names

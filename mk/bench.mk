@@ -1,7 +1,8 @@
-# make bench: figures W1-W8, W12 and G (see bench/main.c); not part of make test.
+# make bench: figures W1-W12 and G (see bench/main.c); not part of make test.
 BENCH_B    := $(B)/bench
 BENCH_JOBS := $(BENCH_B)/jobs
-BENCH_JOB_NAMES := seed chain branch fanin wave cpu seed_blocking seed_async sleepy
+BENCH_JOB_NAMES := seed chain branch fanin wave cpu seed_blocking seed_async seed_limited sleepy \
+                   maps seed_sub
 BENCH_GEN  := $(foreach j,$(BENCH_JOB_NAMES),$(BENCH_JOBS)/$(j).job.c $(BENCH_JOBS)/$(j).job.h)
 BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard bench/*.c)) \
               $(foreach j,$(BENCH_JOB_NAMES),$(BENCH_JOBS)/$(j).job.o)
@@ -15,7 +16,9 @@ BENCH_CC_BIG := $(call bench_cc,100000)
 
 # The jobs' .job files are made in $(BENCH_JOBS), and their .job.c and
 # .job.h beside them by the pattern rule of mk/compiler.mk.
-$(BENCH_JOBS)/seed.job $(BENCH_JOBS)/seed_blocking.job $(BENCH_JOBS)/seed_async.job: $(BENCH_JOBS)/%.job: bench/%.job
+$(BENCH_JOBS)/seed.job $(BENCH_JOBS)/seed_blocking.job $(BENCH_JOBS)/seed_async.job \
+$(BENCH_JOBS)/seed_limited.job $(BENCH_JOBS)/maps.job $(BENCH_JOBS)/seed_sub.job: \
+$(BENCH_JOBS)/%.job: bench/%.job
 	$(Q)mkdir -p $(@D)
 	$(call Q,CP,$@)cp $< $@
 # The other jobs are generated: genjob.sh SHAPE SIZE, the shape being the

@@ -17,6 +17,7 @@ LINK_TEST = $(call need_cmocka)$(call Q,LD,$@)$(CC) -o $@ $^ $(ALL_LDFLAGS) $(TE
 ## tests/runtime/tjob.c and the test build of the library (hooks included).
 ## Latency is measured by make bench, W1.
 RT_TESTS     := test_clock test_timer test_retry test_instance test_pool test_cancel test_dot test_stress \
+                test_limit \
                 test_ring test_blocking test_trace test_hooks test_async test_gates test_rerun
 RT_TEST_BINS := $(RT_TESTS:%=$(B)/tests/runtime/%)
 RT_SUPPORT   := $(B)/tests/runtime/tjob.o
@@ -100,6 +101,8 @@ $(GEN_DIR)/test_$(1): $(GEN_DIR)/test_$(1).o $(GEN_OUT)/$(1)/$(1).job.o $(GEN_DI
 	$$(LINK_TEST)
 endef
 $(foreach c,$(GOOD_CASES),$(eval $(call gen_case,$(c))))
+# test_subjobs counts and fails the runtime's allocations.
+$(GEN_DIR)/test_subjobs: private TEST_LDFLAGS = -Wl,--wrap=malloc
 
 # After a deliberate change of the generated text: rewrite the golden files
 # from the current ajc, then review them with git diff.
@@ -140,7 +143,7 @@ ALL_OBJS  += $(EXAMPLE_TESTS:=.o)
 ## and backoff boundaries, concurrency under stress. Runtime tests link the
 ## test jobs of tests/runtime; compiler tests the helpers of tests/gen.
 REL_DIR     := $(B)/tests/reliability
-REL_RT      := $(patsubst %,$(REL_DIR)/%,test_oom_runtime test_time test_chaos test_regress)
+REL_RT      := $(patsubst %,$(REL_DIR)/%,test_oom_runtime test_time test_chaos test_regress test_limits)
 REL_AJC     := $(patsubst %,$(REL_DIR)/%,test_oom_ajc)
 REL_BOTH    := $(REL_DIR)/test_output
 
@@ -171,6 +174,17 @@ $(REL_DIR)/test_time: private TEST_LDFLAGS = -Wl,--wrap=clock_gettime,--wrap=pth
     -Wl,--wrap=pthread_cond_wait,--wrap=pthread_cond_timedwait
 
 $(REL_AJC): %: %.o $(AJC_TEST_UTIL) $(AJC_LIB) $(LIBAJ)
+	$(LINK_TEST)
+
+# Mapped steps under stress: the generated ledger.job, on the test build of
+# the library.
+MAP_LEDGER := $(REL_DIR)/test_map_ledger
+TEST_BINS  += $(MAP_LEDGER)
+ALL_OBJS   += $(MAP_LEDGER).o $(REL_DIR)/ledger.job.o
+$(MAP_LEDGER).o: private CPPFLAGS += -Itests/runtime -Itests/reliability -I$(REL_DIR)
+$(MAP_LEDGER).o: $(REL_DIR)/ledger.job.h
+$(REL_DIR)/ledger.job.o: private CPPFLAGS += -Itests/reliability
+$(MAP_LEDGER): $(MAP_LEDGER).o $(REL_DIR)/ledger.job.o $(RT_SUPPORT) $(LIBAJ_TEST)
 	$(LINK_TEST)
 
 # The ajc command out of memory: an LD_PRELOAD library fails the Nth malloc.

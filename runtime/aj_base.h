@@ -168,6 +168,10 @@ struct aj__timer {
 void aj__timer_insert(aj__timer **root, aj__timer *t);
 aj__timer *aj__timer_pop(aj__timer **root);
 void aj__timer_remove(aj__timer **root, aj__timer *t);
+/* A FIFO queue of nodes from head to tail, linked through sibling and prev
+ * (a node is in a queue or a heap, never both): t goes last, or leaves. */
+void aj__tlist_push(aj__timer **head, aj__timer **tail, aj__timer *t);
+void aj__tlist_unlink(aj__timer **head, aj__timer **tail, aj__timer *t);
 
 /* ------------------------------------------------------------------------ */
 /* fmt.c: times and durations for the pictures.                             */

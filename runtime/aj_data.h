@@ -7,8 +7,10 @@
  * An instance is one allocation: its aj_instance, then one aj__step record
  * (a cache line) per step, one timer node per step (touched only while
  * the step waits to retry, or while an async attempt with a timeout
- * waits), one aj__async record (a cache line) per async step, the
- * per-instance retry overrides, the job inputs and the output slots. Names with two underscores (aj__) are the
+ * waits, or while it waits for a limit's slot), one aj__async record (a
+ * cache line) per async step, the per-instance retry overrides, for a job
+ * with limits a pointer per limit and a word per step, the job inputs and
+ * the output slots. Names with two underscores (aj__) are the
  * runtime's own cross-file functions.
  */
 #ifndef AJ_DATA_H
@@ -33,12 +35,23 @@
 #define AJ__DOOM_SKIPPED 4u   /* skipped otherwise */
 #define AJ__DOOMS 7u
 #define AJ__GATED 8u          /* AJ_STEP_GATED: its gate decides (instance.c) */
+#define AJ__MAPPED 16u        /* AJ_STEP_MAPPED: its expansion decides (map.c) */
+
+/* Bytes of aj_instance.fail_name: a step name and an element index. */
+#define AJ__NAME_MAX 128
+
+/* aj_instance.slots[i]: what step i holds of the limits it uses. Between
+ * the two, 1 + k: it holds the limits before its k-th and waits in that
+ * one's queue, linked through its timer node. */
+#define AJ__SLOTS_NONE 0u
+#define AJ__SLOTS_HELD UINT32_MAX
 
 /* aj__step.kind: the skip reason above the fail kind. */
 #define AJ__REASON_SHIFT 8
 
 typedef struct aj__step aj__step;
 typedef struct aj__runner aj__runner;
+typedef struct aj__mapped aj__mapped;
 
 /*
  * One step of one instance: one cache line, so that threads working on
@@ -70,7 +83,8 @@ struct aj__step {
     _Atomic bool taken;            /* output handed over by aj_instance_output */
     uint8_t in_timer;              /* 0, or AJ__TIMER_* while in the runtime's
                                       timer heap; under rt->mu */
-    bool in_pool;                  /* in the blocking pool's queue; under its mu */
+    uint8_t in_pool;               /* 0, or which of the blocking pool's queues
+                                      it is in (blocking.c); under its mu */
 };
 _Static_assert(sizeof(aj__step) == AJ__CACHE_LINE, "a step record is one cache line");
 
@@ -111,6 +125,9 @@ struct aj__runner {
     int64_t stack_since_ns;    /* when the stack last became non-empty */
     int64_t step_ns;           /* how long the last step it ran took */
     aj__clock_line clock;      /* for the end of each step it runs */
+    aj__mapped *counted;       /* elements of this mapped step it settled ... */
+    size_t n_counted;          /* ... this many, not yet counted there (map.c) */
+    uint32_t clock_skips;      /* element ends not read from the clock in a row */
     bool solo;                 /* no other thread runs the instance: counters
                                   are plain loads and stores (aj_state.h) */
     bool blocking;             /* a thread of the blocking pool: it runs
@@ -149,6 +166,20 @@ struct aj_instance {
     struct aj__async *asyncs;      /* n_async records, by step index; in this
                                       allocation; NULL when none */
     uint32_t n_async;
+    /* Limits (limit.c): NULL when def->n_limits is 0. */
+    struct aj__limit **limits;     /* def->n_limits, resolved by start from
+                                      the runtime's; in this allocation */
+    _Atomic uint32_t *slots;       /* per step, AJ__SLOTS_* or 1 + the
+                                      position in its uses of the limit whose
+                                      queue it waits in; under rt->lim_mu but
+                                      for its owner's read of HELD; in this
+                                      allocation */
+    _Atomic uint32_t n_queued;     /* its steps in limits' queues; changed
+                                      under rt->lim_mu */
+    uint32_t n_maps;
+    aj__mapped *maps;              /* n_maps records, one per mapped step in
+                                      step order; in this allocation; NULL
+                                      when none (expand.c) */
     int64_t start_ns;              /* aj_now_ns() at start */
     int64_t start_wall_ns;         /* realtime, same instant */
     char id[AJ_ID_MAX];            /* given, or made on first use: aj__inst_id */
@@ -162,6 +193,8 @@ struct aj_instance {
     aj_fail_kind fail_kind;
     uint32_t fail_attempts;
     char message[AJ_MESSAGE_MAX];
+    char fail_name[AJ__NAME_MAX];  /* a mapped root cause's "Query[3]"; "":
+                                      the root step's name */
 
     /* Waiting and the shared ready list. */
     _Alignas(AJ__CACHE_LINE) pthread_mutex_t mu;
@@ -213,6 +246,9 @@ typedef struct aj__bpool {
     pthread_cond_t gone_cv;        /* the last thread left (stop waits) */
     aj__timer *head;               /* queued attempts, oldest first; under mu */
     aj__timer *tail;
+    aj__timer *held_head;          /* the same, for attempts that hold limits'
+                                      slots: they go first; under mu */
+    aj__timer *held_tail;
     unsigned n_queued;             /* under mu, as the counts below */
     unsigned n_threads;            /* alive or being created */
     unsigned n_alive;              /* running their loop */
@@ -261,6 +297,9 @@ struct aj_runtime {
      * when it passes (cancel_hook.c). hook_mu is a leaf lock. */
     pthread_mutex_t hook_mu;
     aj__timer *hook_timers;        /* pairing heap by deadline; under hook_mu */
+    /* Limits by name (limit.c). lim_mu is a leaf lock. */
+    pthread_mutex_t lim_mu;
+    struct aj__limit *limits;      /* made on first use, freed with rt; under lim_mu */
     _Alignas(AJ__CACHE_LINE) aj__bpool blocking;
     pthread_t threads[];           /* n_workers */
 };
@@ -337,6 +376,139 @@ typedef struct aj__async {
     int64_t retry_ns;              /* PARKED: when the retry is due; before PARKED */
 } aj__async;
 _Static_assert(sizeof(aj__async) <= 2 * AJ__CACHE_LINE, "an async record is two cache lines");
+
+/* ------------------------------------------------------------------------ */
+/* Mapped steps: expansions and their elements (expand.c, map.c)             */
+
+/*
+ * One element of a mapped step: a step record of its own (state, attempts,
+ * times, the seqlock), so that runners, the timer heap, the blocking pool
+ * and observers handle it as they handle a step; its record's index is its
+ * step's. Elements lie in their expansion's one allocation, never in
+ * inst->steps: aj__is_elem tells them apart by address. An element is
+ * claimed once, by the thread that makes it runnable (or settles it
+ * unrun), which then owns its record as a step's owner does.
+ */
+typedef struct aj__elem {
+    aj__step rec;                  /* first: an element is reached from it */
+    aj__timer timer;               /* retry delay, async deadline, or its place
+                                      in the blocking pool's queue */
+    aj__mapped *m;                 /* its step's record */
+    _Atomic bool claimed;          /* made runnable or settled, once */
+} aj__elem;
+
+/*
+ * What an instance keeps for one mapped step. The step's own record is the
+ * aggregate: final once every element is final and the step was released
+ * (its predecessors final), counted by left; whoever brings left to 0 owns
+ * it then and settles it. A head (one that maps over an array step)
+ * expands its whole chain, itself and every step that maps after it
+ * element by element, in one allocation: element records, async records
+ * and outputs arrays. elems and the rest are written by the expanding
+ * thread before any element is made runnable, and read-only until a rerun.
+ */
+struct aj__mapped {
+    aj__elem *elems;               /* n records; NULL before the expansion or
+                                      when n is 0 */
+    struct aj__async *asyncs;      /* an async step's: n records, else NULL */
+    void *items;                   /* the outputs array, n * element_size */
+    void *block;                   /* the head's: the chain's allocation */
+    size_t n;
+    _Atomic size_t left;           /* elements not final, + 1 until released */
+    _Atomic int64_t failed;        /* first element to fail for good; -1 */
+    _Atomic bool open;             /* its other predecessors completed: its
+                                      elements may follow their sources' */
+    _Atomic bool cancelled;        /* an element ended cancelled */
+    uint8_t doom;                  /* its release's doomed bits; by the releaser */
+    _Atomic bool expanded;         /* elems, items and n are set (n may be 0);
+                                      release, for the scans of a cancel */
+    uint32_t index;                /* its step */
+    uint32_t source;               /* the step it maps over */
+    int32_t follower;              /* first mapped step that maps over this
+                                      one, as an index into inst->maps; -1 */
+    int32_t sibling;               /* next one with the same source; -1 */
+    int fail_err;                  /* failed's code, kind, attempts and
+                                      message: written by its claimer */
+    aj_fail_kind fail_kind;
+    uint32_t fail_attempts;
+    char message[AJ_MESSAGE_MAX];
+};
+
+/* The next element record of inst's expansions after (*k, *i), starting
+ * from (0, 0): for the scans of a cancel. NULL after the last. */
+aj__step *aj__inst_next_elem(aj_instance *inst, uint32_t *k, size_t *i);
+
+/* Whether s is an element rather than a step's own record. */
+static inline bool aj__is_elem(const aj__step *s)
+{
+    const aj_instance *inst = s->inst;
+
+    return (uintptr_t)s - (uintptr_t)inst->steps >= (uintptr_t)inst->def->n_steps * sizeof *s;
+}
+
+static inline aj__elem *aj__elem_of(aj__step *s)
+{
+    return (aj__elem *)s;
+}
+
+/* Element e's index in its expansion. */
+static inline size_t aj__elem_index(const aj__elem *e)
+{
+    return (size_t)(e - e->m->elems);
+}
+
+/* The record of mapped step index (records lie in step order). */
+static inline aj__mapped *aj__inst_mapped(const aj_instance *inst, uint32_t index)
+{
+    uint32_t lo = 0, hi = inst->n_maps;
+
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (inst->maps[mid].index <= index)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return &inst->maps[lo];
+}
+
+/* s's node for the timer heap and the blocking pool's queue. */
+static inline aj__timer *aj__step_timer(aj__step *s)
+{
+    return aj__is_elem(s) ? &aj__elem_of(s)->timer : &s->inst->timers[s->index];
+}
+
+/* Where s's output goes: its slot, or its element's place in the outputs
+ * array; *size gets its size. */
+static inline void *aj__step_slot(aj__step *s, size_t *size)
+{
+    const aj_step_def *sd = &s->inst->def->steps[s->index];
+
+    if (!aj__is_elem(s)) {
+        *size = sd->output_size;
+        return (char *)s->inst->outputs + sd->output_offset;
+    }
+    *size = sd->element_size;
+    return (char *)aj__elem_of(s)->m->items + aj__elem_index(aj__elem_of(s)) * sd->element_size;
+}
+
+/* s's async record: its step's, or its element's. */
+static inline aj__async *aj__step_async(aj__step *s)
+{
+    const aj_instance *inst = s->inst;
+    uint32_t lo = 0, hi = inst->n_async;
+
+    if (aj__is_elem(s))
+        return &aj__elem_of(s)->m->asyncs[aj__elem_index(aj__elem_of(s))];
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (inst->asyncs[mid].ctx.step->index <= s->index)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return &inst->asyncs[lo];
+}
 
 /* ------------------------------------------------------------------------ */
 /* The seqlock of step records (the owner writes, anyone reads)              */
@@ -437,6 +609,8 @@ static inline void aj__rec_reset(aj__step *s)
 
 /* Reads step i's record consistently, also while it changes. */
 void aj__inst_snap(const aj_instance *inst, uint32_t i, aj__snap *out);
+/* The same for any record: a step's or an element's. */
+void aj__rec_snap(const aj__step *s, aj__snap *out);
 /* Every record, in one aj__alloc'd array (aj__free it); NULL: no memory. */
 aj__snap *aj__inst_snap_all(const aj_instance *inst);
 /* The instance's id: a random UUID is made the first time it is asked for
@@ -492,27 +666,12 @@ static inline void aj__inst_on_done(aj_instance *inst)
         inst->on_done(inst, inst->user);
 }
 
-/* The record of async step index (records lie in step order). */
-static inline struct aj__async *aj__inst_async(const aj_instance *inst, uint32_t index)
-{
-    uint32_t lo = 0, hi = inst->n_async;
-
-    while (hi - lo > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (inst->asyncs[mid].ctx.step->index <= index)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return &inst->asyncs[lo];
-}
-
 /* The deadline of s's async attempt has come (its timer left the heap
  * under rt->mu): the attempt expires unless done came first. True when
  * the caller must now judge the attempt, as the function has returned. */
 static inline bool aj__async_expire(aj__step *s)
 {
-    aj__async *a = aj__inst_async(s->inst, s->index);
+    aj__async *a = aj__step_async(s);
     uint32_t old = atomic_load_explicit(&a->phase, memory_order_relaxed);
 
     do {

@@ -20,12 +20,15 @@ int aj__def_usable(const aj_job_def *def);
 #define AJ__DEF_BLOCKS 2u
 #define AJ__DEF_ASYNC 4u
 #define AJ__DEF_GATED 8u
+#define AJ__DEF_MAPPED 16u
 #define AJ__DEF_N_ASYNC_SHIFT 32
 
 /* The number of async steps of def, which the instance's layout needs
  * before its tables are checked: from the memo when they were, else
  * counted (unchecked tables: at most n_steps, 0 without exec). */
 uint32_t aj__def_n_async(const aj_job_def *def);
+/* Its mapped steps, counted from its flags alone. */
+uint32_t aj__def_n_maps(const aj_job_def *def);
 
 /* Scratch bytes per step that aj__def_check needs. */
 #define AJ__DEF_SCRATCH 16

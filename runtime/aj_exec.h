@@ -44,10 +44,22 @@ void aj__exec_blocking(aj__runner *r);
  * again after *delay); wait out a retry delay (true: run again now). */
 int64_t aj__exec_open(aj_ctx *ctx, int64_t now_ns, bool timed);
 aj_fail_kind aj__exec_judge(const aj_ctx *ctx, int *rc, int64_t end_ns);
-void aj__exec_discard_output(aj_instance *inst, uint32_t i, bool returned_ok);
+void aj__exec_discard_output(aj__step *s, bool returned_ok);
 bool aj__exec_conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, int rc, aj_fail_kind kind,
                        int64_t end_ns, int64_t *delay);
 bool aj__exec_wait_out(aj__runner *r, aj__step *s, int64_t delay);
+/* Before an attempt of s that uses limits: true when it holds its slots;
+ * false when it is no longer r's (it waits for one, or it was settled as
+ * cancelled). */
+bool aj__exec_admit(aj__runner *r, aj__step *s);
+/* s, owned by r's thread, ends in state (a mapped step, map.c): completed,
+ * failed, cancelled, or skipped (its record written already); counted and
+ * its successors released. */
+void aj__exec_settle(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind kind, int err,
+                     const char *message, int64_t end_ns);
+/* Runs element s of a mapped step, owned by r's thread, as a step is run:
+ * attempts until it is final (map.c settles it) or waits in the heap. */
+void aj__exec_run_elem(aj__runner *r, aj__step *s);
 /* A thread that is no worker (done's, a timer's) joins r's instance
  * (r->now_ns as aj__runner_init read it) ... */
 void aj__exec_enter(aj__runner *r);
@@ -64,6 +76,18 @@ void aj__async_run(aj__runner *r, aj__step *s);
  * then ends the hook's registration, as the end of an attempt does. */
 void aj__attempt_abandoned(aj_ctx *ctx);
 
+/* map.c: mapped steps. Run releases a mapped step s (its predecessors
+ * are final) or runs its element s, owned by r's thread; cancel settles
+ * either once the instance is cancelled; conclude is aj__exec_conclude
+ * for an element. */
+void aj__map_run(aj__runner *r, aj__step *s);
+/* Counts the elements r settled and holds back (map.c); this may settle
+ * their step and put what follows it on r's stack. */
+void aj__map_flush(aj__runner *r);
+void aj__map_cancel(aj__runner *r, aj__step *s, int64_t now_ns);
+bool aj__map_conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, int rc, aj_fail_kind kind,
+                      int64_t end_ns, int64_t *delay);
+
 /* blocking.c: the runtime's blocking pool (aj_data.h). Init cannot fail;
  * stop joins every thread (no instance may be live). */
 void aj__blocking_init(aj_runtime *rt, const aj_runtime_opts *opts);
@@ -73,6 +97,27 @@ void aj__blocking_stop(aj_runtime *rt);
 bool aj__blocking_submit(aj__runner *r, aj__step *s);
 /* The instance is cancelled: its steps in the pool's queue become r's. */
 void aj__blocking_cut(aj__runner *r);
+
+/* admit.c: the slots of steps that use limits (AJ_STEP_LIMITED). Admit,
+ * before each attempt of s (owned by the caller's thread): HELD, run it;
+ * QUEUED, it waits for a slot and is no longer the caller's (it comes
+ * back to be run once it holds them); CANCELLED, the caller settles it
+ * as cancelled. A sequential instance's step is never QUEUED: this
+ * thread waits. Release, after each attempt: lets go of s's slots and
+ * hands on the steps that lets in. */
+aj__take aj__admit(aj__step *s);
+void aj__admit_release(aj__step *s);
+/* Hands each step of granted (limit.c's list) back to be run. */
+void aj__admit_grant(aj__step *granted);
+/* r's instance is cancelled: its steps waiting for slots become r's. */
+void aj__admit_cut(aj__runner *r);
+
+/* The attempt of s has ended: its slots, if it uses limits, are let go. */
+static inline void aj__admit_end(aj__step *s)
+{
+    if (s->inst->def->exec[s->index].flags & AJ_STEP_LIMITED)
+        aj__admit_release(s);
+}
 
 /* canceller.c: the runtime's thread that makes the cancels signal handlers
  * ask for (aj_instance_cancel_async). Start: AJ_EAGAIN when it cannot be

@@ -19,14 +19,16 @@
  *           of; the step records' seqlock; ids and snapshots; the cancel
  *           hooks of contexts and who may call them
  *   state   deciding: the state machine (runnable, skipped, root cause,
- *           fail-fast); records, counts and answers, runs nothing
+ *           fail-fast); records, counts and answers, runs nothing; the
+ *           expansions of mapped steps (expand.c)
  *   observe telling the observers
  *   queue   where runnable steps wait: roots, shared lists, the runtime
- *           queue, the timer heap, wake-ups
+ *           queue, the timer heap, wake-ups; limits' slots and queues
  *   exec    doing: runners, the drain loop, the solo-runner protocol
  *           (exec.c), worker threads and runtimes (pool.c), the blocking
  *           pool's queue and threads (blocking.c), async attempts and
- *           their done (async.c)
+ *           their done (async.c), slots taken and handed on (admit.c),
+ *           mapped steps' releases and elements (map.c)
  *   wait    waiting and cancelling
  *   api     the public functions on top
  *   tests   this header
@@ -37,10 +39,11 @@
  *    1 base    spin.c sync.c timer.c write.c
  *    2 def     aj_def.h def.c dot.c
  *    3 data    aj_data.h record.c cancel_hook.c
- *    4 state   aj_state.h instance.c
+ *    4 state   aj_state.h instance.c expand.c
  *    5 observe aj_observe.h observe.c
- *    6 queue   aj_queue.h sched.c
- *    7 exec    aj_exec.h exec.c pool.c canceller.c blocking.c async.c
+ *    6 queue   aj_queue.h sched.c limit.c
+ *    7 exec    aj_exec.h exec.c pool.c canceller.c blocking.c async.c map.c
+ *    7 exec    admit.c
  *    8 wait    aj_wait.h wait.c
  *    9 api     api.c ctx.c inst_dot.c timeline.c trace.c version.c
  *   10 tests   aj_internal.h

@@ -3,8 +3,9 @@
  * steps wait and who is told about them (sched.c): an instance's unclaimed
  * roots and shared ready list, the runtime's queue of instances with work
  * to share, the timer heap of steps waiting out a retry delay, the
- * wake-ups of parked workers and waiters. It moves steps between places;
- * it runs none.
+ * wake-ups of parked workers and waiters; and the limits' slots and the
+ * steps waiting for them (limit.c). It moves steps between places; it
+ * runs none.
  */
 #ifndef AJ_QUEUE_H
 #define AJ_QUEUE_H
@@ -25,6 +26,9 @@ bool aj__sched_claim_roots(aj__runner *r);
 /* Hands r's stack but its top keep steps to other threads. */
 void aj__sched_offer(aj__runner *r, uint32_t keep);
 /* A step from the shared ready list, or NULL. */
+/* Moves up to half of the shared list (POP_MORE at most) onto r's stack,
+ * in their order: for elements of mapped steps, which come in thousands. */
+void aj__sched_pop_more(aj__runner *r);
 aj__step *aj__sched_pop(aj_instance *inst);
 /* Puts s in the timer heap until due_ns. False when the instance was
  * cancelled: the caller still owns s. */
@@ -57,5 +61,56 @@ aj__step *aj__sched_timer_pop(aj_runtime *rt, int64_t now_ns);
 void aj__sched_wake_locked(aj_runtime *rt);
 /* Lets go of a hold taken by a pop (or by aj_instance_cancel). */
 void aj__sched_unhold(aj_instance *inst);
+
+/* ------------------------------------------------------------------------ */
+/* limit.c: a runtime's limits and the steps waiting for their slots. A
+ * list of granted steps is linked by next, oldest first, each holding its
+ * instance (holders) for the caller to hand on, then let go.               */
+
+typedef struct aj__limit aj__limit;
+
+/* What an attempt's taking of s's slots came to. */
+typedef enum aj__take {
+    AJ__TAKE_HELD,      /* s holds every limit it uses: run it */
+    AJ__TAKE_QUEUED,    /* s waits in a limit's queue: no longer the caller's */
+    AJ__TAKE_CANCELLED  /* the instance is cancelled: s holds nothing, waits
+                           nowhere and is still the caller's */
+} aj__take;
+
+/* s, owned by the caller's thread, holds its slots (before an attempt). */
+static inline bool aj__limit_holds(const aj__step *s)
+{
+    return atomic_load_explicit(&s->inst->slots[s->index], memory_order_relaxed) ==
+           AJ__SLOTS_HELD;
+}
+
+/* Before an attempt of s (a step with AJ_STEP_LIMITED, owned by the
+ * caller's thread): takes a slot of every limit it uses, in order. */
+aj__take aj__limit_take(aj__step *s);
+/* s lets go of what it holds, and leaves the queue it waits in (a
+ * sequential instance's step, whose thread waits): returns the steps
+ * that this lets in. */
+aj__step *aj__limit_drop(aj__step *s);
+/* inst is cancelled: its steps waiting for slots leave the queues and are
+ * returned (linked by next), now the caller's, holding nothing; the steps
+ * of other instances that the slots they held let in are in *granted. */
+aj__step *aj__limit_cut(aj_instance *inst, aj__step **granted);
+
+/* The runtime's limits: init cannot fail; free after the last instance. */
+void aj__limits_init(aj_runtime *rt);
+void aj__limits_free(aj_runtime *rt);
+/* inst->limits[k] for each of inst->def's limits, on inst->rt, made with
+ * the definition's size if rt has not met the name yet. AJ_OK, AJ_ENOMEM. */
+int aj__limits_resolve(aj_instance *inst);
+/* aj_runtime_set_limit without the handing on: the steps a larger size
+ * lets in are in *granted. AJ_OK or AJ_ENOMEM. */
+int aj__limit_set(aj_runtime *rt, const char *name, uint32_t size, aj__step **granted);
+
+/* A limit's state, for tests: AJ_OK, or AJ_EINVAL when rt has none of
+ * that name. */
+typedef struct aj__limit_stat {
+    uint32_t size, in_use, n_waiting;
+} aj__limit_stat;
+int aj__limit_peek(aj_runtime *rt, const char *name, aj__limit_stat *out);
 
 #endif

@@ -50,6 +50,17 @@ const aj_retry_policy *aj__inst_retry(const aj_instance *inst, uint32_t i);
 /* Frees the outputs of completed steps that were not taken. */
 void aj__inst_free_outputs(aj_instance *inst);
 
+/* expand.c: mapped steps' records and expansions. Init fills inst->maps
+ * (start); expand lays out head's chain in one allocation for the n
+ * elements of its source's array (AJ_ENOMEM: nothing changed); free frees
+ * every completed element's output and the allocations (free); rerun
+ * makes every mapped step that did not complete as before its release,
+ * its elements' outputs freed (aj__state_rerun). */
+void aj__maps_init(aj_instance *inst);
+int aj__map_expand(aj_instance *inst, aj__mapped *head);
+void aj__maps_free(aj_instance *inst);
+void aj__maps_rerun(aj_instance *inst);
+
 /* How s, final, ended for its successors: 0 when it completed, else one
  * AJ__DOOM_* bit. */
 static inline unsigned aj__doom_of(const aj__step *s)
@@ -78,7 +89,7 @@ AJ__ALWAYS_INLINE void aj__step_runnable_as(aj__runner *r, aj__step *s, unsigned
     if (doomed) {
         /* The common doom, an ungated step of a live instance, is settled
          * here: a skipped branch costs a few stores a step. */
-        if (doomed & AJ__GATED ||
+        if (doomed & (AJ__GATED | AJ__MAPPED) ||
             atomic_load_explicit(&r->inst->cancelled, memory_order_relaxed)) {
             aj__state_decide(r, s, work);
             return;

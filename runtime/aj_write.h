@@ -27,6 +27,15 @@ int aj__write_flush(aj__writer *w);
 void aj__dot_escaped(aj__writer *w, const char *s);
 /* Starts the DOT graph of def ("digraph ... {"). */
 void aj__dot_open(aj__writer *w, const aj_job_def *def);
+/* tabs tab characters: DOT's indentation. */
+void aj__dot_tabs(aj__writer *w, unsigned tabs);
+/* Writes step i's node, indented by tabs. */
+typedef void aj__dot_node_fn(aj__writer *w, uint32_t i, unsigned tabs, void *arg);
+/* Every step's node through node: those of no sub-job in topological
+ * order, then each sub-job (aj_job_def.subjobs) as a cluster labelled
+ * "T1: fetch_table" holding its steps' nodes the same way. Both pictures
+ * of a definition, ajc's and the runtime's, draw clusters so. */
+void aj__dot_nodes(aj__writer *w, const aj_job_def *def, aj__dot_node_fn *node, void *arg);
 /* Ends a DOT graph ("}") and flushes. */
 int aj__dot_close(aj__writer *w);
 

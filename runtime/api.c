@@ -10,8 +10,10 @@
 
 /* Where each part of an instance lies in its one allocation. */
 typedef struct layout {
-    size_t steps, timers, asyncs, overrides, names, inputs, outputs, total, align;
+    size_t steps, timers, asyncs, maps, overrides, names, limits, slots, inputs, outputs, total,
+        align;
     uint32_t n_async;  /* async steps, one record each */
+    uint32_t n_maps;   /* mapped steps, one record each */
     uint32_t n_names;  /* slots of the override names' table; 0: no overrides */
 } layout;
 
@@ -64,6 +66,9 @@ static int plan(const aj_job_def *def, size_t n_overrides, layout *l)
     l->n_async = aj__def_n_async(def);
     if (l->n_async > def->n_steps)
         return AJ_EINVAL;
+    /* At most n_steps, and a record is under 64 bytes a step more than
+     * the bound above: 2^32 steps do not get this far. */
+    l->n_maps = aj__def_n_maps(def);
     l->align = AJ__CACHE_LINE;
     if (in_align > l->align)
         l->align = in_align;
@@ -72,9 +77,13 @@ static int plan(const aj_job_def *def, size_t n_overrides, layout *l)
     if (!place(&end, def->n_steps * sizeof(aj__step), AJ__CACHE_LINE, &l->steps) ||
         !place(&end, def->n_steps * sizeof(aj__timer), _Alignof(aj__timer), &l->timers) ||
         !place(&end, l->n_async * sizeof(aj__async), AJ__CACHE_LINE, &l->asyncs) ||
+        !place(&end, (size_t)l->n_maps * sizeof(aj__mapped), _Alignof(aj__mapped), &l->maps) ||
         !place(&end, n_overrides * sizeof(aj__override), _Alignof(aj__override),
                &l->overrides) ||
         !place(&end, l->n_names * sizeof(name_slot), _Alignof(name_slot), &l->names) ||
+        !place(&end, def->n_limits * sizeof(aj__limit *), _Alignof(aj__limit *), &l->limits) ||
+        !place(&end, def->n_limits > 0 ? def->n_steps * sizeof(_Atomic uint32_t) : 0,
+               _Alignof(_Atomic uint32_t), &l->slots) ||
         !place(&end, def->inputs_size, in_align, &l->inputs) ||
         !place(&end, def->outputs_size, out_align, &l->outputs))
         return AJ_ENOMEM;
@@ -202,6 +211,14 @@ static aj_instance *create(const aj_job_def *def, const void *inputs,
     inst->outputs = base + l.outputs;
     inst->asyncs = l.n_async > 0 ? (aj__async *)(base + l.asyncs) : NULL;
     inst->n_async = l.n_async;
+    if (def->n_limits > 0) {
+        inst->limits = (aj__limit **)(base + l.limits);
+        inst->slots = (_Atomic uint32_t *)(base + l.slots);
+        for (uint32_t i = 0; i < def->n_steps; i++)
+            atomic_init(&inst->slots[i], AJ__SLOTS_NONE);
+    }
+    inst->maps = l.n_maps > 0 ? (aj__mapped *)(base + l.maps) : NULL;
+    inst->n_maps = l.n_maps;
     atomic_init(&inst->root, -1);
     if (def->inputs_size > 0)
         memcpy(inst->inputs, inputs, def->inputs_size);
@@ -230,12 +247,18 @@ int aj_instance_start(aj_runtime *rt, const aj_job_def *def, const void *inputs,
         return rc;
     if ((inst = create(def, inputs, opts, &rc)) == NULL)
         return rc;
-    /* Sequential mode needs no threads, so no default runtime either. */
-    if (rt == NULL && !inst->sequential && (rt = aj__runtime_default()) == NULL) {
+    /* Sequential mode needs no threads, so no default runtime either,
+     * unless its limits are the default runtime's. */
+    if (rt == NULL && (!inst->sequential || def->n_limits > 0) &&
+        (rt = aj__runtime_default()) == NULL) {
         aj__free(inst);
         return AJ_EAGAIN;
     }
     inst->rt = rt;
+    if (def->n_limits > 0 && (rc = aj__limits_resolve(inst)) != AJ_OK) {
+        aj__free(inst);
+        return rc;
+    }
     inst->rt_obs = rt != NULL && rt->has_obs ? &rt->obs : NULL;
     inst->observed = inst->rt_obs != NULL || inst->has_obs;
     /* A lone runner uses plain counters, if a joining thread can make its
@@ -283,6 +306,10 @@ int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void **slot)
         return AJ_EBUSY;
     if (snap.state != AJ_STEP_COMPLETED || sd->output_type == NULL)
         return AJ_ENORESULT;
+    /* A mapped step's outputs lie in its expansion, the instance's own:
+     * lent, never handed over. */
+    if (take && (inst->def->exec[step].flags & AJ_STEP_MAPPED))
+        return AJ_EINVAL;
     if (take ? atomic_exchange(&inst->steps[step].taken, true)
              : atomic_load(&inst->steps[step].taken))
         return AJ_ETAKEN;
@@ -364,7 +391,8 @@ int aj_instance_failure(const aj_instance *inst, aj_failure *out)
     *out = (aj_failure){ .step = -1, .message = "" };
     if (atomic_load_explicit(&((aj_instance *)inst)->failed, memory_order_acquire)) {
         out->step = atomic_load(&((aj_instance *)inst)->root);
-        out->step_name = inst->def->steps[out->step].name;
+        out->step_name = inst->fail_name[0] != '\0' ? inst->fail_name
+                                                     : inst->def->steps[out->step].name;
         out->code = inst->fail_code;
         out->kind = inst->fail_kind;
         out->attempts = inst->fail_attempts;

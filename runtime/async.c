@@ -81,15 +81,16 @@ static bool judge_done(aj__runner *r, aj__step *s, aj__async *a)
 
     if (timed_here(inst, s))
         aj__sched_disarm(inst, s);
-    /* done came: the attempt's cancel hook is over. */
+    /* done came: the attempt's cancel hook is over, and its slots. */
     aj__ctx_end(&a->ctx);
+    aj__admit_end(s);
     /* A done after the deadline that beat the timer is late all the same:
      * the attempt timed out whatever done said, as when the timer wins. */
     kind = aj__exec_judge(&a->ctx, &rc, a->end_ns);
     if (kind == AJ_FAIL_TIMEOUT)
         rc = AJ_ESTEPTIMEOUT;
     if (rc != 0)
-        aj__exec_discard_output(inst, s->index, a->rc == 0);
+        aj__exec_discard_output(s, a->rc == 0);
     return aj__exec_conclude(r, s, &a->ctx, rc, kind, a->end_ns, &delay) && again(r, s, delay);
 }
 
@@ -111,6 +112,7 @@ static bool judge_expired(aj__runner *r, aj__step *s, aj__async *a)
     uint32_t old;
 
     aj__attempt_abandoned(&a->ctx);
+    aj__admit_end(s);
     if (!aj__exec_conclude(r, s, &a->ctx, AJ_ESTEPTIMEOUT, AJ_FAIL_TIMEOUT, now, &delay))
         return false;
     if (r->inst->sequential) {
@@ -153,6 +155,7 @@ static bool failed_call(aj__runner *r, aj__step *s, aj__async *a, int rc)
     if (timed_here(inst, s))
         aj__sched_disarm(inst, s);
     aj__ctx_end(&a->ctx);
+    aj__admit_end(s);
     aj__sched_unhold(inst);
     kind = aj__exec_judge(&a->ctx, &rc, r->now_ns);
     return aj__exec_conclude(r, s, &a->ctx, rc, kind, r->now_ns, &delay) && again(r, s, delay);
@@ -191,6 +194,9 @@ static bool attempt(aj__runner *r, aj__step *s, aj__async *a)
     uint32_t old;
     int rc;
 
+    /* The slots are held from here to done or the deadline. */
+    if ((x->flags & AJ_STEP_LIMITED) && !aj__exec_admit(r, s))
+        return false;
     atomic_store_explicit(&a->phase, 0, memory_order_relaxed);
     /* The clock's cheaper reading: nothing before it is timed. */
     aj__exec_open(&a->ctx, aj__now_ns(), x->flags & AJ_STEP_TIMED);
@@ -213,7 +219,7 @@ static bool attempt(aj__runner *r, aj__step *s, aj__async *a)
 
 void aj__async_run(aj__runner *r, aj__step *s)
 {
-    aj__async *a = aj__inst_async(r->inst, s->index);
+    aj__async *a = aj__step_async(s);
     bool more = AJ__GET(s, state) == AJ_STEP_WAITING ? judge_expired(r, s, a) : true;
 
     while (more)
@@ -259,12 +265,14 @@ static void won(aj_instance *inst, aj__async *a, int rc, const void *out)
 {
     aj__step *s = a->ctx.step;
     const aj_step_def *sd = &inst->def->steps[s->index];
+    size_t size;
+    void *slot = aj__step_slot(s, &size);
     uint32_t old;
 
     a->rc = rc;
     a->end_ns = aj__now_ns();
-    if (rc == 0 && out != NULL && sd->output_type != NULL && sd->output_size > 0)
-        memcpy((char *)inst->outputs + sd->output_offset, out, sd->output_size);
+    if (rc == 0 && out != NULL && sd->output_type != NULL && size > 0)
+        memcpy(slot, out, size);
     old = atomic_fetch_or_explicit(&a->phase, AJ__ASYNC_READY, memory_order_acq_rel);
     if ((old & AJ__ASYNC_RETURNED) && !inst->sequential)
         judge_here(inst, s, a);

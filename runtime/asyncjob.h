@@ -52,7 +52,7 @@ extern "C" {
 /* Version of the interface between ajc's output and this runtime. ajc emits
  * a check against it; aj_instance_start() refuses a definition built for
  * another version with AJ_EABI. */
-#define AJ_GEN_ABI 6
+#define AJ_GEN_ABI 8
 
 /* The release, the one place it is written: make, the pkg-config and CMake
  * files and `ajc --version` read these lines. AJ_VERSION_STRING is the
@@ -193,10 +193,40 @@ enum {
     AJ_STEP_NONFATAL = 8u, /* declared `nonfatal`: its failure is recorded
                               (state, observers, pictures) but is no root
                               cause, fails no wait and cancels nothing */
-    AJ_STEP_GATED = 16u    /* aj_step_def.gate is not NULL: a trigger rule,
+    AJ_STEP_GATED = 16u,   /* aj_step_def.gate is not NULL: a trigger rule,
                               a condition or optional inputs decide whether
                               it runs once its predecessors are final */
+    AJ_STEP_LIMITED = 32u, /* aj_step_def.n_uses > 0: each attempt first
+                              takes a slot of every limit it uses */
+    AJ_STEP_ARRAY = 64u,   /* `-> T[]`: its function returns an array; its
+                              slot holds an aj_array */
+    AJ_STEP_MAPPED = 128u  /* runs once per element of aj_step_def.map_source's
+                              array (or elements); its slot holds an aj_array
+                              of its elements' outputs, in the instance's
+                              memory (one allocation per expansion); its
+                              free_output frees one element's output. Each
+                              element has its own attempts, retries,
+                              deadline, state and observer events; the step
+                              fails when an element fails for good (the root
+                              cause's step_name is then "Query[3]") */
 };
+
+/* What an array output (`-> T[]`), or the outputs of a mapped step's
+ * elements, look like in the step's slot: n elements of the element type,
+ * in element order, owned by the instance. */
+typedef struct aj_array {
+    void *items;   /* NULL when n is 0 */
+    size_t n;
+} aj_array;
+
+/* A limit, `limit NAME = N;`: at most size attempts of steps (and
+ * elements) that use NAME run at once, across every instance of every job
+ * on one runtime. */
+typedef struct aj_limit_def {
+    const char *name;
+    uint32_t size;     /* N >= 1, a runtime's size for NAME until
+                          aj_runtime_set_limit() says otherwise */
+} aj_limit_def;
 
 /* Trigger rules, over a step's required predecessors (its data inputs
  * that are not optional, its `after` steps, its condition). */
@@ -247,7 +277,29 @@ typedef struct aj_step_def {
     const aj_step_gate *gate;      /* NULL: on success, no condition, every
                                       input required (exactly when
                                       aj_step_exec.flags has no AJ_STEP_GATED) */
+    uint32_t n_uses;               /* limits it takes a slot of (`uses`) */
+    const uint32_t *uses;          /* n_uses indexes into aj_job_def.limits,
+                                      ascending: limits are taken in that
+                                      order; NULL when n_uses is 0 */
+    int32_t map_source;            /* AJ_STEP_MAPPED: the step whose array
+                                      output (or whose elements, when it is
+                                      mapped too) it runs over; else -1 */
+    size_t element_size;           /* AJ_STEP_ARRAY or AJ_STEP_MAPPED: sizeof
+                                      one element of its output; else 0 */
 } aj_step_def;
+
+/* A sub-job step (`step T1(...) -> Rows job fetch_table;`), which ajc
+ * inlines: the job's steps become steps of the parent, named "T1/Open",
+ * "T1/Query", ... (nested: "T1/Audit/Log"), contiguous in declaration
+ * order, with their own retries, timeouts and states, in the parent's one
+ * instance. The runtime needs nothing of this to run them; pictures draw
+ * each sub-job as a cluster labelled "T1: fetch_table". */
+typedef struct aj_subjob_def {
+    const char *name;     /* "T1", or "T1/Audit" inside T1 */
+    const char *job;      /* the job it runs: "fetch_table" */
+    uint32_t first_step;  /* its steps are first_step .. first_step + n_steps - 1 */
+    uint32_t n_steps;     /* >= 1 */
+} aj_subjob_def;
 
 /* What the runtime remembers about a definition from one start to the
  * next: that its tables were checked, so that later starts skip the check,
@@ -289,6 +341,16 @@ typedef struct aj_job_def {
     size_t outputs_size;       /* one slot per step that produces a value */
     size_t outputs_align;
     aj_job_memo *memo;         /* NULL: the tables are checked at every start */
+    uint32_t n_limits;
+    const aj_limit_def *limits; /* the limits its steps use, sorted by name
+                                   (strcmp), so that any two jobs take any
+                                   two limits in the same order; NULL when
+                                   n_limits is 0 */
+    uint32_t n_subjobs;
+    const aj_subjob_def *subjobs; /* the inlined sub-jobs, for pictures only,
+                                     sorted by first_step, an enclosing one
+                                     before those inside it; two are nested
+                                     or apart. NULL when n_subjobs is 0 */
 } aj_job_def;
 
 /* Index of the step called name, or -1. */
@@ -362,6 +424,10 @@ typedef struct aj_step_event {
                                  state (for a step that never ran, when it
                                  was settled) */
     aj_skip_reason skip_reason; /* finish: why it was skipped, or AJ_SKIP_NONE */
+    int64_t element;          /* a mapped step's element the event is about
+                                 (0 .. n-1): each element has its own start,
+                                 retry and finish events, and the step one
+                                 finish event of its own; -1 for a step's */
 } aj_step_event;
 
 /* Callbacks run on the thread that ran (or skipped, or cancelled) the step,
@@ -443,6 +509,15 @@ typedef struct aj_runtime_stats {
  * AJ_EINVAL when out is NULL; AJ_EAGAIN when the default runtime cannot
  * be created. */
 AJ_API int aj_runtime_get_stats(aj_runtime *rt, aj_runtime_stats *out);
+
+/* Sets the size of limit name on rt (NULL: the default runtime) to size:
+ * from then on at most size attempts that use it run at once; attempts
+ * waiting for a slot are let in, first come first served, as the new size
+ * allows. A limit a runtime has not met yet takes the size of the first
+ * definition that names it, unless this set it first. AJ_OK; AJ_EINVAL
+ * for a NULL name or a size of 0; AJ_ENOMEM; AJ_EAGAIN when the default
+ * runtime cannot be created. */
+AJ_API int aj_runtime_set_limit(aj_runtime *rt, const char *name, uint32_t size);
 
 /* ------------------------------------------------------------------------ */
 /* Instances                                                                 */
@@ -542,10 +617,13 @@ AJ_API void aj_instance_cancel_async(aj_instance *inst);
 AJ_API bool aj_instance_done(const aj_instance *inst);
 
 /* Points *slot at the output of step, lent (take false) or handed over
- * (take true).
+ * (take true). An array or mapped step's slot is an aj_array; a taken
+ * array is the caller's to free (each element, then items); a mapped
+ * step's elements lie in the instance's expansion and are only lent.
  * AJ_EBUSY if the step is not final yet, AJ_ENORESULT if it did not
- * complete or produces nothing, AJ_ETAKEN if already taken. A taken
- * output is not freed by aj_instance_free(). */
+ * complete or produces nothing, AJ_ETAKEN if already taken, AJ_EINVAL for
+ * a take of a mapped step's outputs. A taken output is not freed by
+ * aj_instance_free(). */
 AJ_API int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void **slot);
 
 /* Runs again, on a finished instance, every step that did not complete
@@ -556,7 +634,9 @@ AJ_API int aj_instance_output(aj_instance *inst, uint32_t step, bool take, void 
  * as after a start (a sequential instance has run again when it returns;
  * on_done is called again). AJ_OK; AJ_EBUSY when the instance has not
  * finished; AJ_EINVAL for NULL; AJ_ENOMEM. With nothing left to run it
- * changes nothing. Its runtime must still exist. Not from one of its own
+ * changes nothing. A mapped step that did not complete runs its whole
+ * expansion again, every element with fresh attempts (the outputs of its
+ * elements that completed are freed first). Its runtime must still exist. Not from one of its own
  * steps, observers or on_done (it waits until no other thread holds the
  * instance, as aj_instance_free does). Generated JOB_rerun() calls this. */
 AJ_API int aj_instance_rerun(aj_instance *inst);
@@ -607,6 +687,9 @@ AJ_API const char *aj_ctx_job_name(const aj_ctx *ctx);
 AJ_API const char *aj_ctx_instance_id(const aj_ctx *ctx);
 AJ_API const char *aj_ctx_step_name(const aj_ctx *ctx);
 AJ_API uint32_t aj_ctx_step_index(const aj_ctx *ctx);
+/* The element a mapped step's run is for (0 .. n-1); 0 for a step that is
+ * not mapped. */
+AJ_API size_t aj_ctx_index(const aj_ctx *ctx);
 AJ_API uint32_t aj_ctx_attempt(const aj_ctx *ctx);     /* 1 for the first run */
 AJ_API int64_t aj_ctx_deadline_ns(const aj_ctx *ctx);  /* monotonic; INT64_MAX: none */
 AJ_API bool aj_ctx_expired(const aj_ctx *ctx);         /* deadline passed */
@@ -743,8 +826,10 @@ AJ_API int aj_job_def_dot(const aj_job_def *def, FILE *out);
  * pending, yellow running, green completed, red failed, orange skipped,
  * lightblue cancelled, plum waiting for an async step's done), tooltips
  * with state, start (UTC), duration and attempts, edges coloured by the state of the step they leave, the job's
- * triangle by the instance's state. The instance pictures below copy every
- * step record first: AJ_OK, AJ_EIO, AJ_ENOMEM or AJ_EINVAL. */
+ * triangle by the instance's state. A mapped step is drawn once, its label
+ * "Query[n]" once it knows its n elements, its tooltip how many elements
+ * are in each state. The instance pictures below copy every step record
+ * first: AJ_OK, AJ_EIO, AJ_ENOMEM or AJ_EINVAL. */
 AJ_API int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags);
 
 /* Timeline as Chrome trace-event JSON (Perfetto, chrome://tracing): one
@@ -752,11 +837,15 @@ AJ_API int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags);
  * microseconds from the instance's start. An instance keeps only a step's
  * first start and its end, so a step's bar spans all its attempts and the
  * retry waits between them: aj_trace below draws each attempt, wait and
- * thread, for many instances in one file. */
+ * thread, for many instances in one file (a mapped step's own events
+ * only: its elements' are drawn here and by aj_instance_mermaid). Every
+ * element of a mapped step that started has a row of its own after the
+ * steps' (category "element", args.element its index). */
 AJ_API int aj_instance_trace_json(const aj_instance *inst, FILE *out);
 
 /* Timeline as a Mermaid gantt chart: a section per step that started, with
- * its waiting and running bars, in microseconds from the instance's start. */
+ * its waiting and running bars, in microseconds from the instance's start;
+ * under a mapped step, a bar per element that started ("element 3"). */
 AJ_API int aj_instance_mermaid(const aj_instance *inst, FILE *out);
 
 /* A trace collector: fed by its observer, it keeps the attempts of the

@@ -54,48 +54,50 @@ typedef struct bthread {
 /* ------------------------------------------------------------------------ */
 /* The queue: steps linked through their timer nodes, under mu              */
 
+/* aj__step.in_pool: the queue a step is in. An attempt that holds limits'
+ * slots goes before the others, so that no slot waits behind steps that
+ * need none (or other limits') while others wait for it. */
+#define IN_QUEUE 1
+#define IN_HELD 2
+
 static void push_locked(aj__bpool *p, aj__step *s)
 {
-    aj__timer *t = &s->inst->timers[s->index];
+    aj__timer *t = aj__step_timer(s);
+    bool held = (s->inst->def->exec[s->index].flags & AJ_STEP_LIMITED) && aj__limit_holds(s);
 
     t->item = s;
-    t->sibling = NULL;
-    t->prev = p->tail;
-    if (p->tail != NULL)
-        p->tail->sibling = t;
+    if (held)
+        aj__tlist_push(&p->held_head, &p->held_tail, t);
     else
-        p->head = t;
-    p->tail = t;
-    s->in_pool = true;
+        aj__tlist_push(&p->head, &p->tail, t);
+    s->in_pool = held ? IN_HELD : IN_QUEUE;
     p->n_queued++;
     atomic_fetch_add_explicit(&s->inst->n_pooled, 1, memory_order_relaxed);
 }
 
 static void unlink_locked(aj__bpool *p, aj__step *s)
 {
-    aj__timer *t = &s->inst->timers[s->index];
-
-    if (t->prev != NULL)
-        t->prev->sibling = t->sibling;
+    if (s->in_pool == IN_HELD)
+        aj__tlist_unlink(&p->held_head, &p->held_tail, aj__step_timer(s));
     else
-        p->head = t->sibling;
-    if (t->sibling != NULL)
-        t->sibling->prev = t->prev;
-    else
-        p->tail = t->prev;
-    s->in_pool = false;
+        aj__tlist_unlink(&p->head, &p->tail, aj__step_timer(s));
+    s->in_pool = 0;
     p->n_queued--;
     atomic_fetch_sub_explicit(&s->inst->n_pooled, 1, memory_order_relaxed);
 }
 
-/* The oldest queued attempt, its instance held, or NULL. */
+/* The oldest queued attempt that holds slots, else the oldest, its
+ * instance held; or NULL. */
 static aj__step *pop_locked(aj__bpool *p)
 {
     aj__step *s;
 
-    if (p->head == NULL)
+    if (p->held_head != NULL)
+        s = p->held_head->item;
+    else if (p->head != NULL)
+        s = p->head->item;
+    else
         return NULL;
-    s = p->head->item;
     unlink_locked(p, s);
     /* Before the step can be final, so before the instance can end. */
     atomic_fetch_add_explicit(&s->inst->holders, 1, memory_order_relaxed);
@@ -133,7 +135,7 @@ static bool rest_locked(aj__bpool *p)
         p->n_notified--;
         return true;
     }
-    return rc != ETIMEDOUT || p->head != NULL;
+    return rc != ETIMEDOUT || p->n_queued > 0;
 }
 
 /* The thread leaves, with mu held, which it drops: it waits in gone to be
@@ -246,6 +248,16 @@ bool aj__blocking_submit(aj__runner *r, aj__step *s)
     return spawn_failed(p, s);
 }
 
+/* s, queued, goes on cut; with p->mu. */
+static aj__step *cut_locked(aj__bpool *p, aj__step *s, aj__step *cut)
+{
+    if (!s->in_pool)
+        return cut;
+    unlink_locked(p, s);
+    s->next = cut;
+    return s;
+}
+
 void aj__blocking_cut(aj__runner *r)
 {
     aj_instance *inst = r->inst;
@@ -256,14 +268,13 @@ void aj__blocking_cut(aj__runner *r)
         return;
     p = &inst->rt->blocking;
     pthread_mutex_lock(&p->mu);
-    for (uint32_t i = 0; i < inst->def->n_steps && atomic_load(&inst->n_pooled) > 0; i++) {
-        aj__step *s = &inst->steps[i];
-        if (!s->in_pool)
-            continue;
-        unlink_locked(p, s);
-        s->next = cut;
-        cut = s;
-    }
+    for (uint32_t i = 0; i < inst->def->n_steps && atomic_load(&inst->n_pooled) > 0; i++)
+        cut = cut_locked(p, &inst->steps[i], cut);
+    /* Elements of mapped steps queue as steps do. */
+    uint32_t k = 0;
+    size_t e = 0;
+    for (aj__step *s; atomic_load(&inst->n_pooled) > 0 && (s = aj__inst_next_elem(inst, &k, &e));)
+        cut = cut_locked(p, s, cut);
     pthread_mutex_unlock(&p->mu);
     aj__runner_adopt(r, cut);
 }

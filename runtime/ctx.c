@@ -31,6 +31,11 @@ uint32_t aj_ctx_step_index(const aj_ctx *ctx)
     return ctx != NULL ? ctx->step->index : 0;
 }
 
+size_t aj_ctx_index(const aj_ctx *ctx)
+{
+    return ctx != NULL && aj__is_elem(ctx->step) ? aj__elem_index(aj__elem_of(ctx->step)) : 0;
+}
+
 uint32_t aj_ctx_attempt(const aj_ctx *ctx)
 {
     return ctx != NULL ? ctx->attempt : 0;

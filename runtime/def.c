@@ -23,9 +23,16 @@
  *   required steps are ascending, each the source of a plain (not
  *   optional) edge into the step, and they are all such sources; its
  *   condition, if any, is one of them and produces a bool.
+ * - Sub-jobs (for pictures): each names itself and its job and covers a
+ *   run of steps inside steps[]; they are sorted by first step, an
+ *   enclosing one first, and any two are nested or apart.
  * - Edge kinds: AJ_EDGE_OPTIONAL only on a data edge that is neither
  *   `after` nor a condition, and only into a gated step; AJ_EDGE_CONDITION
  *   only into a gated step, from its condition.
+ * - Limits: limits[] has n_limits rows, each named, of size 1 or more,
+ *   sorted by name (strcmp) without repeats; exec[i].flags has
+ *   AJ_STEP_LIMITED exactly when steps[i].n_uses > 0, and its uses are
+ *   ascending indexes into limits[]; no mapped step uses limits.
  */
 #include "aj_def.h"
 
@@ -58,6 +65,33 @@ int aj__def_usable(const aj_job_def *def)
     return AJ_OK;
 }
 
+/* An array or mapped step's slot is an aj_array of elements; a mapped
+ * step maps over an earlier array or mapped step (the order is checked
+ * with the edges: it is a predecessor), and is not gated. */
+static bool many_valid(const aj_job_def *def, uint32_t i)
+{
+    const aj_step_def *sd = &def->steps[i];
+    uint32_t flags = def->exec[i].flags;
+
+    const aj_step_exec *src;
+
+    if (!(flags & (AJ_STEP_ARRAY | AJ_STEP_MAPPED)))
+        return true;
+    if (sd->output_type == NULL || sd->output_size != sizeof(aj_array) || sd->element_size == 0 ||
+        (flags & AJ_STEP_ARRAY && flags & (AJ_STEP_MAPPED | AJ_STEP_ASYNC)))
+        return false;
+    if (!(flags & AJ_STEP_MAPPED))
+        return true;
+    if ((flags & AJ_STEP_GATED) || sd->map_source < 0 || (uint32_t)sd->map_source >= def->n_steps ||
+        !(def->exec[sd->map_source].flags & (AJ_STEP_ARRAY | AJ_STEP_MAPPED)))
+        return false;
+    src = &def->exec[sd->map_source];
+    for (uint32_t j = 0; j < src->n_succs; j++)
+        if (src->first_succ + j < def->n_edges && def->succs[src->first_succ + j] == i)
+            return true;
+    return false;
+}
+
 /* Every step has a run function, a slot inside the outputs block, a run of
  * successors inside succs[] and flags that agree with its row. */
 static bool steps_valid(const aj_job_def *def)
@@ -69,9 +103,12 @@ static bool steps_valid(const aj_job_def *def)
             return false;
         if (sd->output_type != NULL && sd->output_offset >= def->outputs_size)
             return false;
-        if ((x->flags & ~(AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_NONFATAL |
-                          AJ_STEP_GATED)) != (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
+        if ((x->flags & ~(AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_NONFATAL | AJ_STEP_GATED |
+                          AJ_STEP_LIMITED | AJ_STEP_ARRAY | AJ_STEP_MAPPED)) !=
+                (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
+            !many_valid(def, i) ||
             ((x->flags & AJ_STEP_GATED) != 0) != (sd->gate != NULL) ||
+            (x->flags & AJ_STEP_LIMITED && x->flags & AJ_STEP_MAPPED) ||
             (x->flags & AJ_STEP_BLOCKING && x->flags & AJ_STEP_ASYNC))
             return false;
         /* done copies output_size bytes: an async output must say how many. */
@@ -189,6 +226,30 @@ static bool gate_valid(const aj_job_def *def, const scratch *st, uint32_t i)
            def->steps[g->condition].output_size == sizeof(bool);
 }
 
+/* The limits are named, not empty and sorted by name; each step's uses
+ * ascend inside them, and its flags say whether it has any. */
+static bool limits_valid(const aj_job_def *def)
+{
+    if (def->n_limits > 0 && def->limits == NULL)
+        return false;
+    for (uint32_t k = 0; k < def->n_limits; k++) {
+        const aj_limit_def *ld = &def->limits[k];
+        if (ld->name == NULL || ld->size == 0 ||
+            (k > 0 && strcmp(def->limits[k - 1].name, ld->name) >= 0))
+            return false;
+    }
+    for (uint32_t i = 0; i < def->n_steps; i++) {
+        const aj_step_def *sd = &def->steps[i];
+        if (((def->exec[i].flags & AJ_STEP_LIMITED) != 0) != (sd->n_uses > 0) ||
+            (sd->n_uses > 0 && sd->uses == NULL))
+            return false;
+        for (uint32_t k = 0; k < sd->n_uses; k++)
+            if (sd->uses[k] >= def->n_limits || (k > 0 && sd->uses[k] <= sd->uses[k - 1]))
+                return false;
+    }
+    return true;
+}
+
 static bool gates_valid(const aj_job_def *def, const scratch *st)
 {
     for (uint32_t i = 0; i < def->n_steps; i++)
@@ -214,6 +275,19 @@ static uint32_t count_async(const aj_job_def *def)
     return n;
 }
 
+uint32_t aj__def_n_maps(const aj_job_def *def)
+{
+    aj_job_memo *m = def->memo;
+    uint32_t n = 0;
+
+    if (m != NULL && __atomic_load_n(&m->checked, __ATOMIC_ACQUIRE) == checked_mark(def) &&
+        !(__atomic_load_n(&m->facts, __ATOMIC_RELAXED) & AJ__DEF_MAPPED))
+        return 0;
+    for (uint32_t i = 0; def->exec != NULL && i < def->n_steps; i++)
+        n += (def->exec[i].flags & AJ_STEP_MAPPED) != 0;
+    return n;
+}
+
 static uint64_t facts_of(const aj_job_def *def)
 {
     uint64_t facts = 0, n_async = count_async(def);
@@ -225,6 +299,8 @@ static uint64_t facts_of(const aj_job_def *def)
             facts |= AJ__DEF_BLOCKS;
         if (def->exec[i].flags & AJ_STEP_GATED)
             facts |= AJ__DEF_GATED;
+        if (def->exec[i].flags & AJ_STEP_MAPPED)
+            facts |= AJ__DEF_MAPPED;
     }
     if (n_async > 0)
         facts |= AJ__DEF_ASYNC | n_async << AJ__DEF_N_ASYNC_SHIFT;
@@ -243,6 +319,34 @@ uint32_t aj__def_n_async(const aj_job_def *def)
     return count_async(def);
 }
 
+/* Sub-job j against every one before it: after it, apart or inside. Two
+ * with the same steps (a job of one sub-job step) are nested in table order. */
+static bool subjob_valid(const aj_job_def *def, uint32_t j)
+{
+    const aj_subjob_def *g = &def->subjobs[j];
+    uint64_t end = (uint64_t)g->first_step + g->n_steps;
+
+    if (g->name == NULL || g->job == NULL || g->n_steps == 0 || end > def->n_steps)
+        return false;
+    for (uint32_t i = 0; i < j; i++) {
+        const aj_subjob_def *h = &def->subjobs[i];
+        uint64_t h_end = (uint64_t)h->first_step + h->n_steps;
+        if (g->first_step < h->first_step || (g->first_step < h_end && end > h_end))
+            return false;
+    }
+    return true;
+}
+
+static bool subjobs_valid(const aj_job_def *def)
+{
+    if ((def->n_subjobs > 0) != (def->subjobs != NULL))
+        return false;
+    for (uint32_t j = 0; j < def->n_subjobs; j++)
+        if (!subjob_valid(def, j))
+            return false;
+    return true;
+}
+
 static bool tables_valid(const aj_job_def *def, scratch *st)
 {
     if (def->n_steps > 0 && (def->steps == NULL || def->exec == NULL || def->order == NULL))
@@ -251,7 +355,7 @@ static bool tables_valid(const aj_job_def *def, scratch *st)
         return false;
     memset(st, 0, def->n_steps * sizeof *st);
     return steps_valid(def) && succs_valid(def, st) && graph_valid(def, st) &&
-           gates_valid(def, st);
+           gates_valid(def, st) && limits_valid(def) && subjobs_valid(def);
 }
 
 int aj__def_check(const aj_job_def *def, void *scratch_bytes, uint64_t *facts)

@@ -5,7 +5,8 @@
  * name (node, edge, graph, a name equal to the job's) gives a valid graph;
  * names appear only as quoted, escaped labels. Nodes come in topological
  * order and edges grouped by source in the same order, so that the output
- * is stable and can be diffed. `ajc --dot` prints exactly this text.
+ * is stable and can be diffed; an inlined sub-job's steps lie in a cluster.
+ * `ajc --dot` prints exactly this text.
  */
 #include "aj_write.h"
 
@@ -21,9 +22,27 @@ static void gate_lines(aj__writer *d, const aj_step_def *s, const aj_step_exec *
         aj__write_printf(d, "\\nnonfatal");
 }
 
-static void def_node(aj__writer *d, uint32_t i, const aj_step_def *s, const aj_step_exec *x)
+/* "\nuses db, pool": the limits the step takes a slot of, in the order it
+ * takes them (by name); what a damaged table names out of range is left
+ * out. */
+static void uses_line(aj__writer *d, const aj_job_def *def, const aj_step_def *s)
 {
-    aj__write_printf(d, "\t\"s%" PRIu32 "\" [label=\"", i);
+    for (uint32_t k = 0; k < s->n_uses && s->uses != NULL && def->limits != NULL; k++) {
+        if (s->uses[k] >= def->n_limits || def->limits[s->uses[k]].name == NULL)
+            return;
+        aj__write_printf(d, k == 0 ? "\\nuses " : ", ");
+        aj__dot_escaped(d, def->limits[s->uses[k]].name);
+    }
+}
+
+static void def_node(aj__writer *d, uint32_t i, unsigned tabs, void *arg)
+{
+    const aj_job_def *def = arg;
+    const aj_step_def *s = &def->steps[i];
+    const aj_step_exec *x = &def->exec[i];
+
+    aj__dot_tabs(d, tabs);
+    aj__write_printf(d, "\"s%" PRIu32 "\" [label=\"", i);
     aj__dot_escaped(d, s->name);
     gate_lines(d, s, x);
     aj__write_printf(d, x->flags & AJ_STEP_NONFATAL
@@ -34,10 +53,16 @@ static void def_node(aj__writer *d, uint32_t i, const aj_step_def *s, const aj_s
         aj__write_printf(d, " -> ");
         aj__dot_escaped(d, s->output_type);
     }
+    if (x->flags & AJ_STEP_MAPPED) {
+        aj__write_printf(d, "\\nmaps over ");
+        aj__dot_escaped(d, def->steps[s->map_source].name);
+        aj__write_printf(d, "[]");
+    }
     if (x->flags & AJ_STEP_BLOCKING)
         aj__write_printf(d, "\\nblocking");
     if (x->flags & AJ_STEP_ASYNC)
         aj__write_printf(d, "\\nasync");
+    uses_line(d, def, s);
     gate_lines(d, s, x);
     aj__write_printf(d, "\"]\n");
 }
@@ -71,8 +96,7 @@ int aj_job_def_dot(const aj_job_def *def, FILE *out)
     aj__write_printf(&d, "\t\"job\" [label=\"");
     aj__dot_escaped(&d, def->name);
     aj__write_printf(&d, "\" shape=triangle style=filled fillcolor=gray]\n");
-    for (uint32_t k = 0; k < def->n_steps; k++)
-        def_node(&d, def->order[k], &def->steps[def->order[k]], &def->exec[def->order[k]]);
+    aj__dot_nodes(&d, def, def_node, (void *)def);
     for (uint32_t k = 0; k < def->n_roots; k++)
         aj__write_printf(&d, "\t\"job\" -> \"s%" PRIu32 "\" [color=black]\n", def->order[k]);
     for (uint32_t k = 0; k < def->n_edges; k++)

@@ -174,6 +174,7 @@ static bool cancel_into(aj__runner *r)
     aj__inst_fire_cancels(inst);
     aj__sched_take_all(r);
     aj__blocking_cut(r);
+    aj__admit_cut(r);
     return true;
 }
 
@@ -206,14 +207,21 @@ static void finish(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind
 
 /* Settles s (owned by r's thread) as cancelled, keeping the code of its
  * last attempt. A waiting s is an async attempt whose deadline came: it
- * is over, and its late done will be discarded. */
+ * is over, and its late done will be discarded. Slots it holds (it was
+ * let in, or that attempt had them) are let go. */
 static void cancel_step(aj__runner *r, aj__step *s, int64_t now_ns)
 {
+    if (r->inst->def->exec[s->index].flags & AJ_STEP_MAPPED) {
+        aj__map_cancel(r, s, now_ns);
+        return;
+    }
     bool started = atomic_load_explicit(&s->attempts, memory_order_relaxed) > 0;
     int err = atomic_load_explicit(&s->err, memory_order_relaxed);
 
     if (AJ__GET(s, state) == AJ_STEP_WAITING)
-        aj__attempt_abandoned(&aj__inst_async(r->inst, s->index)->ctx);
+        aj__attempt_abandoned(&aj__step_async(s)->ctx);
+    if ((r->inst->def->exec[s->index].flags & AJ_STEP_LIMITED) && aj__limit_holds(s))
+        aj__admit_release(s);
 
     finish(r, s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, err, NULL, started ? now_ns : 0);
 }
@@ -351,8 +359,37 @@ AJ__ALWAYS_INLINE bool conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, i
     return true;
 }
 
-/* Runs s until it is final or parked in the timer heap. */
-static void run_step(aj__runner *r, aj__step *s)
+/* Before an attempt of s, which uses limits: see aj__exec_admit. */
+static bool admitted(aj__runner *r, aj__step *s)
+{
+    aj__take t = aj__admit(s);
+
+    /* A sequential instance's thread may have waited for the slots. */
+    if (t != AJ__TAKE_QUEUED && r->inst->sequential)
+        r->now_ns = aj_now_ns();
+    if (t == AJ__TAKE_CANCELLED)
+        cancel_step(r, s, r->now_ns);
+    return t == AJ__TAKE_HELD;
+}
+
+/* Whether the end of an element is read from the clock. Elements come in
+ * thousands, many of them short: after one that took under a microsecond,
+ * the next seven ends are the last reading, unless a deadline or an
+ * observer needs the time. A longer element's end is always read. */
+static bool elem_clock_due(aj__runner *r, bool timed)
+{
+    if (timed || r->inst->observed || r->step_ns >= 1000 || ++r->clock_skips >= 8) {
+        r->clock_skips = 0;
+        return true;
+    }
+    return false;
+}
+
+/* Runs s until it is final, parked in the timer heap or waiting for a
+ * limit's slot: a step, or an element of a mapped step (elem, a constant:
+ * the plain path is as it would be without elements), whose outcome map.c
+ * settles. No element takes slots: a mapped step uses no limits (def.c). */
+AJ__ALWAYS_INLINE void run_attempts(aj__runner *r, aj__step *s, bool elem)
 {
     aj_instance *inst = r->inst;
     const aj_step_exec *x = &inst->def->exec[s->index];
@@ -367,27 +404,47 @@ static void run_step(aj__runner *r, aj__step *s)
     ctx.message = message;
     ctx.hk = &hook;
     for (;;) {
-        /* Alone, this thread's last reading is the start: it readied s,
-         * unless an observer ran since. Else another thread may have
-         * readied it after that reading. */
-        int64_t delay, start = r->solo && !inst->observed ? r->now_ns : aj_now_ns();
+        int64_t delay, start;
         int rc, returned;
         aj_fail_kind kind;
 
+        if ((x->flags & AJ_STEP_LIMITED) && !admitted(r, s))
+            return;
+        /* Alone, this thread's last reading is the start: it readied s,
+         * unless an observer ran since. Else another thread may have
+         * readied it after that reading. */
+        start = r->solo && !inst->observed ? r->now_ns : aj_now_ns();
         start = ctx_open(&ctx, inst, s, start, x->flags & AJ_STEP_TIMED);
         returned = x->run(&ctx, inst->inputs, inst->outputs, x->slots);
         /* The attempt has ended: its cancel hook, if any, is not called
-         * from now on, nor still running. */
+         * from now on, nor still running; its slots go before a retry. */
         aj__ctx_end(&ctx);
-        r->now_ns = aj__line_now(&r->clock);
+        if (!elem || elem_clock_due(r, x->flags & AJ_STEP_TIMED))
+            r->now_ns = aj__line_now(&r->clock);
         r->step_ns = r->now_ns - start;
+        if (x->flags & AJ_STEP_LIMITED)
+            aj__admit_release(s);
         rc = returned;
         kind = judge(&ctx, &rc, r->now_ns);
-        if (rc != 0)
+        if (rc != 0 && elem)
+            aj__exec_discard_output(s, returned == 0);
+        else if (rc != 0)
             discard_output(inst, &inst->def->steps[s->index], returned == 0);
-        if (!conclude(r, s, &ctx, rc, kind, r->now_ns, &delay) || !wait_out(r, s, delay))
+        if (!(elem ? aj__map_conclude(r, s, &ctx, rc, kind, r->now_ns, &delay)
+                   : conclude(r, s, &ctx, rc, kind, r->now_ns, &delay)) ||
+            !wait_out(r, s, delay))
             return;
     }
+}
+
+static void run_step(aj__runner *r, aj__step *s)
+{
+    run_attempts(r, s, false);
+}
+
+void aj__exec_run_elem(aj__runner *r, aj__step *s)
+{
+    run_attempts(r, s, true);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -403,20 +460,53 @@ aj_fail_kind aj__exec_judge(const aj_ctx *ctx, int *rc, int64_t end_ns)
     return judge(ctx, rc, end_ns);
 }
 
-void aj__exec_discard_output(aj_instance *inst, uint32_t i, bool returned_ok)
+void aj__exec_discard_output(aj__step *s, bool returned_ok)
 {
-    discard_output(inst, &inst->def->steps[i], returned_ok);
+    const aj_step_def *sd = &s->inst->def->steps[s->index];
+    size_t size;
+    unsigned char *slot;
+
+    if (!aj__is_elem(s)) {
+        discard_output(s->inst, sd, returned_ok);
+        return;
+    }
+    /* An element's place in its step's outputs array, as a slot. */
+    slot = aj__step_slot(s, &size);
+    if (sd->free_output == NULL || all_zero(slot, size))
+        return;
+    sd->free_output(slot);
+    memset(slot, 0, size);
 }
 
 bool aj__exec_conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, int rc, aj_fail_kind kind,
                        int64_t end_ns, int64_t *delay)
 {
+    if (aj__is_elem(s))
+        return aj__map_conclude(r, s, ctx, rc, kind, end_ns, delay);
     return conclude(r, s, ctx, rc, kind, end_ns, delay);
+}
+
+void aj__exec_settle(aj__runner *r, aj__step *s, aj_step_state state, aj_fail_kind kind, int err,
+                     const char *message, int64_t end_ns)
+{
+    if (state == AJ_STEP_COMPLETED) {
+        complete(r, s, end_ns);
+    } else if (state == AJ_STEP_SKIPPED) {
+        s->next = NULL;
+        settle(r, s);
+    } else {
+        finish(r, s, state, kind, err, message, end_ns);
+    }
 }
 
 bool aj__exec_wait_out(aj__runner *r, aj__step *s, int64_t delay)
 {
     return wait_out(r, s, delay);
+}
+
+bool aj__exec_admit(aj__runner *r, aj__step *s)
+{
+    return admitted(r, s);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -446,12 +536,19 @@ static aj__step *next_step(aj__runner *r)
         if (s != NULL)
             return s;
         if ((s = aj__sched_pop(r->inst)) != NULL) {
-            /* Shared by another thread, maybe after this one's reading. */
+            /* Shared by another thread, maybe after this one's reading.
+             * Elements come in thousands: a run of them at a time. */
             r->now_ns = aj_now_ns();
+            if (r->inst->def->exec[s->index].flags & AJ_STEP_MAPPED)
+                aj__sched_pop_more(r);
             return s;
         }
         if (aj__sched_claim_roots(r))
             continue;
+        if (r->counted != NULL) {
+            aj__map_flush(r);
+            continue;
+        }
         if (r->held == NULL)
             return NULL;
         flush_held(r);
@@ -485,16 +582,38 @@ static void count_final(aj__runner *r)
         aj__sched_done(inst);
 }
 
+/* Runs s on this thread: a mapped step's release or element (map.c), an
+ * async step's attempt (async.c), or a plain step. */
+static void run_any(aj__runner *r, aj__step *s)
+{
+    uint32_t flags = r->inst->def->exec[s->index].flags;
+
+    if (flags & AJ_STEP_MAPPED)
+        aj__map_run(r, s);
+    else if (flags & AJ_STEP_ASYNC)
+        aj__async_run(r, s);
+    else
+        run_step(r, s);
+}
+
 /* A blocking step goes to the blocking pool (true), unless no thread can
- * take it there; an async one starts (or its expired attempt is judged)
- * without running on this thread for long (true). */
+ * take it there, once it holds its slots (it waits for them holding no
+ * thread of the pool); a mapped one is released, or its element run
+ * (map.c); an async one starts (or its expired attempt is judged) without
+ * running on this thread for long (true). */
 static bool not_here(aj__runner *r, aj__step *s)
 {
-    if (r->inst->def->exec[s->index].flags & AJ_STEP_ASYNC) {
-        aj__async_run(r, s);
+    uint32_t flags = r->inst->def->exec[s->index].flags;
+
+    if (flags & (AJ_STEP_ASYNC | AJ_STEP_MAPPED)) {
+        run_any(r, s);
         return true;
     }
-    return !r->inst->sequential && aj__blocking_submit(r, s);
+    if (r->inst->sequential)
+        return false;
+    if ((flags & AJ_STEP_LIMITED) && !admitted(r, s))
+        return true;
+    return aj__blocking_submit(r, s);
 }
 
 void aj__exec_drain(aj__runner *r)
@@ -513,7 +632,8 @@ void aj__exec_drain(aj__runner *r)
             continue;
         }
         /* The one test plain steps pay for blocking and async ones. */
-        if ((inst->def->exec[s->index].flags & (AJ_STEP_BLOCKING | AJ_STEP_ASYNC)) &&
+        if ((inst->def->exec[s->index].flags &
+             (AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_MAPPED)) &&
             not_here(r, s))
             continue;
         if (r->n_stack > 0)
@@ -537,6 +657,8 @@ static aj__step *next_of(aj__runner *r, uint32_t flag, bool (*place)(aj__runner 
     aj__step *list, *keep = NULL;
     uint32_t n_keep = 0;
 
+    if (r->counted != NULL)
+        aj__map_flush(r);
     if (r->held != NULL)
         flush_held(r);
     if (atomic_load_explicit(&r->inst->cancelled, memory_order_relaxed))
@@ -572,7 +694,7 @@ void aj__exec_blocking(aj__runner *r)
         if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed))
             cancel_step(r, s, r->now_ns);
         else
-            run_step(r, s);
+            run_any(r, s);
     }
     leave(r);
     count_final(r);
@@ -592,10 +714,8 @@ void aj__exec_foreign(aj__runner *r)
     for (aj__step *s; (s = next_of(r, AJ_STEP_ASYNC, NULL)) != NULL;) {
         if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed))
             cancel_step(r, s, r->now_ns);
-        else if (inst->def->exec[s->index].flags & AJ_STEP_ASYNC)
-            aj__async_run(r, s);
         else
-            run_step(r, s);
+            run_any(r, s);
     }
     leave(r);
     count_final(r);
@@ -616,10 +736,8 @@ static void sequential(aj__runner *r)
             continue;
         if (atomic_load(&inst->cancelled))
             cancel_step(r, s, r->now_ns);
-        else if (def->exec[s->index].flags & AJ_STEP_ASYNC)
-            aj__async_run(r, s);
         else
-            run_step(r, s);
+            run_any(r, s);
         /* What became runnable runs in its turn; what was skipped is
          * settled before it. */
         flush_held(r);

@@ -39,7 +39,7 @@ static void tooltip_time(aj__writer *d, const aj_instance *inst, const char *lab
  * skipped step's state says why: "skipped (condition)". */
 static void tooltip(aj__writer *d, const aj_instance *inst, aj_step_state st,
                     aj_skip_reason why, int64_t start, int64_t end, const uint32_t *attempts,
-                    bool times)
+                    bool times, const char *more)
 {
     aj__write_printf(d, " tooltip=\"State: %s", aj_step_state_name(st));
     if (st == AJ_STEP_SKIPPED && why != AJ_SKIP_NONE)
@@ -53,7 +53,28 @@ static void tooltip(aj__writer *d, const aj_instance *inst, aj_step_state st,
     }
     if (attempts != NULL)
         aj__write_printf(d, "\\nAttempts: %" PRIu32, *attempts);
-    aj__write_printf(d, "\"]\n");
+    aj__write_printf(d, "%s\"]\n", more != NULL ? more : "");
+}
+
+/* A mapped step's elements: "\nElements: n" and how many are in each
+ * state, in *more; its label gets "[n]" once it is expanded. */
+static void elements(const aj_instance *inst, uint32_t i, char *more, size_t size, char *label,
+                     size_t label_size)
+{
+    const aj__mapped *m = aj__inst_mapped(inst, i);
+    size_t counts[AJ_STEP_STATE_COUNT] = { 0 }, len;
+
+    more[0] = label[0] = '\0';
+    if (!atomic_load_explicit(&((aj__mapped *)m)->expanded, memory_order_acquire))
+        return;
+    for (size_t k = 0; k < m->n; k++)
+        counts[AJ__GET(&m->elems[k].rec, state)]++;
+    snprintf(label, label_size, "[%zu]", m->n);
+    len = (size_t)snprintf(more, size, "\\nElements: %zu", m->n);
+    for (int st = 0; st < AJ_STEP_STATE_COUNT && len < size; st++)
+        if (counts[st] > 0)
+            len += (size_t)snprintf(more + len, size - len, "\\n  %s: %zu",
+                                    aj_step_state_name((aj_step_state)st), counts[st]);
 }
 
 static void job_node(aj__writer *d, const aj_instance *inst, const aj__snap *snaps, bool times)
@@ -69,26 +90,41 @@ static void job_node(aj__writer *d, const aj_instance *inst, const aj__snap *sna
     aj__dot_escaped(d, inst->def->name);
     aj__write_printf(d, "\" shape=triangle style=filled fillcolor=%s", state_colour[st]);
     tooltip(d, inst, st, AJ_SKIP_NONE, inst->start_ns, end > inst->start_ns ? end : 0, NULL,
-            times);
+            times, NULL);
 }
 
+/* What step_node() draws with. */
+typedef struct step_nodes {
+    const aj_instance *inst;
+    const aj__snap *snaps;
+    bool times;
+} step_nodes;
+
 /* As the definition's picture marks them: the rule and nonfatal under the
- * name, nonfatal steps dashed. */
-static void step_node(aj__writer *d, const aj_instance *inst, uint32_t i, const aj__snap *s,
-                      bool times)
+ * name, nonfatal steps dashed; in its sub-job's cluster. */
+static void step_node(aj__writer *d, uint32_t i, unsigned tabs, void *arg)
 {
+    const step_nodes *sn = arg;
+    const aj_instance *inst = sn->inst;
+    const aj__snap *s = &sn->snaps[i];
+    bool times = sn->times;
     const aj_step_gate *g = inst->def->steps[i].gate;
     bool nonfatal = (inst->def->exec[i].flags & AJ_STEP_NONFATAL) != 0;
+    char more[256] = "", count[32] = "";
 
-    aj__write_printf(d, "\t\"s%" PRIu32 "\" [label=\"", i);
+    if (inst->def->exec[i].flags & AJ_STEP_MAPPED)
+        elements(inst, i, more, sizeof more, count, sizeof count);
+    aj__dot_tabs(d, tabs);
+    aj__write_printf(d, "\"s%" PRIu32 "\" [label=\"", i);
     aj__dot_escaped(d, inst->def->steps[i].name);
+    aj__write_printf(d, "%s", count);
     if (g != NULL && g->rule != AJ_ON_SUCCESS)
         aj__write_printf(d, "\\non %s", g->rule == AJ_ON_DONE ? "done" : "failure");
     if (nonfatal)
         aj__write_printf(d, "\\nnonfatal");
     aj__write_printf(d, "\" shape=hexagon style=%s fillcolor=%s",
                      nonfatal ? "\"filled,dashed\"" : "filled", state_colour[s->state]);
-    tooltip(d, inst, s->state, s->reason, s->start_ns, s->end_ns, &s->attempts, times);
+    tooltip(d, inst, s->state, s->reason, s->start_ns, s->end_ns, &s->attempts, times, more);
 }
 
 /* The attributes after "style=... color=...": an optional input's type
@@ -160,10 +196,8 @@ int aj_instance_dot(const aj_instance *inst, FILE *out, unsigned flags)
         return AJ_ENOMEM;
     aj__dot_open(&d, inst->def);
     job_node(&d, inst, snaps, times);
-    for (uint32_t k = 0; k < inst->def->n_steps; k++) {
-        uint32_t i = inst->def->order[k];
-        step_node(&d, inst, i, &snaps[i], times);
-    }
+    step_nodes sn = { inst, snaps, times };
+    aj__dot_nodes(&d, inst->def, step_node, &sn);
     edges(&d, inst, snaps, times);
     aj__free(snaps);
     return aj__dot_close(&d);

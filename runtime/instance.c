@@ -76,15 +76,18 @@ int aj__inst_init_steps(aj_instance *inst)
     /* One pass: a clear and then a second walk over every record costs
      * twice the memory traffic on a job larger than the cache. Only jobs
      * with gates read the flags. */
-    if (facts & AJ__DEF_GATED)
+    if (facts & (AJ__DEF_GATED | AJ__DEF_MAPPED))
         for (uint32_t i = 0; i < def->n_steps; i++)
             st[i] = (aj__step){ .inst = inst, .index = i,
-                                .doomed = def->exec[i].flags & AJ_STEP_GATED ? AJ__GATED : 0 };
+                                .doomed = (def->exec[i].flags & AJ_STEP_GATED ? AJ__GATED : 0) |
+                                          (def->exec[i].flags & AJ_STEP_MAPPED ? AJ__MAPPED : 0) };
     else
         for (uint32_t i = 0; i < def->n_steps; i++)
             st[i] = (aj__step){ .inst = inst, .index = i };
     if (inst->n_async > 0)
         init_async(inst);
+    if (inst->n_maps > 0)
+        aj__maps_init(inst);
     return AJ_OK;
 }
 
@@ -99,6 +102,16 @@ static bool claim_root(aj__step *s, int err, aj_fail_kind kind, const char *mess
     inst->fail_code = err;
     inst->fail_kind = kind;
     inst->fail_attempts = AJ__GET(s, attempts);
+    if (inst->def->exec[s->index].flags & AJ_STEP_MAPPED) {
+        /* Its element that failed, with that element's attempts. */
+        const aj__mapped *m = aj__inst_mapped(inst, s->index);
+        long long i = (long long)atomic_load(&((aj__mapped *)m)->failed);
+        if (i >= 0) {
+            snprintf(inst->fail_name, sizeof inst->fail_name, "%.100s[%lld]",
+                     inst->def->steps[s->index].name, i);
+            inst->fail_attempts = m->fail_attempts;
+        }
+    }
     snprintf(inst->message, sizeof inst->message, "%s", message != NULL ? message : "");
     atomic_store_explicit(&inst->failed, true, memory_order_release);
     return true;
@@ -155,6 +168,12 @@ void aj__state_decide(aj__runner *r, aj__step *s, aj__step **work)
     unsigned doomed = AJ__GET(s, doomed);
     aj_skip_reason why;
 
+    /* Its expansion decides, also whether it is skipped (map.c). */
+    if (doomed & AJ__MAPPED) {
+        s->next = NULL;
+        aj__runner_adopt(r, s);
+        return;
+    }
     /* Not started when the instance was cancelled: cancelled, whatever
      * upstream did before. */
     if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed)) {
@@ -219,12 +238,16 @@ void aj__inst_free_outputs(aj_instance *inst)
 {
     const aj_job_def *def = inst->def;
 
+    if (inst->n_maps > 0)
+        aj__maps_free(inst);
     if (!inst->frees)
         return;
     for (uint32_t i = 0; i < def->n_steps; i++) {
         const aj_step_def *sd = &def->steps[i];
         aj__step *s = &inst->steps[i];
+        /* A mapped step's free is its elements' (expand.c). */
         if (sd->free_output == NULL || sd->output_type == NULL ||
+            (def->exec[i].flags & AJ_STEP_MAPPED) ||
             AJ__GET(s, state) != AJ_STEP_COMPLETED || atomic_load(&s->taken))
             continue;
         sd->free_output((char *)inst->outputs + sd->output_offset);
@@ -242,7 +265,8 @@ static void reset_step(aj_instance *inst, uint32_t i)
 
     aj__rec_reset(s);
     atomic_store_explicit(&s->arrived, 0, memory_order_relaxed);
-    atomic_store_explicit(&s->doomed, AJ__GET(s, doomed) & AJ__GATED, memory_order_relaxed);
+    atomic_store_explicit(&s->doomed, AJ__GET(s, doomed) & (AJ__GATED | AJ__MAPPED),
+                          memory_order_relaxed);
     if (sd->output_type != NULL && sd->output_size > 0)
         memset((char *)inst->outputs + sd->output_offset, 0, sd->output_size);
 }
@@ -256,6 +280,7 @@ static void reset_outcome(aj_instance *inst)
     inst->fail_kind = AJ_FAIL_NONE;
     inst->fail_attempts = 0;
     inst->message[0] = '\0';
+    inst->fail_name[0] = '\0';
     atomic_store(&inst->cancelled, false);
     atomic_store(&inst->cancel_begun, false);
     atomic_store(&inst->cut, false);
@@ -275,6 +300,9 @@ uint32_t aj__state_rerun(aj_instance *inst, aj__step **ready)
     for (uint32_t i = 0; i < def->n_steps; i++)
         if (AJ__GET(&inst->steps[i], state) != AJ_STEP_COMPLETED)
             reset_step(inst, i);
+    /* After the slots are cleared: a kept expansion writes its own. */
+    if (inst->n_maps > 0)
+        aj__maps_rerun(inst);
     /* A completed predecessor has arrived already, and for good. */
     for (uint32_t i = 0; i < def->n_steps; i++) {
         const aj_step_exec *x = &def->exec[i];

@@ -52,6 +52,7 @@ static void event_init(aj_step_event *ev, const aj__step *s, uint32_t attempt, i
         .message = "",
         .user = inst->user,
         .time_ns = time_ns,
+        .element = aj__is_elem(s) ? (int64_t)aj__elem_index(aj__elem_of((aj__step *)s)) : -1,
     };
 }
 

@@ -218,6 +218,7 @@ static void stop_and_free(aj_runtime *rt)
         aj__thread_join(rt->threads[i]);
     aj__blocking_stop(rt);
     aj__canceller_stop(rt);
+    aj__limits_free(rt);
     pthread_cond_destroy(&rt->work_cv);
     pthread_mutex_destroy(&rt->mu);
     aj__free(rt);
@@ -243,6 +244,7 @@ aj_runtime *aj_runtime_new(const aj_runtime_opts *opts)
     aj__mutex_init(&rt->mu);
     aj__cond_init(&rt->work_cv);
     aj__blocking_init(rt, opts);
+    aj__limits_init(rt);
     if (aj__canceller_start(rt) != AJ_OK) {
         stop_and_free(rt);
         return NULL;

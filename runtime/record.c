@@ -14,7 +14,22 @@ _Static_assert(sizeof(aj__step) == AJ__CACHE_LINE, "a step record is one cache l
 
 void aj__inst_snap(const aj_instance *inst, uint32_t i, aj__snap *out)
 {
-    aj__step *s = &inst->steps[i];
+    aj__rec_snap(&inst->steps[i], out);
+}
+
+aj__step *aj__inst_next_elem(aj_instance *inst, uint32_t *k, size_t *i)
+{
+    for (; *k < inst->n_maps; (*k)++, *i = 0) {
+        aj__mapped *m = &inst->maps[*k];
+        if (atomic_load_explicit(&m->expanded, memory_order_acquire) && *i < m->n)
+            return &m->elems[(*i)++].rec;
+    }
+    return NULL;
+}
+
+void aj__rec_snap(const aj__step *s0, aj__snap *out)
+{
+    aj__step *s = (aj__step *)s0;
 
     for (unsigned spins = 0;; spins++) {
         uint32_t q = atomic_load_explicit(&s->seq, memory_order_acquire);

@@ -52,6 +52,7 @@
 #define GRACE_NS 50000      /* a new instance is the waiter's alone this long */
 #define BATCH_NS 2000       /* a run of roots is about this much work */
 #define MAX_BATCH 64        /* roots claimed at once, at most */
+#define POP_MORE 64         /* elements taken from the shared list at once, at most */
 
 /* ------------------------------------------------------------------------ */
 /* The runtime queue                                                         */
@@ -257,6 +258,30 @@ void aj__sched_offer(aj__runner *r, uint32_t keep)
     r->stack_since_ns = r->now_ns;
 }
 
+void aj__sched_pop_more(aj__runner *r)
+{
+    aj_instance *inst = r->inst;
+    aj__step *list = NULL;
+    uint32_t n = atomic_load_explicit(&inst->n_ready, memory_order_relaxed) / 2;
+
+    if (n == 0)
+        return;
+    if (n > POP_MORE)
+        n = POP_MORE;
+    pthread_mutex_lock(&inst->mu);
+    for (uint32_t k = 0; k < n && inst->ready_head != NULL; k++) {
+        aj__step *s = inst->ready_head;
+        inst->ready_head = s->next;
+        s->next = list;
+        list = s;
+        atomic_fetch_sub_explicit(&inst->n_ready, 1, memory_order_relaxed);
+    }
+    if (inst->ready_head == NULL)
+        inst->ready_tail = NULL;
+    pthread_mutex_unlock(&inst->mu);
+    aj__runner_adopt(r, list);
+}
+
 aj__step *aj__sched_pop(aj_instance *inst)
 {
     aj__step *s;
@@ -279,6 +304,7 @@ aj__step *aj__sched_pop(aj_instance *inst)
 /* ------------------------------------------------------------------------ */
 /* Timers                                                                    */
 
+
 static void timers_changed_locked(aj_runtime *rt)
 {
     atomic_store(&rt->next_due, rt->timers != NULL ? rt->timers->due_ns : INT64_MAX);
@@ -286,7 +312,7 @@ static void timers_changed_locked(aj_runtime *rt)
 
 static void timer_unlink_locked(aj_runtime *rt, aj__step *s)
 {
-    aj__timer_remove(&rt->timers, &s->inst->timers[s->index]);
+    aj__timer_remove(&rt->timers, aj__step_timer(s));
     s->in_timer = 0;
     atomic_fetch_sub(&s->inst->n_delayed, 1);
     timers_changed_locked(rt);
@@ -318,7 +344,7 @@ aj__step *aj__sched_timer_pop(aj_runtime *rt, int64_t now_ns)
 /* Puts s's node in the heap until due_ns, as kind; with rt->mu held. */
 static void timer_insert_locked(aj_runtime *rt, aj__step *s, int64_t due_ns, uint8_t kind)
 {
-    aj__timer *t = &s->inst->timers[s->index];
+    aj__timer *t = aj__step_timer(s);
 
     t->due_ns = due_ns;
     t->item = s;
@@ -383,6 +409,16 @@ bool aj__sched_sleep(aj_instance *inst, int64_t due_ns)
     return cancelled;
 }
 
+/* s, waiting out a retry delay in the heap, goes on cut; with rt->mu. */
+static aj__step *cut_retry_locked(aj_runtime *rt, aj__step *s, aj__step *cut)
+{
+    if (s->in_timer != AJ__TIMER_RETRY)
+        return cut;
+    timer_unlink_locked(rt, s);
+    s->next = cut;
+    return s;
+}
+
 /* Takes the instance's steps out of the timer heap, but for the deadlines
  * of async attempts, which end when their done comes or they expire. */
 static aj__step *cut_timers(aj_instance *inst)
@@ -393,16 +429,31 @@ static aj__step *cut_timers(aj_instance *inst)
     if (rt == NULL)
         return NULL;
     pthread_mutex_lock(&rt->mu);
-    for (uint32_t i = 0; i < inst->def->n_steps && atomic_load(&inst->n_delayed) > 0; i++) {
-        aj__step *s = &inst->steps[i];
-        if (s->in_timer != AJ__TIMER_RETRY)
-            continue;
-        timer_unlink_locked(rt, s);
-        s->next = cut;
-        cut = s;
-    }
+    for (uint32_t i = 0; i < inst->def->n_steps && atomic_load(&inst->n_delayed) > 0; i++)
+        cut = cut_retry_locked(rt, &inst->steps[i], cut);
+    /* Elements of mapped steps wait in the heap as steps do. */
+    uint32_t k = 0;
+    size_t e = 0;
+    for (aj__step *s; atomic_load(&inst->n_delayed) > 0 && (s = aj__inst_next_elem(inst, &k, &e));)
+        cut = cut_retry_locked(rt, s, cut);
     pthread_mutex_unlock(&rt->mu);
     return cut;
+}
+
+/* s if its timer is due and taking it makes s the caller's; else NULL,
+ * with *next_due_ns lowered to its due time; with rt->mu. */
+static aj__step *own_due_locked(aj_runtime *rt, aj__step *s, int64_t now_ns,
+                                int64_t *next_due_ns)
+{
+    int64_t at = aj__step_timer(s)->due_ns;
+
+    if (!s->in_timer)
+        return NULL;
+    if (at <= now_ns)
+        return timer_take_locked(rt, s) ? s : NULL;
+    if (at < *next_due_ns)
+        *next_due_ns = at;
+    return NULL;
 }
 
 aj__step *aj__sched_own_timer(aj_instance *inst, int64_t now_ns, int64_t *next_due_ns)
@@ -414,18 +465,12 @@ aj__step *aj__sched_own_timer(aj_instance *inst, int64_t now_ns, int64_t *next_d
     if (rt == NULL || atomic_load(&inst->n_delayed) == 0)
         return NULL;
     pthread_mutex_lock(&rt->mu);
-    for (uint32_t i = 0; i < inst->def->n_steps && due == NULL; i++) {
-        aj__step *s = &inst->steps[i];
-        int64_t at = inst->timers[i].due_ns;
-        if (!s->in_timer)
-            continue;
-        if (at <= now_ns) {
-            if (timer_take_locked(rt, s))
-                due = s;
-        } else if (at < *next_due_ns) {
-            *next_due_ns = at;
-        }
-    }
+    for (uint32_t i = 0; i < inst->def->n_steps && due == NULL; i++)
+        due = own_due_locked(rt, &inst->steps[i], now_ns, next_due_ns);
+    uint32_t k = 0;
+    size_t e = 0;
+    for (aj__step *s; due == NULL && (s = aj__inst_next_elem(inst, &k, &e)) != NULL;)
+        due = own_due_locked(rt, s, now_ns, next_due_ns);
     pthread_mutex_unlock(&rt->mu);
     return due;
 }

@@ -100,6 +100,49 @@ static int snap_ready(const aj_instance *inst, aj__snap **snaps, int64_t **ready
     return AJ_OK;
 }
 
+/* Mapped step i's record once it is expanded, else NULL. */
+static const aj__mapped *expanded(const aj_instance *inst, uint32_t i)
+{
+    aj__mapped *m = aj__inst_mapped(inst, i);
+
+    return atomic_load_explicit(&m->expanded, memory_order_acquire) ? m : NULL;
+}
+
+/* A copy of element k's record in *s: true when it started. */
+static bool started(const aj__mapped *m, size_t k, aj__snap *s)
+{
+    aj__rec_snap(&m->elems[k].rec, s);
+    return s->start_ns != 0;
+}
+
+/* The elements of mapped step i that started, each on a row of its own
+ * from *tid up, named "Query[3]". */
+static void trace_elements(aj__writer *w, const aj_instance *inst, uint32_t i, uint32_t *tid,
+                           int64_t now)
+{
+    const aj__mapped *m = expanded(inst, i);
+    const char *name = inst->def->steps[i].name;
+    aj__snap s;
+
+    for (size_t k = 0; m != NULL && k < m->n; k++) {
+        if (!started(m, k, &s))
+            continue;
+        aj__write_printf(w, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%" PRIu32
+                            ",\"args\":{\"name\":", ++*tid);
+        aj__json_string(w, name);
+        aj__write_printf(w, "}}");
+        aj__write_printf(w, ",\n{\"name\":");
+        aj__json_string(w, name);
+        aj__write_printf(w, ",\"cat\":\"element\",\"ph\":\"X\",\"pid\":1,\"tid\":%" PRIu32
+                            ",\"ts\":", *tid);
+        aj__json_us(w, s.start_ns - inst->start_ns);
+        aj__write_printf(w, ",\"dur\":");
+        aj__json_us(w, bar_end(&s, now) - s.start_ns);
+        aj__write_printf(w, ",\"args\":{\"element\":%zu,\"state\":\"%s\",\"attempts\":%" PRIu32
+                            "}}", k, aj_step_state_name(s.state), s.attempts);
+    }
+}
+
 int aj_instance_trace_json(const aj_instance *inst, FILE *out)
 {
     aj__writer w = { out, false };
@@ -118,6 +161,9 @@ int aj_instance_trace_json(const aj_instance *inst, FILE *out)
         uint32_t i = inst->def->order[k];
         trace_step(&w, inst, i, &snaps[i], ready[i], now);
     }
+    /* Elements after the steps, on rows past theirs. */
+    for (uint32_t k = 0, tid = inst->def->n_steps; k < inst->n_maps; k++)
+        trace_elements(&w, inst, inst->maps[k].index, &tid, now);
     aj__write_printf(&w, "\n]}\n");
     aj__free(snaps);
     return aj__write_flush(&w);
@@ -131,6 +177,22 @@ static void mermaid_name(aj__writer *w, const char *s)
         unsigned char c = (unsigned char)*s;
         bool plain = isalnum(c) || c == '_' || c == '-' || c == '.' || c == ' ';
         aj__write_printf(w, "%c", plain ? c : '_');
+    }
+}
+
+/* Under a mapped step's section, a bar per element that started. */
+static void mermaid_elements(aj__writer *w, const aj_instance *inst, uint32_t i,
+                             const char *const *tag, int64_t now)
+{
+    const aj__mapped *m = expanded(inst, i);
+    aj__snap s;
+
+    for (size_t k = 0; m != NULL && k < m->n; k++) {
+        if (!started(m, k, &s))
+            continue;
+        aj__write_printf(w, "    element %zu %s :%ss%" PRIu32 "e%zu, %" PRId64 ", %" PRId64 "\n", k,
+                         aj_step_state_name(s.state), tag[s.state], i, k,
+                         (s.start_ns - inst->start_ns) / 1000, (bar_end(&s, now) - inst->start_ns) / 1000);
     }
 }
 
@@ -158,6 +220,8 @@ static void mermaid_step(aj__writer *w, const aj_instance *inst, uint32_t i, con
     aj__write_printf(w, "\n    %s :%ss%" PRIu32 "r, %" PRId64 ", %" PRId64 "\n",
                    aj_step_state_name(s->state), tag[s->state], i, start_us,
                    (bar_end(s, now) - t0) / 1000);
+    if (inst->def->exec[i].flags & AJ_STEP_MAPPED)
+        mermaid_elements(w, inst, i, tag, now);
 }
 
 int aj_instance_mermaid(const aj_instance *inst, FILE *out)

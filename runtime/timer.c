@@ -3,6 +3,8 @@
  * nodes ordered by due_ns. Each step has its node in its instance's one
  * allocation, so a retry delay allocates nothing; any node can be removed
  * (cancellation cuts delays short). Callers hold the runtime's lock.
+ * The same nodes also make FIFO queues (the blocking pool's, the limits'),
+ * for a step that waits there and in no heap.
  */
 #include "aj_base.h"
 
@@ -97,4 +99,27 @@ void aj__timer_remove(aj__timer **root, aj__timer *s)
     sub = merge_pairs(s->child);
     s->child = NULL;
     *root = meld(*root, sub);
+}
+
+void aj__tlist_push(aj__timer **head, aj__timer **tail, aj__timer *t)
+{
+    t->sibling = NULL;
+    t->prev = *tail;
+    if (*tail != NULL)
+        (*tail)->sibling = t;
+    else
+        *head = t;
+    *tail = t;
+}
+
+void aj__tlist_unlink(aj__timer **head, aj__timer **tail, aj__timer *t)
+{
+    if (t->prev != NULL)
+        t->prev->sibling = t->sibling;
+    else
+        *head = t->sibling;
+    if (t->sibling != NULL)
+        t->sibling->prev = t->prev;
+    else
+        *tail = t->prev;
 }

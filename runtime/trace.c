@@ -305,6 +305,10 @@ static void on_start(void *arg, const aj_step_event *ev)
     inst_rec *r;
     uint32_t tid;
 
+    /* A mapped step's elements are drawn by aj_instance_trace_json and
+     * aj_instance_mermaid; here the step's own events are. */
+    if (ev->element >= 0)
+        return;
     pthread_mutex_lock(&t->mu);
     if ((r = record_of(t, ev)) != NULL && (tid = thread_tid(t)) != 0) {
         step_rec *s = &r->steps[ev->step_index];
@@ -326,6 +330,10 @@ static void on_retry(void *arg, const aj_step_event *ev)
     aj_trace *t = arg;
     inst_rec *r;
 
+    /* A mapped step's elements are drawn by aj_instance_trace_json and
+     * aj_instance_mermaid; here the step's own events are. */
+    if (ev->element >= 0)
+        return;
     pthread_mutex_lock(&t->mu);
     if ((r = record_of(t, ev)) != NULL) {
         step_rec *s = &r->steps[ev->step_index];
@@ -363,6 +371,10 @@ static void on_finish(void *arg, const aj_step_event *ev)
     aj_trace *t = arg;
     inst_rec *r;
 
+    /* A mapped step's elements are drawn by aj_instance_trace_json and
+     * aj_instance_mermaid; here the step's own events are. */
+    if (ev->element >= 0)
+        return;
     pthread_mutex_lock(&t->mu);
     if ((r = record_of(t, ev)) != NULL) {
         if (r->steps[ev->step_index].open != OPEN_NONE)

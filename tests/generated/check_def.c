@@ -81,7 +81,8 @@ static const char *check_levels(const aj_job_def *d, uint32_t *level, uint32_t *
             return "level is not the longest path from a root";
         if (d->exec[i].n_preds != preds[i])
             return "n_preds differs from the number of in-edges";
-        uint32_t other = AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_NONFATAL | AJ_STEP_GATED;
+        uint32_t other = AJ_STEP_BLOCKING | AJ_STEP_ASYNC | AJ_STEP_NONFATAL | AJ_STEP_GATED |
+                         AJ_STEP_LIMITED | AJ_STEP_ARRAY | AJ_STEP_MAPPED;
         if ((d->exec[i].flags & ~other) != (d->steps[i].timeout_ns > 0 ? AJ_STEP_TIMED : 0u))
             return "flags disagree with the timeout";
         n_levels = level[i] + 1 > n_levels ? level[i] + 1 : n_levels;
@@ -90,6 +91,31 @@ static const char *check_levels(const aj_job_def *d, uint32_t *level, uint32_t *
     if (n_levels != d->n_levels || roots != d->n_roots)
         return "n_levels or n_roots wrong";
     return NULL;
+}
+
+/* An array or mapped step's slot is an aj_array of elements of
+ * element_size; a mapped step maps over an array step or a mapped one,
+ * which is a data predecessor of it. */
+static const char *check_many(const aj_job_def *d, uint32_t i)
+{
+    const aj_step_def *s = &d->steps[i];
+    uint32_t flags = d->exec[i].flags;
+    bool many = (flags & (AJ_STEP_ARRAY | AJ_STEP_MAPPED)) != 0;
+    if (many && (s->output_size != sizeof(aj_array) || s->element_size == 0))
+        return "an array or mapped step's slot is not an aj_array of elements";
+    if (!many && s->element_size != 0)
+        return "element_size is set on a step that is neither array nor mapped";
+    if (!(flags & AJ_STEP_MAPPED))
+        return s->map_source == -1 ? NULL : "map_source is set on a step that is not mapped";
+    if (s->map_source < 0 || (uint32_t)s->map_source >= d->n_steps)
+        return "a mapped step's map_source is out of range";
+    if (!(d->exec[s->map_source].flags & (AJ_STEP_ARRAY | AJ_STEP_MAPPED)))
+        return "a mapped step maps over a step that is neither array nor mapped";
+    for (uint32_t k = 0; k < d->n_edges; k++)
+        if (d->edges[k].from == (uint32_t)s->map_source && d->edges[k].to == i &&
+            (d->edges[k].kind & AJ_EDGE_DATA))
+            return NULL;
+    return "a mapped step has no data edge from its map_source";
 }
 
 /* Each output slot has the size of its type and lies inside the outputs
@@ -103,6 +129,8 @@ static const char *check_outputs(const aj_job_def *d)
         if (s->output_size > d->outputs_size ||
             s->output_offset > d->outputs_size - s->output_size)
             return "an output slot lies outside the outputs block";
+        if (check_many(d, i) != NULL)
+            return check_many(d, i);
     }
     return NULL;
 }

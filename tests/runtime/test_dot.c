@@ -131,9 +131,11 @@ static aj_instance *run_seq(void)
 
 static void test_dot_definition_golden(void **state)
 {
-    char *text = capture(draw_def, &seed_job->def, 0);
+    char *text;
 
     (void)state;
+    tj_seed_limits(seed_job);
+    text = capture(draw_def, &seed_job->def, 0);
     check_golden(text, GOLDEN_DEF);
     check_dot_accepts(text);
     free(text);

@@ -62,16 +62,22 @@ static void box_free(void *slot)
     atomic_fetch_add(&tj_boxes_freed, 1);
 }
 
+/* One more inside; peak keeps the most at once. */
+static void count_in(_Atomic int *inside, _Atomic int *peak)
+{
+    int now = atomic_fetch_add(inside, 1) + 1, was = atomic_load(peak);
+
+    while (now > was && !atomic_compare_exchange_weak(peak, &was, now))
+        ;
+}
+
 /* Sleeps, counting the attempts inside at once in b's counters. */
 static void sleep_counted(const tj_behave *b)
 {
     struct timespec ts = { (time_t)(b->sleep_ns / 1000000000), (long)(b->sleep_ns % 1000000000) };
 
-    if (b->inside != NULL) {
-        int now = atomic_fetch_add(b->inside, 1) + 1, was = atomic_load(b->peak);
-        while (now > was && !atomic_compare_exchange_weak(b->peak, &was, now))
-            ;
-    }
+    if (b->inside != NULL)
+        count_in(b->inside, b->peak);
     if (b->sleep_ns > 0)
         while (nanosleep(&ts, &ts) != 0)
             ;
@@ -268,7 +274,7 @@ static int async_step(aj_ctx *ctx, tj_run *r, uint32_t i, uint32_t attempt, cons
 
 /* Finds its inputs through the edges, not slots: tables built here have
  * none. */
-static int tj_step(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots)
+static int step_body(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots)
 {
     tj_run *r = ((tj_inputs *)inputs)->run;
     uint32_t i = aj_ctx_step_index(ctx);
@@ -306,6 +312,22 @@ static int tj_step(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots
         atomic_fetch_add(&r->violations, 1);
     produce(r, i, outputs);
     return 0;
+}
+
+/* The step function: step_body, logged and counted from call to return. */
+static int tj_step(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots)
+{
+    const tj_behave *b = &((tj_inputs *)inputs)->run->behave[aj_ctx_step_index(ctx)];
+    int rc;
+
+    if (b->log != NULL)
+        b->log[atomic_fetch_add(b->log_n, 1)] = b->tag;
+    if (b->within != NULL)
+        count_in(b->within, b->within_peak);
+    rc = step_body(ctx, inputs, outputs, slots);
+    if (b->within != NULL)
+        atomic_fetch_sub(b->within, 1);
+    return rc;
 }
 
 /* Levels by Kahn's algorithm; false on a cycle. */
@@ -501,6 +523,11 @@ void tj_free(tj_job *j)
     }
     for (uint32_t i = 0; j->gates != NULL && i < j->def.n_steps; i++)
         free((uint32_t *)j->gates[i].required);
+    for (uint32_t i = 0; i < j->def.n_steps; i++)
+        free((uint32_t *)j->steps[i].uses);
+    for (uint32_t k = 0; k < j->def.n_limits; k++)
+        free((char *)j->def.limits[k].name);
+    free((aj_limit_def *)j->def.limits);
     free(j->gates);
     free((char *)j->def.name);
     free(j->steps);
@@ -557,6 +584,44 @@ void tj_set_blocking(tj_job *j, uint32_t i, bool blocking)
 {
     j->exec[i].flags = (j->exec[i].flags & ~(uint32_t)AJ_STEP_BLOCKING) |
                        (blocking ? AJ_STEP_BLOCKING : 0u);
+}
+
+void tj_set_limits(tj_job *j, uint32_t n, const aj_limit_def *limits)
+{
+    aj_limit_def *copy = n > 0 ? xcalloc(n, sizeof *copy) : NULL;
+
+    for (uint32_t k = 0; k < j->def.n_limits; k++)
+        free((char *)j->def.limits[k].name);
+    free((aj_limit_def *)j->def.limits);
+    for (uint32_t k = 0; k < n; k++) {
+        copy[k].name = limits[k].name != NULL ? strdup(limits[k].name) : NULL;
+        copy[k].size = limits[k].size;
+    }
+    j->def.n_limits = n;
+    j->def.limits = copy;
+}
+
+void tj_set_uses(tj_job *j, uint32_t i, uint32_t n, const uint32_t *uses)
+{
+    uint32_t *copy = n > 0 ? xcalloc(n, sizeof *copy) : NULL;
+
+    if (n > 0)
+        memcpy(copy, uses, n * sizeof *copy);
+    free((uint32_t *)j->steps[i].uses);
+    j->steps[i].n_uses = n;
+    j->steps[i].uses = copy;
+    j->exec[i].flags = (j->exec[i].flags & ~(uint32_t)AJ_STEP_LIMITED) |
+                       (n > 0 ? AJ_STEP_LIMITED : 0u);
+}
+
+void tj_seed_limits(tj_job *j)
+{
+    static const aj_limit_def limits[] = { { "db", 8 }, { "replica", 2 } };
+    static const uint32_t db[] = { 0 }, both[] = { 0, 1 };
+
+    tj_set_limits(j, 2, limits);
+    tj_set_uses(j, SEED_QUERY1, 1, db);
+    tj_set_uses(j, SEED_QUERY2, 2, both);
 }
 
 void tj_set_async(tj_job *j, uint32_t i, bool async)

@@ -52,6 +52,12 @@ void tj_set_blocking(tj_job *j, uint32_t i, bool blocking);
  * as its tj_behave says (done_*). */
 void tj_set_async(tj_job *j, uint32_t i, bool async);
 
+/* The job's limits: a copy of limits[0..n) (the caller sorts them, or
+ * not, to see the check refuse them); step i uses the limits at the n
+ * positions uses (copied; AJ_STEP_LIMITED when n > 0). */
+void tj_set_limits(tj_job *j, uint32_t n, const aj_limit_def *limits);
+void tj_set_uses(tj_job *j, uint32_t i, uint32_t n, const uint32_t *uses);
+
 /* Step i is gated (AJ_STEP_GATED): by rule, and by condition (a step
  * index, -1: none) unless negate. Its required predecessors are the
  * sources of its edges without AJ_EDGE_OPTIONAL. */
@@ -71,6 +77,9 @@ tj_job *tj_random(uint32_t n, uint64_t *rng);
 
 /* The examples/sql_summary job: its tables as ajc writes them. */
 tj_job *tj_seed(void);
+/* The limits tests/cases/good/sql gives the seed: db (8) for both
+ * queries, and replica (2) for QueryTable2 as well. */
+void tj_seed_limits(tj_job *j);
 enum { SEED_GETCONNECTION, SEED_CHECKAUTH, SEED_CLIENT1, SEED_CLIENT2, SEED_QUERY1,
        SEED_QUERY2, SEED_SUMMARIZE, SEED_EMAIL };
 
@@ -103,6 +112,11 @@ typedef struct tj_behave {
                                leaves it registered as it returns */
     _Atomic int *inside;    /* attempts inside a step now, across runs ... */
     _Atomic int *peak;      /* ... and the most at once, when not NULL */
+    _Atomic int *within;    /* as inside and peak, from the step function's */
+    _Atomic int *within_peak; /* call to its return, whatever it does */
+    uint32_t *log;          /* each attempt first writes tag at log[(*log_n)++] */
+    _Atomic uint32_t *log_n;
+    uint32_t tag;
     /* Async steps: an attempt decides its outcome as a plain one does, then
      * calls done before it returns AJ_PENDING, or has the completer thread
      * call it done_after_ns later (done_later). */
