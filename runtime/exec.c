@@ -684,20 +684,25 @@ static aj__step *next_of(aj__runner *r, uint32_t flag, bool (*place)(aj__runner 
     return owned(r);
 }
 
-void aj__exec_blocking(aj__runner *r)
+/* Runs (or, once the instance is cancelled, cancels) every step of kind
+ * flag that next_of hands r, then leaves the instance. */
+static void run_kind(aj__runner *r, uint32_t flag, bool (*place)(aj__runner *, aj__step *))
 {
-    aj_instance *inst = r->inst;
-
-    enter(r);
-    r->now_ns = aj_now_ns();
-    for (aj__step *s; (s = next_of(r, AJ_STEP_BLOCKING, aj__blocking_submit)) != NULL;) {
-        if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed))
+    for (aj__step *s; (s = next_of(r, flag, place)) != NULL;) {
+        if (atomic_load_explicit(&r->inst->cancelled, memory_order_relaxed))
             cancel_step(r, s, r->now_ns);
         else
             run_any(r, s);
     }
     leave(r);
     count_final(r);
+}
+
+void aj__exec_blocking(aj__runner *r)
+{
+    enter(r);
+    r->now_ns = aj_now_ns();
+    run_kind(r, AJ_STEP_BLOCKING, aj__blocking_submit);
 }
 
 void aj__exec_enter(aj__runner *r)
@@ -709,16 +714,7 @@ void aj__exec_enter(aj__runner *r)
 
 void aj__exec_foreign(aj__runner *r)
 {
-    aj_instance *inst = r->inst;
-
-    for (aj__step *s; (s = next_of(r, AJ_STEP_ASYNC, NULL)) != NULL;) {
-        if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed))
-            cancel_step(r, s, r->now_ns);
-        else
-            run_any(r, s);
-    }
-    leave(r);
-    count_final(r);
+    run_kind(r, AJ_STEP_ASYNC, NULL);
 }
 
 /* Sequential mode: r, entered, runs every pending step in def->order. */
