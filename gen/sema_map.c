@@ -7,9 +7,10 @@
  * array; after a mapped S, `S[]` maps again element by element.
  *
  * What a mapped step does not support, said so: a condition, a trigger
- * rule other than `on success`, optional inputs (each would have to
- * decide per element), `async` on a step that returns an array (its done
- * would take an array), and a mapped or array step as a condition.
+ * rule other than `on success`, optional inputs, mapped or not (each
+ * element would have to decide), `async` on a step that returns an array
+ * (its done would take an array), and a mapped or array step as a
+ * condition.
  */
 #include "sema_job.h"
 
@@ -153,6 +154,22 @@ bool sema_many_condition(job_check *c, const ast_step *st, const ast_attr *a,
     return true;
 }
 
+/* A plain optional input makes a step gated, which a mapped step cannot
+ * be: its elements would decide one by one (an optional map or collect is
+ * reported by sema_check_many). */
+static void check_optional(job_check *c, const ast_step *st)
+{
+    for (uint32_t i = 0; i < st->inputs.n; i++) {
+        const ast_param *in = ast_step_input(st, i);
+        if (ast_loc_empty(in->optional) || !ast_loc_empty(in->map) || !ast_loc_empty(in->collect))
+            continue;
+        diag_error(c->s->diag, in->optional, "input '%s' of step '%s' is 'optional' and step "
+                   "'%s' maps over '%s[]'; optional inputs of mapped steps are not supported: "
+                   "remove 'optional'", in->name.name, st->name.name, st->name.name,
+                   st->map_input != NULL ? st->map_input->producer.name : "...");
+    }
+}
+
 /* Which attribute of a mapped step is not supported, or NULL. */
 static const ast_attr *unsupported(ast_attr *const seen[SEEN_N])
 {
@@ -184,4 +201,6 @@ void sema_finish_many(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N])
         diag_error(d, seen[SEEN_ASYNC]->loc, "step '%s' returns an array and is 'async'; "
                    "async steps that return arrays are not supported: make it a plain or "
                    "'blocking' step", st->name.name);
+    if (st->mapped)
+        check_optional(c, st);
 }
