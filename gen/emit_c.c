@@ -185,6 +185,24 @@ static bool uses_inputs(const ast_step *s)
            any_source(&s->args, AST_SRC_INPUT);
 }
 
+static bool any_element(const vec *params)
+{
+    for (uint32_t i = 0; i < params->n; i++) {
+        const ast_param *p = params->items[i];
+        if (p->source == AST_SRC_STEP && !ast_loc_empty(p->map))
+            return true;
+    }
+    return false;
+}
+
+/* Whether a mapped step's wrapper uses its element's index: to read an
+ * element of a step (argument()) or to write its own output (call()). */
+static bool uses_index(const ast_step *s)
+{
+    return any_element(&s->inputs) || any_element(&s->args) ||
+           (s->output != NULL && !s->async);
+}
+
 /* A step with a wrapper of its own: its inputs and output by name. A
  * mapped step's run is for element k; a step that returns an array
  * stores the array the function made in its slot, whatever it returns,
@@ -196,7 +214,7 @@ static void wrapper_by_name(const emit_ctx *e, out *o, const ast_job *j, uint32_
     if (!uses_outputs(s))
         out_puts(o, "    (void)out;\n");
     out_puts(o, "    (void)slots;\n");
-    if (s->mapped)
+    if (s->mapped && uses_index(s))
         out_puts(o, "    size_t k = aj_ctx_index(ctx);\n");
     if (ast_step_array(s))
         tpl_out(o, "    aj_array *a = &(($out$ *)out)->$name$;\n    $ptr$items = NULL;\n",

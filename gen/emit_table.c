@@ -197,12 +197,13 @@ static void succ_table(out *o, const ast_job *j, const sched *s, const job_names
 #define TAIL_TEXT 256  /* room for the tail columns of a step row */
 
 /* The last columns of a step's row: the limits it uses (count, list), the
- * step it maps over, its element size. */
+ * step it maps over, its element size (0 for a mapped step that produces
+ * nothing). */
 static const char *step_tail(char buf[TAIL_TEXT], const ast_step *st, const char *uses)
 {
     const ast_step *over = st->map_input != NULL ? st->map_input->from : NULL;
     char element[TAIL_TEXT / 2] = "0";
-    if (ast_step_many(st))
+    if (ast_step_many(st) && st->output != NULL)
         snprintf(element, sizeof element, "sizeof(%s)", st->output->text);
     snprintf(buf, TAIL_TEXT, "%u, %s, %ld, %s", st->uses.n, uses,
              over ? (long)over->index : -1L, element);

@@ -203,8 +203,9 @@ enum {
     AJ_STEP_MAPPED = 128u  /* runs once per element of aj_step_def.map_source's
                               array (or elements); its slot holds an aj_array
                               of its elements' outputs, in the instance's
-                              memory (one allocation per expansion); its
-                              free_output frees one element's output. Each
+                              memory (one allocation per expansion), unless
+                              it produces nothing (no output_type, no slot);
+                              its free_output frees one element's output. Each
                               element has its own attempts, retries,
                               deadline, state and observer events; the step
                               fails when an element fails for good (the root
@@ -285,7 +286,8 @@ typedef struct aj_step_def {
                                       output (or whose elements, when it is
                                       mapped too) it runs over; else -1 */
     size_t element_size;           /* AJ_STEP_ARRAY or AJ_STEP_MAPPED: sizeof
-                                      one element of its output; else 0 */
+                                      one element of its output; else 0, and
+                                      0 for a mapped step without output */
 } aj_step_def;
 
 /* A sub-job step (`step T1(...) -> Rows job fetch_table;`), which ajc

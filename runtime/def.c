@@ -18,6 +18,10 @@
  *   forward (so there is no cycle); its first n_roots entries are exactly
  *   the steps with no predecessor; exec[i].n_preds counts step i's edges.
  * - inputs_align and outputs_align are 0 or powers of two.
+ * - Maps: an array or mapped step's slot is an aj_array of elements of
+ *   element_size, except that a mapped step without output has neither;
+ *   a mapped step is not gated and maps over a predecessor that is an
+ *   array step or a mapped step with outputs.
  * - Gates: exec[i].flags has AJ_STEP_GATED exactly when steps[i].gate is
  *   set; its rule is known and `on failure` has something to watch; its
  *   required steps are ascending, each the source of a plain (not
@@ -66,8 +70,18 @@ int aj__def_usable(const aj_job_def *def)
 }
 
 /* An array or mapped step's slot is an aj_array of elements; a mapped
- * step maps over an earlier array or mapped step (the order is checked
- * with the edges: it is a predecessor), and is not gated. */
+ * step that produces nothing has no slot, and its elements no outputs. */
+static bool slot_valid(const aj_step_def *sd, uint32_t flags)
+{
+    if (flags & AJ_STEP_MAPPED && sd->output_type == NULL)
+        return sd->output_size == 0 && sd->element_size == 0;
+    return sd->output_type != NULL && sd->output_size == sizeof(aj_array) &&
+           sd->element_size > 0;
+}
+
+/* A mapped step maps over an earlier array step, or mapped step with
+ * outputs (the order is checked with the edges: it is a predecessor), and
+ * is not gated. */
 static bool many_valid(const aj_job_def *def, uint32_t i)
 {
     const aj_step_def *sd = &def->steps[i];
@@ -77,13 +91,13 @@ static bool many_valid(const aj_job_def *def, uint32_t i)
 
     if (!(flags & (AJ_STEP_ARRAY | AJ_STEP_MAPPED)))
         return true;
-    if (sd->output_type == NULL || sd->output_size != sizeof(aj_array) || sd->element_size == 0 ||
-        (flags & AJ_STEP_ARRAY && flags & (AJ_STEP_MAPPED | AJ_STEP_ASYNC)))
+    if (!slot_valid(sd, flags) || (flags & AJ_STEP_ARRAY && flags & (AJ_STEP_MAPPED | AJ_STEP_ASYNC)))
         return false;
     if (!(flags & AJ_STEP_MAPPED))
         return true;
     if ((flags & AJ_STEP_GATED) || sd->map_source < 0 || (uint32_t)sd->map_source >= def->n_steps ||
-        !(def->exec[sd->map_source].flags & (AJ_STEP_ARRAY | AJ_STEP_MAPPED)))
+        !(def->exec[sd->map_source].flags & (AJ_STEP_ARRAY | AJ_STEP_MAPPED)) ||
+        def->steps[sd->map_source].output_type == NULL)
         return false;
     src = &def->exec[sd->map_source];
     for (uint32_t j = 0; j < src->n_succs; j++)

@@ -10,9 +10,10 @@
  * have as many elements. When the head is released, its expansion lays
  * out the whole chain in one allocation (whatever n, and nothing for an
  * empty array): per member, its element records, its async records if it
- * is async, and its outputs array, all zeros, and writes each member's
- * slot, an aj_array of that outputs array, so that an element of a
- * follower may read its source's element as soon as that completes. The
+ * is async, and its outputs array, all zeros (none for a member that
+ * produces nothing), and writes each member's slot, an aj_array of that
+ * outputs array, so that an element of a follower may read its source's
+ * element as soon as that completes. The
  * allocation is the head's; the instance frees it, or a rerun does when
  * the head did not complete. A rerun of a follower whose head completed
  * reuses its part of the allocation. Either way a rerun runs the whole
@@ -123,7 +124,9 @@ static void lay_out(aj_instance *inst, aj__mapped *m, size_t n, char **at)
     }
     if (n > 0)
         memset(m->items, 0, n * sd->element_size);
-    *slot = (aj_array){ n > 0 ? m->items : NULL, n };
+    /* A step that produces nothing has no slot to write. */
+    if (sd->output_type != NULL)
+        *slot = (aj_array){ n > 0 ? m->items : NULL, n };
     atomic_store_explicit(&m->left, n + 1, memory_order_relaxed);
     atomic_store_explicit(&m->expanded, true, memory_order_release);
 }
@@ -182,14 +185,11 @@ void aj__maps_free(aj_instance *inst)
  * expansion (its head completed) kept, all zeros again. */
 static void reset_in_place(aj_instance *inst, aj__mapped *m)
 {
-    const aj_step_def *sd = &inst->def->steps[m->index];
-    aj_array *slot = (aj_array *)((char *)inst->outputs + sd->output_offset);
     char *at = (char *)m->elems;
 
     free_elements(inst, m);
     clear_outcome(m);
     lay_out(inst, m, m->n, &at);
-    *slot = (aj_array){ m->n > 0 ? m->items : NULL, m->n };
 }
 
 void aj__maps_rerun(aj_instance *inst)

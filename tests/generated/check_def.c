@@ -94,23 +94,28 @@ static const char *check_levels(const aj_job_def *d, uint32_t *level, uint32_t *
 }
 
 /* An array or mapped step's slot is an aj_array of elements of
- * element_size; a mapped step maps over an array step or a mapped one,
- * which is a data predecessor of it. */
+ * element_size (a mapped step without output has neither); a mapped step
+ * maps over an array step or a mapped one with outputs, which is a data
+ * predecessor of it. */
 static const char *check_many(const aj_job_def *d, uint32_t i)
 {
     const aj_step_def *s = &d->steps[i];
     uint32_t flags = d->exec[i].flags;
     bool many = (flags & (AJ_STEP_ARRAY | AJ_STEP_MAPPED)) != 0;
-    if (many && (s->output_size != sizeof(aj_array) || s->element_size == 0))
+    bool slot = s->output_type != NULL;
+    if (many && slot && (s->output_size != sizeof(aj_array) || s->element_size == 0))
         return "an array or mapped step's slot is not an aj_array of elements";
+    if (many && !slot && ((flags & AJ_STEP_ARRAY) || s->element_size != 0))
+        return "an array step without output, or a mapped one with an element size";
     if (!many && s->element_size != 0)
         return "element_size is set on a step that is neither array nor mapped";
     if (!(flags & AJ_STEP_MAPPED))
         return s->map_source == -1 ? NULL : "map_source is set on a step that is not mapped";
     if (s->map_source < 0 || (uint32_t)s->map_source >= d->n_steps)
         return "a mapped step's map_source is out of range";
-    if (!(d->exec[s->map_source].flags & (AJ_STEP_ARRAY | AJ_STEP_MAPPED)))
-        return "a mapped step maps over a step that is neither array nor mapped";
+    if (!(d->exec[s->map_source].flags & (AJ_STEP_ARRAY | AJ_STEP_MAPPED)) ||
+        d->steps[s->map_source].output_type == NULL)
+        return "a mapped step maps over a step that has no array or elements' outputs";
     for (uint32_t k = 0; k < d->n_edges; k++)
         if (d->edges[k].from == (uint32_t)s->map_source && d->edges[k].to == i &&
             (d->edges[k].kind & AJ_EDGE_DATA))

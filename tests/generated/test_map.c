@@ -3,7 +3,8 @@
  * tests/cases/good/map/map.job (an array output, a map over it, maps
  * element by element after it, collects), run on the runtime: empty, one
  * and many elements, retries of some elements, blocking and async mapped
- * steps, what the collectors see and what is freed.
+ * steps, one that produces nothing, what the collectors see and what is
+ * freed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,8 @@ static struct {
     _Atomic long fail_every;    /* Query elements i % fail_every == 1 fail once */
     _Atomic bool order_ok;      /* the collectors saw element order */
     _Atomic long sum_n, verdicts_n, names_n;
+    _Atomic long marks;         /* Mark elements run */
+    _Atomic long fail_mark_at;  /* this Mark element fails; -1: none */
     _Atomic long fail_at;       /* this Query element always fails; -1: none */
     _Atomic long elem_events;   /* observer: finish events of elements */
     _Atomic long step_events;   /* observer: finish events of steps */
@@ -95,6 +98,16 @@ int map_Check(aj_ctx *ctx, struct source *src, int n, long c, map_Check_reply *r
     (void)n;
     map_Check_done(reply, 0, c % 3 == 0);
     return AJ_PENDING;
+}
+
+int map_Mark(aj_ctx *ctx, struct source *src, int n, long c)
+{
+    (void)src;
+    (void)n;
+    if (c != 2 * (long)aj_ctx_index(ctx))
+        atomic_store(&seen.order_ok, false);
+    atomic_fetch_add(&seen.marks, 1);
+    return (long)aj_ctx_index(ctx) == atomic_load(&seen.fail_mark_at) ? 9 : 0;
 }
 
 int map_Sum(aj_ctx *ctx, struct source *src, int n, const long *counts, size_t n_counts,
@@ -182,21 +195,27 @@ static void test_map_flags_sources_and_sizes(void **state)
     (void)state;
     const aj_job_def *d = &map_def;
     uint32_t list = step_of(d, "List"), query = step_of(d, "Query"), count = step_of(d, "Count");
-    uint32_t check = step_of(d, "Check"), sum = step_of(d, "Sum");
+    uint32_t check = step_of(d, "Check"), mark = step_of(d, "Mark"), sum = step_of(d, "Sum");
     assert_int_equal(d->exec[list].flags, AJ_STEP_ARRAY);
     assert_int_equal(d->exec[query].flags, AJ_STEP_TIMED | AJ_STEP_MAPPED);
     assert_int_equal(d->exec[count].flags, AJ_STEP_BLOCKING | AJ_STEP_MAPPED);
     assert_int_equal(d->exec[check].flags, AJ_STEP_ASYNC | AJ_STEP_MAPPED);
+    assert_int_equal(d->exec[mark].flags, AJ_STEP_MAPPED);
     assert_int_equal(d->exec[sum].flags, 0);
     assert_int_equal(d->steps[list].map_source, -1);
     assert_int_equal(d->steps[query].map_source, (int32_t)list);
     assert_int_equal(d->steps[count].map_source, (int32_t)query);
     assert_int_equal(d->steps[check].map_source, (int32_t)count);
+    assert_int_equal(d->steps[mark].map_source, (int32_t)count);
     assert_int_equal(d->steps[sum].map_source, -1);
     assert_int_equal(d->steps[list].element_size, sizeof(Name));
     assert_int_equal(d->steps[query].element_size, sizeof(Rows));
     assert_int_equal(d->steps[count].element_size, sizeof(long));
     assert_int_equal(d->steps[sum].element_size, 0);
+    /* Mark produces nothing: no slot, no outputs of its elements. */
+    assert_null(d->steps[mark].output_type);
+    assert_int_equal(d->steps[mark].output_size, 0);
+    assert_int_equal(d->steps[mark].element_size, 0);
     assert_int_equal(d->steps[list].output_size, sizeof(aj_array));
     assert_int_equal(d->steps[query].output_size, sizeof(aj_array));
     assert_string_equal(d->steps[list].output_type, "Name[]");
@@ -221,6 +240,8 @@ static void reset_seen(int n)
     atomic_store(&seen.sum_n, -1);
     atomic_store(&seen.verdicts_n, -1);
     atomic_store(&seen.names_n, -1);
+    atomic_store(&seen.marks, 0);
+    atomic_store(&seen.fail_mark_at, -1);
     atomic_store(&seen.fail_at, -1);
     atomic_store(&seen.elem_events, 0);
     atomic_store(&seen.step_events, 0);
@@ -250,6 +271,7 @@ static void run_good(int n, const aj_start_opts *opts)
     assert_int_equal(atomic_load(&seen.sum_n), n);
     assert_int_equal(atomic_load(&seen.verdicts_n), n);
     assert_int_equal(atomic_load(&seen.names_n), n);
+    assert_int_equal(atomic_load(&seen.marks), n);
     /* Elements 1, 6, 11, ... failed once and ran again. */
     assert_int_equal(atomic_load(&seen.queries), n + (n + 3) / 5);
     assert_int_equal(map_Query_output(job, &rows), AJ_OK);
@@ -300,9 +322,9 @@ static void test_map_observers_see_every_element(void **state)
     aj_observer obs = { .step_finish = count_finish };
     aj_start_opts opts = { .observer = &obs };
     run_good(20, &opts);
-    /* Query, Count and Check: 20 elements each; 8 steps of their own. */
-    assert_int_equal(atomic_load(&seen.elem_events), 60);
-    assert_int_equal(atomic_load(&seen.step_events), 8);
+    /* Query, Count, Check and Mark: 20 elements each; 9 steps of their own. */
+    assert_int_equal(atomic_load(&seen.elem_events), 80);
+    assert_int_equal(atomic_load(&seen.step_events), 9);
 }
 
 static void test_map_failed_element_is_the_root_cause(void **state)
@@ -333,6 +355,30 @@ static void test_map_failed_element_is_the_root_cause(void **state)
     map_free(job);
     /* The nine elements that completed, freed once each. */
     assert_int_equal(atomic_load(&seen.rows_freed), 9);
+}
+
+/* A rerun of a mapped step that produces nothing, after its source
+ * completed: its elements run again in place, and the rest finishes. */
+static void test_map_rerun_of_a_step_without_output(void **state)
+{
+    (void)state;
+    map *job = NULL;
+    long total = -1;
+    reset_seen(6);
+    atomic_store(&seen.fail_mark_at, 4);
+    assert_int_equal(map_start(rt, &src, 6, NULL, &job), AJ_OK);
+    assert_int_equal(map_wait(job, -1), 9);
+    assert_int_equal(atomic_load(&seen.marks), 6);
+    atomic_store(&seen.fail_mark_at, -1);
+    assert_int_equal(map_rerun(job), AJ_OK);
+    assert_int_equal(map_wait(job, -1), AJ_OK);
+    assert_int_equal(atomic_load(&seen.marks), 12);
+    assert_int_equal(atomic_load(&seen.queries), 6); /* Query completed: kept */
+    assert_int_equal(map_result(job, &total), AJ_OK);
+    assert_int_equal(total, expected_total(6));
+    assert_true(atomic_load(&seen.order_ok));
+    map_free(job);
+    assert_int_equal(atomic_load(&seen.rows_freed), 6);
 }
 
 /* What fn writes about inst, in a buffer the caller frees. */
@@ -405,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_map_sequential),
         cmocka_unit_test(test_map_observers_see_every_element),
         cmocka_unit_test(test_map_failed_element_is_the_root_cause),
+        cmocka_unit_test(test_map_rerun_of_a_step_without_output),
         cmocka_unit_test(test_map_pictures_show_elements),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
