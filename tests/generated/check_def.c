@@ -257,3 +257,35 @@ const char *check_def_dot(const aj_job_def *const *defs, size_t n, const char *p
     free(want);
     return err;
 }
+
+static bool write_file(const char *path, const char *text, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    if (fp == NULL)
+        return false;
+    bool ok = fwrite(text, 1, len, fp) == len;
+    return fclose(fp) == 0 && ok;
+}
+
+const char *check_instance_dot(const aj_instance *inst, const char *path)
+{
+    char *got = NULL, *want = NULL;
+    size_t got_len = 0, want_len;
+    FILE *fp = open_memstream(&got, &got_len);
+    const char *err = NULL;
+    if (fp == NULL)
+        return "cannot write to memory";
+    if (aj_instance_dot(inst, fp, AJ_DOT_NO_TIMES) != AJ_OK)
+        err = "aj_instance_dot failed";
+    if (fclose(fp) != 0)
+        err = "cannot write to memory";
+    if (err == NULL && getenv("AJ_UPDATE_GOLDEN") != NULL && !write_file(path, got, got_len))
+        err = "cannot write the golden file";
+    if (err == NULL && (want = slurp(path, &want_len)) == NULL)
+        err = "cannot read the expected DOT";
+    else if (err == NULL && (want_len != got_len || memcmp(want, got, got_len) != 0))
+        err = "aj_instance_dot() differs from the expected DOT";
+    free(got);
+    free(want);
+    return err;
+}
