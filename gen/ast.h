@@ -126,7 +126,9 @@ typedef struct ast_param {
     ast_ident producer;  /* the source as written: a name or a literal */
     ast_source_kind source;
     ajc_loc optional;    /* the `optional` keyword; empty: a required input */
-    ajc_loc map;         /* `T x = S[]`: the brackets; empty: no map */
+    ajc_loc map;         /* `T x = S[]`: the brackets; empty: no map.
+                            flatten.c gives T1's to what a copy of mapped
+                            sub-job step T1 reads of another copy */
     ajc_loc collect;     /* `T[] xs = S`: the brackets; empty: one value */
     ast_step *from;      /* sema: the producing step (AST_SRC_STEP) */
     const struct ast_param *input; /* sema: the job input (AST_SRC_INPUT) */
@@ -194,7 +196,8 @@ struct ast_step {
     uint32_t n_required; /* gated: its required predecessors */
     vec uses;            /* ast_limit *: the limits it uses, by name */
     bool mapped;         /* an input maps over `S[]`: it runs once per element */
-    ast_param *map_input; /* sema: that input; map_input->from is what it maps over */
+    ast_param *map_input; /* sema: that input; map_input->from is what it maps
+                             over (after flatten.c, maybe a source of its own) */
     const ast_attr *job_attr; /* `job NAME`; NULL: the step has a function */
     ast_job *subjob;     /* the job it runs, once sema found it; NULL otherwise */
     /* Set by flatten.c, which inlines sub-job steps. */

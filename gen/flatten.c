@@ -18,6 +18,16 @@
  *   sub-job, so T1 is over when all its steps are final.
  * `nonfatal` on T1 makes every inlined step nonfatal; sema refuses the
  * attributes that cannot apply to a group of steps.
+ *
+ * A T1 that maps (`TableName t = ListTables[]`) runs its job once per
+ * element, and is inlined all the same: every copy becomes a mapped step
+ * over ListTables' elements. A copy maps element by element over the
+ * first copy it reads, and reads element k of each copy it reads (the
+ * runtime runs element k of a step only once its predecessors other than
+ * the one it maps over have completed); a copy that reads none maps over
+ * ListTables[] as T1 does. T1's mapped input passes element k to every
+ * copy, its other inputs whole values; T1's output is its result copy's
+ * elements. sema_subjob_map.c refuses the inner steps that cannot map.
  */
 #include "flatten.h"
 
@@ -94,11 +104,17 @@ static ast_param *rebind(flat *f, const ast_param *q, uint32_t base, bool inner)
 }
 
 /* The source that input q of a copied step of T1 really has: T1's own
- * input when q reads one of the sub-job's inputs. */
+ * input when q reads one of the sub-job's inputs. Under a mapped T1 every
+ * copy runs once per element, and reads element k of the copies it reads:
+ * T1's brackets mark those inputs as maps. */
 static ast_param *inner_source(flat *f, const ast_step *t1, const ast_param *q, uint32_t base)
 {
-    if (q->source != AST_SRC_INPUT)
-        return rebind(f, q, base, true);
+    if (q->source != AST_SRC_INPUT) {
+        ast_param *p = rebind(f, q, base, true);
+        if (t1->mapped && q->source == AST_SRC_STEP)
+            p->map = t1->map_input->map;
+        return p;
+    }
     const ast_job *sub = t1->subjob;
     uint32_t k = 0;
     while (ast_job_param(sub, k) != q->input)
@@ -161,6 +177,82 @@ static void place_copies(flat *f, ast_step *t1)
     }
 }
 
+/* Each parameter of a copied step (from) as its copy's (to); *first gets
+ * the first that reads another copy. */
+static void bind_list(flat *f, const ast_step *t1, const vec *from, vec *to, uint32_t base,
+                      ast_param **first)
+{
+    for (uint32_t i = 0; i < from->n; i++) {
+        const ast_param *q = from->items[i];
+        ast_param *p = inner_source(f, t1, q, base);
+        if (*first == NULL && q->source == AST_SRC_STEP)
+            *first = p;
+        vec_push(f->a, to, p);
+    }
+}
+
+/* The inputs and job inputs of copy c of s, in the parent's terms, and
+ * what it maps over if s maps. Returns the first of them that reads
+ * another copy, or NULL. */
+static ast_param *bind_params(flat *f, const ast_step *t1, const ast_step *s, ast_step *c,
+                              uint32_t base)
+{
+    ast_param *first = NULL;
+    bind_list(f, t1, &s->inputs, &c->inputs, base, &first);
+    /* A copy already binds its origin's job inputs; an own step of the
+     * sub-job gets T1's inputs for them. */
+    if (s->origin != NULL)
+        bind_list(f, t1, &s->args, &c->args, base, &first);
+    else
+        for (uint32_t i = 0; i < t1->subjob->params.n; i++)
+            vec_push(f->a, &c->args, rebind(f, ast_step_input(t1, i), base, false));
+    if (s->map_input != NULL)
+        c->map_input = inner_source(f, t1, s->map_input, base);
+    return first;
+}
+
+/* The edges of copy c of s: inside the sub-job as written, from the
+ * producers of what it reads in the parent and, for a root of the
+ * sub-job, from T1's `after` steps. */
+static void bind_edges(flat *f, const ast_step *t1, const ast_step *s, ast_step *c,
+                       uint32_t base)
+{
+    for (uint32_t i = 0; i < s->preds.n; i++) {
+        const ast_pred *p = ast_step_pred(s, i);
+        add_pred(f->a, c, f->steps.items[base + p->from->index], p->kind, p->optional, p->loc);
+    }
+    if (s->condition != NULL)
+        c->condition = f->steps.items[base + s->condition->index];
+    bool root = c->preds.n == 0;
+    for (uint32_t i = 0; i < c->args.n; i++) {
+        const ast_param *p = c->args.items[i];
+        if (p->source == AST_SRC_STEP)
+            add_pred(f->a, c, p->from, AST_EDGE_DATA, !ast_loc_empty(p->optional),
+                     p->producer.loc);
+    }
+    for (uint32_t i = 0; root && i < t1->preds.n; i++)
+        if (ast_step_pred(t1, i)->kind & AST_EDGE_AFTER) {
+            ast_pred after = *ast_step_pred(t1, i);
+            after.kind = AST_EDGE_AFTER;
+            add_parent_pred(f, c, &after);
+        }
+}
+
+/* Under a mapped T1, copy c runs once per element too: element by element
+ * after the copy it first reads (over), or, reading none, over what T1
+ * maps over. Element k of the other copies it reads is there when it runs:
+ * the runtime runs an element only once the step's predecessors other
+ * than its map source have all completed (runtime/map.c). */
+static void map_copy(flat *f, const ast_step *t1, ast_step *c, ast_param *over)
+{
+    c->mapped = true;
+    if (over == NULL) {
+        over = rebind(f, t1->map_input, 0, false);
+        add_pred(f->a, c, over->from, AST_EDGE_DATA, false, t1->map_input->producer.loc);
+    }
+    c->map_input = over;
+}
+
 /* The inputs, job inputs and edges of T1's copies, in the parent's terms. */
 static void bind_copies(flat *f, const ast_step *t1)
 {
@@ -169,46 +261,12 @@ static void bind_copies(flat *f, const ast_step *t1)
     for (uint32_t k = 0; k < sub->steps.n; k++) {
         const ast_step *s = ast_job_step(sub, k);
         ast_step *c = f->steps.items[base + k];
-        for (uint32_t i = 0; i < s->inputs.n; i++)
-            vec_push(f->a, &c->inputs, inner_source(f, t1, ast_step_input(s, i), base));
-        /* A copy already binds its origin's job inputs; an own step of the
-         * sub-job gets T1's inputs for them. */
-        if (s->origin != NULL)
-            for (uint32_t i = 0; i < s->args.n; i++)
-                vec_push(f->a, &c->args, inner_source(f, t1, s->args.items[i], base));
-        else
-            for (uint32_t i = 0; i < sub->params.n; i++)
-                vec_push(f->a, &c->args, rebind(f, ast_step_input(t1, i), base, false));
-        for (uint32_t i = 0; i < s->preds.n; i++) {
-            const ast_pred *p = ast_step_pred(s, i);
-            add_pred(f->a, c, f->steps.items[base + p->from->index], p->kind, p->optional,
-                     p->loc);
-        }
-        if (s->condition != NULL)
-            c->condition = f->steps.items[base + s->condition->index];
-        bool root = c->preds.n == 0;
-        for (uint32_t i = 0; i < c->args.n; i++) {
-            const ast_param *p = c->args.items[i];
-            if (p->source == AST_SRC_STEP)
-                add_pred(f->a, c, p->from, AST_EDGE_DATA, !ast_loc_empty(p->optional),
-                         p->producer.loc);
-        }
-        for (uint32_t i = 0; root && i < t1->preds.n; i++)
-            if (ast_step_pred(t1, i)->kind & AST_EDGE_AFTER) {
-                ast_pred after = *ast_step_pred(t1, i);
-                after.kind = AST_EDGE_AFTER;
-                add_parent_pred(f, c, &after);
-            }
+        ast_param *over = bind_params(f, t1, s, c, base);
+        bind_edges(f, t1, s, c, base);
+        if (t1->mapped)
+            map_copy(f, t1, c, over);
         sema_gate_edges(c);
     }
-}
-
-/* A mapped step's map_input, among its inputs as rebound (same names). */
-static void rebind_map_input(ast_step *st)
-{
-    for (uint32_t i = 0; st->map_input != NULL && i < st->inputs.n; i++)
-        if (strcmp(ast_step_input(st, i)->name.name, st->map_input->name.name) == 0)
-            st->map_input = ast_step_input(st, i);
 }
 
 /* An own step's inputs, condition and edges, with sub-job steps replaced. */
@@ -218,8 +276,12 @@ static void rebind_own(flat *f, ast_step *st)
     st->preds = (vec){ 0 };
     for (uint32_t i = 0; i < preds.n; i++)
         add_parent_pred(f, st, preds.items[i]);
-    for (uint32_t i = 0; i < st->inputs.n; i++)
-        st->inputs.items[i] = rebind(f, ast_step_input(st, i), 0, false);
+    for (uint32_t i = 0; i < st->inputs.n; i++) {
+        ast_param *p = rebind(f, ast_step_input(st, i), 0, false);
+        if (st->map_input == st->inputs.items[i])
+            st->map_input = p;
+        st->inputs.items[i] = p;
+    }
     if (st->condition != NULL)
         st->condition = f->now[st->condition->index];
     sema_gate_edges(st);
@@ -267,7 +329,6 @@ static void flatten_job(arena *a, ast_job *j, bool *done)
     for (uint32_t i = 0; i < j->steps.n; i++) {
         ast_step *st = ast_job_step(j, i);
         st->index = i;
-        rebind_map_input(st);
         for (uint32_t k = 0; k < st->uses.n; k++)
             sema_insert_limit(a, &j->limits, ast_step_limit(st, k));
     }

@@ -362,10 +362,6 @@ static void check_subjob_attrs(job_check *c, ast_step *st, ast_attr *const seen[
             a->kind == ATTR_ON || a->kind == ATTR_USES)
             not_for_group(c, st, job, a);
     }
-    if (st->mapped)
-        diag_error(c->s->diag, job->loc, "step '%s' runs job '%s' and maps over an array; "
-                   "mapped sub-jobs are not supported: map a step of the job instead",
-                   st->name.name, job->name.name);
     st->uses = (vec){ 0 };
     st->impl = (ast_ident){ NULL, AST_EMPTY_LOC };
     st->blocking = st->async = false;

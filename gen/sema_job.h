@@ -1,6 +1,8 @@
 /* sema_job.h: what the checks of one job share: sema_job.c (names,
  * inputs, attributes, the result), sema_source.c (what each step input is
- * bound to) and sema_gate.c (conditions, trigger rules, nonfatal). */
+ * bound to), sema_gate.c (conditions, trigger rules, nonfatal),
+ * sema_map.c (maps and collects) and, for sub-job steps that map,
+ * sema_subjob_map.c. */
 #ifndef AJC_SEMA_JOB_H
 #define AJC_SEMA_JOB_H
 
@@ -87,5 +89,10 @@ bool sema_many_condition(job_check *c, const ast_step *st, const ast_attr *a,
 /* Once a step's attributes are checked: what mapped and array steps do not
  * support. */
 void sema_finish_many(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N]);
+
+/* sema_subjob_map.c. Once sub-job steps know their jobs and no job
+ * contains itself: the steps that a mapped sub-job step would run once
+ * per element, and cannot. */
+void sema_check_mapped_subjobs(sema *s);
 
 #endif

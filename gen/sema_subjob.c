@@ -4,7 +4,8 @@
  * declaration. The step's inputs become the job's inputs, in order and of
  * the same types; the step's output is the job's result; and no job may
  * contain itself, directly or through others (a depth-first walk over the
- * jobs, which names the chain of each cycle it closes).
+ * jobs, which names the chain of each cycle it closes). Then, what a
+ * sub-job step that maps would run (sema_subjob_map.c).
  */
 #include "sema_job.h"
 
@@ -158,7 +159,11 @@ void sema_check_subjobs(sema *s)
     }
     walk w = { s, arena_calloc(s->arena, (size_t)f->jobs.n + 1, 1),
                arena_calloc(s->arena, n_steps + 1, sizeof *w.path), 0 };
+    unsigned errors = s->diag->n_errors;
     for (uint32_t i = 0; i < f->jobs.n; i++)
         if (w.color[i] == WHITE)
             visit(&w, ast_file_job(f, i));
+    /* It walks into the jobs that sub-job steps run: not round a cycle. */
+    if (s->diag->n_errors == errors)
+        sema_check_mapped_subjobs(s);
 }
