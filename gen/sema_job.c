@@ -346,8 +346,10 @@ static void not_for_group(job_check *c, const ast_step *st, const ast_attr *job,
 }
 
 /* Of a sub-job step's attributes, `after` and `nonfatal` carry over to
- * its inlined steps (flatten.c); the others are refused here. */
-static void check_subjob_attrs(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N])
+ * its inlined steps (flatten.c); the others are refused here, and only
+ * here: the checks of gates and of mapped steps, which come next, do not
+ * see them. */
+static void check_subjob_attrs(job_check *c, ast_step *st, ast_attr *seen[SEEN_N])
 {
     static const int own[] = { SEEN_IMPL, SEEN_BLOCKING, SEEN_ASYNC };
     const ast_attr *job = seen[SEEN_JOB];
@@ -362,6 +364,9 @@ static void check_subjob_attrs(job_check *c, ast_step *st, ast_attr *const seen[
             a->kind == ATTR_ON || a->kind == ATTR_USES)
             not_for_group(c, st, job, a);
     }
+    seen[SEEN_CONDITION] = seen[SEEN_ON] = seen[SEEN_USES] = NULL;
+    st->rule = AST_ON_SUCCESS;
+    st->condition = NULL;
     st->uses = (vec){ 0 };
     st->impl = (ast_ident){ NULL, AST_EMPTY_LOC };
     st->blocking = st->async = false;
