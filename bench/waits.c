@@ -4,12 +4,17 @@
  * are then waited for. The pool runs at most max_blocking steps at once,
  * so N x 8 steps of 1 ms take at least max(5 ms, the critical path,
  * 8 ms x N / max_blocking): the ideal, the "direct" column of the row.
+ * A 1 ms nanosleep takes longer than 1 ms, and waking 512 threads costs
+ * CPU, more so on a VM: a second row times the same sleeps, the ideal
+ * schedule's share of them on each of 512 plain threads, with no job at
+ * all, and a third how far the runtime is from that floor.
  */
 #include "waits.h"
 
 #include "harness.h"
 #include "seed_blocking.job.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -74,20 +79,71 @@ static double wave_ms(aj_runtime *rt, BenchIn *in, seed_blocking **insts, int n)
     return ms;
 }
 
-/* One row for n instances; returns the peak RSS it added, in KB. */
+/* The floor: MAX_BLOCKING threads, made beforehand as the pool's are,
+ * each sleeping its share of n x 8 naps (at least the 5 of the critical
+ * path) once a barrier lets them all go; ms from then until the last. */
+typedef struct floor_run {
+    pthread_barrier_t go;
+    int naps;
+} floor_run;
+
+static void *floor_thread(void *arg)
+{
+    floor_run *f = arg;
+
+    pthread_barrier_wait(&f->go);
+    for (int i = 0; i < f->naps; i++)
+        nap();
+    return NULL;
+}
+
+static double floor_ms(int n)
+{
+    floor_run f = { .naps = (8 * n + MAX_BLOCKING - 1) / MAX_BLOCKING };
+    pthread_t threads[MAX_BLOCKING];
+    pthread_attr_t attr;
+    int64_t t0;
+
+    f.naps = f.naps > 5 ? f.naps : 5;
+    check(pthread_barrier_init(&f.go, NULL, MAX_BLOCKING + 1) == 0, "barrier");
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 128 * 1024);
+    for (int i = 0; i < MAX_BLOCKING; i++)
+        check(pthread_create(&threads[i], &attr, floor_thread, &f) == 0, "thread");
+    pthread_barrier_wait(&f.go);
+    t0 = bench_now_ns();
+    for (int i = 0; i < MAX_BLOCKING; i++)
+        pthread_join(threads[i], NULL);
+    double ms = (double)(bench_now_ns() - t0) / 1e6;
+    pthread_attr_destroy(&attr);
+    pthread_barrier_destroy(&f.go);
+    return ms;
+}
+
+/* One row for n instances, and its floor, the runs of both interleaved;
+ * returns the peak RSS the instances added, in KB. */
 static long row_n(aj_runtime *rt, BenchIn *in, seed_blocking **insts, int n, const char *figure)
 {
-    double v[BENCH_RUNS], ideal = 8.0 * n / MAX_BLOCKING;
+    double v[BENCH_RUNS], fl[BENCH_RUNS], over[BENCH_RUNS], ideal = 8.0 * n / MAX_BLOCKING;
     long rss0 = bench_max_rss_kb(), rss;
 
     ideal = ideal > 5.0 ? ideal : 5.0;
     wave_ms(rt, in, insts, n); /* warm-up: the pool's threads exist after it */
     rss = bench_max_rss_kb() - rss0;
-    for (int r = 0; r < BENCH_RUNS; r++)
+    for (int r = 0; r < BENCH_RUNS; r++) {
         v[r] = wave_ms(rt, in, insts, n);
+        fl[r] = floor_ms(n);
+        over[r] = v[r] / fl[r];
+    }
     bench_row row = { "W6b", figure, "ms", bench_stat_of(v, BENCH_RUNS), ideal,
                       1.25 * ideal, LOWER_IS_BETTER };
     bench_print_row(&row);
+    bench_row floor = { "W6b", "  the same naps on 512 plain threads, no job", "ms",
+                        bench_stat_of(fl, BENCH_RUNS), ideal, -1, LOWER_IS_BETTER };
+    bench_print_row(&floor);
+    bench_row ratio = { "W6b", "  the same: wall / plain threads' wall", "x",
+                        bench_stat_of(over, BENCH_RUNS), -1, 1.25, LOWER_IS_BETTER };
+    bench_print_row(&ratio);
     return rss;
 }
 

@@ -15,14 +15,18 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-void log_files_free(LogFiles *files)
+/* A growing list of paths. */
+typedef struct path_list {
+    char **items;
+    size_t n, cap;
+} path_list;
+
+static void path_list_clear(path_list *l)
 {
-    if (files == NULL)
-        return;
-    for (size_t i = 0; i < files->n; i++)
-        free(files->paths[i]);
-    free(files->paths);
-    free(files);
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i]);
+    free(l->items);
+    *l = (path_list){ 0 };
 }
 
 static int by_name(const void *a, const void *b)
@@ -36,8 +40,8 @@ static bool is_log(const char *name)
     return n > 4 && strcmp(name + n - 4, ".log") == 0;
 }
 
-/* Appends dir/name to files, growing its array by doubling. */
-static int push_path(LogFiles *files, size_t *cap, const char *dir, const char *name)
+/* Appends dir/name to l, growing its array by doubling. */
+static int push_path(path_list *l, const char *dir, const char *name)
 {
     size_t len = strlen(dir) + strlen(name) + 2;
     char *path = malloc(len);
@@ -45,45 +49,38 @@ static int push_path(LogFiles *files, size_t *cap, const char *dir, const char *
     if (path == NULL)
         return ENOMEM;
     snprintf(path, len, "%s/%s", dir, name);
-    if (files->n == *cap) {
-        size_t grown = *cap ? *cap * 2 : 16;
-        char **paths = realloc(files->paths, grown * sizeof *paths);
-        if (paths == NULL) {
+    if (l->n == l->cap) {
+        size_t grown = l->cap ? l->cap * 2 : 16;
+        char **items = realloc(l->items, grown * sizeof *items);
+        if (items == NULL) {
             free(path);
             return ENOMEM;
         }
-        files->paths = paths;
-        *cap = grown;
+        l->items = items;
+        l->cap = grown;
     }
-    files->paths[files->n++] = path;
+    l->items[l->n++] = path;
     return 0;
 }
 
-int log_files_scan(const char *dir, LogFiles **out)
+int log_files_scan(const char *dir, char ***paths, size_t *n)
 {
-    LogFiles *files = calloc(1, sizeof *files);
+    path_list l = { 0 };
     DIR *d = opendir(dir);
     struct dirent *e;
-    size_t cap = 0;
-    int rc = 0;
+    int rc = d == NULL ? errno : 0;
 
-    if (files == NULL || d == NULL) {
-        rc = files == NULL ? ENOMEM : errno;
-        goto done;
-    }
     while (rc == 0 && (e = readdir(d)) != NULL)
         if (is_log(e->d_name))
-            rc = push_path(files, &cap, dir, e->d_name);
-    if (rc == 0 && files->n > 0)
-        qsort(files->paths, files->n, sizeof *files->paths, by_name);
-done:
+            rc = push_path(&l, dir, e->d_name);
     if (d != NULL)
         closedir(d);
-    if (rc != 0) {
-        log_files_free(files);
-        files = NULL;
-    }
-    *out = files;
+    if (rc != 0)
+        path_list_clear(&l);
+    else if (l.n > 0)
+        qsort(l.items, l.n, sizeof *l.items, by_name);
+    *paths = l.items;
+    *n = l.n;
     return rc;
 }
 

@@ -16,7 +16,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LOG_SHARDS 4   /* Count0..Count3 in logstats.job */
 #define LOG_TOP 5      /* paths listed in a report */
 
 /* Codes the steps return (errno values where the system gave one). */
@@ -27,11 +26,6 @@ typedef struct LogJob {
     const char *dir;     /* read every *.log file in it */
     const char *report;  /* write the summary here; its lock is REPORT.lock */
 } LogJob;
-
-typedef struct LogFiles {
-    size_t n;
-    char **paths;        /* sorted, so that shards are deterministic */
-} LogFiles;
 
 typedef struct LogPath {
     char *path;
@@ -48,9 +42,10 @@ typedef struct LogTally {
     LogPath *paths;      /* cap slots; path NULL when empty */
 } LogTally;
 
-/* Lists DIR's *.log files; 0 or an errno value. */
-int log_files_scan(const char *dir, LogFiles **out);
-void log_files_free(LogFiles *files);
+/* Lists DIR's *.log files, sorted by name, into a malloc'ed array of
+ * malloc'ed paths (*paths is NULL when there are none); 0 or an errno
+ * value, and then nothing is left allocated. */
+int log_files_scan(const char *dir, char ***paths, size_t *n);
 
 LogTally *log_tally_new(void);
 void log_tally_free(LogTally *t);

@@ -1,37 +1,29 @@
 /*
- * steps.c: the logstats job's steps. Count0..Count3 share one
- * implementation (impl logstats_count in the .job), which the .job passes
- * each one's shard number: a step takes the files whose position modulo
- * LOG_SHARDS is its shard.
+ * steps.c: the logstats job's steps. Scan's array of paths is mapped: one
+ * Count per file, each with its own attempts and state, and Merge gets
+ * their tallies in the order of the files.
  */
 #include "logstats.job.h"
 
 #include <errno.h>
 #include <string.h>
 
-int logstats_Scan(aj_ctx *ctx, const LogJob *cfg, Files *out)
+int logstats_Scan(aj_ctx *ctx, const LogJob *cfg, LogFile **out, size_t *n_out)
 {
-    int rc = log_files_scan(cfg->dir, out);
+    int rc = log_files_scan(cfg->dir, out, n_out);
     if (rc != 0)
         aj_ctx_set_message(ctx, "cannot list %s: %s", cfg->dir, strerror(rc));
     return rc;
 }
 
-int logstats_count(aj_ctx *ctx, const LogJob *cfg, Files files, int shard, Tally *out)
+int logstats_Count(aj_ctx *ctx, const LogJob *cfg, LogFile file, Tally *out)
 {
     LogTally *t = log_tally_new();
-    int rc = t == NULL ? ENOMEM : 0;
+    int rc = t == NULL ? ENOMEM : log_tally_file(t, file);
     (void)cfg;
 
-    for (size_t i = (size_t)shard % LOG_SHARDS; rc == 0 && i < files->n; i += LOG_SHARDS) {
-        if (aj_ctx_cancelled(ctx)) {
-            rc = ECANCELED;
-            break;
-        }
-        if ((rc = log_tally_file(t, files->paths[i])) != 0)
-            aj_ctx_set_message(ctx, "%s: %s", files->paths[i], strerror(rc));
-    }
     if (rc != 0) {
+        aj_ctx_set_message(ctx, "%s: %s", file, strerror(rc));
         log_tally_free(t);
         return rc;
     }
@@ -39,16 +31,15 @@ int logstats_count(aj_ctx *ctx, const LogJob *cfg, Files files, int shard, Tally
     return 0;
 }
 
-int logstats_Merge(aj_ctx *ctx, const LogJob *cfg, Tally t0, Tally t1, Tally t2, Tally t3,
+int logstats_Merge(aj_ctx *ctx, const LogJob *cfg, const Tally *tallies, size_t n_tallies,
                    Tally *out)
 {
-    const LogTally *parts[] = { t1, t2, t3 };
     LogTally *total = log_tally_new();
-    int rc = total == NULL ? ENOMEM : log_tally_add(total, t0);
+    int rc = total == NULL ? ENOMEM : 0;
     (void)cfg;
 
-    for (size_t i = 0; rc == 0 && i < 3; i++)
-        rc = log_tally_add(total, parts[i]);
+    for (size_t i = 0; rc == 0 && i < n_tallies; i++)
+        rc = log_tally_add(total, tallies[i]);
     if (rc != 0) {
         aj_ctx_set_message(ctx, "out of memory merging tallies");
         log_tally_free(total);

@@ -145,10 +145,12 @@ int log_tally_file(LogTally *t, const char *path)
 
     if (f == NULL)
         return errno;
+    errno = 0;
     while (rc == 0 && (len = getline(&line, &cap, f)) > 0)
         rc = tally_line(t, line, line + len - (line[len - 1] == '\n'));
+    /* getline's errno says why reading stopped (EISDIR for a directory). */
     if (rc == 0 && ferror(f))
-        rc = EIO;
+        rc = errno != 0 ? errno : EIO;
     free(line);
     fclose(f);
     return rc;

@@ -1,8 +1,9 @@
 /*
  * test_logstats.c: the logstats example on generated logs whose exact
  * tally is known: parallel and sequential runs agree with the truth, the
- * report is written, a held lock is waited out by retrying, and failures
- * name their step.
+ * report is written, a held lock is waited out by retrying, every file
+ * is counted by an element of its own, an empty directory is no error, and
+ * failures name their step (and the file's element).
  */
 #define _DEFAULT_SOURCE /* flock, mkdtemp */
 #include "logstats.job.h"
@@ -15,11 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
-enum { STEP_Scan, STEP_Count0, STEP_Count1, STEP_Count2, STEP_Count3, STEP_Merge, STEP_Report };
+enum { STEP_Scan, STEP_Count, STEP_Merge, STEP_Report };
+
+#define N_FILES 9
 
 typedef struct fixture {
     char dir[64];          /* generated logs */
@@ -39,7 +43,7 @@ static int setup(void **state)
         return -1;
     snprintf(fx.report, sizeof fx.report, "%s/report.txt", fx.dir);
     snprintf(fx.lock, sizeof fx.lock, "%s.lock", fx.report);
-    if (log_generate(fx.dir, 9, 3000, 7, fx.expect) != 0 || (fx.rt = aj_runtime_new(&o)) == NULL)
+    if (log_generate(fx.dir, N_FILES, 3000, 7, fx.expect) != 0 || (fx.rt = aj_runtime_new(&o)) == NULL)
         return -1;
     *state = &fx;
     return 0;
@@ -77,11 +81,16 @@ static logstats *run(fixture *fx, const LogJob *cfg, const aj_start_opts *opts, 
     return job;
 }
 
-static uint32_t attempts(logstats *job, uint32_t step)
+static aj_step_info step_info(logstats *job, uint32_t step)
 {
     aj_step_info info;
     assert_int_equal(aj_instance_step_info(logstats_instance(job), step, &info), AJ_OK);
-    return info.attempts;
+    return info;
+}
+
+static uint32_t attempts(logstats *job, uint32_t step)
+{
+    return step_info(job, step).attempts;
 }
 
 static void test_logstats_parallel_and_sequential_match_truth(void **state)
@@ -181,10 +190,75 @@ static void test_logstats_missing_directory_fails_scan(void **state)
     assert_int_equal(aj_instance_failure(logstats_instance(job), &f), ENOENT);
     assert_string_equal(f.step_name, "Scan");
     assert_non_null(strstr(f.message, "cannot list /nonexistent/logstats"));
-    for (uint32_t s = STEP_Count0; s <= STEP_Report; s++) {
+    for (uint32_t s = STEP_Count; s <= STEP_Report; s++) {
         assert_int_equal(aj_instance_step_info(logstats_instance(job), s, &info), AJ_OK);
         assert_int_equal(info.state, AJ_STEP_SKIPPED);
     }
+    logstats_free(job);
+}
+
+/* Scan's array has one element per file, and Count one run per element. */
+static void test_logstats_counts_each_file_in_its_own_element(void **state)
+{
+    fixture *fx = *state;
+    LogJob cfg = { fx->dir, fx->report };
+    aj_array files, tallies;
+
+    logstats *job = run(fx, &cfg, NULL, AJ_OK);
+    assert_int_equal(logstats_Scan_output(job, &files), AJ_OK);
+    assert_int_equal(files.n, N_FILES);
+    for (size_t i = 1; i < files.n; i++)
+        assert_true(strcmp(((LogFile *)files.items)[i - 1], ((LogFile *)files.items)[i]) < 0);
+    assert_int_equal(logstats_Count_output(job, &tallies), AJ_OK);
+    assert_int_equal(tallies.n, N_FILES);
+    for (size_t i = 0; i < tallies.n; i++)
+        assert_int_equal(((Tally *)tallies.items)[i]->lines, 3000);
+    assert_int_equal(step_info(job, STEP_Count).state, AJ_STEP_COMPLETED);
+    logstats_free(job);
+}
+
+/* No logs: Count runs no element and the report says 0 lines. */
+static void test_logstats_empty_directory_reports_nothing(void **state)
+{
+    fixture *fx = *state;
+    char dir[] = "/tmp/logstats-empty-XXXXXX", report[64], cmd[64];
+    Tally total;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(report, sizeof report, "%s/report.txt", dir);
+    LogJob cfg = { dir, report };
+    logstats *job = run(fx, &cfg, NULL, AJ_OK);
+    assert_int_equal(logstats_result(job, &total), AJ_OK);
+    assert_int_equal(total->lines, 0);
+    assert_int_equal(total->n_paths, 0);
+    assert_int_equal(step_info(job, STEP_Count).state, AJ_STEP_COMPLETED);
+    assert_int_equal(access(report, R_OK), 0);
+    logstats_free(job);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A "log" that cannot be read (a directory) fails its element, which is
+ * the root cause, named with its index; Merge and Report do not run. */
+static void test_logstats_unreadable_file_names_its_element(void **state)
+{
+    fixture *fx = *state;
+    LogJob cfg = { fx->dir, fx->report };
+    char bad[128];
+    aj_failure f;
+
+    /* Sorted after every generated file: the last element. */
+    snprintf(bad, sizeof bad, "%s/zz.log", fx->dir);
+    assert_int_equal(mkdir(bad, 0755), 0);
+    logstats *job = run(fx, &cfg, NULL, EISDIR);
+    assert_int_equal(rmdir(bad), 0);
+    assert_int_equal(aj_instance_failure(logstats_instance(job), &f), EISDIR);
+    snprintf(bad, sizeof bad, "Count[%d]", N_FILES);
+    assert_string_equal(f.step_name, bad);
+    assert_non_null(strstr(f.message, "zz.log"));
+    assert_int_equal(step_info(job, STEP_Count).state, AJ_STEP_FAILED);
+    assert_int_equal(step_info(job, STEP_Merge).state, AJ_STEP_SKIPPED);
+    assert_int_equal(step_info(job, STEP_Report).state, AJ_STEP_SKIPPED);
     logstats_free(job);
 }
 
@@ -207,6 +281,9 @@ int main(void)
         cmocka_unit_test(test_logstats_report_gives_up_after_retries),
         cmocka_unit_test(test_logstats_missing_directory_fails_scan),
         cmocka_unit_test(test_logstats_unwritable_report_is_not_retried),
+        cmocka_unit_test(test_logstats_counts_each_file_in_its_own_element),
+        cmocka_unit_test(test_logstats_empty_directory_reports_nothing),
+        cmocka_unit_test(test_logstats_unreadable_file_names_its_element),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
