@@ -31,7 +31,8 @@ bool aj__state_finish(aj__step *s, aj_step_state state, aj_fail_kind kind, int e
 /* s, owned by r's thread, is doomed or gated (its doomed byte is not
  * zero). Doomed, it ends skipped (cancelled once the instance is) and goes
  * on *work, to be counted and to release its successors. Gated, its gate
- * decides: it goes on r's stack to run, or ends skipped as above. */
+ * decides: it goes on r's stack to run, or ends skipped as above; unless
+ * it completed before a rerun, when it stays so. */
 void aj__state_decide(aj__runner *r, aj__step *s, aj__step **work);
 /* Makes a finished instance ready to run again every step that did not
  * complete: their records, counts and doomed bits as before a start, the

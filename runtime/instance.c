@@ -168,6 +168,11 @@ void aj__state_decide(aj__runner *r, aj__step *s, aj__step **work)
     unsigned doomed = AJ__GET(s, doomed);
     aj_skip_reason why;
 
+    /* Completed before a rerun: a predecessor that did not (on done, on
+     * failure, an optional input) releases it again, and it stays as it
+     * is, counted already. Only a gated step gets here so. */
+    if (AJ__GET(s, state) == AJ_STEP_COMPLETED)
+        return;
     /* Its expansion decides, also whether it is skipped (map.c). */
     if (doomed & AJ__MAPPED) {
         s->next = NULL;
