@@ -180,6 +180,10 @@ struct aj_instance {
     aj__mapped *maps;              /* n_maps records, one per mapped step in
                                       step order; in this allocation; NULL
                                       when none (expand.c) */
+    const uint32_t *trees;         /* the steps' trees (aj_def.h), in the
+                                      memo's room; NULL: none, a skipped
+                                      step's successors are settled one by
+                                      one */
     int64_t start_ns;              /* aj_now_ns() at start */
     int64_t start_wall_ns;         /* realtime, same instant */
     char id[AJ_ID_MAX];            /* given, or made on first use: aj__inst_id */
