@@ -594,6 +594,17 @@ static inline void aj__rec_skip(aj__step *s, aj_skip_reason reason)
     aj__rec_end(s, q);
 }
 
+/* The same for a step still pending, as the hot path skips them: its err
+ * and end_ns are 0 (start and rerun leave them so) and stay so. */
+static inline void aj__rec_skip_pending(aj__step *s, aj_skip_reason reason)
+{
+    uint32_t q = aj__rec_begin(s);
+
+    AJ__PUT(s, state, AJ_STEP_SKIPPED);
+    AJ__PUT(s, kind, (uint32_t)reason << AJ__REASON_SHIFT);
+    aj__rec_end(s, q);
+}
+
 /* A final s is pending again, as it was before its first attempt (rerun). */
 static inline void aj__rec_reset(aj__step *s)
 {

@@ -95,7 +95,7 @@ AJ__ALWAYS_INLINE void aj__step_runnable_as(aj__runner *r, aj__step *s, unsigned
             aj__state_decide(r, s, work);
             return;
         }
-        aj__rec_skip(s, aj__upstream(doomed));
+        aj__rec_skip_pending(s, aj__upstream(doomed));
         s->next = *work;
         *work = s;
         return;
@@ -237,7 +237,7 @@ static inline void aj__tree_settle(aj__runner *r, const aj__step *w, unsigned do
             atomic_store_explicit(&inst->cut, true, memory_order_relaxed);
             d = AJ__DOOM_CANCELLED;
         } else {
-            aj__rec_skip(&steps[i], why);
+            aj__rec_skip_pending(&steps[i], why);
         }
         if (aj__def_tree_leaves(room, n_steps, tree + k))
             aj__tree_leave(r, steps, exec, succs, i, d, work);
