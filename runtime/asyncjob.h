@@ -316,7 +316,7 @@ typedef struct aj_job_memo {
                           derives from the tables (which steps a skipped
                           step takes with it); NULL when n_room is 0 */
     size_t n_room;
-    uint32_t claimed;  /* the runtime's: a start is filling the memo */
+    uint32_t claimed;  /* the runtime's: 1 once a start fills the memo */
 } aj_job_memo;
 
 /* Numbers of room a memo needs for a definition of n steps. */
