@@ -331,11 +331,18 @@ static void definition(const emit_ctx *e, out *o, const ast_job *j)
     const job_names *c = emit_job_names(e, j);
     char n[5][TPL_NUM];
     bool edges = s->n_edges > 0, outputs = has_outputs(j);
-    tpl_out(o, "/* The runtime's: it remembers here that these tables were checked. */\n"
-               "static aj_job_memo $memo$;\n\n"
-               "const aj_job_def $def$ = {\n    .abi = AJ_GEN_ABI,\n    .name = \"$job$\",\n"
+    if (s->n_steps > 0)
+        tpl_out(o, "/* The runtime's: it remembers here that these tables were checked, and\n"
+                   " * what it derives from them. */\n"
+                   "static uint32_t $room$[AJ_MEMO_ROOM($n$)];\n"
+                   "static aj_job_memo $memo$ = { .room = $room$, .n_room = AJ_MEMO_ROOM($n$) };\n\n",
+                TPL_VARS("room", c->room, "memo", c->memo, "n", tpl_u32(n[0], s->n_steps)));
+    else
+        tpl_out(o, "/* The runtime's: it remembers here that these tables were checked. */\n"
+                   "static aj_job_memo $memo$;\n\n", TPL_VARS("memo", c->memo));
+    tpl_out(o, "const aj_job_def $def$ = {\n    .abi = AJ_GEN_ABI,\n    .name = \"$job$\",\n"
                "    .source = \"",
-            TPL_VARS("memo", c->memo, "def", c->def, "job", j->name.name));
+            TPL_VARS("def", c->def, "job", j->name.name));
     out_cstring(o, e->src->name);
     tpl_out(o, "\",\n    .n_steps = $n$,\n    .steps = $steps$,\n    .exec = $exec$,\n"
                "    .order = $order$,\n    .n_roots = $roots$,\n    .n_levels = $levels$,\n"

@@ -202,6 +202,7 @@ static void assign_job(names *n, const ast_job *j, job_names *c)
     c->succs = job_name(n, j, "the successor table", "__", "succs");
     c->slots = job_name(n, j, "the slot table", "__", "slots");
     c->memo = job_name(n, j, "the runtime's memo", "__", "memo");
+    c->room = job_name(n, j, "the room of the runtime's memo", "__", "room");
 }
 
 static const char *step_name(names *n, const ast_step *s, origin_kind kind, const char *what,

@@ -32,7 +32,7 @@ typedef struct job_names {
     const char *def, *start, *wait, *cancel, *cancel_async, *result, *take, *instance, *free;
     const char *rerun;
     /* Internal: structs and tables of the .c. */
-    const char *in, *out, *order, *edges, *steps, *exec, *succs, *slots, *memo;
+    const char *in, *out, *order, *edges, *steps, *exec, *succs, *slots, *memo, *room;
     const char *output_helper;  /* NULL when no step has an output */
     const char *gates, *required; /* NULL when no step is gated */
     const char *limits, *uses;    /* NULL when no step uses a limit */

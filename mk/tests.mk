@@ -18,7 +18,7 @@ LINK_TEST = $(call need_cmocka)$(call Q,LD,$@)$(CC) -o $@ $^ $(ALL_LDFLAGS) $(TE
 ## Latency is measured by make bench, W1.
 RT_TESTS     := test_clock test_timer test_retry test_instance test_pool test_cancel test_dot test_stress \
                 test_limit \
-                test_ring test_blocking test_trace test_hooks test_async test_gates test_rerun
+                test_ring test_blocking test_trace test_hooks test_async test_gates test_rerun test_trees
 RT_TEST_BINS := $(RT_TESTS:%=$(B)/tests/runtime/%)
 RT_SUPPORT   := $(B)/tests/runtime/tjob.o
 

@@ -180,6 +180,10 @@ struct aj_instance {
     aj__mapped *maps;              /* n_maps records, one per mapped step in
                                       step order; in this allocation; NULL
                                       when none (expand.c) */
+    const uint32_t *trees;         /* the steps' trees (aj_def.h), in the
+                                      memo's room; NULL: none, a skipped
+                                      step's successors are settled one by
+                                      one */
     int64_t start_ns;              /* aj_now_ns() at start */
     int64_t start_wall_ns;         /* realtime, same instant */
     char id[AJ_ID_MAX];            /* given, or made on first use: aj__inst_id */
@@ -587,6 +591,17 @@ static inline void aj__rec_skip(aj__step *s, aj_skip_reason reason)
     AJ__PUT(s, kind, (uint32_t)reason << AJ__REASON_SHIFT);
     AJ__PUT(s, err, 0);
     AJ__PUT(s, end_ns, 0);
+    aj__rec_end(s, q);
+}
+
+/* The same for a step still pending, as the hot path skips them: its err
+ * and end_ns are 0 (start and rerun leave them so) and stay so. */
+static inline void aj__rec_skip_pending(aj__step *s, aj_skip_reason reason)
+{
+    uint32_t q = aj__rec_begin(s);
+
+    AJ__PUT(s, state, AJ_STEP_SKIPPED);
+    AJ__PUT(s, kind, (uint32_t)reason << AJ__REASON_SHIFT);
     aj__rec_end(s, q);
 }
 

@@ -31,7 +31,8 @@ bool aj__state_finish(aj__step *s, aj_step_state state, aj_fail_kind kind, int e
 /* s, owned by r's thread, is doomed or gated (its doomed byte is not
  * zero). Doomed, it ends skipped (cancelled once the instance is) and goes
  * on *work, to be counted and to release its successors. Gated, its gate
- * decides: it goes on r's stack to run, or ends skipped as above. */
+ * decides: it goes on r's stack to run, or ends skipped as above; unless
+ * it completed before a rerun, when it stays so. */
 void aj__state_decide(aj__runner *r, aj__step *s, aj__step **work);
 /* Makes a finished instance ready to run again every step that did not
  * complete: their records, counts and doomed bits as before a start, the
@@ -94,7 +95,7 @@ AJ__ALWAYS_INLINE void aj__step_runnable_as(aj__runner *r, aj__step *s, unsigned
             aj__state_decide(r, s, work);
             return;
         }
-        aj__rec_skip(s, aj__upstream(doomed));
+        aj__rec_skip_pending(s, aj__upstream(doomed));
         s->next = *work;
         *work = s;
         return;
@@ -143,14 +144,40 @@ AJ__ALWAYS_INLINE bool aj__step_arrive(aj__runner *r, aj__step *t, uint32_t n_pr
     return false;
 }
 
-/* s (owned by r's thread) is final: releases its successors, with doom
- * (aj__doom_of(s)) added to their doomed bits unless it is 0. One with a
- * single predecessor is s's at once; the others count arrivals. The
- * caller brackets it with the solo protocol's busy and idle (exec.c).
- * Last edge first, so that the first successor (in declaration order, as
- * tables and outputs lie) ends on top of r's stack and runs next: a
- * wavefront then walks its rows through memory instead of striding down
- * its columns. */
+/* t, one of the n_preds predecessors of which (owned by r's thread) is
+ * final, is released, with doom (aj__doom_of of that one) added to its
+ * doomed bits unless it is 0. With a single predecessor it is that one's
+ * at once; else it counts an arrival. The caller brackets it with the
+ * solo protocol's busy and idle (exec.c). */
+AJ__ALWAYS_INLINE void aj__succ_release(aj__runner *r, aj__step *t, uint32_t n_preds,
+                                        unsigned doom, aj__step **work)
+{
+    /* Several finishers may doom t: each adds its bit. t's only
+     * predecessor knows t's bits without reading them back. */
+    if (doom) {
+        unsigned d = doom;
+        /* Alone, with a plain load and store, as arrivals are counted. */
+        if (r->solo) {
+            d |= AJ__GET(t, doomed);
+            AJ__SET(t, doomed, (uint8_t)d);
+        } else {
+            d |= atomic_fetch_or_explicit(&t->doomed, (uint8_t)doom, memory_order_relaxed);
+        }
+        if (n_preds == 1) {
+            aj__step_runnable_as(r, t, d, work);
+            return;
+        }
+    }
+    if (n_preds > 1 && !aj__step_arrive(r, t, n_preds, work))
+        return;
+    aj__step_runnable(r, t, work);
+}
+
+/* s (owned by r's thread) is final: releases its successors (see
+ * aj__succ_release). Last edge first, so that the first successor (in
+ * declaration order, as tables and outputs lie) ends on top of r's stack
+ * and runs next: a wavefront then walks its rows through memory instead
+ * of striding down its columns. */
 AJ__ALWAYS_INLINE void aj__step_release(aj__runner *r, const aj__step *s, unsigned doom,
                                         aj__step **work)
 {
@@ -159,43 +186,81 @@ AJ__ALWAYS_INLINE void aj__step_release(aj__runner *r, const aj__step *s, unsign
     const aj_step_exec *x = &def->exec[s->index];
 
     for (uint32_t j = x->n_succs; j-- > 0;) {
-        uint32_t ti = def->succs[x->first_succ + j], n_preds = def->exec[ti].n_preds;
-        aj__step *t = &inst->steps[ti];
-        /* Several finishers may doom t: each adds its bit. t's only
-         * predecessor knows t's bits without reading them back. */
-        if (doom) {
-            unsigned d = doom;
-            /* Alone, with a plain load and store, as arrivals are counted. */
-            if (r->solo) {
-                d |= AJ__GET(t, doomed);
-                AJ__SET(t, doomed, (uint8_t)d);
-            } else {
-                d |= atomic_fetch_or_explicit(&t->doomed, (uint8_t)doom, memory_order_relaxed);
-            }
-            if (n_preds == 1) {
-                aj__step_runnable_as(r, t, d, work);
-                continue;
-            }
-        }
-        if (n_preds > 1 && !aj__step_arrive(r, t, n_preds, work))
-            continue;
-        aj__step_runnable(r, t, work);
+        uint32_t ti = def->succs[x->first_succ + j];
+        aj__succ_release(r, &inst->steps[ti], def->exec[ti].n_preds, doom, work);
     }
+}
+
+/* Step i (owned by r's thread) of inst is final: releases its successors
+ * outside its tree (aj_def.h), as aj__step_release, for
+ * aj__tree_settle, which settles the others. The tables come as
+ * arguments: kept in registers across the records' stores. */
+AJ__ALWAYS_INLINE void aj__tree_leave(aj__runner *r, aj__step *steps, const aj_step_exec *exec,
+                                      const uint32_t *succs, uint32_t i, unsigned doom,
+                                      aj__step **work)
+{
+    const aj_step_exec *x = &exec[i];
+
+    for (uint32_t j = x->n_succs; j-- > 0;) {
+        uint32_t ti = succs[x->first_succ + j];
+        if (!aj__def_in_tree(&exec[ti]))
+            aj__succ_release(r, &steps[ti], exec[ti].n_preds, doom, work);
+    }
+}
+
+/* w (owned by r's thread) is settled, and did not complete (doom:
+ * aj__doom_of(w)): every step of its tree (aj_def.h) ends skipped for the
+ * same reason, or cancelled from when the instance is, in one pass, and
+ * counts as r's; what they and w lead to outside the tree is released.
+ * Nobody else touches a step of the tree: its one predecessor is w or
+ * comes before it in the tree, and only that one's finisher, r's thread,
+ * owns it. Whoever observes the instance is told of each step instead
+ * (aj__step_settle). Between busy and idle, as aj__step_release. */
+static inline void aj__tree_settle(aj__runner *r, const aj__step *w, unsigned doom,
+                                   aj__step **work)
+{
+    aj_instance *inst = r->inst;
+    const aj_job_def *def = inst->def;
+    aj__step *steps = inst->steps;
+    const aj_step_exec *exec = def->exec;
+    const uint32_t *succs = def->succs;
+    uint32_t n, n_steps = def->n_steps;
+    const uint32_t *room = inst->trees, *tree = aj__def_tree(room, n_steps, w->index, &n);
+    aj_skip_reason why = aj__upstream(doom);
+
+    aj__tree_leave(r, steps, exec, succs, w->index, doom, work);
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = tree[k];
+        unsigned d = doom;
+        if (atomic_load_explicit(&inst->cancelled, memory_order_relaxed)) {
+            aj__rec_final(&steps[i], AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, 0, 0);
+            atomic_store_explicit(&inst->cut, true, memory_order_relaxed);
+            d = AJ__DOOM_CANCELLED;
+        } else {
+            aj__rec_skip_pending(&steps[i], why);
+        }
+        if (aj__def_tree_leaves(room, n_steps, tree + k))
+            aj__tree_leave(r, steps, exec, succs, i, d, work);
+    }
+    r->n_final += n;
 }
 
 /* Counts the doomed steps on work (linked by next, settled by
  * aj__state_decide) as r's final ones and releases their successors, which
- * may settle more, with an explicit list, no recursion. When told is not
- * NULL, they are linked at *told in the order they were counted, for the
- * observers; returns where the next one would go. Between busy and idle,
- * as aj__step_release. */
+ * may settle more, with an explicit list, no recursion; with their trees
+ * at once, unless observed. When told is not NULL, they are linked at
+ * *told in the order they were counted, for the observers; returns where
+ * the next one would go. Between busy and idle, as aj__step_release. */
 static inline aj__step **aj__step_settle(aj__runner *r, aj__step *work, aj__step **told)
 {
     while (work != NULL) {
         aj__step *w = work;
         work = w->next;
         r->n_final++;
-        aj__step_release(r, w, aj__doom_of(w), &work);
+        if (told == NULL && r->inst->trees != NULL)
+            aj__tree_settle(r, w, aj__doom_of(w), &work);
+        else
+            aj__step_release(r, w, aj__doom_of(w), &work);
         /* Final: w is on no list any more, its link is free. */
         if (told != NULL) {
             w->next = NULL;

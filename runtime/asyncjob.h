@@ -52,7 +52,7 @@ extern "C" {
 /* Version of the interface between ajc's output and this runtime. ajc emits
  * a check against it; aj_instance_start() refuses a definition built for
  * another version with AJ_EABI. */
-#define AJ_GEN_ABI 8
+#define AJ_GEN_ABI 9
 
 /* The release, the one place it is written: make, the pkg-config and CMake
  * files and `ajc --version` read these lines. AJ_VERSION_STRING is the
@@ -305,14 +305,24 @@ typedef struct aj_subjob_def {
 
 /* What the runtime remembers about a definition from one start to the
  * next: that its tables were checked, so that later starts skip the check,
- * and what it learnt from them. ajc gives each definition its own,
- * zero-initialised; generated code never touches it. A definition without
- * one (memo NULL) is checked at every start, which suits tables built or
- * changed at run time. */
+ * and what it learnt from them. ajc gives each definition its own, with
+ * room for AJ_MEMO_ROOM(n_steps) numbers and the rest zero-initialised;
+ * generated code never touches it. The first start that finds the tables
+ * good fills it, once. A definition without one (memo NULL) is checked at
+ * every start, which suits tables built or changed at run time; one without
+ * room runs as well, only skips long branches a step at a time. */
 typedef struct aj_job_memo {
     uint64_t checked;  /* the runtime's, read and written atomically */
     uint64_t facts;    /* the runtime's */
+    uint32_t *room;    /* n_room numbers, the runtime's to fill with what it
+                          derives from the tables (which steps a skipped
+                          step takes with it); NULL when n_room is 0 */
+    size_t n_room;
+    uint32_t claimed;  /* the runtime's: 1 once a start fills the memo */
 } aj_job_memo;
+
+/* Numbers of room a memo needs for a definition of n steps. */
+#define AJ_MEMO_ROOM(n_steps) (3 * (size_t)(n_steps) + ((size_t)(n_steps) + 31) / 32)
 
 /* A job definition: static tables written by ajc, read-only at run time.
  * Steps are in declaration order. order[] lists every step sorted by

@@ -2,7 +2,8 @@
  * def.c: the one place that knows what makes an aj_job_def runnable. ajc
  * writes the tables; a hand-written or damaged definition is refused at
  * start with AJ_EINVAL (or AJ_EABI), never run. Once checked, a
- * definition's memo remembers it, so a job pays for the check once.
+ * definition's memo remembers it, so a job pays for the check once, and
+ * holds what the runtime derives from the tables (the steps' trees).
  *
  * DESIGN
  * The invariants the rest of the runtime relies on, and checks nowhere else:
@@ -372,9 +373,83 @@ static bool tables_valid(const aj_job_def *def, scratch *st)
            gates_valid(def, st) && limits_valid(def) && subjobs_valid(def);
 }
 
+/* Per step, fill_trees' scratch, over the check's. */
+typedef struct tree_scratch {
+    uint32_t parent;   /* its one predecessor, when it is in a tree */
+    uint32_t next;     /* where the next step of its tree goes */
+} tree_scratch;
+
+_Static_assert(sizeof(tree_scratch) <= AJ__DEF_SCRATCH, "scratch fits what callers give");
+
+/* Whether step i leads to a step in no tree. */
+static bool leads_out(const aj_job_def *def, uint32_t i)
+{
+    const aj_step_exec *x = &def->exec[i];
+
+    for (uint32_t j = 0; j < x->n_succs; j++)
+        if (!aj__def_in_tree(&def->exec[def->succs[x->first_succ + j]]))
+            return true;
+    return false;
+}
+
+/* The bits after the preorder (aj_def.h). */
+static void mark_leaving(const aj_job_def *def, uint32_t *room)
+{
+    size_t n = def->n_steps;
+    uint32_t *tree = room + 2 * n, *bits = room + 3 * n;
+
+    memset(bits, 0, (n + 31) / 32 * sizeof *bits);
+    for (size_t i = 0; i < n; i++) {
+        /* The places taken in the preorder: one per step in a tree. */
+        size_t at = room[2 * i] - (size_t)1;
+        if (aj__def_in_tree(&def->exec[i]) && leads_out(def, tree[at]))
+            bits[at / 32] |= 1u << (at % 32);
+    }
+}
+
+/* Writes each step's tree (aj_def.h) in room, AJ_MEMO_ROOM(n_steps)
+ * numbers, for def's good tables: O(steps + edges). */
+static void fill_trees(const aj_job_def *def, tree_scratch *st, uint32_t *room)
+{
+    size_t n = def->n_steps;
+    uint32_t cursor = 0;
+
+    for (uint32_t i = 0; i < n; i++) {
+        const aj_step_exec *x = &def->exec[i];
+        room[2 * (size_t)i + 1] = 0;
+        for (uint32_t j = 0; j < x->n_succs; j++)
+            if (aj__def_in_tree(&def->exec[def->succs[x->first_succ + j]]))
+                st[def->succs[x->first_succ + j]].parent = i;
+    }
+    /* Sizes, bottom up: backwards, order[] meets a step's tree before it. */
+    for (size_t k = n; k-- > 0;) {
+        uint32_t t = def->order[k];
+        if (aj__def_in_tree(&def->exec[t]))
+            room[2 * (size_t)st[t].parent + 1] += 1 + room[2 * (size_t)t + 1];
+    }
+    /* Places, top down: a step takes the next place in its predecessor's
+     * tree, and its own tree the places right after it; a step in no tree
+     * starts a new one. */
+    for (size_t k = 0; k < n; k++) {
+        uint32_t t = def->order[k], at;
+        if (aj__def_in_tree(&def->exec[t])) {
+            at = st[st[t].parent].next;
+            st[st[t].parent].next = at + 1 + room[2 * (size_t)t + 1];
+            room[2 * n + at++] = t;
+        } else {
+            at = cursor;
+            cursor += room[2 * (size_t)t + 1];
+        }
+        room[2 * (size_t)t] = at;
+        st[t].next = at;
+    }
+    mark_leaving(def, room);
+}
+
 int aj__def_check(const aj_job_def *def, void *scratch_bytes, uint64_t *facts)
 {
     aj_job_memo *m = def->memo;
+    uint32_t unclaimed = 0;
 
     if (m != NULL && __atomic_load_n(&m->checked, __ATOMIC_ACQUIRE) == checked_mark(def)) {
         *facts = __atomic_load_n(&m->facts, __ATOMIC_RELAXED);
@@ -383,10 +458,18 @@ int aj__def_check(const aj_job_def *def, void *scratch_bytes, uint64_t *facts)
     if (!tables_valid(def, scratch_bytes))
         return AJ_EINVAL;
     *facts = facts_of(def);
-    if (m != NULL) {
-        __atomic_store_n(&m->facts, *facts, __ATOMIC_RELAXED);
-        __atomic_store_n(&m->checked, checked_mark(def), __ATOMIC_RELEASE);
+    /* One start fills the memo, once, and marks it checked last (release):
+     * a start that sees the mark sees the rest. Others meanwhile go
+     * without it. */
+    if (m == NULL || !__atomic_compare_exchange_n(&m->claimed, &unclaimed, 1, false,
+                                                  __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return AJ_OK;
+    if (m->room != NULL && m->n_room >= AJ_MEMO_ROOM(def->n_steps)) {
+        fill_trees(def, scratch_bytes, m->room);
+        *facts |= AJ__DEF_TREES;
     }
+    __atomic_store_n(&m->facts, *facts, __ATOMIC_RELAXED);
+    __atomic_store_n(&m->checked, checked_mark(def), __ATOMIC_RELEASE);
     return AJ_OK;
 }
 

@@ -26,7 +26,12 @@
  * from the start, so the same one test sends it here, to its gate: the
  * states of its required predecessors, final by then, decide by its rule,
  * then the condition step's bool output; optional predecessors are only
- * waited for. A nonfatal step's failure claims no root cause.
+ * waited for. A step that did not complete takes its tree (aj_def.h)
+ * with it when nobody observes the instance: each step there has one
+ * predecessor, in the tree or the step itself, so none is ever counted
+ * or owned by another thread, and one pass in the tree's order settles
+ * them all (aj__tree_settle); only the steps they lead to outside it are
+ * released as above. A nonfatal step's failure claims no root cause.
  * Final steps are counted by the runner that settled them and added to
  * n_final in one go when it stops; the sum reaching n_steps is the
  * instance's end. The first step to fail claims the root cause by CAS on
@@ -73,6 +78,7 @@ int aj__inst_init_steps(aj_instance *inst)
     inst->blocks = (facts & (AJ__DEF_BLOCKS | AJ__DEF_ASYNC)) != 0;
     if ((facts >> AJ__DEF_N_ASYNC_SHIFT) != inst->n_async)
         return AJ_EINVAL;
+    inst->trees = facts & AJ__DEF_TREES ? def->memo->room : NULL;
     /* One pass: a clear and then a second walk over every record costs
      * twice the memory traffic on a job larger than the cache. Only jobs
      * with gates read the flags. */
@@ -168,6 +174,11 @@ void aj__state_decide(aj__runner *r, aj__step *s, aj__step **work)
     unsigned doomed = AJ__GET(s, doomed);
     aj_skip_reason why;
 
+    /* Completed before a rerun: a predecessor that did not (on done, on
+     * failure, an optional input) releases it again, and it stays as it
+     * is, counted already. Only a gated step gets here so. */
+    if (AJ__GET(s, state) == AJ_STEP_COMPLETED)
+        return;
     /* Its expansion decides, also whether it is skipped (map.c). */
     if (doomed & AJ__MAPPED) {
         s->next = NULL;

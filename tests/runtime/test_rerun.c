@@ -275,6 +275,38 @@ static void test_rerun_skip_at_once_reaches_a_join(void **state)
     tj_free(j);
 }
 
+/* x fails once; d (on done) and f (on failure), after it, complete. The
+ * rerun completes x, which releases d and f again: they keep their ends
+ * and run no more, and the rerun ends. */
+static void test_rerun_keeps_steps_that_completed_after_a_failure(void **state)
+{
+    static const char *const names[] = { "x", "d", "f" };
+    const aj_edge_def edges[] = { { 0, 1, AJ_EDGE_AFTER }, { 0, 2, AJ_EDGE_AFTER } };
+
+    (void)state;
+    for (int mode = 0; mode < 2; mode++) {
+        tj_job *j = tj_new("kept", 3, names, NULL, edges, 2);
+        tj_run *r = tj_run_new(j);
+        aj_start_opts o = { .sequential = mode };
+        aj_instance *inst;
+
+        tj_set_gate(j, 1, AJ_ON_DONE, -1, false);
+        tj_set_gate(j, 2, AJ_ON_FAILURE, -1, false);
+        r->behave[0].fails = 1;
+        inst = tj_start(mode ? NULL : rt, j, r, &o);
+        assert_int_equal(aj_instance_wait(inst, -1), -7);
+        assert_int_equal(aj_instance_rerun(inst), AJ_OK);
+        assert_int_equal(aj_instance_wait(inst, 10 * 1000000000LL), AJ_OK);
+        for (uint32_t i = 0; i < 3; i++) {
+            assert_int_equal(tj_state(inst, i), AJ_STEP_COMPLETED);
+            assert_int_equal(atomic_load(&r->attempts[i]), i == 0 ? 2 : 1);
+        }
+        aj_instance_free(inst);
+        tj_run_free(r);
+        tj_free(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +324,7 @@ int main(void)
                                         seed_teardown),
         cmocka_unit_test(test_rerun_judges_gates_again),
         cmocka_unit_test(test_rerun_skip_at_once_reaches_a_join),
+        cmocka_unit_test(test_rerun_keeps_steps_that_completed_after_a_failure),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

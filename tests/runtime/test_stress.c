@@ -10,7 +10,9 @@
  * code. Boxed outputs check that nothing leaks (and ASan checks the rest).
  * One step in eight is blocking: each of its attempts ran on the blocking
  * pool (on the caller's thread in sequential mode), and no other step's
- * did.
+ * did. Half the jobs have a memo with room, as generated ones do, so that
+ * their skipped steps take their trees (aj_def.h); a skipped step gives
+ * the worst reason among its predecessors either way.
  *
  * AJ_STRESS_INSTANCES (default 200 per worker count) makes it longer,
  * AJ_STRESS_SEED replays a run.
@@ -78,6 +80,9 @@ static void launch(slot *s, aj_runtime *rt)
     assert_non_null(s->job);
     s->run = tj_run_new(s->job);
     script(s->job, s->run);
+    /* Half of them as generated jobs are: skipped steps take their trees. */
+    if (rnd(2))
+        tj_remember(s->job);
     in.run = s->run;
     s->cancel = rnd(5) == 0;
     s->sequential = o.sequential;
@@ -116,6 +121,21 @@ static void check_thread(const slot *s, uint32_t i, uint32_t attempts)
     assert_int_equal(atomic_load(&s->run->on_pool[i]), blocking && !s->sequential ? attempts : 0);
 }
 
+/* Why a skipped step i was: the worst way a predecessor did not complete. */
+static aj_skip_reason upstream_reason(const slot *s, uint32_t i)
+{
+    bool failed = false, cancelled = false;
+
+    for (uint32_t k = 0; k < s->job->exec[i].n_preds; k++) {
+        aj_step_info p;
+        aj_instance_step_info(s->inst, s->job->preds[i][k], &p);
+        failed |= p.state == AJ_STEP_FAILED || p.skip_reason == AJ_SKIP_UPSTREAM_FAILED;
+        cancelled |= p.state == AJ_STEP_CANCELLED || p.skip_reason == AJ_SKIP_UPSTREAM_CANCELLED;
+    }
+    return failed ? AJ_SKIP_UPSTREAM_FAILED
+                  : cancelled ? AJ_SKIP_UPSTREAM_CANCELLED : AJ_SKIP_UPSTREAM_SKIPPED;
+}
+
 /* One step's entry in the ledger against its final state. */
 static void check_step(slot *s, uint32_t i, bool *any_failed, bool *any_cancelled)
 {
@@ -148,6 +168,7 @@ static void check_step(slot *s, uint32_t i, bool *any_failed, bool *any_cancelle
         break;
     case AJ_STEP_SKIPPED:
         assert_false(preds_ok);
+        assert_int_equal(info.skip_reason, upstream_reason(s, i));
         break;
     case AJ_STEP_CANCELLED:
         *any_cancelled = true;

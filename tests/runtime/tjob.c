@@ -529,6 +529,9 @@ void tj_free(tj_job *j)
         free((char *)j->def.limits[k].name);
     free((aj_limit_def *)j->def.limits);
     free(j->gates);
+    if (j->memo != NULL)
+        free(j->memo->room);
+    free(j->memo);
     free((char *)j->def.name);
     free(j->steps);
     free(j->exec);
@@ -537,6 +540,16 @@ void tj_free(tj_job *j)
     free(j->succs);
     free(j->preds);
     free(j);
+}
+
+void tj_remember(tj_job *j)
+{
+    size_t n = AJ_MEMO_ROOM(j->def.n_steps);
+
+    j->memo = xcalloc(1, sizeof *j->memo);
+    j->memo->room = xcalloc(n, sizeof *j->memo->room);
+    j->memo->n_room = n;
+    j->def.memo = j->memo;
 }
 
 void tj_set_timeout(tj_job *j, uint32_t i, int64_t ns)

@@ -36,6 +36,7 @@ typedef struct tj_job {
     uint32_t *succs;
     uint32_t **preds;     /* preds[i]: n_preds step indexes */
     aj_step_gate *gates;  /* n_steps, made by the first tj_set_gate */
+    aj_job_memo *memo;    /* made by tj_remember; NULL: none */
 } tj_job;
 
 /* n steps called names[i] (NULL: "s<i>"); types[i] NULL gives no output
@@ -44,6 +45,11 @@ typedef struct tj_job {
 tj_job *tj_new(const char *name, uint32_t n, const char *const *names,
                const char *const *types, const aj_edge_def *edges, uint32_t n_edges);
 void tj_free(tj_job *j);
+/* j gets a memo with room, as ajc gives each definition: from its next
+ * start on, its tables count as checked and skipped steps take their
+ * trees with them. Call it once the tables are final: the runtime
+ * checks them no more. */
+void tj_remember(tj_job *j);
 /* Step i's timeout, in its row and in its run row's flags. */
 void tj_set_timeout(tj_job *j, uint32_t i, int64_t ns);
 /* Step i is `blocking` (runs on the blocking pool) or not. */
