@@ -37,6 +37,16 @@ static void gate_lines(out *o, const ast_step *s)
         out_puts(o, "\\nnonfatal");
 }
 
+/* "\nuses db, pool": the limits the step takes a slot of, in the order it
+ * takes them; in the label too, since a step's limits shape its schedule. */
+static void uses_line(out *o, const ast_step *s)
+{
+    for (uint32_t k = 0; k < s->uses.n; k++) {
+        out_puts(o, k == 0 ? "\\nuses " : ", ");
+        escaped(o, ast_step_limit(s, k)->name.name);
+    }
+}
+
 static void tabs(out *o, unsigned n)
 {
     while (n-- > 0)
@@ -49,6 +59,9 @@ static void node(out *o, uint32_t i, const ast_step *s, unsigned indent)
     tabs(o, indent);
     tpl_out(o, "\"s$i$\" [label=\"", TPL_VARS("i", tpl_u32(n, i)));
     escaped(o, s->name.name);
+    if (s->map_input != NULL)
+        out_puts(o, "[]");
+    uses_line(o, s);
     gate_lines(o, s);
     out_puts(o, s->nonfatal ? "\" shape=box style=\"filled,dashed\" fillcolor=gray tooltip=\""
                             : "\" shape=box style=filled fillcolor=gray tooltip=\"");
@@ -68,10 +81,7 @@ static void node(out *o, uint32_t i, const ast_step *s, unsigned indent)
         out_puts(o, "\\nblocking");
     if (s->async)
         out_puts(o, "\\nasync");
-    for (uint32_t k = 0; k < s->uses.n; k++) {
-        out_puts(o, k == 0 ? "\\nuses " : ", ");
-        escaped(o, ast_step_limit(s, k)->name.name);
-    }
+    uses_line(o, s);
     gate_lines(o, s);
     out_puts(o, "\"]\n");
 }

@@ -23,8 +23,9 @@ static void gate_lines(aj__writer *d, const aj_step_def *s, const aj_step_exec *
 }
 
 /* "\nuses db, pool": the limits the step takes a slot of, in the order it
- * takes them (by name); what a damaged table names out of range is left
- * out. */
+ * takes them (by name), in the label and the tooltip, since a step's
+ * limits shape its schedule; what a damaged table names out of range is
+ * left out. */
 static void uses_line(aj__writer *d, const aj_job_def *def, const aj_step_def *s)
 {
     for (uint32_t k = 0; k < s->n_uses && s->uses != NULL && def->limits != NULL; k++) {
@@ -44,6 +45,9 @@ static void def_node(aj__writer *d, uint32_t i, unsigned tabs, void *arg)
     aj__dot_tabs(d, tabs);
     aj__write_printf(d, "\"s%" PRIu32 "\" [label=\"", i);
     aj__dot_escaped(d, s->name);
+    if (x->flags & AJ_STEP_MAPPED)
+        aj__write_printf(d, "[]");
+    uses_line(d, def, s);
     gate_lines(d, s, x);
     aj__write_printf(d, x->flags & AJ_STEP_NONFATAL
                             ? "\" shape=box style=\"filled,dashed\" fillcolor=gray tooltip=\""

@@ -56,8 +56,33 @@ static void tooltip(aj__writer *d, const aj_instance *inst, aj_step_state st,
     aj__write_printf(d, "%s\"]\n", more != NULL ? more : "");
 }
 
+static bool mixed(const size_t *counts)
+{
+    int states = 0;
+
+    for (int st = 0; st < AJ_STEP_STATE_COUNT; st++)
+        states += counts[st] > 0;
+    return states > 1;
+}
+
+/* Appends "\n11 completed, 1 failed" to label. */
+static void state_counts(const size_t *counts, char *label, size_t size)
+{
+    size_t len = strlen(label);
+    const char *sep = "\\n";
+
+    for (int st = 0; st < AJ_STEP_STATE_COUNT && len < size; st++)
+        if (counts[st] > 0) {
+            len += (size_t)snprintf(label + len, size - len, "%s%zu %s", sep, counts[st],
+                                    aj_step_state_name((aj_step_state)st));
+            sep = ", ";
+        }
+}
+
 /* A mapped step's elements: "\nElements: n" and how many are in each
- * state, in *more; its label gets "[n]" once it is expanded. */
+ * state, in *more; its label gets "[n]" once it is expanded and, when its
+ * elements ended differently, how many did what ("\n11 completed, 1
+ * failed"): the step's colour alone would hide the one that failed. */
 static void elements(const aj_instance *inst, uint32_t i, char *more, size_t size, char *label,
                      size_t label_size)
 {
@@ -75,6 +100,8 @@ static void elements(const aj_instance *inst, uint32_t i, char *more, size_t siz
         if (counts[st] > 0)
             len += (size_t)snprintf(more + len, size - len, "\\n  %s: %zu",
                                     aj_step_state_name((aj_step_state)st), counts[st]);
+    if (mixed(counts))
+        state_counts(counts, label, label_size);
 }
 
 static void job_node(aj__writer *d, const aj_instance *inst, const aj__snap *snaps, bool times)
@@ -110,7 +137,7 @@ static void step_node(aj__writer *d, uint32_t i, unsigned tabs, void *arg)
     bool times = sn->times;
     const aj_step_gate *g = inst->def->steps[i].gate;
     bool nonfatal = (inst->def->exec[i].flags & AJ_STEP_NONFATAL) != 0;
-    char more[256] = "", count[32] = "";
+    char more[256] = "", count[128] = "";
 
     if (inst->def->exec[i].flags & AJ_STEP_MAPPED)
         elements(inst, i, more, sizeof more, count, sizeof count);
