@@ -128,6 +128,16 @@ void fleet_await_waiting(aj_runtime *rt, const char *name, uint32_t n)
     assert_int_equal(fleet_peek(rt, name).n_waiting, n);
 }
 
+void fleet_open_once_waiting_off_pool(fleet *f, uint32_t n)
+{
+    aj_runtime_stats st;
+
+    fleet_await_waiting(f->rt, "db", n);
+    assert_int_equal(aj_runtime_get_stats(f->rt, &st), AJ_OK);
+    assert_int_equal(st.blocking_peak, 0);
+    tj_gate_open(&f->gate);
+}
+
 aj_step_info fleet_info(aj_instance *inst, uint32_t step)
 {
     aj_step_info info;

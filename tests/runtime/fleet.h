@@ -54,6 +54,9 @@ void fleet_free(fleet *f);
  * a one-step job that uses db, waiting on the fleet's gate. */
 fleet *fleet_slot_held(unsigned workers, tj_job **j);
 
+/* Once n attempts wait for db's slots, the blocking pool has made no
+ * thread (none waits there); then the gate opens. */
+void fleet_open_once_waiting_off_pool(fleet *f, uint32_t n);
 /* What rt's limit name is now: size, slots in use, waiters. */
 aj__limit_stat fleet_peek(aj_runtime *rt, const char *name);
 /* Polls until n steps or elements wait for name's slots, or 20 s. */
