@@ -18,13 +18,13 @@ LINK_TEST = $(call need_cmocka)$(call Q,LD,$@)$(CC) -o $@ $^ $(ALL_LDFLAGS) $(TE
 ## build of the library (hooks included).
 ## Latency is measured by make bench, W1.
 RT_TESTS     := test_clock test_timer test_retry test_instance test_pool test_cancel test_dot test_stress \
-                test_limit \
+                test_limit test_limit_map \
                 test_ring test_blocking test_trace test_hooks test_async test_gates test_rerun
 RT_TEST_BINS := $(RT_TESTS:%=$(B)/tests/runtime/%)
 RT_SUPPORT   := $(patsubst %,$(B)/tests/runtime/%.o,tjob tjob_many tjob_done)
 # The limits' tests also share their instances' fleet.
 RT_FLEET     := $(B)/tests/runtime/fleet.o
-RT_LIMIT_BINS := $(B)/tests/runtime/test_limit
+RT_LIMIT_BINS := $(B)/tests/runtime/test_limit $(B)/tests/runtime/test_limit_map
 
 TEST_BINS += $(RT_TEST_BINS)
 ALL_OBJS  += $(RT_TEST_BINS:%=%.o) $(RT_SUPPORT) $(RT_FLEET)

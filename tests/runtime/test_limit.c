@@ -5,9 +5,9 @@
  * queues at once; several limits on one step do not deadlock; sizes change
  * live; blocking, async, retried and sequential steps take and let go of
  * their slots; a runtime is freed with waiters gone; inconsistent tables
- * are refused. Steps count and log (tjob.c); waits on a limit's queue are
- * seen through the runtime's own counts (fleet.c); the main thread
- * asserts.
+ * are refused (test_limit_map.c: the same for the elements of mapped
+ * steps). Steps count and log (tjob.c); waits on a limit's queue are seen
+ * through the runtime's own counts (fleet.c); the main thread asserts.
  */
 #include "fleet.h"
 
