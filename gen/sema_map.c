@@ -192,11 +192,6 @@ void sema_finish_many(job_check *c, ast_step *st, ast_attr *const seen[SEEN_N])
                    st->map_input != NULL ? st->map_input->producer.name : "...",
                    src_text(c->s->src, at));
     }
-    if (st->mapped && seen[SEEN_USES] != NULL)
-        diag_error(d, seen[SEEN_USES]->loc, "step '%s' maps over '%s[]' and has 'uses'; "
-                   "limits of mapped steps are not supported: its elements take no slots",
-                   st->name.name,
-                   st->map_input != NULL ? st->map_input->producer.name : "...");
     if (ast_step_array(st) && st->async)
         diag_error(d, seen[SEEN_ASYNC]->loc, "step '%s' returns an array and is 'async'; "
                    "async steps that return arrays are not supported: make it a plain or "

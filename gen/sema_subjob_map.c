@@ -4,8 +4,8 @@
  * steps as mapped steps, each run once per element of ListTables, and so
  * the steps of the jobs they run in turn. Each of them must be a step
  * that can map: what sema_map.c refuses for a mapped step is refused here
- * too (conditions, trigger rules other than `on success`, optional inputs,
- * limits), where the inner step says it, naming the sub-job step that maps
+ * too (conditions, trigger rules other than `on success`, optional
+ * inputs), where the inner step says it, naming the sub-job step that maps
  * it. So is a step that returns an array: an array per element would need
  * maps that nest. Every map and collect inside the job starts at such a
  * step, so its one error covers them. Runs once no job contains itself.
@@ -53,12 +53,6 @@ static void check_attrs(const mapped_sub *m, const ast_step *st, const char *pat
         else if (a->kind == ATTR_ON && a->rule != AST_ON_SUCCESS)
             refuse(m, st, path, (ajc_loc){ a->loc.begin, a->rule_loc.end },
                    has(m, a->loc, a->rule_loc), collect);
-        /* For as long as sema_finish_many() refuses 'uses' on a mapped
-         * step: the two rules go together. */
-        else if (a->kind == ATTR_USES && a->afters.n > 0)
-            refuse(m, st, path, a->loc,
-                   has(m, a->loc, ast_attr_after_name(a, a->afters.n - 1)->loc),
-                   "limits of mapped steps are not supported: its elements take no slots");
     }
 }
 

@@ -9,7 +9,8 @@
  * sequential instance has no other thread to run its steps, so its
  * starter's thread waits for the slot itself. A cancel takes its
  * instance's waiting steps out of the queues, to be settled as cancelled.
- * Everything here works on a step record alone, whatever ran it.
+ * Everything here works on a step record alone, a step's or an element's
+ * of a mapped step, whatever ran it.
  */
 #include "aj_exec.h"
 

@@ -40,9 +40,10 @@
 /* Bytes of aj_instance.fail_name: a step name and an element index. */
 #define AJ__NAME_MAX 128
 
-/* aj_instance.slots[i]: what step i holds of the limits it uses. Between
- * the two, 1 + k: it holds the limits before its k-th and waits in that
- * one's queue, linked through its timer node. */
+/* aj_instance.slots[i]: what step i holds of the limits it uses (an
+ * element's own is aj__elem.slots). Between the two, 1 + k: it holds the
+ * limits before its k-th and waits in that one's queue, linked through
+ * its timer node. */
 #define AJ__SLOTS_NONE 0u
 #define AJ__SLOTS_HELD UINT32_MAX
 
@@ -174,8 +175,8 @@ struct aj_instance {
                                       queue it waits in; under rt->lim_mu but
                                       for its owner's read of HELD; in this
                                       allocation */
-    _Atomic uint32_t n_queued;     /* its steps in limits' queues; changed
-                                      under rt->lim_mu */
+    _Atomic uint32_t n_queued;     /* its steps and elements in limits'
+                                      queues; changed under rt->lim_mu */
     uint32_t n_maps;
     aj__mapped *maps;              /* n_maps records, one per mapped step in
                                       step order; in this allocation; NULL
@@ -396,10 +397,16 @@ _Static_assert(sizeof(aj__async) <= 2 * AJ__CACHE_LINE, "an async record is two 
 typedef struct aj__elem {
     aj__step rec;                  /* first: an element is reached from it */
     aj__timer timer;               /* retry delay, async deadline, or its place
-                                      in the blocking pool's queue */
+                                      in the blocking pool's or a limit's
+                                      queue */
     aj__mapped *m;                 /* its step's record */
     _Atomic bool claimed;          /* made runnable or settled, once */
+    _Atomic uint32_t slots;        /* what it holds of the limits its step
+                                      uses, as inst->slots[i] for a step */
 } aj__elem;
+/* The slots word fits in the padding: elements of steps without limits
+ * pay nothing for it. */
+_Static_assert(sizeof(aj__elem) == 2 * AJ__CACHE_LINE, "an element is two cache lines");
 
 /*
  * What an instance keeps for one mapped step. The step's own record is the
@@ -476,10 +483,18 @@ static inline aj__mapped *aj__inst_mapped(const aj_instance *inst, uint32_t inde
     return &inst->maps[lo];
 }
 
-/* s's node for the timer heap and the blocking pool's queue. */
+/* s's node for the timer heap, the blocking pool's queue and the limits'
+ * queues. */
 static inline aj__timer *aj__step_timer(aj__step *s)
 {
     return aj__is_elem(s) ? &aj__elem_of(s)->timer : &s->inst->timers[s->index];
+}
+
+/* What s holds of the limits it uses (AJ__SLOTS_*): its step's word, or
+ * its element's. */
+static inline _Atomic uint32_t *aj__step_slots(const aj__step *s)
+{
+    return aj__is_elem(s) ? &aj__elem_of((aj__step *)s)->slots : &s->inst->slots[s->index];
 }
 
 /* Where s's output goes: its slot, or its element's place in the outputs

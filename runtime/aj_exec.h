@@ -98,8 +98,9 @@ bool aj__blocking_submit(aj__runner *r, aj__step *s);
 /* The instance is cancelled: its steps in the pool's queue become r's. */
 void aj__blocking_cut(aj__runner *r);
 
-/* admit.c: the slots of steps that use limits (AJ_STEP_LIMITED). Admit,
- * before each attempt of s (owned by the caller's thread): HELD, run it;
+/* admit.c: the slots of steps that use limits (AJ_STEP_LIMITED), and of
+ * their elements. Admit, before each attempt of s (a step or an element,
+ * owned by the caller's thread): HELD, run it;
  * QUEUED, it waits for a slot and is no longer the caller's (it comes
  * back to be run once it holds them); CANCELLED, the caller settles it
  * as cancelled. A sequential instance's step is never QUEUED: this
@@ -116,6 +117,15 @@ void aj__admit_cut(aj__runner *r);
 static inline void aj__admit_end(aj__step *s)
 {
     if (s->inst->def->exec[s->index].flags & AJ_STEP_LIMITED)
+        aj__admit_release(s);
+}
+
+/* s, owned by the caller's thread, is settled with no attempt running: it
+ * was let in and is cancelled before its attempt, or its async attempt
+ * was abandoned. The slots it holds, if any, are let go. */
+static inline void aj__admit_let_go(aj__step *s)
+{
+    if ((s->inst->def->exec[s->index].flags & AJ_STEP_LIMITED) && aj__limit_holds(s))
         aj__admit_release(s);
 }
 

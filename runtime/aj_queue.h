@@ -77,23 +77,25 @@ typedef enum aj__take {
                            nowhere and is still the caller's */
 } aj__take;
 
-/* s, owned by the caller's thread, holds its slots (before an attempt). */
+/* s (a step or an element), owned by the caller's thread, holds its
+ * slots (before an attempt). */
 static inline bool aj__limit_holds(const aj__step *s)
 {
-    return atomic_load_explicit(&s->inst->slots[s->index], memory_order_relaxed) ==
-           AJ__SLOTS_HELD;
+    return atomic_load_explicit(aj__step_slots(s), memory_order_relaxed) == AJ__SLOTS_HELD;
 }
 
-/* Before an attempt of s (a step with AJ_STEP_LIMITED, owned by the
- * caller's thread): takes a slot of every limit it uses, in order. */
+/* Before an attempt of s (a step with AJ_STEP_LIMITED, or an element of
+ * one, owned by the caller's thread): takes a slot of every limit it
+ * uses, in order. */
 aj__take aj__limit_take(aj__step *s);
 /* s lets go of what it holds, and leaves the queue it waits in (a
  * sequential instance's step, whose thread waits): returns the steps
  * that this lets in. */
 aj__step *aj__limit_drop(aj__step *s);
-/* inst is cancelled: its steps waiting for slots leave the queues and are
- * returned (linked by next), now the caller's, holding nothing; the steps
- * of other instances that the slots they held let in are in *granted. */
+/* inst is cancelled: its steps and elements waiting for slots leave the
+ * queues and are returned (linked by next), now the caller's, holding
+ * nothing; the steps of other instances that the slots they held let in
+ * are in *granted. */
 aj__step *aj__limit_cut(aj_instance *inst, aj__step **granted);
 
 /* The runtime's limits: init cannot fail; free after the last instance. */

@@ -37,7 +37,7 @@
  * - Limits: limits[] has n_limits rows, each named, of size 1 or more,
  *   sorted by name (strcmp) without repeats; exec[i].flags has
  *   AJ_STEP_LIMITED exactly when steps[i].n_uses > 0, and its uses are
- *   ascending indexes into limits[]; no mapped step uses limits.
+ *   ascending indexes into limits[] (a mapped step's elements take them).
  */
 #include "aj_def.h"
 
@@ -123,7 +123,6 @@ static bool steps_valid(const aj_job_def *def)
                 (sd->timeout_ns > 0 ? AJ_STEP_TIMED : 0u) ||
             !many_valid(def, i) ||
             ((x->flags & AJ_STEP_GATED) != 0) != (sd->gate != NULL) ||
-            (x->flags & AJ_STEP_LIMITED && x->flags & AJ_STEP_MAPPED) ||
             (x->flags & AJ_STEP_BLOCKING && x->flags & AJ_STEP_ASYNC))
             return false;
         /* done copies output_size bytes: an async output must say how many. */

@@ -220,8 +220,7 @@ static void cancel_step(aj__runner *r, aj__step *s, int64_t now_ns)
 
     if (AJ__GET(s, state) == AJ_STEP_WAITING)
         aj__attempt_abandoned(&aj__step_async(s)->ctx);
-    if ((r->inst->def->exec[s->index].flags & AJ_STEP_LIMITED) && aj__limit_holds(s))
-        aj__admit_release(s);
+    aj__admit_let_go(s);
 
     finish(r, s, AJ_STEP_CANCELLED, AJ_FAIL_CANCELLED, err, NULL, started ? now_ns : 0);
 }
@@ -388,7 +387,8 @@ static bool elem_clock_due(aj__runner *r, bool timed)
 /* Runs s until it is final, parked in the timer heap or waiting for a
  * limit's slot: a step, or an element of a mapped step (elem, a constant:
  * the plain path is as it would be without elements), whose outcome map.c
- * settles. No element takes slots: a mapped step uses no limits (def.c). */
+ * settles. An element of a step that uses limits takes and lets go of its
+ * own slots around each attempt, as a step does. */
 AJ__ALWAYS_INLINE void run_attempts(aj__runner *r, aj__step *s, bool elem)
 {
     aj_instance *inst = r->inst;

@@ -116,6 +116,7 @@ static void lay_out(aj_instance *inst, aj__mapped *m, size_t n, char **at)
         e->rec = (aj__step){ .inst = inst, .index = m->index };
         e->m = m;
         atomic_init(&e->claimed, false);
+        atomic_init(&e->slots, AJ__SLOTS_NONE);
         if (async) {
             m->asyncs[i] = (aj__async){ .ctx = { .inst = inst, .step = &e->rec, .async = true,
                                                  .deadline_ns = INT64_MAX } };

@@ -6,7 +6,11 @@
  * the slots before it and no thread. A slot that frees goes to the
  * limit's oldest waiter, which takes the rest or waits again in the next
  * queue; once it holds them all it goes back to the caller, to be run
- * (admit.c). Nothing here runs a step.
+ * (admit.c). Nothing here runs a step. An element of a mapped step is a
+ * step record of its own: each attempt of each element takes its step's
+ * limits, waits in their queues through its own timer node and keeps what
+ * it holds in its own word (aj__step_slots), so everything below works on
+ * a record, whichever it is.
  *
  * DESIGN
  * A job's limits are sorted by name and a step's uses ascend, so every
@@ -15,13 +19,14 @@
  * several limits cannot deadlock. Lock: rt->lim_mu guards the list, every
  * limit's size, count and queue, the timer nodes of waiting steps (the
  * queue's links; a step waiting here is in no other queue nor heap), and
- * inst->slots, which only its owner reads unlocked, for HELD. It is a
- * leaf lock. Invariant: a limit with waiters has no free slot, since
- * whoever frees one or grows the size hands slots to waiters at once; so
- * a step that finds a free slot jumps no queue. Cancel: a waiting step
- * counts in its instance's n_queued before it reads cancelled, and a
- * cancel sets cancelled before it reads n_queued, both seq_cst, so that
- * either the step does not wait or the cancel finds it (aj__limit_cut).
+ * the slots words of steps and elements, which only their owner reads
+ * unlocked, for HELD. It is a leaf lock. Invariant: a limit with waiters
+ * has no free slot, since whoever frees one or grows the size hands slots
+ * to waiters at once; so a step that finds a free slot jumps no queue.
+ * Cancel: a waiting step counts in its instance's n_queued before it reads
+ * cancelled, and a cancel sets cancelled before it reads n_queued, both
+ * seq_cst, so that either the step does not wait or the cancel finds it in
+ * the queues of its instance's limits (aj__limit_cut).
  * Lifetime: a step handed back holds its instance (holders) until the
  * caller has handed it on.
  */
@@ -49,12 +54,12 @@ static aj__limit *limit_of(const aj__step *s, uint32_t k)
 
 static uint32_t slots_get(const aj__step *s)
 {
-    return atomic_load_explicit(&s->inst->slots[s->index], memory_order_relaxed);
+    return atomic_load_explicit(aj__step_slots(s), memory_order_relaxed);
 }
 
 static void slots_set(aj__step *s, uint32_t v)
 {
-    atomic_store_explicit(&s->inst->slots[s->index], v, memory_order_relaxed);
+    atomic_store_explicit(aj__step_slots(s), v, memory_order_relaxed);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -62,7 +67,7 @@ static void slots_set(aj__step *s, uint32_t v)
 
 static void push_locked(aj__limit *l, aj__step *s, uint32_t k)
 {
-    aj__timer *t = &s->inst->timers[s->index];
+    aj__timer *t = aj__step_timer(s);
 
     t->item = s;
     aj__tlist_push(&l->head, &l->tail, t);
@@ -72,7 +77,7 @@ static void push_locked(aj__limit *l, aj__step *s, uint32_t k)
 
 static void unlink_locked(aj__limit *l, aj__step *s)
 {
-    aj__tlist_unlink(&l->head, &l->tail, &s->inst->timers[s->index]);
+    aj__tlist_unlink(&l->head, &l->tail, aj__step_timer(s));
     l->n_waiting--;
 }
 
@@ -192,6 +197,23 @@ aj__step *aj__limit_drop(aj__step *s)
     return oldest_first(granted);
 }
 
+/* inst's steps and elements waiting in l's queue leave it, onto *cut. */
+static void cut_queue_locked(aj__limit *l, aj_instance *inst, aj__step **cut)
+{
+    aj__timer *next;
+
+    for (aj__timer *t = l->head; t != NULL && atomic_load(&inst->n_queued) > 0; t = next) {
+        aj__step *s = t->item;
+        next = t->sibling;
+        if (s->inst != inst)
+            continue;
+        unlink_locked(l, s);
+        atomic_fetch_sub(&inst->n_queued, 1);
+        s->next = *cut;
+        *cut = s;
+    }
+}
+
 aj__step *aj__limit_cut(aj_instance *inst, aj__step **granted)
 {
     aj__step *cut = NULL;
@@ -201,17 +223,11 @@ aj__step *aj__limit_cut(aj_instance *inst, aj__step **granted)
         return NULL;
     pthread_mutex_lock(&inst->rt->lim_mu);
     /* Out of every queue first, so that the slots they let go of go to
-     * other instances' steps. */
-    for (uint32_t i = 0; i < inst->def->n_steps && atomic_load(&inst->n_queued) > 0; i++) {
-        aj__step *s = &inst->steps[i];
-        uint32_t v = slots_get(s);
-        if (v == AJ__SLOTS_NONE || v == AJ__SLOTS_HELD)
-            continue;
-        unlink_locked(limit_of(s, v - 1), s);
-        atomic_fetch_sub(&inst->n_queued, 1);
-        s->next = cut;
-        cut = s;
-    }
+     * other instances' steps. Each waits in a queue of one of the limits
+     * its instance uses: those queues find its waiting elements too,
+     * however many elements it has. */
+    for (uint32_t k = 0; k < inst->def->n_limits && atomic_load(&inst->n_queued) > 0; k++)
+        cut_queue_locked(inst->limits[k], inst, &cut);
     for (aj__step *s = cut; s != NULL; s = s->next)
         drop_locked(s, slots_get(s) - 1, granted);
     pthread_mutex_unlock(&inst->rt->lim_mu);

@@ -11,14 +11,16 @@
  * cancelled, end skipped or cancelled unrun. Each element is a step
  * record of its own: runners run it (exec.c, async.c for an async step,
  * the blocking pool for a blocking one) with its own attempts, retries,
- * deadline and state, and settle it here. A completed element i of a step
- * lets element i of each step that maps over it element by element run at
- * once, when that step's other predecessors have completed (it is open):
- * who claims the element first, this or the follower's release, makes it
- * runnable. The step itself is final once all its elements are and it was
- * released: whoever counts the last of those settles it, as completed,
- * failed (the first element that failed for good is the root cause,
- * "Query[3]"), cancelled or skipped, and releases what follows it.
+ * deadline, state and slots of the limits its step uses (taken before a
+ * blocking element goes to the pool, admit.c), and settle it here. A
+ * completed element i of a step lets element i of each step that maps
+ * over it element by element run at once, when that step's other
+ * predecessors have completed (it is open): who claims the element first,
+ * this or the follower's release, makes it runnable. The step itself is
+ * final once all its elements are and it was released: whoever counts
+ * the last of those settles it, as completed, failed (the first element
+ * that failed for good is the root cause, "Query[3]"), cancelled or
+ * skipped, and releases what follows it.
  * Sequential mode runs the elements on the releasing thread, in order, and
  * lets no follower run early.
  */
@@ -180,14 +182,15 @@ bool aj__map_conclude(aj__runner *r, aj__step *s, const aj_ctx *ctx, int rc, aj_
 }
 
 /* Settles element s, claimed by r's thread and never run (or run and
- * waiting for a late done), as cancelled or, for a doomed release,
- * skipped. */
+ * waiting for a late done, or let in by a limit and not run yet), as
+ * cancelled or, for a doomed release, skipped. */
 static void settle_unrun(aj__runner *r, aj__step *s, unsigned doom, int64_t now_ns)
 {
     bool started = AJ__GET(s, attempts) > 0;
 
     if (AJ__GET(s, state) == AJ_STEP_WAITING)
         aj__attempt_abandoned(&aj__step_async(s)->ctx);
+    aj__admit_let_go(s);
     if (doom != 0 && !atomic_load(&r->inst->cancelled)) {
         aj__rec_skip(s, aj__upstream(doom));
         elem_final(r, s, AJ_STEP_SKIPPED, 0, NULL, 0);
@@ -279,6 +282,17 @@ static void release(aj__runner *r, aj__step *s)
     }
 }
 
+/* Element s of a blocking step goes to the blocking pool, once it holds
+ * its slots: it waits for them holding no thread of the pool. Else it
+ * runs here (no thread to take it there), or it is no longer r's. */
+static void run_blocking_elem(aj__runner *r, aj__step *s, uint32_t flags)
+{
+    if ((flags & AJ_STEP_LIMITED) && !aj__exec_admit(r, s))
+        return;
+    if (!aj__blocking_submit(r, s))
+        aj__exec_run_elem(r, s);
+}
+
 void aj__map_run(aj__runner *r, aj__step *s)
 {
     aj_instance *inst = r->inst;
@@ -288,9 +302,10 @@ void aj__map_run(aj__runner *r, aj__step *s)
         release(r, s);
     else if (flags & AJ_STEP_ASYNC)
         aj__async_run(r, s);
-    else if (!(flags & AJ_STEP_BLOCKING) || r->blocking || inst->sequential ||
-             !aj__blocking_submit(r, s))
+    else if (!(flags & AJ_STEP_BLOCKING) || r->blocking || inst->sequential)
         aj__exec_run_elem(r, s);
+    else
+        run_blocking_elem(r, s, flags);
 }
 
 void aj__map_cancel(aj__runner *r, aj__step *s, int64_t now_ns)

@@ -125,9 +125,14 @@ aj_instance *aj__sched_rq_pop(aj_runtime *rt, int64_t now_ns)
     /* Held before it leaves the queue: aj__wait_release waits for both. */
     atomic_fetch_add_explicit(&inst->holders, 1, memory_order_relaxed);
     rq_unlink_locked(rt, inst);
-    /* More work waits: pass the wake-up on rather than serialise. */
+    /* More work waits: pass the wake-up on rather than serialise. A new
+     * instance still in its grace was pushed without one, for the spinner
+     * or the sentinel that took this one: someone must look once its
+     * grace ends (a worker woken now parks as the sentinel). */
     if (rt->rq_head != NULL && rt->rq_head->visible_ns <= now_ns)
         wake_now_locked(rt);
+    else if (rt->rq_head != NULL)
+        aj__sched_wake_locked(rt);
     return inst;
 }
 

@@ -3,10 +3,14 @@
  * (make test-tsan). Rounds of random DAGs (20 to 80 steps) run at once on
  * 1, 2 and 4 workers; their steps use random sets of four limits of sizes
  * 1 to 4 (every job sorts its own), some blocking, some async, some
- * failing and retried; another thread cancels instances at random moments
- * and resizes the limits. Checked after each round:
+ * failing and retried; some steps are mapped, over an array step of 0 to
+ * 5 items or element by element after another mapped step, and each
+ * attempt of each of their elements takes the slots of the limits they
+ * use. Another thread cancels instances at random moments and resizes the
+ * limits. Checked after each round:
  * - no limit ever had more attempts inside than its largest size: each
- *   step counts itself in the counter of the first limit it uses;
+ *   step and element counts itself in the counter of the first limit it
+ *   uses (an async attempt until its done);
  * - every instance ends (a watchdog of WATCHDOG_S seconds per wait turns
  *   a hang, a lost wake-up or a deadlock, into a failure), with no step
  *   started before its predecessors completed;
@@ -42,8 +46,40 @@ static uint32_t rnd(uint32_t n)
     return tj_rnd(&rng, n);
 }
 
+/* The first predecessor that feeds step i data; -1 when none. */
+static int32_t data_pred(const tj_job *j, uint32_t i)
+{
+    for (uint32_t e = 0; e < j->def.n_edges; e++) {
+        const aj_edge_def *ed = &j->edges[e];
+        if (ed->to == i && (ed->kind & AJ_EDGE_DATA))
+            return (int32_t)ed->from;
+    }
+    return -1;
+}
+
+/* Some steps map over a data predecessor, which becomes an array step
+ * unless it is mapped already (they then map element by element after
+ * it); each uses at least one limit. In topological order, so that no
+ * step is mapped once it returns an array. */
+static void random_maps(tj_job *j)
+{
+    for (uint32_t k = 0; k < j->def.n_steps; k++) {
+        uint32_t i = j->def.order[k];
+        int32_t src = rnd(4) == 0 ? data_pred(j, i) : -1;
+        if (src < 0)
+            continue;
+        if (!(j->exec[src].flags & AJ_STEP_MAPPED)) {
+            tj_set_async(j, (uint32_t)src, false);
+            tj_set_array(j, (uint32_t)src);
+        }
+        tj_set_map(j, i, (uint32_t)src);
+        if (j->steps[i].n_uses == 0)
+            tj_set_uses(j, i, 1, (uint32_t[]){ rnd(j->def.n_limits) });
+    }
+}
+
 /* A random DAG whose job declares a random subset of the limits and whose
- * steps use random subsets of those, ascending. */
+ * steps use random subsets of those, ascending; some of them mapped. */
 static tj_job *random_job(void)
 {
     aj_limit_def decl[N_LIMITS];
@@ -67,6 +103,7 @@ static tj_job *random_job(void)
         else if (rnd(8) == 0)
             tj_set_async(j, i, true);
     }
+    random_maps(j);
     return j;
 }
 
@@ -92,6 +129,7 @@ static void script(tj_run *r, const tj_job *j)
         }
         b->sleep_ns = rnd(4) == 0 ? 20000 * (int64_t)rnd(10) : 0;
         b->fails = rnd(10) == 0 ? 1 : 0;
+        b->n_items = rnd(6);
         if (j->exec[i].flags & AJ_STEP_ASYNC) {
             b->done_later = rnd(2) == 0;
             b->done_after_ns = 10000 * (int64_t)rnd(20);

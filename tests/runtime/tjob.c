@@ -163,6 +163,21 @@ static void hook_block(aj_ctx *ctx, tj_run *r, uint32_t i)
     sem_destroy(&h.woken);
 }
 
+/* Whether predecessor p of step i has completed, as i's run needs: its
+ * one success; a step with many values, its state (an element of a
+ * follower needs only its own element of p, which the runtime orders). */
+static bool pred_completed(const aj_ctx *ctx, const tj_run *r, uint32_t p, uint32_t i)
+{
+    const tj_job *j = r->job;
+
+    if (!tj_many(j, p))
+        return atomic_load(&r->successes[p]) != 0;
+    if ((j->exec[p].flags & AJ_STEP_MAPPED) && j->steps[i].map_source == (int32_t)p &&
+        (j->exec[i].flags & AJ_STEP_MAPPED))
+        return true;
+    return tj_state(aj_ctx_instance(ctx), p) == AJ_STEP_COMPLETED;
+}
+
 /* Every predecessor must have completed before a step starts; a gated
  * step's must be final, whatever their state. */
 static void check_preds(const aj_ctx *ctx, tj_run *r, uint32_t i)
@@ -174,22 +189,25 @@ static void check_preds(const aj_ctx *ctx, tj_run *r, uint32_t i)
         int st = tj_state(aj_ctx_instance(ctx), p);
         bool final = st == AJ_STEP_COMPLETED || st == AJ_STEP_FAILED ||
                      st == AJ_STEP_SKIPPED || st == AJ_STEP_CANCELLED;
-        if ((x->flags & AJ_STEP_GATED) ? !final : atomic_load(&r->successes[p]) == 0)
+        if ((x->flags & AJ_STEP_GATED) ? !final : !pred_completed(ctx, r, p, i))
             atomic_fetch_add(&r->violations, 1);
     }
 }
 
 /* 1 + the sum of the data inputs: each output proves where it came from. */
-static int64_t value_of(const tj_run *r, uint32_t i, const void *outputs)
+static int64_t value_of(const tj_run *r, const aj_ctx *ctx, const void *outputs)
 {
     const int64_t *slots = outputs;
+    uint32_t i = aj_ctx_step_index(ctx);
     int64_t v = 1;
 
     for (uint32_t e = 0; e < r->job->def.n_edges; e++) {
         const aj_edge_def *ed = &r->job->edges[e];
         if (ed->to != i || !(ed->kind & AJ_EDGE_DATA))
             continue;
-        if (r->behave[ed->from].box) {
+        if (tj_many(r->job, ed->from)) {
+            v += tj_many_input(r->job, ed->from, ctx, outputs);
+        } else if (r->behave[ed->from].box) {
             int64_t *b;
             memcpy(&b, &slots[ed->from], sizeof b);
             v += *b;
@@ -200,10 +218,11 @@ static int64_t value_of(const tj_run *r, uint32_t i, const void *outputs)
     return v;
 }
 
-/* Step i's output (a box's pointer in its 8 bytes) into *slot. */
-static void produce_at(const tj_run *r, uint32_t i, const void *outputs, int64_t *slot)
+/* ctx's step's output (a box's pointer in its 8 bytes) into *slot. */
+static void produce_at(const tj_run *r, const aj_ctx *ctx, const void *outputs, int64_t *slot)
 {
-    int64_t v = value_of(r, i, outputs);
+    uint32_t i = aj_ctx_step_index(ctx);
+    int64_t v = value_of(r, ctx, outputs);
 
     if (r->job->steps[i].output_type == NULL)
         return;
@@ -222,9 +241,17 @@ static void produce_at(const tj_run *r, uint32_t i, const void *outputs, int64_t
     }
 }
 
-static void produce(const tj_run *r, uint32_t i, void *outputs)
+/* ctx's run stores its output: in its step's slot, its element's place,
+ * or a new array. */
+static void produce(const tj_run *r, aj_ctx *ctx, void *outputs)
 {
-    produce_at(r, i, outputs, (int64_t *)outputs + i);
+    uint32_t i = aj_ctx_step_index(ctx);
+    int64_t *elem = tj_elem_slot(r->job, ctx, outputs);
+
+    if (r->job->exec[i].flags & AJ_STEP_ARRAY)
+        tj_produce_array(r->job, i, r->behave[i].n_items, value_of(r, ctx, outputs), outputs);
+    else
+        produce_at(r, ctx, outputs, elem != NULL ? elem : (int64_t *)outputs + i);
 }
 
 /* done_on_hook: the operation is aborted, and says so. */
@@ -235,9 +262,12 @@ static void done_cancelled(void *reply)
     aj_reply_done(reply, 125, &out);
 }
 
-/* An async attempt: its outcome goes to done, now or from the completer. */
-static int async_step(aj_ctx *ctx, tj_run *r, uint32_t i, uint32_t attempt, const void *outputs)
+/* An async attempt: its outcome goes to done, now or from the completer,
+ * which *handed tells (the completer then ends its count in within). */
+static int async_step(aj_ctx *ctx, tj_run *r, uint32_t attempt, const void *outputs,
+                      bool *handed)
 {
+    uint32_t i = aj_ctx_step_index(ctx);
     const tj_behave *b = &r->behave[i];
     aj_reply *reply = aj_ctx_reply(ctx);
     bool fail = b->fails < 0 || attempt <= (uint32_t)b->fails;
@@ -260,10 +290,11 @@ static int async_step(aj_ctx *ctx, tj_run *r, uint32_t i, uint32_t attempt, cons
         return rc;
     if (!fail) {
         atomic_fetch_add(&r->successes[i], 1);
-        produce_at(r, i, outputs, &out);
+        produce_at(r, ctx, outputs, &out);
     }
     if (b->done_later && (b->slow_attempts == 0 || attempt <= (uint32_t)b->slow_attempts)) {
-        tj_done_after(reply, rc, out, b->done_after_ns);
+        *handed = b->within != NULL;
+        tj_done_after_counted(reply, rc, out, b->done_after_ns, b->within);
         return AJ_PENDING;
     }
     aj_reply_done(reply, rc, &out);
@@ -273,16 +304,20 @@ static int async_step(aj_ctx *ctx, tj_run *r, uint32_t i, uint32_t attempt, cons
 }
 
 /* Finds its inputs through the edges, not slots: tables built here have
- * none. */
-static int step_body(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots)
+ * none. An element counts in its step's attempts and successes, but its
+ * attempt is its own. */
+static int step_body(aj_ctx *ctx, void *inputs, void *outputs, bool *handed)
 {
     tj_run *r = ((tj_inputs *)inputs)->run;
     uint32_t i = aj_ctx_step_index(ctx);
     const tj_behave *b = &r->behave[i];
+    bool elem = r->job->exec[i].flags & AJ_STEP_MAPPED;
     uint32_t attempt = atomic_fetch_add(&r->attempts[i], 1) + 1;
 
-    (void)slots;
-    r->thread[i] = pthread_self();
+    if (elem)
+        attempt = aj_ctx_attempt(ctx);
+    else
+        r->thread[i] = pthread_self();
     if (on_blocking_pool())
         atomic_fetch_add(&r->on_pool[i], 1);
     check_preds(ctx, r, i);
@@ -298,34 +333,37 @@ static int step_body(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slo
     if (b->until_expired && !(r->job->exec[i].flags & AJ_STEP_ASYNC))
         return b->after_expired;
     if (r->job->exec[i].flags & AJ_STEP_ASYNC)
-        return async_step(ctx, r, i, attempt, outputs);
+        return async_step(ctx, r, attempt, outputs, handed);
     if (b->fails < 0 || attempt <= (uint32_t)b->fails) {
         if (b->store_on_fail)
-            produce(r, i, outputs);
+            produce(r, ctx, outputs);
         if (b->message != NULL)
             aj_ctx_set_message(ctx, "%s", b->message);
         if (b->permanent)
             aj_ctx_set_permanent(ctx);
         return b->code != 0 ? b->code : -7;
     }
-    if (atomic_fetch_add(&r->successes[i], 1) != 0)
+    if (atomic_fetch_add(&r->successes[i], 1) != 0 && !elem)
         atomic_fetch_add(&r->violations, 1);
-    produce(r, i, outputs);
+    produce(r, ctx, outputs);
     return 0;
 }
 
-/* The step function: step_body, logged and counted from call to return. */
+/* The step function: step_body, logged and counted from call to return
+ * (or to the done the completer calls). */
 static int tj_step(aj_ctx *ctx, void *inputs, void *outputs, const size_t *slots)
 {
     const tj_behave *b = &((tj_inputs *)inputs)->run->behave[aj_ctx_step_index(ctx)];
+    bool handed = false;
     int rc;
 
+    (void)slots;
     if (b->log != NULL)
-        b->log[atomic_fetch_add(b->log_n, 1)] = b->tag;
+        b->log[atomic_fetch_add(b->log_n, 1)] = b->tag + (uint32_t)aj_ctx_index(ctx);
     if (b->within != NULL)
         count_in(b->within, b->within_peak);
-    rc = step_body(ctx, inputs, outputs, slots);
-    if (b->within != NULL)
+    rc = step_body(ctx, inputs, outputs, &handed);
+    if (b->within != NULL && !handed)
         atomic_fetch_sub(b->within, 1);
     return rc;
 }
@@ -388,6 +426,7 @@ static void fill_steps(tj_job *j, uint32_t n, const char *const *names,
         sd->output_type = types != NULL ? types[i] : "int64_t";
         sd->output_offset = sd->output_type != NULL ? i * sizeof(int64_t) : 0;
         sd->output_size = sd->output_type != NULL ? sizeof(int64_t) : 0;
+        sd->map_source = -1;
         j->exec[i].run = tj_step;
         sd->level = level[i];
         sd->line = i + 1;
@@ -845,120 +884,4 @@ uint32_t tj_rec_count(tj_rec *rec, int which, uint32_t step)
         n += rec->ev[k].which == which && (step == UINT32_MAX || rec->ev[k].step == step);
     pthread_mutex_unlock(&rec->mu);
     return n;
-}
-
-/* ------------------------------------------------------------------------ */
-/* The completer                                                             */
-
-#define DONE_MAX (1u << 17)
-
-typedef struct done_call {
-    int64_t due_ns;
-    aj_reply *reply;
-    int64_t out;
-    int rc;
-} done_call;
-
-/* A binary heap by due time, under mu; busy: calls taken, not yet made. */
-static struct {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    done_call heap[DONE_MAX];
-    unsigned n, busy;
-} completer = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { { 0, NULL, 0, 0 } }, 0, 0 };
-static pthread_once_t completer_once = PTHREAD_ONCE_INIT;
-
-static void heap_swap(unsigned a, unsigned b)
-{
-    done_call t = completer.heap[a];
-    completer.heap[a] = completer.heap[b];
-    completer.heap[b] = t;
-}
-
-static done_call heap_pop(void)
-{
-    done_call top = completer.heap[0];
-    unsigned i = 0;
-
-    completer.heap[0] = completer.heap[--completer.n];
-    for (unsigned c; (c = 2 * i + 1) < completer.n; i = c) {
-        if (c + 1 < completer.n && completer.heap[c + 1].due_ns < completer.heap[c].due_ns)
-            c++;
-        if (completer.heap[i].due_ns <= completer.heap[c].due_ns)
-            break;
-        heap_swap(i, c);
-    }
-    return top;
-}
-
-/* Makes each call when due, without the lock: done may start steps that
- * queue calls of their own. */
-static void *completer_main(void *arg)
-{
-    (void)arg;
-    pthread_mutex_lock(&completer.mu);
-    for (;;) {
-        int64_t now = aj_now_ns();
-        if (completer.n == 0 || completer.heap[0].due_ns > now) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 200000; /* a nap: due times are milliseconds apart */
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
-            pthread_cond_timedwait(&completer.cv, &completer.mu, &ts);
-            continue;
-        }
-        done_call c = heap_pop();
-        completer.busy++;
-        pthread_mutex_unlock(&completer.mu);
-        aj_reply_done(c.reply, c.rc, &c.out);
-        pthread_mutex_lock(&completer.mu);
-        completer.busy--;
-        pthread_cond_broadcast(&completer.cv);
-    }
-    return NULL;
-}
-
-static void completer_start(void)
-{
-    pthread_t t;
-
-    if (pthread_create(&t, NULL, completer_main, NULL) != 0 || pthread_detach(t) != 0)
-        abort();
-}
-
-void tj_done_after(aj_reply *reply, int rc, int64_t out, int64_t after_ns)
-{
-    unsigned i;
-
-    pthread_once(&completer_once, completer_start);
-    pthread_mutex_lock(&completer.mu);
-    if (completer.n == DONE_MAX)
-        abort();
-    i = completer.n++;
-    completer.heap[i] = (done_call){ aj_now_ns() + after_ns, reply, out, rc };
-    for (; i > 0 && completer.heap[(i - 1) / 2].due_ns > completer.heap[i].due_ns; i = (i - 1) / 2)
-        heap_swap(i, (i - 1) / 2);
-    pthread_cond_broadcast(&completer.cv);
-    pthread_mutex_unlock(&completer.mu);
-}
-
-unsigned tj_done_pending(void)
-{
-    unsigned n;
-
-    pthread_mutex_lock(&completer.mu);
-    n = completer.n + completer.busy;
-    pthread_mutex_unlock(&completer.mu);
-    return n;
-}
-
-void tj_done_drain(void)
-{
-    pthread_mutex_lock(&completer.mu);
-    while (completer.n + completer.busy > 0)
-        pthread_cond_wait(&completer.cv, &completer.mu);
-    pthread_mutex_unlock(&completer.mu);
 }

@@ -64,6 +64,19 @@ void tj_set_async(tj_job *j, uint32_t i, bool async);
 void tj_set_limits(tj_job *j, uint32_t n, const aj_limit_def *limits);
 void tj_set_uses(tj_job *j, uint32_t i, uint32_t n, const uint32_t *uses);
 
+/* Fan-out (tjob_many.c), in the shape ajc gives `-> int64_t[]` and
+ * `int64_t x = S[]`. Step i returns an array (AJ_STEP_ARRAY) of its
+ * tj_behave.n_items elements, value + k for element k, which the instance
+ * frees; it may not be async. */
+void tj_set_array(tj_job *j, uint32_t i);
+/* Step i runs once per element of source, an array or mapped step with a
+ * data edge into i (AJ_STEP_MAPPED): each run takes that element as its
+ * input from source and stores its own element. A data input from any
+ * other array or mapped step is collected: the sum of its elements. */
+void tj_set_map(tj_job *j, uint32_t i, uint32_t source);
+/* Whether step i returns an array or is mapped. */
+bool tj_many(const tj_job *j, uint32_t i);
+
 /* Step i is gated (AJ_STEP_GATED): by rule, and by condition (a step
  * index, -1: none) unless negate. Its required predecessors are the
  * sources of its edges without AJ_EDGE_OPTIONAL. */
@@ -119,8 +132,11 @@ typedef struct tj_behave {
     _Atomic int *inside;    /* attempts inside a step now, across runs ... */
     _Atomic int *peak;      /* ... and the most at once, when not NULL */
     _Atomic int *within;    /* as inside and peak, from the step function's */
-    _Atomic int *within_peak; /* call to its return, whatever it does */
-    uint32_t *log;          /* each attempt first writes tag at log[(*log_n)++] */
+    _Atomic int *within_peak; /* call to its return, whatever it does, or
+                               for an async attempt whose done the
+                               completer calls, to just before that done */
+    uint32_t *log;          /* each attempt first writes tag (an element:
+                               tag + its index) at log[(*log_n)++] */
     _Atomic uint32_t *log_n;
     uint32_t tag;
     /* Async steps: an attempt decides its outcome as a plain one does, then
@@ -135,6 +151,7 @@ typedef struct tj_behave {
                                that calls done (code 125, ECANCELED) and
                                returns AJ_PENDING: only a cancel or the
                                deadline ends it */
+    uint32_t n_items;       /* an array step's elements (tj_set_array) */
 } tj_behave;
 
 /* One instance's script and ledger. */
@@ -161,10 +178,15 @@ typedef struct tj_inputs {
     tj_run *run;
 } tj_inputs;
 
-/* The completer: one thread that calls aj_reply_done(reply, rc, &out)
- * when each is due, in due order, like an event loop's timers. Started on
- * first use; tj_done_pending() tells how many calls it still has. */
+/* The completer (tjob_done.c): one thread that calls
+ * aj_reply_done(reply, rc, &out) when each is due, in due order, like an
+ * event loop's timers. Started on first use; tj_done_pending() tells how
+ * many calls it still has. */
 void tj_done_after(aj_reply *reply, int rc, int64_t out, int64_t after_ns);
+/* The same, and *within (when not NULL) goes down by one just before
+ * the call: the attempt counted in it is over then. */
+void tj_done_after_counted(aj_reply *reply, int rc, int64_t out, int64_t after_ns,
+                           _Atomic int *within);
 unsigned tj_done_pending(void);
 /* Returns once every call queued so far has been made. */
 void tj_done_drain(void);
@@ -226,5 +248,13 @@ int tj_state(const aj_instance *inst, uint32_t step);
 
 /* A step's int64 output slot (not boxed). */
 int64_t tj_output(aj_instance *inst, uint32_t step);
+
+/* Between tjob.c and tjob_many.c: the value a data edge from step from
+ * brings to ctx's run, of a step that maps over from or collects it; where
+ * ctx's run of a mapped step stores its output; an array step's output,
+ * n items from v up, stored in its slot. */
+int64_t tj_many_input(const tj_job *j, uint32_t from, const aj_ctx *ctx, const void *outputs);
+int64_t *tj_elem_slot(const tj_job *j, aj_ctx *ctx, void *outputs);
+void tj_produce_array(const tj_job *j, uint32_t i, uint32_t n, int64_t v, void *outputs);
 
 #endif
