@@ -28,7 +28,7 @@ $(eval $(call example,logstats,tally.c logio.c generate.c steps.c))
 # One small program per runtime feature (examples/README.md): each is
 # examples/NAME/{NAME.job,steps.c,main.c} and builds $(B)/examples/NAME/NAME.
 FEATURES := observer custom_retry retry_override fail_fast trace cancel take own_runtime \
-            event_loop release
+            event_loop release catalog
 
 define feature
 $(1)_OBJS := $(B)/examples/$(1)/$(1).job.o $(B)/examples/$(1)/steps.o $(B)/examples/$(1)/main.o

@@ -172,6 +172,7 @@ int main(void)
         EXAMPLE(own_runtime)
         EXAMPLE(event_loop)
         EXAMPLE(release)
+        EXAMPLE(catalog)
         cmocka_unit_test(test_features_trace_files),
         cmocka_unit_test(test_features_json_checker),
     };
