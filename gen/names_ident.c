@@ -47,6 +47,29 @@ static const char *const std_names[] = {
     "uintmax_t", "uintptr_t", "wchar_t",
 };
 
+/* What <stdio.h> (in the header), <stdlib.h> and <string.h> (in the .c)
+ * declare: a job's or a type's name becomes a typedef beside them, and a
+ * typedef cannot share a function's name. */
+static const char *const std_functions[] = {
+    "EXIT_FAILURE", "EXIT_SUCCESS", "MB_CUR_MAX", "RAND_MAX", "abort", "abs",
+    "aligned_alloc", "at_quick_exit", "atexit", "atof", "atoi", "atol", "atoll", "bsearch",
+    "calloc", "clearerr", "div", "div_t", "dprintf", "exit", "fclose", "fdopen", "feof",
+    "ferror", "fflush", "fgetc", "fgetpos", "fgets", "fileno", "fopen", "fprintf", "fputc",
+    "fputs", "fread", "free", "freopen", "fscanf", "fseek", "fsetpos", "ftell", "fwrite",
+    "getc", "getchar", "getdelim", "getenv", "getline", "gets", "labs", "ldiv", "ldiv_t",
+    "llabs", "lldiv", "lldiv_t", "malloc", "mblen", "mbstowcs", "mbtowc", "memchr",
+    "memcmp", "memcpy", "memmove", "memset", "mkdtemp", "mkstemp", "pclose", "perror",
+    "popen", "posix_memalign", "printf", "putc", "putchar", "puts", "qsort", "quick_exit",
+    "rand", "random", "realloc", "realpath", "remove", "rename", "rewind", "scanf",
+    "setbuf", "setenv", "setvbuf", "snprintf", "sprintf", "srand", "srandom", "sscanf",
+    "stpcpy", "strcat", "strchr", "strcmp", "strcoll", "strcpy", "strcspn", "strdup",
+    "strerror", "strlen", "strncat", "strncmp", "strncpy", "strndup", "strnlen", "strpbrk",
+    "strrchr", "strspn", "strstr", "strtod", "strtof", "strtok", "strtok_r", "strtol",
+    "strtold", "strtoll", "strtoul", "strtoull", "strxfrm", "system", "tmpfile", "tmpnam",
+    "ungetc", "unsetenv", "vfprintf", "vfscanf", "vprintf", "vscanf", "vsnprintf",
+    "vsprintf", "vsscanf", "wcstombs", "wctomb",
+};
+
 static int cmp_name(const void *key, const void *elem)
 {
     return strcmp(key, *(const char *const *)elem);
@@ -58,6 +81,7 @@ static int cmp_name(const void *key, const void *elem)
 bool names_check_ident(diag *d, const ast_ident *id, names_use use, const char *what)
 {
     const char *n = id->name;
+    bool file_scope = use == USE_FILE_SCOPE || use == USE_TYPEDEF;
 
     if (IN_LIST(n, c_keywords)) {
         diag_error(d, id->loc, "%s '%s' is a C keyword; choose another name", what, n);
@@ -73,7 +97,7 @@ bool names_check_ident(diag *d, const ast_ident *id, names_use use, const char *
                    "an uppercase letter or '_'); choose another name", what, n);
         return false;
     }
-    if (n[0] == '_' && use == USE_FILE_SCOPE) {
+    if (n[0] == '_' && file_scope) {
         diag_error(d, id->loc, "%s '%s' is a reserved identifier at file scope (it starts "
                    "with '_'); choose another name", what, n);
         return false;
@@ -83,7 +107,13 @@ bool names_check_ident(diag *d, const ast_ident *id, names_use use, const char *
                    "code includes; choose another name", what, n);
         return false;
     }
-    if (use == USE_FILE_SCOPE && (strncmp(n, "aj_", 3) == 0 || strncmp(n, "AJ_", 3) == 0)) {
+    if (use == USE_TYPEDEF && IN_LIST(n, std_functions)) {
+        diag_error(d, id->loc, "%s '%s' is declared by a standard header that the generated "
+                   "code includes (<stdio.h>, <stdlib.h> or <string.h>), and it becomes a "
+                   "typedef there; choose another name", what, n);
+        return false;
+    }
+    if (file_scope && (strncmp(n, "aj_", 3) == 0 || strncmp(n, "AJ_", 3) == 0)) {
         diag_error(d, id->loc, "%s '%s' is in the runtime's namespace (aj_ and AJ_ names "
                    "belong to libasyncjob); choose another name", what, n);
         return false;

@@ -6,7 +6,8 @@
 
 /* Where a user's name ends up in generated C, which decides what it may be. */
 typedef enum names_use {
-    USE_FILE_SCOPE,   /* a file-scope name in the header (job, type, function) */
+    USE_FILE_SCOPE,   /* a file-scope function name in the header */
+    USE_TYPEDEF,      /* a file-scope typedef name in the header (job, type) */
     USE_PARAM,        /* a parameter name in a prototype */
     USE_MEMBER        /* a struct member in the .c only (step names) */
 } names_use;

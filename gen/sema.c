@@ -35,7 +35,7 @@ static void check_types(sema *s)
         const ast_type *first = symtab_put(&s->types, t->name.name, t);
         if (first != NULL)
             sema_duplicate(s, "type", &t->name, &first->name);
-        names_check_ident(s->diag, &t->name, USE_FILE_SCOPE, "type name");
+        names_check_ident(s->diag, &t->name, USE_TYPEDEF, "type name");
         if (t->free_fn.name != NULL)
             names_check_ident(s->diag, &t->free_fn, USE_FILE_SCOPE, "free function");
         for (uint32_t k = 0; k < t->ctype->words.n; k++) {

@@ -472,7 +472,7 @@ static void warn_unused(job_check *c)
 
 static void check_job_name(sema *s, const ast_job *j)
 {
-    if (names_check_ident(s->diag, &j->name, USE_FILE_SCOPE, "job name") &&
+    if (names_check_ident(s->diag, &j->name, USE_TYPEDEF, "job name") &&
         (strcmp(j->name.name, "aj") == 0 || strcmp(j->name.name, "AJ") == 0))
         diag_error(s->diag, j->name.loc, "job name '%s' would put every generated name "
                    "('%s_def', '%s_start', ...) in the runtime's namespace; choose another name",
