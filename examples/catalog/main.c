@@ -24,7 +24,10 @@ static const Table tables[] = {
 static const char *const listed[] = { "customers", "orders", "items", "invoices",
                                        "payments", "refunds", "products", "suppliers",
                                        "stock", "shipments", "returns", "events" };
+#define N_TABLES (sizeof tables / sizeof *tables)
 #define N_LISTED (sizeof listed / sizeof *listed)
+_Static_assert(N_TABLES <= sizeof ((Warehouse *)0)->resets_left / sizeof(int),
+               "a reset count per table");
 
 /* Retries seen by the observer, from whatever thread made them. */
 static struct {
@@ -104,10 +107,10 @@ static int run(Warehouse *wh, const char *dir, const char *picture)
 
 int main(int argc, char **argv)
 {
-    Warehouse wh = { tables, N_LISTED, listed, N_LISTED - 1, 2, 0, 0, { 0 } };
+    Warehouse wh = { tables, N_TABLES, listed, N_LISTED - 1, 2, 0, 0, { 0 } };
     const char *dir = argc > 1 ? argv[1] : NULL;
 
-    for (size_t i = 0; i < N_LISTED; i++)
+    for (size_t i = 0; i < N_TABLES; i++)
         wh.resets_left[i] = tables[i].resets;
     write_dot(NULL, dir, "definition.dot");
     printf("catalogue of %zu tables:\n", wh.n_listed);

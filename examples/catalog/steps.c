@@ -34,13 +34,18 @@ static void query(Warehouse *wh)
     atomic_fetch_sub(&wh->inside, 1);
 }
 
-static const Table *find(const Warehouse *wh, const char *name, size_t *at)
+/* A query about one table: its row in the warehouse, or NULL once the
+ * step's message says there is none (the step then fails for good). */
+static const Table *query_table(aj_ctx *ctx, Session s, TableName table, size_t *at)
 {
-    for (size_t i = 0; i < wh->n_tables; i++)
-        if (strcmp(wh->tables[i].name, name) == 0) {
+    query(s->wh);
+    for (size_t i = 0; i < s->wh->n_tables; i++)
+        if (strcmp(s->wh->tables[i].name, table) == 0) {
             *at = i;
-            return &wh->tables[i];
+            return &s->wh->tables[i];
         }
+    aj_ctx_set_message(ctx, "no table '%s' in the warehouse", table);
+    aj_ctx_set_permanent(ctx);
     return NULL;
 }
 
@@ -70,14 +75,10 @@ int catalog_ListTables(aj_ctx *ctx, Warehouse *wh, Session s, TableName **out, s
 int table_stats_Describe(aj_ctx *ctx, Session s, TableName table, int *out)
 {
     size_t at;
-    const Table *t;
+    const Table *t = query_table(ctx, s, table, &at);
 
-    query(s->wh);
-    if ((t = find(s->wh, table, &at)) == NULL) {
-        aj_ctx_set_message(ctx, "no table '%s' in the warehouse", table);
-        aj_ctx_set_permanent(ctx);
+    if (t == NULL)
         return ENOENT;
-    }
     *out = t->columns;
     return 0;
 }
@@ -85,14 +86,10 @@ int table_stats_Describe(aj_ctx *ctx, Session s, TableName table, int *out)
 int table_stats_Count(aj_ctx *ctx, Session s, TableName table, int columns, TableStats *out)
 {
     size_t at;
-    const Table *t;
+    const Table *t = query_table(ctx, s, table, &at);
 
-    query(s->wh);
-    if ((t = find(s->wh, table, &at)) == NULL) {
-        aj_ctx_set_message(ctx, "no table '%s' in the warehouse", table);
-        aj_ctx_set_permanent(ctx);
+    if (t == NULL)
         return ENOENT;
-    }
     if (atomic_fetch_sub(&s->wh->resets_left[at], 1) > 0) {
         aj_ctx_set_message(ctx, "connection reset while counting %s", table);
         return ECONNRESET;
