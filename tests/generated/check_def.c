@@ -237,10 +237,26 @@ static char *slurp(const char *path, size_t *len)
     return text;
 }
 
+/* NULL when the file at path holds exactly got, else what is wrong
+ * (`differ` when both could be read). */
+static const char *differs(const char *got, size_t got_len, const char *path,
+                           const char *differ)
+{
+    size_t want_len;
+    char *want = slurp(path, &want_len);
+    const char *err = NULL;
+    if (want == NULL)
+        err = "cannot read the expected DOT";
+    else if (want_len != got_len || memcmp(want, got, got_len) != 0)
+        err = differ;
+    free(want);
+    return err;
+}
+
 const char *check_def_dot(const aj_job_def *const *defs, size_t n, const char *path)
 {
-    char *got = NULL, *want;
-    size_t got_len = 0, want_len;
+    char *got = NULL;
+    size_t got_len = 0;
     FILE *fp = open_memstream(&got, &got_len);
     const char *err = NULL;
     for (size_t i = 0; fp != NULL && i < n && err == NULL; i++)
@@ -248,13 +264,9 @@ const char *check_def_dot(const aj_job_def *const *defs, size_t n, const char *p
             err = "aj_job_def_dot failed";
     if (fp == NULL || fclose(fp) != 0)
         return "cannot write to memory";
-    want = slurp(path, &want_len);
-    if (err == NULL && want == NULL)
-        err = "cannot read the expected DOT";
-    else if (err == NULL && (want_len != got_len || memcmp(want, got, got_len) != 0))
-        err = "aj_job_def_dot() and ajc --dot differ";
+    if (err == NULL)
+        err = differs(got, got_len, path, "aj_job_def_dot() and ajc --dot differ");
     free(got);
-    free(want);
     return err;
 }
 
@@ -269,8 +281,8 @@ static bool write_file(const char *path, const char *text, size_t len)
 
 const char *check_instance_dot(const aj_instance *inst, const char *path)
 {
-    char *got = NULL, *want = NULL;
-    size_t got_len = 0, want_len;
+    char *got = NULL;
+    size_t got_len = 0;
     FILE *fp = open_memstream(&got, &got_len);
     const char *err = NULL;
     if (fp == NULL)
@@ -281,11 +293,8 @@ const char *check_instance_dot(const aj_instance *inst, const char *path)
         err = "cannot write to memory";
     if (err == NULL && getenv("AJ_UPDATE_GOLDEN") != NULL && !write_file(path, got, got_len))
         err = "cannot write the golden file";
-    if (err == NULL && (want = slurp(path, &want_len)) == NULL)
-        err = "cannot read the expected DOT";
-    else if (err == NULL && (want_len != got_len || memcmp(want, got, got_len) != 0))
-        err = "aj_instance_dot() differs from the expected DOT";
+    if (err == NULL)
+        err = differs(got, got_len, path, "aj_instance_dot() differs from the expected DOT");
     free(got);
-    free(want);
     return err;
 }
