@@ -125,10 +125,13 @@ struct aj__runner {
     int64_t now_ns;            /* latest clock reading */
     int64_t stack_since_ns;    /* when the stack last became non-empty */
     int64_t step_ns;           /* how long the last step it ran took */
+    int64_t elem_ns;           /* what the last element it timed took */
     aj__clock_line clock;      /* for the end of each step it runs */
     aj__mapped *counted;       /* elements of this mapped step it settled ... */
     size_t n_counted;          /* ... this many, not yet counted there (map.c) */
-    uint32_t clock_skips;      /* element ends not read from the clock in a row */
+    const aj__mapped *skimmed; /* the mapped step of the last element run
+                                  here, NULL after a step; its elements ... */
+    uint32_t clock_skips;      /* ... ended unread from the clock in a row */
     bool solo;                 /* no other thread runs the instance: counters
                                   are plain loads and stores (aj_state.h) */
     bool blocking;             /* a thread of the blocking pool: it runs
@@ -427,6 +430,8 @@ struct aj__mapped {
     size_t n;
     _Atomic size_t left;           /* elements not final, + 1 until released */
     _Atomic int64_t failed;        /* first element to fail for good; -1 */
+    _Atomic int64_t took_ns;       /* what the last element timed took, on
+                                      any thread (exec.c); relaxed */
     _Atomic bool open;             /* its other predecessors completed: its
                                       elements may follow their sources' */
     _Atomic bool cancelled;        /* an element ended cancelled */

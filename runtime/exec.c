@@ -371,17 +371,20 @@ static bool admitted(aj__runner *r, aj__step *s)
     return t == AJ__TAKE_HELD;
 }
 
-/* Whether the end of an element is read from the clock. Elements come in
- * thousands, many of them short: after one that took under a microsecond,
- * the next seven ends are the last reading, unless a deadline or an
- * observer needs the time. A longer element's end is always read. */
-static bool elem_clock_due(aj__runner *r, bool timed)
+/* What elements of m take, as far as sharing them goes, now that one
+ * took took ns: the lesser of it and the last one timed, here or on
+ * another thread, so that a thread preempted once, or a first element
+ * slowed by fresh memory, does not share thousands of short elements.
+ * One that took a millisecond or more is believed at once: its step's
+ * rest is shared from its first element on. */
+static int64_t elem_took(aj__runner *r, aj__mapped *m, int64_t took)
 {
-    if (timed || r->inst->observed || r->step_ns >= 1000 || ++r->clock_skips >= 8) {
-        r->clock_skips = 0;
-        return true;
-    }
-    return false;
+    int64_t last = atomic_load_explicit(&m->took_ns, memory_order_relaxed);
+
+    r->elem_ns = took;
+    if (last != took)
+        atomic_store_explicit(&m->took_ns, took, memory_order_relaxed);
+    return took >= AJ__ELEM_BELIEVED_NS || took < last ? took : last;
 }
 
 /* Runs s until it is final, parked in the timer heap or waiting for a
@@ -419,9 +422,14 @@ AJ__ALWAYS_INLINE void run_attempts(aj__runner *r, aj__step *s, bool elem)
         /* The attempt has ended: its cancel hook, if any, is not called
          * from now on, nor still running; its slots go before a retry. */
         aj__ctx_end(&ctx);
-        if (!elem || elem_clock_due(r, x->flags & AJ_STEP_TIMED))
+        if (!elem || aj__elem_clock_due(r, aj__elem_of(s)->m,
+                                        (x->flags & AJ_STEP_TIMED) || inst->observed)) {
             r->now_ns = aj__line_now(&r->clock);
-        r->step_ns = r->now_ns - start;
+            r->step_ns = elem ? elem_took(r, aj__elem_of(s)->m, r->now_ns - start)
+                              : r->now_ns - start;
+        }
+        if (!elem)
+            r->skimmed = NULL;
         if (x->flags & AJ_STEP_LIMITED)
             aj__admit_release(s);
         rc = returned;
@@ -557,13 +565,21 @@ static aj__step *next_step(aj__runner *r)
 
 /* Before a step, with steps of its own waiting. The last step was long,
  * so these may be: let others run them meanwhile. Or short steps, but
- * they have waited long: share the older half. */
-static void maybe_share(aj__runner *r)
+ * they have waited long: share the older half. Steps that take under
+ * min_ns are run here however long they wait: elements come in thousands,
+ * and those that take a few dozen nanoseconds cost far more to share than
+ * to run. */
+static void maybe_share(aj__runner *r, int64_t min_ns)
 {
     if (r->step_ns >= AJ__SHARE_NS)
         aj__sched_offer(r, 0);
-    else if (r->n_stack > 1 && r->now_ns - r->stack_since_ns >= AJ__SHARE_NS)
+    else if (r->step_ns >= min_ns && r->n_stack > 1 &&
+             r->now_ns - r->stack_since_ns >= AJ__SHARE_NS)
         aj__sched_offer(r, r->n_stack - r->n_stack / 2);
+    else
+        return;
+    /* The next step starts after the offer, which walked the list. */
+    r->now_ns = aj_now_ns();
 }
 
 /* Adds what r settled to n_final: the last touch of the instance. */
@@ -599,14 +615,23 @@ static void run_any(aj__runner *r, aj__step *s)
 /* A blocking step goes to the blocking pool (true), unless no thread can
  * take it there, once it holds its slots (it waits for them holding no
  * thread of the pool); a mapped one is released, or its element run
- * (map.c); an async one starts (or its expired attempt is judged) without
- * running on this thread for long (true). */
+ * (map.c), after the elements waiting here are shared if they are long,
+ * as steps are; an async one starts (or its expired attempt is judged)
+ * without running on this thread for long (true). */
 static bool not_here(aj__runner *r, aj__step *s)
 {
     uint32_t flags = r->inst->def->exec[s->index].flags;
 
-    if (flags & (AJ_STEP_ASYNC | AJ_STEP_MAPPED)) {
-        run_any(r, s);
+    if (flags & AJ_STEP_MAPPED) {
+        /* Judged by what the last element took, when the last thing this
+         * thread ran was one. */
+        if (r->n_stack > 0 && r->skimmed != NULL && aj__is_elem(s))
+            maybe_share(r, AJ__SHARE_ELEM_NS);
+        aj__map_run(r, s);
+        return true;
+    }
+    if (flags & AJ_STEP_ASYNC) {
+        aj__async_run(r, s);
         return true;
     }
     if (r->inst->sequential)
@@ -637,7 +662,7 @@ void aj__exec_drain(aj__runner *r)
             not_here(r, s))
             continue;
         if (r->n_stack > 0)
-            maybe_share(r);
+            maybe_share(r, 0);
         run_step(r, s);
     }
     leave(r);

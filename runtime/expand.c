@@ -46,6 +46,7 @@ static void mapped_init(aj__mapped *m, const aj_job_def *def, uint32_t index)
                        .follower = -1, .sibling = -1 };
     atomic_init(&m->left, 0);
     atomic_init(&m->failed, -1);
+    atomic_init(&m->took_ns, 0);
     atomic_init(&m->open, false);
     atomic_init(&m->cancelled, false);
     atomic_init(&m->expanded, false);

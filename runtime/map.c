@@ -8,7 +8,8 @@
  * Releasing a mapped step (its predecessors are final) expands it if it
  * is a head, then claims every element not claimed yet: they go on the
  * runner's stack to run, or, when the release is doomed or the instance
- * cancelled, end skipped or cancelled unrun. Each element is a step
+ * cancelled, end skipped or cancelled unrun; the runner shares them with
+ * idle threads once they prove long (exec.c). Each element is a step
  * record of its own: runners run it (exec.c, async.c for an async step,
  * the blocking pool for a blocking one) with its own attempts, retries,
  * deadline, state and slots of the limits its step uses (taken before a
@@ -279,6 +280,10 @@ static void release(aj__runner *r, aj__step *s)
     } else {
         aj__runner_adopt(r, list);
         count(r, m, 1);
+        /* The elements wait from now, not from before the expansion:
+         * counted from then, short ones would be shared for nothing. */
+        r->now_ns = aj_now_ns();
+        r->stack_since_ns = r->now_ns;
     }
 }
 

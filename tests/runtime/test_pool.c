@@ -1,6 +1,7 @@
 /*
  * test_pool.c: instances on worker threads. The waiting thread runs ready
- * steps itself, a step in its retry delay holds no worker, timers fire
+ * steps itself, long steps' successors and a mapped step's long elements
+ * spread over the workers, a step in its retry delay holds no worker, timers fire
  * without a waiter, aj_runtime_free waits for instances, thread creation
  * failures leak nothing, observers see every step, and an idle runtime
  * burns no CPU. Steps wait on gates
@@ -218,6 +219,83 @@ static void test_pool_after_long_step_released_steps_spread(void **state)
     assert_int_equal(atomic_load(&w.r->violations), 0);
     tj_gate_destroy(&b_ran);
     world_close(&w, inst);
+}
+
+/* A mapped step's long elements run side by side, as a long step's
+ * successors do: the runner that expands the step shares the elements it
+ * has not reached yet. Few elements, so that the runner must learn that
+ * they are long from the first one it runs. */
+static void test_pool_long_elements_spread(void **state)
+{
+    static const aj_edge_def edges[] = { { 0, 1, AJ_EDGE_DATA } };
+    static const char *const names[] = { "List", "Each" };
+    _Atomic int within = 0, peak = 0;
+    aj_instance *inst;
+    world w;
+
+    (void)state;
+    world_open(&w, tj_new("elements", 2, names, NULL, edges, 1), 2);
+    tj_set_array(w.j, 0);
+    tj_set_map(w.j, 1, 0);
+    w.r->behave[0].n_items = 6;
+    w.r->behave[1].busy_ns = 200 * AJ__SHARE_NS;
+    w.r->behave[1].within = &within;
+    w.r->behave[1].within_peak = &peak;
+    inst = tj_start(w.rt, w.j, w.r, NULL);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+    assert_int_equal(atomic_load(&w.r->attempts[1]), 6);
+    assert_true(atomic_load(&peak) >= 2);
+    world_close(&w, inst);
+}
+
+/* The same when each long element follows a short one of another mapped
+ * step, element by element. */
+static void test_pool_long_elements_after_short_ones_spread(void **state)
+{
+    static const aj_edge_def edges[] = { { 0, 1, AJ_EDGE_DATA }, { 1, 2, AJ_EDGE_DATA } };
+    static const char *const names[] = { "List", "Quick", "Long" };
+    _Atomic int within = 0, peak = 0;
+    aj_instance *inst;
+    world w;
+
+    (void)state;
+    world_open(&w, tj_new("elements", 3, names, NULL, edges, 2), 2);
+    tj_set_array(w.j, 0);
+    tj_set_map(w.j, 1, 0);
+    tj_set_map(w.j, 2, 1);
+    w.r->behave[0].n_items = 6;
+    w.r->behave[2].busy_ns = 200 * AJ__SHARE_NS;
+    w.r->behave[2].within = &within;
+    w.r->behave[2].within_peak = &peak;
+    inst = tj_start(w.rt, w.j, w.r, NULL);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+    assert_int_equal(atomic_load(&w.r->attempts[2]), 6);
+    assert_true(atomic_load(&peak) >= 2);
+    world_close(&w, inst);
+}
+
+/* A runner skips clock readings between short elements of one step, and
+ * never at the first element of another step, nor after a long one: that
+ * reading is what tells it to share the rest. */
+static void test_pool_elem_clock_reads(void **state)
+{
+    aj__runner r = { .elem_ns = 400 };
+    aj__mapped quick, slow;
+    int reads = 0;
+
+    (void)state;
+    for (int k = 0; k < 16; k++)
+        reads += aj__elem_clock_due(&r, &quick, false);
+    assert_int_equal(reads, 2);
+    /* Short elements of quick, then one of slow: read. */
+    assert_true(aj__elem_clock_due(&r, &slow, false));
+    assert_true(aj__elem_clock_due(&r, &quick, false));
+    assert_false(aj__elem_clock_due(&r, &quick, false));
+    /* A deadline or an observer needs every reading. */
+    assert_true(aj__elem_clock_due(&r, &quick, true));
+    r.elem_ns = 1000;
+    for (int k = 0; k < 4; k++)
+        assert_true(aj__elem_clock_due(&r, &quick, false));
 }
 
 /* Between a step's end and the release of what follows it: lets another
@@ -496,6 +574,9 @@ int main(void)
         cmocka_unit_test(test_pool_waiter_runs_ready_steps),
         cmocka_unit_test(test_pool_timed_waiter_runs_no_step),
         cmocka_unit_test(test_pool_after_long_step_released_steps_spread),
+        cmocka_unit_test(test_pool_elem_clock_reads),
+        cmocka_unit_test(test_pool_long_elements_spread),
+        cmocka_unit_test(test_pool_long_elements_after_short_ones_spread),
         cmocka_unit_test(test_pool_times_follow_the_graph),
         cmocka_unit_test(test_pool_delay_holds_no_worker),
         cmocka_unit_test(test_pool_timer_fires_without_waiter),
