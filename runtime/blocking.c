@@ -21,9 +21,13 @@
  * puts itself in gone and joins the one it found there, and stop joins
  * the last, so that every thread is joined and at most one waits for it.
  */
+#if defined(__linux__)
+#define _GNU_SOURCE /* SCHED_BATCH */
+#endif
 #include "aj_exec.h"
 
 #include <errno.h>
+#include <sched.h>
 
 #if defined(__linux__)
 #include <sys/prctl.h>
@@ -156,14 +160,28 @@ static void leave_locked(aj__bpool *p, bthread *me)
     }
 }
 
+/* Names this thread, and has it wait for its turn when it wakes rather
+ * than preempt the thread running (SCHED_BATCH, which needs no privilege):
+ * its steps wait on I/O, and thousands of them waking every millisecond
+ * would leave the thread that starts instances, and the workers' compute
+ * steps, a sliver of the CPU (W6b: 10,000 instances took 2.05x the same
+ * naps on plain threads, now 1.14x). Elsewhere, names and policy stay. */
+static void become_pool_thread(void)
+{
+#if defined(__linux__)
+    struct sched_param none = { 0 };
+
+    (void)prctl(PR_SET_NAME, "aj-block", 0, 0, 0);
+    (void)sched_setscheduler(0, SCHED_BATCH, &none);
+#endif
+}
+
 static void *bthread_main(void *arg)
 {
     bthread *me = arg;
     aj__bpool *p = &me->rt->blocking;
 
-#if defined(__linux__)
-    (void)prctl(PR_SET_NAME, "aj-block", 0, 0, 0);
-#endif
+    become_pool_thread();
     pthread_mutex_lock(&p->mu);
     if (++p->n_alive > p->peak)
         p->peak = p->n_alive;

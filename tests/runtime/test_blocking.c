@@ -5,12 +5,16 @@
  * blocking steps hold their threads; the pool grows, its idle threads
  * leave, max_blocking caps it; failed thread creations degrade down to no
  * thread at all; cancels settle queued attempts without running them;
- * retries come back to the pool. Steps record (tjob.c), the main thread
- * asserts.
+ * retries come back to the pool; its threads yield to others when woken.
+ * Steps record (tjob.c), the main thread asserts.
  */
+#if defined(__linux__)
+#define _GNU_SOURCE /* SCHED_BATCH */
+#endif
 #include "aj_internal.h"
 #include "tjob.h"
 
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -175,6 +179,41 @@ static void test_blocking_compute_runs_beside_500_blocked(void **state)
     aj_instance_free(compute);
     aj_runtime_free(rt);
     tj_gate_destroy(&gate);
+    tj_run_free(cr);
+    tj_free(blocker);
+    tj_free(seed);
+}
+
+/* A pool thread that wakes from its step's sleep waits for its turn
+ * rather than preempt a running thread (SCHED_BATCH): with thousands of
+ * steps waking each millisecond, the thread that starts instances, and
+ * the workers' compute steps, would otherwise get a sliver of the CPU.
+ * Plain steps keep the workers' normal policy. */
+static void test_blocking_threads_do_not_preempt_on_wake_up(void **state)
+{
+    tj_job *blocker = blocking_roots(1), *seed = tj_seed();
+    aj_runtime *rt = new_runtime(2, 0, 0);
+    tj_run *br = tj_run_new(blocker), *cr = tj_run_new(seed);
+    _Atomic int pool_policy = -1, worker_policy = -1;
+    aj_instance *a, *b;
+
+    (void)state;
+    br->behave[0].policy = &pool_policy;
+    cr->behave[SEED_GETCONNECTION].policy = &worker_policy;
+    a = start(rt, blocker, br);
+    b = start(rt, seed, cr);
+    assert_int_equal(aj_instance_wait(a, -1), AJ_OK);
+    assert_int_equal(aj_instance_wait(b, -1), AJ_OK);
+    assert_int_equal(br->on_pool[0], 1);
+    assert_int_equal(cr->on_pool[SEED_GETCONNECTION], 0);
+#if defined(__linux__)
+    assert_int_equal(atomic_load(&pool_policy), SCHED_BATCH);
+    assert_int_equal(atomic_load(&worker_policy), SCHED_OTHER);
+#endif
+    aj_instance_free(a);
+    aj_instance_free(b);
+    aj_runtime_free(rt);
+    tj_run_free(br);
     tj_run_free(cr);
     tj_free(blocker);
     tj_free(seed);
@@ -405,6 +444,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blocking_elastic_pool_beats_the_workers),
         cmocka_unit_test(test_blocking_compute_runs_beside_500_blocked),
+        cmocka_unit_test(test_blocking_threads_do_not_preempt_on_wake_up),
         cmocka_unit_test(test_blocking_pool_grows_then_idles_out),
         cmocka_unit_test(test_blocking_max_caps_the_pool),
         cmocka_unit_test(test_blocking_thread_failures_degrade),

@@ -320,6 +320,8 @@ static int step_body(aj_ctx *ctx, void *inputs, void *outputs, bool *handed)
         r->thread[i] = pthread_self();
     if (on_blocking_pool())
         atomic_fetch_add(&r->on_pool[i], 1);
+    if (b->policy != NULL)
+        atomic_store(b->policy, sched_getscheduler(0));
     check_preds(ctx, r, i);
     hold(ctx, b, r, i);
     if (b->hook_keep)

@@ -152,6 +152,8 @@ typedef struct tj_behave {
                                returns AJ_PENDING: only a cancel or the
                                deadline ends it */
     uint32_t n_items;       /* an array step's elements (tj_set_array) */
+    _Atomic int *policy;    /* each attempt stores its thread's scheduling
+                               policy (sched_getscheduler) here */
 } tj_behave;
 
 /* One instance's script and ledger. */
