@@ -14,22 +14,23 @@
  * have waited this long (sched.c): long enough that short steps never pay
  * for moving between cores, short against a step worth running apart. */
 #define AJ__SHARE_NS 20000
-/* Elements that took less than this each are not shared however many
- * wait: moving them costs more than running them (bench W9). */
-#define AJ__SHARE_ELEM_NS 1000
+/* A short element: one that took less than this. Short elements are not
+ * shared however many wait, since moving them costs more than running
+ * them (bench W9), and most of their ends are not read from the clock. */
+#define AJ__SHORT_ELEM_NS 1000
 /* One element that took this long shows its step's elements are long,
  * without a second to confirm it (exec.c). */
 #define AJ__ELEM_BELIEVED_NS 1000000
 
 /* Whether r reads the clock at the end of an element of m (must: a
  * deadline or an observer needs the time). Elements come in thousands,
- * many of them short: after one that took under a microsecond, the next
- * seven ends of the same step's elements are the last reading. The first
+ * many of them short: after a short one, the next seven ends of the same
+ * step's elements are the last reading. The first
  * element of a step r runs, and one after a longer element, is always
  * read: what it took decides whether the rest are shared (exec.c). */
 static inline bool aj__elem_clock_due(aj__runner *r, const aj__mapped *m, bool must)
 {
-    if (must || r->elem_ns >= 1000 || r->skimmed != m || ++r->clock_skips >= 8) {
+    if (must || r->elem_ns >= AJ__SHORT_ELEM_NS || r->skimmed != m || ++r->clock_skips >= 8) {
         r->skimmed = m;
         r->clock_skips = 0;
         return true;

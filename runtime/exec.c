@@ -371,20 +371,26 @@ static bool admitted(aj__runner *r, aj__step *s)
     return t == AJ__TAKE_HELD;
 }
 
-/* What elements of m take, as far as sharing them goes, now that one
- * took took ns: the lesser of it and the last one timed, here or on
- * another thread, so that a thread preempted once, or a first element
- * slowed by fresh memory, does not share thousands of short elements.
- * One that took a millisecond or more is believed at once: its step's
- * rest is shared from its first element on. */
-static int64_t elem_took(aj__runner *r, aj__mapped *m, int64_t took)
+/* Ends the timing of an element of m that started at start, if its end
+ * is read (aj__elem_clock_due). What elements of m take, as far as
+ * sharing them goes, is then the lesser of this one and the last one
+ * timed, here or on another thread, so that a thread preempted once, or
+ * a first element slowed by fresh memory, does not share thousands of
+ * short elements. One that took a millisecond or more is believed at
+ * once: its step's rest is shared from its first element on. */
+AJ__ALWAYS_INLINE void time_elem(aj__runner *r, aj__mapped *m, int64_t start, bool must)
 {
-    int64_t last = atomic_load_explicit(&m->took_ns, memory_order_relaxed);
+    int64_t took, last;
 
-    r->elem_ns = took;
+    if (!aj__elem_clock_due(r, m, must))
+        return;
+    r->now_ns = aj__line_now(&r->clock);
+    took = r->now_ns - start;
+    last = atomic_load_explicit(&m->took_ns, memory_order_relaxed);
     if (last != took)
         atomic_store_explicit(&m->took_ns, took, memory_order_relaxed);
-    return took >= AJ__ELEM_BELIEVED_NS || took < last ? took : last;
+    r->elem_ns = took;
+    r->step_ns = took >= AJ__ELEM_BELIEVED_NS || took < last ? took : last;
 }
 
 /* Runs s until it is final, parked in the timer heap or waiting for a
@@ -422,14 +428,13 @@ AJ__ALWAYS_INLINE void run_attempts(aj__runner *r, aj__step *s, bool elem)
         /* The attempt has ended: its cancel hook, if any, is not called
          * from now on, nor still running; its slots go before a retry. */
         aj__ctx_end(&ctx);
-        if (!elem || aj__elem_clock_due(r, aj__elem_of(s)->m,
-                                        (x->flags & AJ_STEP_TIMED) || inst->observed)) {
+        if (elem) {
+            time_elem(r, aj__elem_of(s)->m, start, (x->flags & AJ_STEP_TIMED) || inst->observed);
+        } else {
             r->now_ns = aj__line_now(&r->clock);
-            r->step_ns = elem ? elem_took(r, aj__elem_of(s)->m, r->now_ns - start)
-                              : r->now_ns - start;
-        }
-        if (!elem)
+            r->step_ns = r->now_ns - start;
             r->skimmed = NULL;
+        }
         if (x->flags & AJ_STEP_LIMITED)
             aj__admit_release(s);
         rc = returned;
@@ -626,7 +631,7 @@ static bool not_here(aj__runner *r, aj__step *s)
         /* Judged by what the last element took, when the last thing this
          * thread ran was one. */
         if (r->n_stack > 0 && r->skimmed != NULL && aj__is_elem(s))
-            maybe_share(r, AJ__SHARE_ELEM_NS);
+            maybe_share(r, AJ__SHORT_ELEM_NS);
         aj__map_run(r, s);
         return true;
     }

@@ -221,6 +221,24 @@ static void test_pool_after_long_step_released_steps_spread(void **state)
     world_close(&w, inst);
 }
 
+/* Step long of w's job, mapped over 6 elements, keeps its thread 4 ms
+ * an element: on two workers, at least two run at once. */
+static void assert_elements_spread(world *w, uint32_t long_step)
+{
+    _Atomic int within = 0, peak = 0;
+    aj_instance *inst;
+
+    w->r->behave[0].n_items = 6;
+    w->r->behave[long_step].busy_ns = 200 * AJ__SHARE_NS;
+    w->r->behave[long_step].within = &within;
+    w->r->behave[long_step].within_peak = &peak;
+    inst = tj_start(w->rt, w->j, w->r, NULL);
+    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+    assert_int_equal(atomic_load(&w->r->attempts[long_step]), 6);
+    assert_true(atomic_load(&peak) >= 2);
+    world_close(w, inst);
+}
+
 /* A mapped step's long elements run side by side, as a long step's
  * successors do: the runner that expands the step shares the elements it
  * has not reached yet. Few elements, so that the runner must learn that
@@ -229,23 +247,13 @@ static void test_pool_long_elements_spread(void **state)
 {
     static const aj_edge_def edges[] = { { 0, 1, AJ_EDGE_DATA } };
     static const char *const names[] = { "List", "Each" };
-    _Atomic int within = 0, peak = 0;
-    aj_instance *inst;
     world w;
 
     (void)state;
     world_open(&w, tj_new("elements", 2, names, NULL, edges, 1), 2);
     tj_set_array(w.j, 0);
     tj_set_map(w.j, 1, 0);
-    w.r->behave[0].n_items = 6;
-    w.r->behave[1].busy_ns = 200 * AJ__SHARE_NS;
-    w.r->behave[1].within = &within;
-    w.r->behave[1].within_peak = &peak;
-    inst = tj_start(w.rt, w.j, w.r, NULL);
-    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
-    assert_int_equal(atomic_load(&w.r->attempts[1]), 6);
-    assert_true(atomic_load(&peak) >= 2);
-    world_close(&w, inst);
+    assert_elements_spread(&w, 1);
 }
 
 /* The same when each long element follows a short one of another mapped
@@ -254,8 +262,6 @@ static void test_pool_long_elements_after_short_ones_spread(void **state)
 {
     static const aj_edge_def edges[] = { { 0, 1, AJ_EDGE_DATA }, { 1, 2, AJ_EDGE_DATA } };
     static const char *const names[] = { "List", "Quick", "Long" };
-    _Atomic int within = 0, peak = 0;
-    aj_instance *inst;
     world w;
 
     (void)state;
@@ -263,15 +269,7 @@ static void test_pool_long_elements_after_short_ones_spread(void **state)
     tj_set_array(w.j, 0);
     tj_set_map(w.j, 1, 0);
     tj_set_map(w.j, 2, 1);
-    w.r->behave[0].n_items = 6;
-    w.r->behave[2].busy_ns = 200 * AJ__SHARE_NS;
-    w.r->behave[2].within = &within;
-    w.r->behave[2].within_peak = &peak;
-    inst = tj_start(w.rt, w.j, w.r, NULL);
-    assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
-    assert_int_equal(atomic_load(&w.r->attempts[2]), 6);
-    assert_true(atomic_load(&peak) >= 2);
-    world_close(&w, inst);
+    assert_elements_spread(&w, 2);
 }
 
 /* A runner skips clock readings between short elements of one step, and
