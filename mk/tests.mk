@@ -14,14 +14,14 @@ ALL_OBJS += $(TEST_SUPPORT) $(B)/tests/support/json.o
 LINK_TEST = $(call need_cmocka)$(call Q,LD,$@)$(CC) -o $@ $^ $(ALL_LDFLAGS) $(TEST_LDFLAGS) -lcmocka
 
 ## Runtime: one program per module, all linked with the test jobs of
-## tests/runtime/tjob.c (with tjob_many.c and tjob_done.c) and the test
+## tests/runtime/tjob.c (with tjob_many.c, tjob_done.c and tjob_use.c) and the test
 ## build of the library (hooks included).
 ## Latency is measured by make bench, W1.
 RT_TESTS     := test_clock test_timer test_retry test_instance test_pool test_cancel test_dot test_stress \
                 test_limit test_limit_map \
                 test_ring test_blocking test_trace test_hooks test_async test_gates test_rerun test_trees
 RT_TEST_BINS := $(RT_TESTS:%=$(B)/tests/runtime/%)
-RT_SUPPORT   := $(patsubst %,$(B)/tests/runtime/%.o,tjob tjob_many tjob_done)
+RT_SUPPORT   := $(patsubst %,$(B)/tests/runtime/%.o,tjob tjob_many tjob_done tjob_use)
 # The limits' tests also share their instances' fleet.
 RT_FLEET     := $(B)/tests/runtime/fleet.o
 RT_LIMIT_BINS := $(B)/tests/runtime/test_limit $(B)/tests/runtime/test_limit_map

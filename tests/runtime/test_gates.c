@@ -14,22 +14,6 @@
 
 #include <cmocka.h>
 
-static aj_runtime *rt;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    rt = tj_workers(2);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    aj_runtime_free(rt);
-    return 0;
-}
-
 /* How a run of a job ended, read on the main thread after wait. */
 typedef struct outcome {
     int wait;               /* aj_instance_wait */
@@ -45,7 +29,7 @@ static void run_job(const tj_job *j, tj_run *r, bool sequential, bool fail_fast,
     static tj_rec rec;
     aj_observer obs = tj_rec_init(&rec);
     aj_start_opts o = { .sequential = sequential, .fail_fast = fail_fast, .observer = &obs };
-    aj_instance *inst = tj_start(sequential ? NULL : rt, j, r, &o);
+    aj_instance *inst = tj_start(sequential ? NULL : tj_rt, j, r, &o);
 
     memset(out, 0, sizeof *out);
     out->wait = aj_instance_wait(inst, -1);
@@ -272,7 +256,7 @@ static void test_gates_optional_producer_is_waited_for(void **state)
     tj_gate_init(&g);
     r->behave[0].gate = &g;
     tj_set_gate(j, 1, AJ_ON_SUCCESS, -1, false);
-    inst = tj_start(rt, j, r, NULL);
+    inst = tj_start(tj_rt, j, r, NULL);
     assert_int_equal(aj_instance_wait(inst, 20000000), AJ_ETIMEDOUT);
     assert_int_equal(tj_state(inst, 1), AJ_STEP_PENDING);
     tj_gate_open(&g);
@@ -439,7 +423,7 @@ static void test_gates_cancelled_instance_cancels_gated_steps(void **state)
 
         tj_set_gate(j, 1, rule, -1, false);
         r->behave[0].until_cancelled = true;
-        inst = tj_start(rt, j, r, NULL);
+        inst = tj_start(tj_rt, j, r, NULL);
         aj_instance_cancel(inst);
         assert_int_equal(aj_instance_wait(inst, -1), AJ_ECANCELED);
         assert_int_equal(tj_state(inst, 1), AJ_STEP_CANCELLED);
@@ -662,5 +646,5 @@ int main(void)
         REFUSE(failure_without_required),
     };
 
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, tj_rt_setup, tj_rt_teardown);
 }

@@ -14,22 +14,7 @@
 
 #include <cmocka.h>
 
-static aj_runtime *rt;
 static _Atomic int dones;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    rt = tj_workers(2);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    aj_runtime_free(rt);
-    return 0;
-}
 
 static void count_done(aj_instance *inst, void *user)
 {
@@ -74,7 +59,7 @@ static void rerun_after_flaky(bool sequential)
     box_all();
     seed_run->behave[SEED_CLIENT2].fails = 1;
     seed_run->behave[SEED_CLIENT2].store_on_fail = true;
-    inst = start_seed(rt, sequential);
+    inst = start_seed(tj_rt, sequential);
     assert_int_equal(aj_instance_wait(inst, -1), -7);
     assert_int_equal(tj_state(inst, SEED_SUMMARIZE), AJ_STEP_SKIPPED);
     assert_int_equal(aj_instance_rerun(inst), AJ_OK);
@@ -121,7 +106,7 @@ static void test_rerun_before_the_end_is_busy(void **state)
     assert_int_equal(aj_instance_rerun(NULL), AJ_EINVAL);
     seed_run->behave[SEED_QUERY1].gate = &seed_gate;
     seed_run->behave[SEED_QUERY1].started = &seed_started;
-    inst = start_seed(rt, false);
+    inst = start_seed(tj_rt, false);
     assert_int_equal(sem_wait(&seed_started), 0);
     assert_int_equal(aj_instance_rerun(inst), AJ_EBUSY);
     tj_gate_open(&seed_gate);
@@ -144,7 +129,7 @@ static void test_rerun_of_a_cancelled_instance(void **state)
     seed_run->behave[SEED_QUERY1].gate = &seed_gate;
     seed_run->behave[SEED_QUERY1].started = &seed_started;
     seed_run->behave[SEED_QUERY1].fails = 1;
-    inst = start_seed(rt, false);
+    inst = start_seed(tj_rt, false);
     assert_int_equal(sem_wait(&seed_started), 0);
     aj_instance_cancel(inst);
     tj_gate_open(&seed_gate);
@@ -226,7 +211,7 @@ static void test_rerun_judges_gates_again(void **state)
         r->behave[0].fails = 1;
         tj_set_gate(j, 1, AJ_ON_SUCCESS, 0, false);
         tj_set_gate(j, 3, AJ_ON_SUCCESS, 2, false);
-        inst = tj_start(mode ? NULL : rt, j, r, &o);
+        inst = tj_start(mode ? NULL : tj_rt, j, r, &o);
         assert_int_equal(aj_instance_wait(inst, -1), -7);
         assert_int_equal(aj_instance_step_info(inst, 1, &info), AJ_OK);
         assert_int_equal(info.skip_reason, AJ_SKIP_UPSTREAM_FAILED);
@@ -263,7 +248,7 @@ static void test_rerun_skip_at_once_reaches_a_join(void **state)
     tj_set_gate(j, 1, AJ_ON_SUCCESS, 0, false);
     tj_set_blocking(j, 4, true);
     r->behave[2].fails = 1;
-    inst = tj_start(rt, j, r, NULL);
+    inst = tj_start(tj_rt, j, r, NULL);
     assert_int_equal(aj_instance_wait(inst, -1), -7);
     assert_int_equal(aj_instance_rerun(inst), AJ_OK);
     assert_int_equal(aj_instance_wait(inst, 10 * 1000000000LL), AJ_OK);
@@ -293,7 +278,7 @@ static void test_rerun_keeps_steps_that_completed_after_a_failure(void **state)
         tj_set_gate(j, 1, AJ_ON_DONE, -1, false);
         tj_set_gate(j, 2, AJ_ON_FAILURE, -1, false);
         r->behave[0].fails = 1;
-        inst = tj_start(mode ? NULL : rt, j, r, &o);
+        inst = tj_start(mode ? NULL : tj_rt, j, r, &o);
         assert_int_equal(aj_instance_wait(inst, -1), -7);
         assert_int_equal(aj_instance_rerun(inst), AJ_OK);
         assert_int_equal(aj_instance_wait(inst, 10 * 1000000000LL), AJ_OK);
@@ -327,5 +312,5 @@ int main(void)
         cmocka_unit_test(test_rerun_keeps_steps_that_completed_after_a_failure),
     };
 
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, tj_rt_setup, tj_rt_teardown);
 }

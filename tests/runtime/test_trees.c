@@ -20,22 +20,6 @@
 
 #include <cmocka.h>
 
-static aj_runtime *rt;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    rt = tj_workers(2);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    aj_runtime_free(rt);
-    return 0;
-}
-
 /* ------------------------------------------------------------------------ */
 /* The branch: a tree with every kind of edge around it                      */
 
@@ -86,7 +70,7 @@ static void run_branch(const tj_job *j, tj_run *r, bool sequential, bool observe
     static tj_rec rec;
     aj_observer obs = tj_rec_init(&rec);
     aj_start_opts o = { .sequential = sequential, .observer = observed ? &obs : NULL };
-    aj_instance *inst = tj_start(sequential ? NULL : rt, j, r, &o);
+    aj_instance *inst = tj_start(sequential ? NULL : tj_rt, j, r, &o);
 
     memset(out, 0, sizeof *out);
     collect(inst, out);
@@ -235,7 +219,7 @@ static void check_join(uint32_t held, bool blocking, uint32_t first, aj_step_sta
     tj_gate_init(&gate);
     r->behave[held].gate = &gate;
     tj_set_blocking(j, held, blocking);
-    inst = tj_start(rt, j, r, NULL);
+    inst = tj_start(tj_rt, j, r, NULL);
     wait_state(inst, first, state);
     assert_int_equal(tj_state(inst, J), AJ_STEP_PENDING);
     tj_gate_open(&gate);
@@ -280,7 +264,7 @@ static void test_trees_rerun_after_a_skipped_tree(void **state)
 
     (void)state;
     r->behave[B0].fails = 2;
-    inst = tj_start(rt, j, r, NULL);
+    inst = tj_start(tj_rt, j, r, NULL);
     for (int round = 0; round < 3; round++) {
         if (round > 0)
             assert_int_equal(aj_instance_rerun(inst), AJ_OK);
@@ -311,7 +295,7 @@ static void test_trees_cancel_cancels_the_tree(void **state)
     (void)state;
     r->behave[C].until_cancelled = true;
     r->behave[C].fails = -1;
-    inst = tj_start(rt, j, r, NULL);
+    inst = tj_start(tj_rt, j, r, NULL);
     aj_instance_cancel(inst);
     collect(inst, &o);
     aj_instance_free(inst);
@@ -397,7 +381,7 @@ static int run_random(const tj_job *j, const aj_job_def *def, const tj_run *scri
     int rc;
 
     memcpy(r->behave, script->behave, n * sizeof *r->behave);
-    assert_int_equal(aj_instance_start(sequential ? NULL : rt, def, &in, &o, &inst), AJ_OK);
+    assert_int_equal(aj_instance_start(sequential ? NULL : tj_rt, def, &in, &o, &inst), AJ_OK);
     rc = aj_instance_wait(inst, -1);
     for (uint32_t i = 0; i < n; i++)
         assert_int_equal(aj_instance_step_info(inst, i, &info[i]), AJ_OK);
@@ -461,5 +445,5 @@ int main(void)
     };
 
     rng = tj_rng_seed("AJ_TREES_SEED");
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, tj_rt_setup, tj_rt_teardown);
 }

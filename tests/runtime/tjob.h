@@ -228,6 +228,11 @@ void tj_box(tj_job *j, tj_run *r, uint32_t i);
 /* Step i of r's job outputs a bool, value (a condition's step). */
 void tj_set_bool(tj_job *j, tj_run *r, uint32_t i, bool value);
 
+/* Running them (tjob_use.c). A cmocka group fixture: a runtime of two
+ * workers, tj_rt, for every test of the group. */
+extern aj_runtime *tj_rt;
+int tj_rt_setup(void **state);
+int tj_rt_teardown(void **state);
 /* A cmocka fixture: a fresh seed job and its script for every test. */
 extern tj_job *seed_job;
 extern tj_run *seed_run;
