@@ -29,5 +29,8 @@ long aj__test_threads_joined(void);
 /* What aj_now_ns() reads now: "tsc", "calibrating" (its first 2 ms on a
  * TSC) or "monotonic" (clock_gettime). */
 const char *aj__test_clock_source(void);
+/* Adds ticks to every TSC reading the clock takes from now on (x86-64):
+ * a TSC that jumps. Kept lines (aj__line_now) do not see it. */
+void aj__test_tsc_jump(uint64_t ticks);
 
 #endif

@@ -5,11 +5,9 @@
  * aj_now_ns() gives CLOCK_MONOTONIC nanoseconds. Where the TSC is
  * invariant (x86-64, and either the kernel itself keeps time with it -
  * current clocksource "tsc" - or the CPU says so through cpuid leaf
- * 0x80000007, EDX bit 8, and the kernel still lists "tsc" among the usable
- * clocksources, having found it synchronised across CPUs), it is read
- * through the TSC instead of clock_gettime(): lfence, rdtsc, a multiply
- * and a shift, about 15 ns against 20 ns for the vDSO call on this kind
- * of VM. Most cloud VMs keep time with kvm-clock although their TSC is
+ * 0x80000007, EDX bit 8), it is read through the TSC instead of
+ * clock_gettime(): lfence, rdtsc, a multiply and a shift, about 15 ns
+ * against 20 ns for the vDSO call on a VM that keeps time with the TSC. Most cloud VMs keep time with kvm-clock although their TSC is
  * invariant; there clock_gettime() reads kvm-clock's page (about 35 ns)
  * and the TSC is worth more still. aj__now_ns() leaves out the lfence (9
  * ns): its reading may come a few ns early against what the thread did
@@ -29,7 +27,11 @@
  * goes back) and its slope is the long-run rate, corrected so as to close
  * the gap to CLOCK_MONOTONIC over the next span (at most MAX_PPM). The gap
  * stays well under a microsecond; NTP slewing is followed. A reading far
- * behind CLOCK_MONOTONIC (after a suspend) jumps forward to it.
+ * behind CLOCK_MONOTONIC (after a suspend) jumps forward to it. A line
+ * found far ahead of it (a TSC that jumped or runs fast, or CPUs whose
+ * TSCs disagree) gives the TSC up: the clock then holds still until
+ * CLOCK_MONOTONIC passes the furthest reading handed out, and reads
+ * clock_gettime() from then on.
  * The anchor is published under a seqlock: readers never wait except while
  * a re-anchor (a few tens of ns every SPAN_NS) is being written.
  */
@@ -49,6 +51,8 @@
 #define SPAN_NS 10000000  /* re-anchor period */
 #define MAX_PPM 1000      /* largest slope correction, parts per million */
 #define JUMP_NS 1000000   /* behind CLOCK_MONOTONIC by more: jump to it */
+#define TRUST_NS 100000   /* ahead of it by more: give the TSC up (about
+                           * 30 ns is usual) */
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -64,6 +68,9 @@ static struct {
     _Atomic uint64_t span;     /* ticks after tsc0 until the next re-anchor */
     _Atomic int64_t wall_off;  /* CLOCK_REALTIME - CLOCK_MONOTONIC, last anchor */
 } clk;
+
+/* Since the TSC was given up (distrust): no reading below this. */
+static _Atomic int64_t held_ns;
 
 /* Calibration base: the first reading; written under the writer's seq. */
 static uint64_t cal_tsc;
@@ -81,12 +88,20 @@ static int64_t read_clock(clockid_t id)
 #if defined(__x86_64__)
 #include <cpuid.h>
 
+#ifdef AJ_TEST_HOOKS
+/* Added to every TSC reading of this file (aj__test_tsc_jump). */
+static _Atomic uint64_t test_tsc_jump;
+#define TSC_JUMP atomic_load_explicit(&test_tsc_jump, memory_order_relaxed)
+#else
+#define TSC_JUMP 0
+#endif
+
 static uint64_t rdtsc(void)
 {
     uint32_t lo, hi;
 
     __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
+    return ((uint64_t)hi << 32 | lo) + TSC_JUMP;
 }
 
 /* rdtsc may run before the instructions ahead of it are done (a reading
@@ -97,7 +112,7 @@ static uint64_t rdtsc_ordered(void)
     uint32_t lo, hi;
 
     __asm__ __volatile__("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
-    return (uint64_t)hi << 32 | lo;
+    return ((uint64_t)hi << 32 | lo) + TSC_JUMP;
 }
 
 /* Whether a small sysfs file holds word, as a whole word. open and read,
@@ -130,10 +145,12 @@ static bool tsc_invariant(void)
 
 #define CLOCKSOURCES "/sys/devices/system/clocksource/clocksource0/"
 
-/* The TSC is invariant and synchronised, and nobody asked us not to use
- * it: the kernel keeps time with it, or the CPU says it is invariant and
- * the kernel has not struck it off (it does when it sees the TSCs of two
- * CPUs disagree, or one stop). */
+/* The TSC is invariant, and nobody asked us not to use it: the kernel
+ * keeps time with it, or the CPU says it is invariant. The kernel's list
+ * of usable clocksources is not asked: VMs that may be moved between
+ * hosts are booted with tsc=unstable, which strikes it off that list
+ * whatever the TSC does. The line's own check (reanchor) catches a TSC
+ * that runs off. */
 static bool tsc_usable(void)
 {
     const char *env = getenv("AJ_CLOCK");
@@ -144,7 +161,7 @@ static bool tsc_usable(void)
         return true;
     if (file_has(CLOCKSOURCES "current_clocksource", "tsc"))
         return true;
-    return tsc_invariant() && file_has(CLOCKSOURCES "available_clocksource", "tsc");
+    return tsc_invariant();
 }
 #else
 static uint64_t rdtsc(void)
@@ -193,6 +210,14 @@ static int64_t line_at(uint64_t tsc0, int64_t ns0, uint64_t mult, uint64_t t)
     if (t >= tsc0)
         return ns0 + (int64_t)(((u128)(t - tsc0) * mult) >> 32);
     return ns0 - (int64_t)(((u128)(tsc0 - t) * mult) >> 32);
+}
+
+/* ns, or the reading the clock holds at since the TSC was given up. */
+static int64_t held(int64_t ns)
+{
+    int64_t floor = atomic_load_explicit(&held_ns, memory_order_relaxed);
+
+    return ns < floor ? floor : ns;
 }
 
 /* Starts writing: false if another thread is writing. */
@@ -252,16 +277,36 @@ static int64_t calibrate(void)
     return ns;
 }
 
+/* Gives the TSC up for good, the line having run ahead of the real clock
+ * at tsc: from now on readings come from clock_gettime(), held at the
+ * furthest the line may have handed out (the end of its span, or where it
+ * is at tsc) until the real clock passes it, so that no reading goes
+ * back. */
+static int64_t distrust(uint64_t tsc0, int64_t ns0, uint64_t mult, uint64_t tsc)
+{
+    uint64_t span = atomic_load_explicit(&clk.span, memory_order_relaxed);
+    int64_t end = line_at(tsc0, ns0, mult, tsc0 + span), now = line_at(tsc0, ns0, mult, tsc);
+
+    atomic_store_explicit(&held_ns, now > end ? now : end, memory_order_relaxed);
+    /* Release: a reader that sees the mode sees the floor. */
+    atomic_store_explicit(&clk.mode, CLK_SYSCALL, memory_order_release);
+    return now > end ? now : end;
+}
+
 /* The next line: from where the old one is at tsc, steered towards the
- * real clock. */
+ * real clock. A line that ran TRUST_NS ahead, judged on a tight pair, had
+ * a TSC that jumped or ran fast, or one CPU's TSC ahead of another's:
+ * the TSC is given up. */
 static int64_t reanchor(uint64_t tsc0, int64_t ns0, uint64_t mult)
 {
-    uint64_t tsc, width; /* a loose pair steers at most MAX_PPM: width unused */
+    uint64_t tsc, width;
     int64_t real = pair(&tsc, &width), now = line_at(tsc0, ns0, mult, tsc), gap = real - now;
     uint64_t r = rate(tsc, real), step = r / (1000000 / MAX_PPM);
     uint64_t span = (uint64_t)(((u128)SPAN_NS << 32) / r);
     int64_t fix;
 
+    if (gap < -TRUST_NS && (int64_t)(((u128)width * mult) >> 32) < TRUST_NS / 2)
+        return distrust(tsc0, ns0, mult, tsc);
     if (gap > JUMP_NS) {
         now = real;
         gap = 0;
@@ -320,7 +365,7 @@ __attribute__((noinline, cold)) static int64_t now_slow(void)
             continue;
         }
         if (mode == CLK_SYSCALL)
-            return read_clock(CLOCK_MONOTONIC);
+            return held(read_clock(CLOCK_MONOTONIC));
         if (!write_begin(&q)) {
             /* Someone else writes: read again once they are done. */
             for (unsigned spins = 0;
@@ -405,6 +450,15 @@ int64_t aj_wall_now_ns(void)
 }
 
 #ifdef AJ_TEST_HOOKS
+void aj__test_tsc_jump(uint64_t ticks)
+{
+#if defined(__x86_64__)
+    atomic_fetch_add(&test_tsc_jump, ticks);
+#else
+    (void)ticks;
+#endif
+}
+
 const char *aj__test_clock_source(void)
 {
     aj_now_ns();
