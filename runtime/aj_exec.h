@@ -22,6 +22,34 @@
  * without a second to confirm it (exec.c). */
 #define AJ__ELEM_BELIEVED_NS 1000000
 
+/* Sharing the older half of a runner's waiting steps wakes a thread,
+ * which then makes every running thread pass a barrier (barrier.c): a few
+ * microseconds on bare metal, tens on a VM, where the barrier's IPIs go
+ * through the hypervisor. The half is shared only when it holds this much
+ * work, at what the last step took (exec.c). */
+#define AJ__HANDOVER_NS 5000
+/* aj__share_keep: keep every step, share none. */
+#define AJ__KEEP_ALL UINT32_MAX
+
+/* How many of its waiting steps r keeps before it runs the next one, to
+ * share the rest with other threads (aj__sched_offer), or AJ__KEEP_ALL.
+ * After a long step, none: the steps it released may be long too. Short
+ * steps that have waited AJ__SHARE_NS: the newer half, when the older one
+ * is worth a handover; a 100x100 wavefront of no-op steps (bench W4)
+ * shared halves of a few dozen steps, and ran 8 % slower than alone. Steps
+ * that take under min_ns are never shared (see AJ__SHORT_ELEM_NS). */
+static inline uint32_t aj__share_keep(const aj__runner *r, int64_t min_ns)
+{
+    uint32_t half = r->n_stack / 2;
+
+    if (r->step_ns >= AJ__SHARE_NS)
+        return 0;
+    if (r->step_ns >= min_ns && half > 0 && r->now_ns - r->stack_since_ns >= AJ__SHARE_NS &&
+        r->step_ns * (int64_t)half >= AJ__HANDOVER_NS)
+        return r->n_stack - half;
+    return AJ__KEEP_ALL;
+}
+
 /* Whether r reads the clock at the end of an element of m (must: a
  * deadline or an observer needs the time). Elements come in thousands,
  * many of them short: after a short one, the next seven ends of the same

@@ -568,21 +568,15 @@ static aj__step *next_step(aj__runner *r)
     }
 }
 
-/* Before a step, with steps of its own waiting. The last step was long,
- * so these may be: let others run them meanwhile. Or short steps, but
- * they have waited long: share the older half. Steps that take under
- * min_ns are run here however long they wait: elements come in thousands,
- * and those that take a few dozen nanoseconds cost far more to share than
- * to run. */
+/* Before a step, with steps of its own waiting: shares those that others
+ * had better run meanwhile (aj__share_keep). */
 static void maybe_share(aj__runner *r, int64_t min_ns)
 {
-    if (r->step_ns >= AJ__SHARE_NS)
-        aj__sched_offer(r, 0);
-    else if (r->step_ns >= min_ns && r->n_stack > 1 &&
-             r->now_ns - r->stack_since_ns >= AJ__SHARE_NS)
-        aj__sched_offer(r, r->n_stack - r->n_stack / 2);
-    else
+    uint32_t keep = aj__share_keep(r, min_ns);
+
+    if (keep == AJ__KEEP_ALL)
         return;
+    aj__sched_offer(r, keep);
     /* The next step starts after the offer, which walked the list. */
     r->now_ns = aj_now_ns();
 }

@@ -296,6 +296,37 @@ static void test_pool_elem_clock_reads(void **state)
         assert_true(aj__elem_clock_due(&r, &quick, false));
 }
 
+/* What a runner shares of the steps waiting on it: all of them after a
+ * long step; after short ones that have waited AJ__SHARE_NS, the older
+ * half, if that half holds AJ__HANDOVER_NS of work at the last step's
+ * pace; nothing of steps under min_ns. */
+static void test_pool_share_rule(void **state)
+{
+    const int64_t now = 1000000000;
+    aj__runner r = { .n_stack = 40, .now_ns = now, .stack_since_ns = now - AJ__SHARE_NS };
+
+    (void)state;
+    r.step_ns = AJ__SHARE_NS;
+    assert_int_equal(aj__share_keep(&r, 0), 0);
+    /* 20 steps of 1 us: 20 us, worth a handover. */
+    r.step_ns = 1000;
+    assert_int_equal(aj__share_keep(&r, 0), 20);
+    /* 20 of 25 ns: 0.5 us, not worth it (a no-op wavefront, bench W4). */
+    r.step_ns = 25;
+    assert_int_equal(aj__share_keep(&r, 0), AJ__KEEP_ALL);
+    r.step_ns = AJ__HANDOVER_NS / 20;
+    assert_int_equal(aj__share_keep(&r, 0), 20);
+    /* Not waited long enough. */
+    r.stack_since_ns = now - AJ__SHARE_NS + 1;
+    assert_int_equal(aj__share_keep(&r, 0), AJ__KEEP_ALL);
+    /* Steps under min_ns, however long they waited. */
+    r.stack_since_ns = now - 100 * AJ__SHARE_NS;
+    assert_int_equal(aj__share_keep(&r, r.step_ns + 1), AJ__KEEP_ALL);
+    /* One step waiting: no older half. */
+    r.n_stack = 1;
+    assert_int_equal(aj__share_keep(&r, 0), AJ__KEEP_ALL);
+}
+
 /* Between a step's end and the release of what follows it: lets another
  * thread go ahead, so that the last predecessor to end is often not the
  * last one to arrive. */
@@ -573,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_pool_timed_waiter_runs_no_step),
         cmocka_unit_test(test_pool_after_long_step_released_steps_spread),
         cmocka_unit_test(test_pool_elem_clock_reads),
+        cmocka_unit_test(test_pool_share_rule),
         cmocka_unit_test(test_pool_long_elements_spread),
         cmocka_unit_test(test_pool_long_elements_after_short_ones_spread),
         cmocka_unit_test(test_pool_times_follow_the_graph),
