@@ -180,8 +180,9 @@ static bool cancel_into(aj__runner *r)
 
 /* s (owned by r's thread) is final: it counts, and its successors are
  * released, doomed (doom: aj__doom_of(s)) unless it completed; what that
- * dooms is settled. */
-static void release_after(aj__runner *r, aj__step *s, unsigned doom)
+ * dooms is settled. Inline: a call here cost every step a frame of its
+ * own, 24 of its 250 or so instructions on a chain (bench W2, callgrind). */
+AJ__ALWAYS_INLINE void release_after(aj__runner *r, aj__step *s, unsigned doom)
 {
     aj__step *work = NULL;
 
