@@ -57,8 +57,9 @@
  *   pthread_atfork handler that keeps their state usable in a child
  *   (a new default runtime, no half-written clock line, a new seed).
  * - clock.c: the clock's line (clk: mode, anchor, slope, span, wall
- *   offset, under its seqlock) and the calibration base (cal_tsc, cal_ns);
- *   the environment's AJ_CLOCK, read once.
+ *   offset, under its seqlock), the calibration base (cal_tsc, cal_ns)
+ *   and the reading held since the TSC was given up (held_ns); the
+ *   environment's AJ_CLOCK, read once.
  * - sync.c: the condition variables' attributes, made once.
  * - barrier.c: whether membarrier is registered (ready).
  * - rand.c: one generator per thread (thread-local), seeded on its first

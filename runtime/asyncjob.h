@@ -809,10 +809,10 @@ AJ_API void aj_reply_done(aj_reply *reply, int rc, const void *out);
 /* ------------------------------------------------------------------------ */
 /* Clocks and retry arithmetic                                               */
 
-/* CLOCK_MONOTONIC, read through the TSC where the kernel keeps time with
- * it (clocksource "tsc"), else, or with AJ_CLOCK=monotonic in the
- * environment, with clock_gettime(). Never goes back, also from one thread
- * to another. */
+/* CLOCK_MONOTONIC, read through the TSC where the CPU says it is
+ * invariant (calibrated against clock_gettime() and given up if it runs
+ * ahead), else, or with AJ_CLOCK=monotonic in the environment, with
+ * clock_gettime(). Never goes back, also from one thread to another. */
 AJ_API int64_t aj_now_ns(void);
 AJ_API int64_t aj_wall_now_ns(void);  /* CLOCK_REALTIME */
 
