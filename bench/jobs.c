@@ -23,7 +23,7 @@
 #define BRANCH_N 1000
 #define FANIN_N 1000
 #define WAVE_N 100
-#define CPU_N 64
+#define CPU_N BENCH_CPU_SPINS
 
 /* Stops the bench unless ok. */
 static void check(bool ok, const char *what)

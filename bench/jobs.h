@@ -13,6 +13,9 @@ typedef struct bench_job {
 
 const bench_job *bench_job_named(const char *name);
 
+/* The "cpu" job's spins (W5): bench_spin_at(in, i) for i below this. */
+#define BENCH_CPU_SPINS 64
+
 /* Millions of seed instances per second with `depth` (<= 64) in flight. */
 double bench_seed_throughput(aj_runtime *rt, BenchIn *in, int total, int depth);
 

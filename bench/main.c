@@ -16,6 +16,7 @@
 #include "subjobs.h"
 #include "waits.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,21 +102,88 @@ static long calibrate_spin(BenchIn *in)
     }
 }
 
+/* W5's floor: the same spins on plain threads, each taking every n-th,
+ * all let go at once through one barrier. */
+typedef struct spin_team {
+    BenchIn *in;
+    pthread_barrier_t go;
+    unsigned n;
+} spin_team;
+
+typedef struct spin_share {
+    spin_team *team;
+    unsigned first;
+} spin_share;
+
+static void *spin_thread(void *arg)
+{
+    spin_share *sh = arg;
+    spin_team *team = sh->team;
+
+    pthread_barrier_wait(&team->go);
+    for (unsigned i = sh->first; i < BENCH_CPU_SPINS; i += team->n)
+        bench_spin_at(team->in, i);
+    return NULL;
+}
+
+/* Wall ns of BENCH_CPU_SPINS spins shared by n plain threads, made
+ * beforehand: one run of the floor. */
+static double plain_threads_once_ns(BenchIn *in, unsigned n)
+{
+    spin_team team = { .in = in, .n = n < 64 ? n : 64 };
+    spin_share sh[64];
+    pthread_t t[64];
+    int64_t t0;
+
+    bench_check(pthread_barrier_init(&team.go, NULL, team.n + 1) == 0, "W5", "barrier");
+    for (unsigned k = 0; k < team.n; k++) {
+        sh[k] = (spin_share){ .team = &team, .first = k };
+        bench_check(pthread_create(&t[k], NULL, spin_thread, &sh[k]) == 0, "W5", "thread");
+    }
+    pthread_barrier_wait(&team.go);
+    t0 = bench_now_ns();
+    for (unsigned k = 0; k < team.n; k++)
+        pthread_join(t[k], NULL);
+    t0 = bench_now_ns() - t0;
+    pthread_barrier_destroy(&team.go);
+    return (double)t0;
+}
+
+/* The floor's mean of runs runs, as ns_per_run gives the job's. */
+static double plain_threads_ns(BenchIn *in, unsigned n, int runs)
+{
+    double sum = 0;
+
+    for (int i = 0; i < runs; i++)
+        sum += plain_threads_once_ns(in, n);
+    return sum / runs;
+}
+
 static void row_cpu(aj_runtime *rt, BenchIn *in)
 {
     const bench_job *j = bench_job_named("cpu");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned workers = aj_runtime_workers(rt);
     double par = workers < cores ? workers : (double)cores;
-    double v[BENCH_RUNS];
+    double v[BENCH_RUNS], fl[BENCH_RUNS], ratio[BENCH_RUNS];
 
     in->spin_iters = calibrate_spin(in);
     double direct = ns_per_run(j, rt, in, 3, true);
-    for (int r = 0; r < BENCH_RUNS; r++)
+    /* Runtime and floor by turns, so that both see the same machine. */
+    for (int r = 0; r < BENCH_RUNS; r++) {
         v[r] = direct / (par * ns_per_run(j, rt, in, 3, false));
+        fl[r] = direct / (par * plain_threads_ns(in, (unsigned)par, 3));
+        ratio[r] = v[r] / fl[r];
+    }
     bench_row e = { "W5", "64 x 1 ms CPU steps: parallel efficiency", "", bench_stat_of(v, BENCH_RUNS),
                     -1, 0.99, HIGHER_IS_BETTER };
     bench_print_row(&e);
+    bench_row f = { "W5", "  the same spins on plain threads: efficiency", "",
+                    bench_stat_of(fl, BENCH_RUNS), -1, -1, HIGHER_IS_BETTER };
+    bench_print_row(&f);
+    bench_row q = { "W5", "  the same: runtime's / plain threads'", "",
+                    bench_stat_of(ratio, BENCH_RUNS), -1, -1, HIGHER_IS_BETTER };
+    bench_print_row(&q);
 }
 
 static void print_machine(aj_runtime *rt)
