@@ -218,6 +218,7 @@ struct aj_instance {
     _Atomic bool cancelled;        /* what steps and runners read */
     _Atomic bool cancel_begun;     /* aj__exec_cancel has begun */
     _Atomic bool cut;              /* a step was settled as cancelled */
+    _Atomic bool roots_long;       /* a root took AJ__SHARE_NS (sched.c) */
     _Atomic uint32_t n_delayed;    /* steps in the runtime's timer heap */
     _Atomic uint32_t n_pooled;     /* steps in the blocking pool's queue */
     _Atomic uint32_t holders;      /* threads that may touch it after done */

@@ -10,10 +10,6 @@
 #include "aj_queue.h"
 #include "aj_state.h"
 
-/* A runner hands part of its own runnable steps to other threads once they
- * have waited this long (sched.c): long enough that short steps never pay
- * for moving between cores, short against a step worth running apart. */
-#define AJ__SHARE_NS 20000
 /* A short element: one that took less than this. Short elements are not
  * shared however many wait, since moving them costs more than running
  * them (bench W9), and most of their ends are not read from the clock. */

@@ -12,6 +12,13 @@
 
 #include "aj_data.h"
 
+/* A runner hands part of its own runnable steps to other threads once they
+ * have waited this long (exec.c), and a root that took this long calls
+ * the other workers to the roots left (sched.c): long enough that short
+ * steps never pay for moving between cores, short against a step worth
+ * running apart. */
+#define AJ__SHARE_NS 20000
+
 /* The runtime outlives the instance (and its observer the instance's
  * steps) until aj__sched_done: counted in its live instances, sequential
  * ones included, whose steps run on their starter's thread. */

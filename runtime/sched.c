@@ -196,10 +196,33 @@ static void retire(aj_instance *inst)
     pthread_mutex_unlock(&rt->mu);
 }
 
+/* Long roots remain: the instance goes back to the head of the queue,
+ * to be taken at once, and a parked worker is woken unless one spins.
+ * A worker that takes an instance takes it out of the queue, so without
+ * this the parked ones would never hear of the roots left; each thread
+ * that joins does the same at its first claim (roots_long), so that the
+ * workers join one after another, a wake-up apart. Only while fewer
+ * threads run the instance than the runtime has workers: its waiter may
+ * be one of them, and a thread more than the cores would only take turns
+ * with the others (bench W5). */
+static void offer_roots(aj_instance *inst)
+{
+    aj_runtime *rt = inst->rt;
+
+    if (rt == NULL || inst->sequential ||
+        atomic_load_explicit(&inst->runners, memory_order_relaxed) >> 1 >= rt->n_workers)
+        return;
+    pthread_mutex_lock(&rt->mu);
+    rq_push_locked(rt, inst, true);
+    wake_now_locked(rt);
+    pthread_mutex_unlock(&rt->mu);
+}
+
 bool aj__sched_claim_roots(aj__runner *r)
 {
     aj_instance *inst = r->inst;
     uint32_t n_roots = inst->def->n_roots, want = 1, first;
+    bool roots_long;
 
     if (atomic_load_explicit(&inst->next_root, memory_order_relaxed) >= n_roots)
         return false;
@@ -213,8 +236,15 @@ bool aj__sched_claim_roots(aj__runner *r)
         return false;
     r->root = first;
     r->root_end = n_roots - first > want ? first + want : n_roots;
-    if (r->root_end == n_roots)
+    if (r->root_end == n_roots) {
         retire(inst);
+        return true;
+    }
+    roots_long = atomic_load_explicit(&inst->roots_long, memory_order_relaxed);
+    if (!roots_long && r->step_ns >= AJ__SHARE_NS)
+        atomic_store_explicit(&inst->roots_long, roots_long = true, memory_order_relaxed);
+    if (roots_long)
+        offer_roots(inst);
     return true;
 }
 
