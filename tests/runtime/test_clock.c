@@ -152,32 +152,52 @@ static void test_clock_kept_line_reads_the_same_clock(void **state)
     assert_true(strcmp(aj__test_clock_source(), "tsc") != 0 || kept > 0);
 }
 
-/* Exit status of a child that sets AJ_CLOCK to value (NULL: unsets it),
- * reads the clock for span_ns and checks that it came from source, never
- * went back and stayed with CLOCK_MONOTONIC. */
-static int child_with(const char *value, const char *source, int64_t span_ns)
+/* Runs body(arg) in a child process, since the clock's source is chosen
+ * once per process: the child's exit status, -1 if it did not exit. */
+static int in_child(int (*body)(const void *), const void *arg)
 {
     pid_t pid = fork();
     int status = 0;
 
-    if (pid == 0) {
-        long backwards = 0, outside = 0;
-        if (value != NULL)
-            setenv("AJ_CLOCK", value, 1);
-        else
-            unsetenv("AJ_CLOCK");
-        read_for(span_ns, &backwards, &outside);
-        if (strcmp(aj__test_clock_source(), source) != 0 || backwards != 0 || outside != 0) {
-            fprintf(stderr, "AJ_CLOCK=%s: source %s (want %s), %ld backwards, %ld outside\n",
-                    value != NULL ? value : "(unset)", aj__test_clock_source(), source,
-                    backwards, outside);
-            _exit(1);
-        }
-        _exit(0);
-    }
+    if (pid == 0)
+        _exit(body(arg));
     if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
         return -1;
     return WEXITSTATUS(status);
+}
+
+typedef struct source_case {
+    const char *value;   /* AJ_CLOCK; NULL: unset */
+    const char *source;  /* what the clock must read then */
+    int64_t span_ns;
+} source_case;
+
+/* Sets AJ_CLOCK, reads the clock for the span and checks that it came
+ * from the source, never went back and stayed with CLOCK_MONOTONIC. */
+static int reads_as(const void *arg)
+{
+    const source_case *c = arg;
+    long backwards = 0, outside = 0;
+
+    if (c->value != NULL)
+        setenv("AJ_CLOCK", c->value, 1);
+    else
+        unsetenv("AJ_CLOCK");
+    read_for(c->span_ns, &backwards, &outside);
+    if (strcmp(aj__test_clock_source(), c->source) != 0 || backwards != 0 || outside != 0) {
+        fprintf(stderr, "AJ_CLOCK=%s: source %s (want %s), %ld backwards, %ld outside\n",
+                c->value != NULL ? c->value : "(unset)", aj__test_clock_source(), c->source,
+                backwards, outside);
+        return 1;
+    }
+    return 0;
+}
+
+static int child_with(const char *value, const char *source, int64_t span_ns)
+{
+    source_case c = { value, source, span_ns };
+
+    return in_child(reads_as, &c);
 }
 
 static void test_clock_environment_chooses_clock_gettime(void **state)
@@ -217,53 +237,48 @@ static void test_clock_invariant_tsc_is_read(void **state)
     assert_int_equal(child_with(NULL, want, 40 * MS), 0);
 }
 
-/* In a child on the TSC: the TSC jumps ahead by ticks (a few ms). The
- * line, ahead of CLOCK_MONOTONIC, gives the TSC up at its next
- * re-anchor; the clock holds until the real one catches up, never going
- * back, then reads clock_gettime(). Exit status 0 when all of that held. */
-static int child_after_tsc_jump(uint64_t ticks)
+/* On the TSC, the TSC jumps ahead by *ticks (a few ms). The line, ahead
+ * of CLOCK_MONOTONIC, gives the TSC up at its next re-anchor; the clock
+ * holds until the real one catches up, never going back, then reads
+ * clock_gettime(). 0 when all of that held. */
+static int after_tsc_jump(const void *arg)
 {
-    pid_t pid = fork();
-    int status = 0;
+    long backwards = 0, outside = 0, ahead = 0;
 
-    if (pid == 0) {
-        long backwards = 0, outside = 0, ahead = 0;
-        setenv("AJ_CLOCK", "tsc", 1);
-        read_for(15 * MS, &backwards, &outside);
-        if (strcmp(aj__test_clock_source(), "tsc") != 0 || backwards != 0 || outside != 0)
-            _exit(2);
-        aj__test_tsc_jump(ticks);
-        /* The hold lasts as long as the jump: under 50 ms below 1 GHz. */
-        for (int64_t last = aj_now_ns(), end = mono() + 100 * MS; mono() < end;) {
-            int64_t before = mono(), t = aj_now_ns();
-            backwards += t < last;
-            outside += t < before - MS;
-            ahead += t > mono() + MS;
-            last = t;
-        }
-        if (backwards != 0 || outside != 0 || ahead == 0) {
-            fprintf(stderr, "after the jump: %ld backwards, %ld behind, %ld ahead\n", backwards,
-                    outside, ahead);
-            _exit(3);
-        }
-        read_for(5 * MS, &backwards, &outside);
-        if (strcmp(aj__test_clock_source(), "monotonic") != 0 || backwards != 0 || outside != 0) {
-            fprintf(stderr, "later: source %s, %ld backwards, %ld outside\n",
-                    aj__test_clock_source(), backwards, outside);
-            _exit(4);
-        }
-        _exit(0);
+    setenv("AJ_CLOCK", "tsc", 1);
+    read_for(15 * MS, &backwards, &outside);
+    if (strcmp(aj__test_clock_source(), "tsc") != 0 || backwards != 0 || outside != 0)
+        return 2;
+    aj__test_tsc_jump(*(const uint64_t *)arg);
+    /* The hold lasts as long as the jump: under 50 ms below 1 GHz. */
+    for (int64_t last = aj_now_ns(), end = mono() + 100 * MS; mono() < end;) {
+        int64_t before = mono(), t = aj_now_ns();
+        backwards += t < last;
+        outside += t < before - MS;
+        ahead += t > mono() + MS;
+        last = t;
     }
-    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-        return -1;
-    return WEXITSTATUS(status);
+    if (backwards != 0 || outside != 0 || ahead == 0) {
+        fprintf(stderr, "after the jump: %ld backwards, %ld behind, %ld ahead\n", backwards,
+                outside, ahead);
+        return 3;
+    }
+    read_for(5 * MS, &backwards, &outside);
+    if (strcmp(aj__test_clock_source(), "monotonic") != 0 || backwards != 0 || outside != 0) {
+        fprintf(stderr, "later: source %s, %ld backwards, %ld outside\n",
+                aj__test_clock_source(), backwards, outside);
+        return 4;
+    }
+    return 0;
 }
 
 static void test_clock_gives_up_a_tsc_that_runs_ahead(void **state)
 {
     (void)state;
 #if defined(__x86_64__)
-    assert_int_equal(child_after_tsc_jump(40000000), 0);
+    const uint64_t ticks = 40000000;
+
+    assert_int_equal(in_child(after_tsc_jump, &ticks), 0);
 #else
     skip();
 #endif
