@@ -61,6 +61,45 @@ static double row_vs_direct(const char *id, const char *figure, const char *name
     return r.direct;
 }
 
+#if defined(__x86_64__)
+static inline uint64_t tsc_read(void)
+{
+    uint32_t lo, hi;
+
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* ns per rdtsc, the reading each step takes (runtime/clock.c), in a loop
+ * of a million: what part of W2's step is the clock, on this CPU. */
+static double tsc_read_ns(void)
+{
+    enum { N = 1000000 };
+    uint64_t sum = 0;
+    int64_t t0 = bench_now_ns();
+
+    for (int i = 0; i < N; i++)
+        sum += tsc_read();
+    bench_check(sum != 0, "W2", "rdtsc");
+    return (double)(bench_now_ns() - t0) / N;
+}
+
+static void row_tsc_read(void)
+{
+    double v[BENCH_RUNS];
+
+    for (int r = 0; r < BENCH_RUNS; r++)
+        v[r] = tsc_read_ns();
+    bench_row t = { "W2", "  of which the clock: one rdtsc", "ns", bench_stat_of(v, BENCH_RUNS), -1,
+                    -1, LOWER_IS_BETTER };
+    bench_print_row(&t);
+}
+#else
+static void row_tsc_read(void)
+{
+}
+#endif
+
 static void rows_seed(aj_runtime *rt, BenchIn *in)
 {
     double v[BENCH_RUNS];
@@ -257,8 +296,10 @@ int main(int argc, char **argv)
     bench_print_header();
     if (wanted(argc, argv, "W1"))
         rows_seed(rt, in);
-    if (wanted(argc, argv, "W2"))
+    if (wanted(argc, argv, "W2")) {
         row_vs_direct("W2", "chain of 1,000 steps: per step", "chain", rt, in, 300, true, 15);
+        row_tsc_read();
+    }
     if (wanted(argc, argv, "W8"))
         row_vs_direct("W8", "condition skips a 1,000-step branch: per step", "branch", rt, in,
                       300, true, 5);
