@@ -7,7 +7,8 @@
  * current clocksource "tsc" - or the CPU says so through cpuid leaf
  * 0x80000007, EDX bit 8), it is read through the TSC instead of
  * clock_gettime(): lfence, rdtsc, a multiply and a shift, about 15 ns
- * against 20 ns for the vDSO call on a VM that keeps time with the TSC. Most cloud VMs keep time with kvm-clock although their TSC is
+ * against 20 ns for the vDSO call on a VM that keeps time with the TSC.
+ * Most cloud VMs keep time with kvm-clock although their TSC is
  * invariant; there clock_gettime() reads kvm-clock's page (about 35 ns)
  * and the TSC is worth more still. aj__now_ns() leaves out the lfence (9
  * ns): its reading may come a few ns early against what the thread did
