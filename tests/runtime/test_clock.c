@@ -272,6 +272,58 @@ static int after_tsc_jump(const void *arg)
     return 0;
 }
 
+/* Reads for 80 ms, counting readings below the one before in *arg. */
+static void *read_through(void *arg)
+{
+    long *backwards = arg;
+
+    for (int64_t last = aj_now_ns(), end = mono() + 80 * MS; mono() < end;) {
+        int64_t t = aj_now_ns();
+        *backwards += t < last;
+        last = t;
+    }
+    return NULL;
+}
+
+/* The same jump while two other threads read the clock: neither sees it
+ * go back, through the re-anchor that gives the TSC up, the hold and the
+ * switch to clock_gettime(). 0 when that held. */
+static int jump_under_readers(const void *arg)
+{
+    pthread_t t[2];
+    long backwards[2] = { 0, 0 }, before = 0, outside = 0;
+    struct timespec pause = { 0, 10 * MS };
+
+    setenv("AJ_CLOCK", "tsc", 1);
+    read_for(15 * MS, &before, &outside);
+    if (strcmp(aj__test_clock_source(), "tsc") != 0 || before != 0 || outside != 0)
+        return 2;
+    for (int i = 0; i < 2; i++)
+        if (pthread_create(&t[i], NULL, read_through, &backwards[i]) != 0)
+            return 3;
+    nanosleep(&pause, NULL);
+    aj__test_tsc_jump(*(const uint64_t *)arg);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    if (backwards[0] != 0 || backwards[1] != 0) {
+        fprintf(stderr, "readers went back %ld and %ld times\n", backwards[0], backwards[1]);
+        return 4;
+    }
+    return strcmp(aj__test_clock_source(), "monotonic") == 0 ? 0 : 5;
+}
+
+static void test_clock_gives_up_a_tsc_under_readers(void **state)
+{
+    (void)state;
+#if defined(__x86_64__)
+    const uint64_t ticks = 40000000;
+
+    assert_int_equal(in_child(jump_under_readers, &ticks), 0);
+#else
+    skip();
+#endif
+}
+
 static void test_clock_gives_up_a_tsc_that_runs_ahead(void **state)
 {
     (void)state;
@@ -291,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_clock_environment_forces_the_tsc),
         cmocka_unit_test(test_clock_invariant_tsc_is_read),
         cmocka_unit_test(test_clock_gives_up_a_tsc_that_runs_ahead),
+        cmocka_unit_test(test_clock_gives_up_a_tsc_under_readers),
         cmocka_unit_test(test_clock_monotonic_and_close_on_every_thread),
         cmocka_unit_test(test_clock_never_back_between_threads),
         cmocka_unit_test(test_clock_kept_line_reads_the_same_clock),
