@@ -6,6 +6,7 @@
  */
 #include "harness.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +153,57 @@ void bench_check(bool ok, const char *row, const char *what)
         fprintf(stderr, "bench: %s: %s\n", row, what);
         exit(1);
     }
+}
+
+typedef struct plain_team {
+    pthread_barrier_t go;
+    void (*body)(void *arg, unsigned k);
+    void *arg;
+} plain_team;
+
+typedef struct plain_member {
+    plain_team *team;
+    unsigned k;
+} plain_member;
+
+static void *plain_thread(void *arg)
+{
+    plain_member *m = arg;
+
+    pthread_barrier_wait(&m->team->go);
+    m->team->body(m->team->arg, m->k);
+    return NULL;
+}
+
+int64_t bench_plain_threads_ns(const char *row, unsigned n, size_t stack_size,
+                               void (*body)(void *arg, unsigned k), void *arg)
+{
+    plain_team team = { .body = body, .arg = arg };
+    plain_member *members = calloc(n, sizeof *members);
+    pthread_t *threads = calloc(n, sizeof *threads);
+    pthread_attr_t attr;
+    int64_t t0;
+
+    bench_check(members != NULL && threads != NULL, row, "memory");
+    bench_check(pthread_barrier_init(&team.go, NULL, n + 1) == 0, row, "barrier");
+    pthread_attr_init(&attr);
+    if (stack_size > 0)
+        pthread_attr_setstacksize(&attr, stack_size);
+    for (unsigned k = 0; k < n; k++) {
+        members[k] = (plain_member){ &team, k };
+        bench_check(pthread_create(&threads[k], &attr, plain_thread, &members[k]) == 0, row,
+                    "thread");
+    }
+    pthread_barrier_wait(&team.go);
+    t0 = bench_now_ns();
+    for (unsigned k = 0; k < n; k++)
+        pthread_join(threads[k], NULL);
+    t0 = bench_now_ns() - t0;
+    pthread_attr_destroy(&attr);
+    pthread_barrier_destroy(&team.go);
+    free(threads);
+    free(members);
+    return t0;
 }
 
 long bench_max_rss_kb(void)

@@ -22,6 +22,12 @@ bench_stat bench_stat_of(double *v, size_t n);
 int64_t bench_now_ns(void);
 /* Stops the bench, naming the row and what went wrong, unless ok. */
 void bench_check(bool ok, const char *row, const char *what);
+/* A row's floor on plain threads: n of them, made beforehand with stacks
+ * of stack_size bytes (0: the default), each running body(arg, k), k its
+ * number, once a barrier lets them all go. ns from then until the last
+ * returned; a thread that cannot be made stops the bench (row). */
+int64_t bench_plain_threads_ns(const char *row, unsigned n, size_t stack_size,
+                               void (*body)(void *arg, unsigned k), void *arg);
 /* The process's peak resident set so far, in KB (0 if unknown). */
 long bench_max_rss_kb(void);
 

@@ -16,7 +16,6 @@
 #include "subjobs.h"
 #include "waits.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,51 +140,28 @@ static long calibrate_spin(BenchIn *in)
     }
 }
 
-/* W5's floor: the same spins on plain threads, each taking every n-th,
- * all let go at once through one barrier. */
-typedef struct spin_team {
-    BenchIn *in;
-    pthread_barrier_t go;
-    unsigned n;
-} spin_team;
-
+/* W5's floor: the same spins on plain threads, thread k taking every
+ * n-th from the k-th. */
 typedef struct spin_share {
-    spin_team *team;
-    unsigned first;
+    BenchIn *in;
+    unsigned n;
 } spin_share;
 
-static void *spin_thread(void *arg)
+static void spins(void *arg, unsigned k)
 {
-    spin_share *sh = arg;
-    spin_team *team = sh->team;
+    const spin_share *sh = arg;
 
-    pthread_barrier_wait(&team->go);
-    for (unsigned i = sh->first; i < BENCH_CPU_SPINS; i += team->n)
-        bench_spin_at(team->in, i);
-    return NULL;
+    for (unsigned i = k; i < BENCH_CPU_SPINS; i += sh->n)
+        bench_spin_at(sh->in, i);
 }
 
 /* Wall ns of BENCH_CPU_SPINS spins shared by n plain threads, made
  * beforehand: one run of the floor. */
 static double plain_threads_once_ns(BenchIn *in, unsigned n)
 {
-    spin_team team = { .in = in, .n = n < 64 ? n : 64 };
-    spin_share sh[64];
-    pthread_t t[64];
-    int64_t t0;
+    spin_share sh = { in, n };
 
-    bench_check(pthread_barrier_init(&team.go, NULL, team.n + 1) == 0, "W5", "barrier");
-    for (unsigned k = 0; k < team.n; k++) {
-        sh[k] = (spin_share){ .team = &team, .first = k };
-        bench_check(pthread_create(&t[k], NULL, spin_thread, &sh[k]) == 0, "W5", "thread");
-    }
-    pthread_barrier_wait(&team.go);
-    t0 = bench_now_ns();
-    for (unsigned k = 0; k < team.n; k++)
-        pthread_join(t[k], NULL);
-    t0 = bench_now_ns() - t0;
-    pthread_barrier_destroy(&team.go);
-    return (double)t0;
+    return (double)bench_plain_threads_ns("W5", n, 0, spins, &sh);
 }
 
 /* The floor's mean of runs runs, as ns_per_run gives the job's. */

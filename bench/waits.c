@@ -14,7 +14,6 @@
 #include "harness.h"
 #include "seed_blocking.job.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -93,42 +92,19 @@ static double wave_ms(aj_runtime *rt, BenchIn *in, seed_blocking **insts, int n)
 /* The floor: MAX_BLOCKING threads, made beforehand as the pool's are,
  * each sleeping its share of n x 8 naps (at least the 5 of the critical
  * path) once a barrier lets them all go; ms from then until the last. */
-typedef struct floor_run {
-    pthread_barrier_t go;
-    int naps;
-} floor_run;
-
-static void *floor_thread(void *arg)
+static void naps(void *arg, unsigned k)
 {
-    floor_run *f = arg;
-
-    pthread_barrier_wait(&f->go);
-    for (int i = 0; i < f->naps; i++)
+    (void)k;
+    for (int i = 0; i < *(const int *)arg; i++)
         nap();
-    return NULL;
 }
 
 static double floor_ms(int n)
 {
-    floor_run f = { .naps = (8 * n + MAX_BLOCKING - 1) / MAX_BLOCKING };
-    pthread_t threads[MAX_BLOCKING];
-    pthread_attr_t attr;
-    int64_t t0;
+    int each = (8 * n + MAX_BLOCKING - 1) / MAX_BLOCKING;
 
-    f.naps = f.naps > 5 ? f.naps : 5;
-    check(pthread_barrier_init(&f.go, NULL, MAX_BLOCKING + 1) == 0, "barrier");
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 128 * 1024);
-    for (int i = 0; i < MAX_BLOCKING; i++)
-        check(pthread_create(&threads[i], &attr, floor_thread, &f) == 0, "thread");
-    pthread_barrier_wait(&f.go);
-    t0 = bench_now_ns();
-    for (int i = 0; i < MAX_BLOCKING; i++)
-        pthread_join(threads[i], NULL);
-    double ms = (double)(bench_now_ns() - t0) / 1e6;
-    pthread_attr_destroy(&attr);
-    pthread_barrier_destroy(&f.go);
-    return ms;
+    each = each > 5 ? each : 5;
+    return (double)bench_plain_threads_ns("W6b", MAX_BLOCKING, 128 * 1024, naps, &each) / 1e6;
 }
 
 /* One row for n instances, and its floor, the runs of both interleaved;
