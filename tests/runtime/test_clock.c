@@ -237,7 +237,23 @@ static void test_clock_invariant_tsc_is_read(void **state)
     assert_int_equal(child_with(NULL, want, 40 * MS), 0);
 }
 
-/* On the TSC, the TSC jumps ahead by *ticks (a few ms). The line, ahead
+/* How far the tests below make the TSC jump: 40 M ticks, 4 ms at 10 GHz,
+ * 40 ms at 1 GHz. */
+#define JUMP_TICKS 40000000u
+
+/* In a child: sets AJ_CLOCK=tsc and reads past the calibration; true when
+ * the clock then reads the TSC and never went back nor off
+ * CLOCK_MONOTONIC. */
+static bool on_calibrated_tsc(void)
+{
+    long backwards = 0, outside = 0;
+
+    setenv("AJ_CLOCK", "tsc", 1);
+    read_for(15 * MS, &backwards, &outside);
+    return strcmp(aj__test_clock_source(), "tsc") == 0 && backwards == 0 && outside == 0;
+}
+
+/* On the TSC, the TSC jumps ahead by JUMP_TICKS (a few ms). The line, ahead
  * of CLOCK_MONOTONIC, gives the TSC up at its next re-anchor; the clock
  * holds until the real one catches up, never going back, then reads
  * clock_gettime(). 0 when all of that held. */
@@ -245,11 +261,10 @@ static int after_tsc_jump(const void *arg)
 {
     long backwards = 0, outside = 0, ahead = 0;
 
-    setenv("AJ_CLOCK", "tsc", 1);
-    read_for(15 * MS, &backwards, &outside);
-    if (strcmp(aj__test_clock_source(), "tsc") != 0 || backwards != 0 || outside != 0)
+    (void)arg;
+    if (!on_calibrated_tsc())
         return 2;
-    aj__test_tsc_jump(*(const uint64_t *)arg);
+    aj__test_tsc_jump(JUMP_TICKS);
     /* The hold lasts as long as the jump: under 50 ms below 1 GHz. */
     for (int64_t last = aj_now_ns(), end = mono() + 100 * MS; mono() < end;) {
         int64_t before = mono(), t = aj_now_ns();
@@ -291,18 +306,17 @@ static void *read_through(void *arg)
 static int jump_under_readers(const void *arg)
 {
     pthread_t t[2];
-    long backwards[2] = { 0, 0 }, before = 0, outside = 0;
+    long backwards[2] = { 0, 0 };
     struct timespec pause = { 0, 10 * MS };
 
-    setenv("AJ_CLOCK", "tsc", 1);
-    read_for(15 * MS, &before, &outside);
-    if (strcmp(aj__test_clock_source(), "tsc") != 0 || before != 0 || outside != 0)
+    (void)arg;
+    if (!on_calibrated_tsc())
         return 2;
     for (int i = 0; i < 2; i++)
         if (pthread_create(&t[i], NULL, read_through, &backwards[i]) != 0)
             return 3;
     nanosleep(&pause, NULL);
-    aj__test_tsc_jump(*(const uint64_t *)arg);
+    aj__test_tsc_jump(JUMP_TICKS);
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
     if (backwards[0] != 0 || backwards[1] != 0) {
@@ -312,28 +326,27 @@ static int jump_under_readers(const void *arg)
     return strcmp(aj__test_clock_source(), "monotonic") == 0 ? 0 : 5;
 }
 
+/* body in a child, where the TSC can be made to jump (x86-64 only). */
+static void assert_jump_in_child(int (*body)(const void *))
+{
+#if defined(__x86_64__)
+    assert_int_equal(in_child(body, NULL), 0);
+#else
+    (void)body;
+    skip();
+#endif
+}
+
 static void test_clock_gives_up_a_tsc_under_readers(void **state)
 {
     (void)state;
-#if defined(__x86_64__)
-    const uint64_t ticks = 40000000;
-
-    assert_int_equal(in_child(jump_under_readers, &ticks), 0);
-#else
-    skip();
-#endif
+    assert_jump_in_child(jump_under_readers);
 }
 
 static void test_clock_gives_up_a_tsc_that_runs_ahead(void **state)
 {
     (void)state;
-#if defined(__x86_64__)
-    const uint64_t ticks = 40000000;
-
-    assert_int_equal(in_child(after_tsc_jump, &ticks), 0);
-#else
-    skip();
-#endif
+    assert_jump_in_child(after_tsc_jump);
 }
 
 int main(void)
