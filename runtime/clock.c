@@ -287,11 +287,12 @@ static int64_t distrust(uint64_t tsc0, int64_t ns0, uint64_t mult, uint64_t tsc)
 {
     uint64_t span = atomic_load_explicit(&clk.span, memory_order_relaxed);
     int64_t end = line_at(tsc0, ns0, mult, tsc0 + span), now = line_at(tsc0, ns0, mult, tsc);
+    int64_t furthest = now > end ? now : end;
 
-    atomic_store_explicit(&held_ns, now > end ? now : end, memory_order_relaxed);
+    atomic_store_explicit(&held_ns, furthest, memory_order_relaxed);
     /* Release: a reader that sees the mode sees the floor. */
     atomic_store_explicit(&clk.mode, CLK_SYSCALL, memory_order_release);
-    return now > end ? now : end;
+    return furthest;
 }
 
 /* The next line: from where the old one is at tsc, steered towards the
