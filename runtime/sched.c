@@ -116,6 +116,14 @@ static void wake_now_locked(aj_runtime *rt)
         pthread_cond_signal(&rt->work_cv);
 }
 
+/* inst has work to take now: at the head of the queue, and a parked
+ * worker woken unless one spins. */
+static void queue_now_locked(aj_runtime *rt, aj_instance *inst)
+{
+    rq_push_locked(rt, inst, true);
+    wake_now_locked(rt);
+}
+
 aj_instance *aj__sched_rq_pop(aj_runtime *rt, int64_t now_ns)
 {
     aj_instance *inst = rt->rq_head;
@@ -175,10 +183,8 @@ void aj__sched_hand_over(aj_instance *inst)
         return;
     pthread_mutex_lock(&rt->mu);
     /* Still queued under rt->mu, so aj__sched_done has yet to unlink it. */
-    if (atomic_load_explicit(&inst->in_rq, memory_order_relaxed)) {
-        rq_push_locked(rt, inst, true);
-        wake_now_locked(rt);
-    }
+    if (atomic_load_explicit(&inst->in_rq, memory_order_relaxed))
+        queue_now_locked(rt, inst);
     pthread_mutex_unlock(&rt->mu);
 }
 
@@ -213,8 +219,7 @@ static void offer_roots(aj_instance *inst)
         atomic_load_explicit(&inst->runners, memory_order_relaxed) >> 1 >= rt->n_workers)
         return;
     pthread_mutex_lock(&rt->mu);
-    rq_push_locked(rt, inst, true);
-    wake_now_locked(rt);
+    queue_now_locked(rt, inst);
     pthread_mutex_unlock(&rt->mu);
 }
 
@@ -265,8 +270,7 @@ static void share(aj_instance *inst, aj__step *list, aj__step *tail, uint32_t n)
     if (atomic_load(&inst->n_waiting) > 0)
         pthread_cond_signal(&inst->cv);
     pthread_mutex_lock(&rt->mu);
-    rq_push_locked(rt, inst, true);
-    wake_now_locked(rt);
+    queue_now_locked(rt, inst);
     pthread_mutex_unlock(&rt->mu);
     pthread_mutex_unlock(&inst->mu);
 }
