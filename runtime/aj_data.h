@@ -17,6 +17,7 @@
 #define AJ_DATA_H
 
 #include "aj_base.h"
+#include "aj_def.h"
 
 #include <semaphore.h>
 
@@ -184,10 +185,11 @@ struct aj_instance {
     aj__mapped *maps;              /* n_maps records, one per mapped step in
                                       step order; in this allocation; NULL
                                       when none (expand.c) */
-    const uint32_t *trees;         /* the steps' trees (aj_def.h), in the
-                                      memo's room; NULL: none, a skipped
-                                      step's successors are settled one by
-                                      one */
+    const uint32_t *room;          /* the memo's room: the steps' trees and
+                                      async places (aj_def.h); NULL: none, a
+                                      skipped step's successors are settled
+                                      one by one, and async records found by
+                                      a search */
     int64_t start_ns;              /* aj_now_ns() at start */
     int64_t start_wall_ns;         /* realtime, same instant */
     char id[AJ_ID_MAX];            /* given, or made on first use: aj__inst_id */
@@ -525,9 +527,13 @@ static inline aj__async *aj__step_async(aj__step *s)
 
     if (aj__is_elem(s))
         return &aj__elem_of(s)->m->asyncs[aj__elem_index(aj__elem_of(s))];
+    if (inst->room != NULL)
+        return &inst->asyncs[aj__def_async_place(inst->room, inst->def->n_steps, s->index)];
+    /* The records' steps are told apart by address: a probe reads no
+     * step record. */
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (inst->asyncs[mid].ctx.step->index <= s->index)
+        if (inst->asyncs[mid].ctx.step - inst->steps <= s - inst->steps)
             lo = mid;
         else
             hi = mid;

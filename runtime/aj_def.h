@@ -21,7 +21,8 @@ int aj__def_usable(const aj_job_def *def);
 #define AJ__DEF_ASYNC 4u
 #define AJ__DEF_GATED 8u
 #define AJ__DEF_MAPPED 16u
-#define AJ__DEF_TREES 32u  /* the memo's room holds each step's tree */
+#define AJ__DEF_ROOM 32u   /* the memo's room holds the trees and the async
+                              places below */
 #define AJ__DEF_N_ASYNC_SHIFT 32
 
 /* The number of async steps of def, which the instance's layout needs
@@ -38,7 +39,8 @@ uint32_t aj__def_n_maps(const aj_job_def *def);
  * their facts (AJ__DEF_*). scratch: n_steps * AJ__DEF_SCRATCH bytes,
  * aligned for uint32_t, that it may overwrite. AJ_OK or AJ_EINVAL. The
  * first call that finds them good fills the memo, and its room with the
- * steps' trees if it has room enough (AJ__DEF_TREES then). */
+ * steps' trees and async places if it has room enough (AJ__DEF_ROOM
+ * then). */
 int aj__def_check(const aj_job_def *def, void *scratch, uint64_t *facts);
 
 /*
@@ -63,7 +65,7 @@ static inline bool aj__def_in_tree(const aj_step_exec *x)
     return x->n_preds == 1 && !(x->flags & (AJ_STEP_GATED | AJ_STEP_MAPPED));
 }
 
-/* Step i's tree in room (AJ__DEF_TREES): its steps, and their count in *n. */
+/* Step i's tree in room (AJ__DEF_ROOM): its steps, and their count in *n. */
 static inline const uint32_t *aj__def_tree(const uint32_t *room, uint32_t n_steps, uint32_t i,
                                            uint32_t *n)
 {
@@ -78,6 +80,19 @@ static inline bool aj__def_tree_leaves(const uint32_t *room, uint32_t n_steps,
     size_t at = (size_t)(tree - room) - 2 * (size_t)n_steps;
 
     return room[3 * (size_t)n_steps + at / 32] >> (at % 32) & 1;
+}
+
+/*
+ * Async places. After the bits, one number per step: how many async steps
+ * come before it in step order, which for an async step is where its
+ * record lies among the instance's (inst->asyncs). A done finds its
+ * record from the step at once, where a search would read a record of
+ * another step for each probe: on an instance long out of the cache, each
+ * probe is a miss.
+ */
+static inline uint32_t aj__def_async_place(const uint32_t *room, uint32_t n_steps, uint32_t i)
+{
+    return room[3 * (size_t)n_steps + ((size_t)n_steps + 31) / 32 + i];
 }
 
 #endif

@@ -225,7 +225,7 @@ static inline void aj__tree_settle(aj__runner *r, const aj__step *w, unsigned do
     const aj_step_exec *exec = def->exec;
     const uint32_t *succs = def->succs;
     uint32_t n, n_steps = def->n_steps;
-    const uint32_t *room = inst->trees, *tree = aj__def_tree(room, n_steps, w->index, &n);
+    const uint32_t *room = inst->room, *tree = aj__def_tree(room, n_steps, w->index, &n);
     aj_skip_reason why = aj__upstream(doom);
 
     aj__tree_leave(r, steps, exec, succs, w->index, doom, work);
@@ -257,7 +257,7 @@ static inline aj__step **aj__step_settle(aj__runner *r, aj__step *work, aj__step
         aj__step *w = work;
         work = w->next;
         r->n_final++;
-        if (told == NULL && r->inst->trees != NULL)
+        if (told == NULL && r->inst->room != NULL)
             aj__tree_settle(r, w, aj__doom_of(w), &work);
         else
             aj__step_release(r, w, aj__doom_of(w), &work);

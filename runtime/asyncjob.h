@@ -310,19 +310,21 @@ typedef struct aj_subjob_def {
  * generated code never touches it. The first start that finds the tables
  * good fills it, once. A definition without one (memo NULL) is checked at
  * every start, which suits tables built or changed at run time; one without
- * room runs as well, only skips long branches a step at a time. */
+ * room runs as well, only skips long branches a step at a time and finds an
+ * async step's record by a search. */
 typedef struct aj_job_memo {
     uint64_t checked;  /* the runtime's, read and written atomically */
     uint64_t facts;    /* the runtime's */
     uint32_t *room;    /* n_room numbers, the runtime's to fill with what it
                           derives from the tables (which steps a skipped
-                          step takes with it); NULL when n_room is 0 */
+                          step takes with it, where each async step's
+                          record lies); NULL when n_room is 0 */
     size_t n_room;
     uint32_t claimed;  /* the runtime's: 1 once a start fills the memo */
 } aj_job_memo;
 
 /* Numbers of room a memo needs for a definition of n steps. */
-#define AJ_MEMO_ROOM(n_steps) (3 * (size_t)(n_steps) + ((size_t)(n_steps) + 31) / 32)
+#define AJ_MEMO_ROOM(n_steps) (4 * (size_t)(n_steps) + ((size_t)(n_steps) + 31) / 32)
 
 /* A job definition: static tables written by ajc, read-only at run time.
  * Steps are in declaration order. order[] lists every step sorted by

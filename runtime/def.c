@@ -445,6 +445,18 @@ static void fill_trees(const aj_job_def *def, tree_scratch *st, uint32_t *room)
     mark_leaving(def, room);
 }
 
+/* Writes each step's async place (aj_def.h) after the trees. */
+static void fill_async_places(const aj_job_def *def, uint32_t *room)
+{
+    size_t n = def->n_steps;
+    uint32_t *place = room + 3 * n + (n + 31) / 32, before = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        place[i] = before;
+        before += (def->exec[i].flags & AJ_STEP_ASYNC) != 0;
+    }
+}
+
 int aj__def_check(const aj_job_def *def, void *scratch_bytes, uint64_t *facts)
 {
     aj_job_memo *m = def->memo;
@@ -465,7 +477,8 @@ int aj__def_check(const aj_job_def *def, void *scratch_bytes, uint64_t *facts)
         return AJ_OK;
     if (m->room != NULL && m->n_room >= AJ_MEMO_ROOM(def->n_steps)) {
         fill_trees(def, scratch_bytes, m->room);
-        *facts |= AJ__DEF_TREES;
+        fill_async_places(def, m->room);
+        *facts |= AJ__DEF_ROOM;
     }
     __atomic_store_n(&m->facts, *facts, __ATOMIC_RELAXED);
     __atomic_store_n(&m->checked, checked_mark(def), __ATOMIC_RELEASE);

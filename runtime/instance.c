@@ -78,7 +78,7 @@ int aj__inst_init_steps(aj_instance *inst)
     inst->blocks = (facts & (AJ__DEF_BLOCKS | AJ__DEF_ASYNC)) != 0;
     if ((facts >> AJ__DEF_N_ASYNC_SHIFT) != inst->n_async)
         return AJ_EINVAL;
-    inst->trees = facts & AJ__DEF_TREES ? def->memo->room : NULL;
+    inst->room = facts & AJ__DEF_ROOM ? def->memo->room : NULL;
     /* One pass: a clear and then a second walk over every record costs
      * twice the memory traffic on a job larger than the cache. Only jobs
      * with gates read the flags. */

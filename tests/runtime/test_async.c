@@ -369,6 +369,44 @@ static void test_async_waiting_state_is_drawn(void **state)
     free(text);
 }
 
+/* A done finds its step's record through the memo's async places, or by a
+ * search when the definition has no memo: with async and plain steps
+ * mixed, each async step's record is its own either way, and the job's
+ * outputs are right. */
+static void test_async_records_found_with_and_without_room(void **state)
+{
+    static const uint32_t async_steps[] = { SEED_CHECKAUTH, SEED_QUERY1, SEED_QUERY2,
+                                            SEED_EMAIL };
+    int64_t want = plain_result();
+    aj_runtime *rt = tj_workers(2);
+
+    (void)state;
+    for (size_t k = 0; k < sizeof async_steps / sizeof *async_steps; k++)
+        tj_set_async(seed_job, async_steps[k], true);
+    for (int remembered = 0; remembered < 2; remembered++) {
+        tj_run *run = tj_run_new(seed_job);
+        aj_instance *inst;
+        for (size_t k = 0; k < sizeof async_steps / sizeof *async_steps; k++)
+            run->behave[async_steps[k]] = (tj_behave){ .done_later = true, .done_after_ns = MS };
+        if (remembered)
+            tj_remember(seed_job);
+        inst = start(rt, seed_job, run);
+        assert_int_equal(aj_instance_wait(inst, -1), AJ_OK);
+        assert_int_equal(inst->room != NULL, remembered);
+        assert_int_equal(inst->n_async, 4);
+        for (size_t k = 0; k < sizeof async_steps / sizeof *async_steps; k++) {
+            aj__step *s = &inst->steps[async_steps[k]];
+            assert_ptr_equal(aj__step_async(s)->ctx.step, s);
+        }
+        assert_all(inst, 8, AJ_STEP_COMPLETED);
+        assert_int_equal(tj_output(inst, SEED_SUMMARIZE), want);
+        assert_int_equal(atomic_load(&run->violations), 0);
+        aj_instance_free(inst);
+        tj_run_free(run);
+    }
+    aj_runtime_free(rt);
+}
+
 /* 2,000 instances of the seed job, every step async and done 1 ms after
  * it starts, wait at once on two workers: with no thread per waiting
  * step, they end in about the critical path, well under a second. */
@@ -413,6 +451,8 @@ int main(void)
                                         seed_teardown),
         cmocka_unit_test_setup_teardown(test_async_done_before_return_and_twice, seed_setup,
                                         seed_teardown),
+        cmocka_unit_test_setup_teardown(test_async_records_found_with_and_without_room,
+                                        seed_setup, seed_teardown),
         cmocka_unit_test(test_async_late_done_is_discarded),
         cmocka_unit_test(test_async_done_after_deadline_times_out),
         cmocka_unit_test(test_async_retry_waits_for_the_late_done),

@@ -120,7 +120,7 @@ static void test_trees_memo_holds_each_steps_tree(void **state)
     (void)state;
     run_branch(j, r, true, false, &o);
     assert_true(j->memo->checked != 0);
-    assert_true(j->memo->facts & AJ__DEF_TREES);
+    assert_true(j->memo->facts & AJ__DEF_ROOM);
     check_tree(j->memo->room, N_BRANCH, B0, (uint32_t[]){ B1, B2, B3 }, 3,
                (bool[]){ true, true, true });
     check_tree(j->memo->room, N_BRANCH, B1, (uint32_t[]){ B2, B3 }, 2, (bool[]){ true, true });
@@ -421,7 +421,7 @@ static void test_trees_change_no_outcome_on_random_jobs(void **state)
                 assert_int_equal(got[i].attempts, want[i].attempts);
             }
         }
-        assert_true(j->memo->facts & AJ__DEF_TREES);
+        assert_true(j->memo->facts & AJ__DEF_ROOM);
         for (uint32_t i = 0; i < n; i++)
             check_random_tree(j, i);
         free(want);
