@@ -90,9 +90,14 @@ static inline bool aj__def_tree_leaves(const uint32_t *room, uint32_t n_steps,
  * another step for each probe: on an instance long out of the cache, each
  * probe is a miss.
  */
+static inline size_t aj__def_async_places_at(uint32_t n_steps)
+{
+    return 3 * (size_t)n_steps + ((size_t)n_steps + 31) / 32;
+}
+
 static inline uint32_t aj__def_async_place(const uint32_t *room, uint32_t n_steps, uint32_t i)
 {
-    return room[3 * (size_t)n_steps + ((size_t)n_steps + 31) / 32 + i];
+    return room[aj__def_async_places_at(n_steps) + i];
 }
 
 #endif

@@ -448,10 +448,9 @@ static void fill_trees(const aj_job_def *def, tree_scratch *st, uint32_t *room)
 /* Writes each step's async place (aj_def.h) after the trees. */
 static void fill_async_places(const aj_job_def *def, uint32_t *room)
 {
-    size_t n = def->n_steps;
-    uint32_t *place = room + 3 * n + (n + 31) / 32, before = 0;
+    uint32_t *place = room + aj__def_async_places_at(def->n_steps), before = 0;
 
-    for (size_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < def->n_steps; i++) {
         place[i] = before;
         before += (def->exec[i].flags & AJ_STEP_ASYNC) != 0;
     }
