@@ -21,6 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#if defined(__x86_64__)
+#include <x86intrin.h> /* __rdtsc */
+#endif
+
 /* ns per call of the job (or its direct twin), mean of n calls. */
 static double ns_per_run(const bench_job *j, aj_runtime *rt, BenchIn *in, int n, bool direct)
 {
@@ -61,14 +65,6 @@ static double row_vs_direct(const char *id, const char *figure, const char *name
 }
 
 #if defined(__x86_64__)
-static inline uint64_t tsc_read(void)
-{
-    uint32_t lo, hi;
-
-    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
 /* ns per rdtsc, the reading each step takes (runtime/clock.c), in a loop
  * of a million: what part of W2's step is the clock, on this CPU. */
 static double tsc_read_ns(void)
@@ -78,7 +74,7 @@ static double tsc_read_ns(void)
     int64_t t0 = bench_now_ns();
 
     for (int i = 0; i < N; i++)
-        sum += tsc_read();
+        sum += __rdtsc();
     bench_check(sum != 0, "W2", "rdtsc");
     return (double)(bench_now_ns() - t0) / N;
 }
